@@ -1,0 +1,121 @@
+"""The composition root: build the PTB Application from settings. Wiring only, no logic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from telegram import BotCommand
+from telegram.ext import ApplicationBuilder, ContextTypes
+
+from clicksbot.config import Settings
+from clicksbot.content import Content
+from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
+from clicksbot.handlers import errors, fallback, start
+from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
+from clicksbot.store import Store
+
+logger = logging.getLogger(__name__)
+
+# The command menu, in the order people see it; descriptions are catalog keys.
+MENU = ("start", "help", "language")
+
+
+def build_application(
+    settings: Settings,
+    content: Content,
+    *,
+    catalogs: Catalogs | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    base_url: str | None = None,
+) -> BotApplication:
+    """Return the bot, wired and ready to initialize; nothing is opened or sent yet."""
+    runtime = Runtime(settings, content, catalogs or Catalogs.load(), clock)
+    api_url = base_url or settings.api_url
+    app: BotApplication = (
+        ApplicationBuilder()
+        .token(settings.token.value)
+        .base_url(api_url)
+        .base_file_url(settings.file_url if base_url is None else _file_url(api_url))
+        .context_types(ContextTypes(context=BotContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    app.bot_data[RUNTIME_KEY] = runtime
+
+    # Group 0, first match wins: features first, the catch-alls last.
+    start.register(app)
+    fallback.register(app)
+    app.add_error_handler(errors.on_error)
+    return app
+
+
+def _file_url(api_url: str) -> str:
+    return Settings(api_url=api_url).file_url
+
+
+def runtime_of(app: BotApplication) -> Runtime:
+    """Return the runtime an application was built with."""
+    runtime: Runtime = app.bot_data[RUNTIME_KEY]
+    return runtime
+
+
+async def _post_init(app: BotApplication) -> None:
+    runtime = runtime_of(app)
+    runtime.store = await Store.open(runtime.settings.database)
+    await _set_commands(app, runtime.catalogs)
+    logger.info(
+        "clicksbot ready as @%s: %d packs, languages %s",
+        app.bot.username,
+        len(runtime.content.packs),
+        ", ".join(runtime.catalogs.languages),
+    )
+
+
+async def _set_commands(app: BotApplication, catalogs: Catalogs) -> None:
+    """Register the command menu in every interface language (English is the default menu)."""
+    for language in catalogs.languages:
+        t = catalogs.get(language)
+        commands = [BotCommand(name, t(f"command.{name}")) for name in MENU]
+        await app.bot.set_my_commands(
+            commands, language_code=None if language == SOURCE_LANGUAGE else language
+        )
+
+
+async def _post_shutdown(app: BotApplication) -> None:
+    runtime = runtime_of(app)
+    if runtime.store is not None:
+        await runtime.store.close()
+        runtime.store = None
+
+
+@asynccontextmanager
+async def polling(app: BotApplication, *, poll_timeout: float = 10) -> AsyncIterator[BotApplication]:
+    """Run the bot by long polling inside the current event loop, as `run_polling` does.
+
+    For callers that own the loop (the terminal chat, tests); the steps and their order are
+    those of PTB's `run_polling`, hooks included.
+    """
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=int(poll_timeout))
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)

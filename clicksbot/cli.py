@@ -1,0 +1,149 @@
+"""The command line: `clicksbot run | chat | validate | sandbox`. Parses arguments, loads config,
+hands over to the application; every failure a person can fix ends in one line and exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from clicksbot import __version__, logs
+from clicksbot.config import ENV_CONFIG, ConfigError, Settings, load_settings
+from clicksbot.content import Content, load_content
+from clicksbot.i18n import CatalogError
+from clicksbot.store import StoreError
+
+logger = logging.getLogger(__name__)
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clicksbot",
+        description="A Telegram bot for Media and Information Literacy, a minute a day.",
+    )
+    parser.add_argument("--version", action="version", version=f"clicksbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def config_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--config",
+            "-c",
+            type=Path,
+            default=os.environ.get(ENV_CONFIG) or None,
+            help=f"the YAML config file (default: ${ENV_CONFIG}, else built-in defaults)",
+        )
+
+    run = commands.add_parser("run", help="run the bot (long polling)")
+    config_option(run)
+    run.add_argument(
+        "--skip-broken-packs",
+        action="store_true",
+        help="start even if some packs have errors, leaving those packs out",
+    )
+
+    chat = commands.add_parser(
+        "chat", help="talk to the bot in this terminal, through the local emulator (no Telegram)"
+    )
+    config_option(chat)
+    chat.add_argument("--name", default="You", help="your first name in the chat")
+    chat.add_argument(
+        "--language", default=None, help="the Telegram language of your chat person (e.g. ms)"
+    )
+
+    validate = commands.add_parser("validate", help="check content packs and list every problem")
+    validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: packs_dir)")
+    config_option(validate)
+    validate.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="run the local Bot API emulator alone, for a bot started separately"
+    )
+    sandbox.add_argument("--port", type=int, default=8081, help="loopback port (default 8081)")
+    sandbox.add_argument("--token", default=None, help="the only token to accept (default: any)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "run":
+            return _run(args)
+        if args.command == "chat":
+            from clicksbot.sandbox.chat import run_chat
+
+            settings = load_settings(args.config, require_token=False)
+            content = _content_or_exit(settings, skip_broken=True)
+            return run_chat(settings, content, name=args.name, language=args.language)
+        if args.command == "sandbox":
+            from clicksbot.sandbox.chat import serve_forever
+
+            return serve_forever(args.port, args.token)
+    except ConfigError as exc:
+        print(f"clicksbot: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (StoreError, CatalogError) as exc:
+        print(f"clicksbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from clicksbot.content.loader import validate_paths
+
+    paths: list[Path] = args.paths
+    if not paths:
+        paths = [load_settings(args.config, require_token=False).packs_dir]
+    report = validate_paths(paths)
+    for problem in report.problems:
+        print(problem)
+    print(report.summary())
+    if report.errors or (args.strict and report.warnings):
+        return EXIT_PROBLEMS
+    return 0
+
+
+def _content_or_exit(settings: Settings, *, skip_broken: bool) -> Content:
+    content, problems = load_content(settings.packs_dir)
+    errors = [p for p in problems if not p.warning]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if errors and not skip_broken:
+        raise ConfigError(
+            settings.source,
+            "packs_dir",
+            f"{len(errors)} problem(s) in the packs above: fix them (see `clicksbot validate`) "
+            "or start with --skip-broken-packs",
+        )
+    return content
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    logs.configure(settings.log_level, [settings.token.value])
+    content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
+    from clicksbot.app import build_application
+
+    app = build_application(settings, content)
+    logger.info("Starting clicksbot %s (polling)", __version__)
+    try:
+        app.run_polling(allowed_updates=None, drop_pending_updates=False)
+    except StoreError as exc:
+        print(f"clicksbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

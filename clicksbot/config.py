@@ -1,0 +1,203 @@
+"""Settings: the YAML config file and the environment, read into one frozen object."""
+
+from __future__ import annotations
+
+import os
+import re
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+ENV_TOKEN = "CLICKSBOT_TOKEN"
+ENV_API_URL = "CLICKSBOT_API_URL"
+ENV_CONFIG = "CLICKSBOT_CONFIG"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+class ConfigError(Exception):
+    """A config problem, said in one line that names the file, the key and what is expected."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        super().__init__(f"{source}: {key}: {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A string that never shows itself in repr, str or logs."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "********" if self.value else ""
+
+    def __repr__(self) -> str:
+        return "Secret(********)" if self.value else "Secret('')"
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about one clicksbot instance."""
+
+    token: Secret = Secret("")
+    api_url: str = DEFAULT_API_URL
+    database: Path = Path("clicksbot.sqlite3")
+    packs_dir: Path = Path("quizzes")
+    default_language: str = "en"
+    default_timezone: str = "UTC"
+    admins: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    source: str = "defaults"
+
+    @property
+    def file_url(self) -> str:
+        """Return the Bot API file URL that belongs with `api_url`."""
+        if self.api_url.endswith("/bot"):
+            return self.api_url[: -len("bot")] + "file/bot"
+        return self.api_url.rstrip("/") + "/file/bot"
+
+
+# Every key the config file may hold, with what its value must be.
+KEYS: dict[str, str] = {
+    "token": "the bot token from @BotFather, like 123456:ABC-def (or set CLICKSBOT_TOKEN)",
+    "api_url": "an http(s) URL of a Bot API server ending in /bot",
+    "database": "a path to the SQLite database file",
+    "packs_dir": "a path to the folder of content packs",
+    "default_language": "a two- or three-letter language code such as en",
+    "default_timezone": "an IANA time zone name such as Asia/Manila",
+    "admins": "a list of Telegram user ids (whole numbers)",
+    "log_level": f"one of {', '.join(LOG_LEVELS)}",
+}
+
+
+def load_settings(
+    path: Path | None = None, env: Mapping[str, str] | None = None, *, require_token: bool = True
+) -> Settings:
+    """Read the config file (if any), then the environment, and check every value."""
+    env = os.environ if env is None else env
+    source = str(path) if path is not None else "defaults"
+    raw: dict[str, Any] = {}
+    base = Path.cwd()
+    if path is not None:
+        raw = _read_file(path)
+        base = path.resolve().parent
+    for key in raw:
+        if key not in KEYS:
+            raise ConfigError(source, str(key), f"unknown key; known keys are {', '.join(KEYS)}")
+
+    def get(key: str, env_name: str | None = None) -> tuple[Any, str]:
+        if env_name and env.get(env_name):
+            return env[env_name], env_name
+        return raw.get(key), source
+
+    token, token_from = get("token", ENV_TOKEN)
+    if token is None or token == "":
+        if require_token:
+            raise ConfigError(token_from, "token", "missing: " + KEYS["token"])
+        token = ""
+    elif not isinstance(token, str) or not _TOKEN_RE.match(token.strip()):
+        raise ConfigError(token_from, "token", "not a bot token: expected " + KEYS["token"])
+
+    api_url, api_from = get("api_url", ENV_API_URL)
+    api_url = DEFAULT_API_URL if api_url in (None, "") else api_url
+    if not isinstance(api_url, str) or not re.match(r"^https?://[^\s/]+(/\S*)?$", api_url):
+        raise ConfigError(api_from, "api_url", "expected " + KEYS["api_url"])
+
+    settings = Settings(
+        token=Secret(str(token).strip()),
+        api_url=api_url,
+        database=_path(raw, "database", Settings.database, base, source),
+        packs_dir=_path(raw, "packs_dir", Settings.packs_dir, base, source),
+        default_language=_language(raw, source),
+        default_timezone=_timezone(raw, source),
+        admins=_admins(raw, source),
+        log_level=_log_level(raw, source),
+        source=source,
+    )
+    return settings
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "(file)", "not found; copy config.example.yaml to start") from None
+    except OSError as exc:
+        raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(source, "(file)", "is not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(source, where, f"not valid YAML: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(source, "(file)", "expected a mapping of keys to values")
+    return data
+
+
+def _path(raw: dict[str, Any], key: str, default: Path, base: Path, source: str) -> Path:
+    value = raw.get(key)
+    if value is None:
+        return default if default.is_absolute() else Path.cwd() / default
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(source, key, "expected " + KEYS[key])
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _language(raw: dict[str, Any], source: str) -> str:
+    value = raw.get("default_language", Settings.default_language)
+    if not isinstance(value, str) or not _LANGUAGE_RE.match(value):
+        raise ConfigError(source, "default_language", "expected " + KEYS["default_language"])
+    return value
+
+
+def _timezone(raw: dict[str, Any], source: str) -> str:
+    value = raw.get("default_timezone", Settings.default_timezone)
+    if not isinstance(value, str):
+        raise ConfigError(source, "default_timezone", "expected " + KEYS["default_timezone"])
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            source, "default_timezone", f"unknown time zone {value!r}: expected an IANA name"
+        ) from None
+    return value
+
+
+def _admins(raw: dict[str, Any], source: str) -> frozenset[int]:
+    value = raw.get("admins", [])
+    if value is None:
+        return frozenset()
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    ):
+        raise ConfigError(source, "admins", "expected " + KEYS["admins"])
+    return frozenset(value)
+
+
+def _log_level(raw: dict[str, Any], source: str) -> str:
+    value = raw.get("log_level", Settings.log_level)
+    if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
+        raise ConfigError(source, "log_level", "expected " + KEYS["log_level"])
+    return value.upper()

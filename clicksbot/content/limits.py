@@ -1,0 +1,19 @@
+"""How long each part of a pack may be, chosen so every rendered message fits Telegram's limits.
+
+A question message holds the text, up to 12 numbered options and a header: 1000 + 12 * 110 +
+100 characters stays far below the 4096 a message may hold, and a tip or question text fits a
+photo caption (1024) should a pack later carry images. An option fits a poll option (100), and
+an id fits a callback payload (64 bytes) together with the action and an option number.
+"""
+
+ID_MIN = 3
+ID_MAX = 40
+TITLE_MAX = 100
+DESCRIPTION_MAX = 300
+TIP_TEXT_MAX = 1000
+QUESTION_TEXT_MAX = 1000
+EXPLANATION_MAX = 1000
+OPTION_MAX = 100
+OPTIONS_MIN = 2
+OPTIONS_MAX = 12
+URL_MAX = 500

@@ -1,0 +1,530 @@
+"""Load content packs from YAML, checking everything and reporting every problem by file:line."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+from babel import Locale, UnknownLocaleError
+
+from clicksbot.content import limits
+from clicksbot.content.models import (
+    COMPETENCIES,
+    QUESTION_KINDS,
+    Competency,
+    Content,
+    Pack,
+    Problem,
+    Question,
+    Tip,
+)
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+PACK_KEYS = ("id", "title", "language", "competency", "description", "tips", "questions")
+TIP_KEYS = ("id", "text", "source")
+QUESTION_KEYS = ("id", "kind", "text", "options", "answer", "explanation", "source")
+PACK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Node:
+    """A YAML value with the line it starts on (1-based)."""
+
+    value: Any  # dict[str, Node] | list[Node] | a plain scalar
+    line: int
+    key_lines: dict[str, int] | None = None
+
+
+class _Report:
+    """Collects the problems of one file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Problem] = []
+
+    def error(self, line: int, item: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, item, message))
+
+    def warn(self, line: int, item: str, message: str) -> None:
+        self.problems.append(Problem(self.path, line, item, message, warning=True))
+
+    @property
+    def failed(self) -> bool:
+        return any(not p.warning for p in self.problems)
+
+
+def display_path(path: Path) -> str:
+    """Return the path as a person would type it: relative to here when it is below here."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def load_content(directory: Path) -> tuple[Content, list[Problem]]:
+    """Load every pack below `directory`; return the sound packs and every problem found.
+
+    A pack with an error is left out of the content; warnings do not leave anything out.
+    """
+    if not directory.is_dir():
+        problem = Problem(display_path(directory), 0, "(folder)", "not found: expected a folder of packs")
+        return Content.of(()), [problem]
+    report = validate_paths([directory])
+    return report.content, list(report.problems)
+
+
+def load_pack_file(path: Path) -> tuple[Pack | None, list[Problem]]:
+    """Load and check one pack file on its own."""
+    pack, _, problems = _load(path)
+    return pack, problems
+
+
+def _drop_duplicates(
+    loaded: list[tuple[Pack, dict[str, int]]], problems: list[Problem]
+) -> list[Pack]:
+    """Keep the first pack that uses an id; report (and leave out) any later pack reusing it."""
+    seen: dict[str, str] = {}
+    packs: list[Pack] = []
+    for pack, lines in loaded:
+        clashes = []
+        ids = [pack.id] + [t.id for t in pack.tips] + [q.id for q in pack.questions]
+        for item_id in ids:
+            if item_id in seen:
+                clashes.append(item_id)
+                problems.append(
+                    Problem(
+                        pack.path,
+                        lines.get(item_id, 1),
+                        item_id,
+                        f"id already used at {seen[item_id]}; ids must be unique across all packs",
+                    )
+                )
+        if clashes:
+            continue
+        for item_id in ids:
+            seen[item_id] = f"{pack.path}:{lines.get(item_id, 1)}"
+        packs.append(pack)
+    return packs
+
+
+def _load(path: Path) -> tuple[Pack | None, dict[str, int], list[Problem]]:
+    report = _Report(display_path(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        report.error(1, "(file)", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")
+        return None, {}, report.problems
+    except OSError as exc:
+        report.error(0, "(file)", f"cannot be read: {exc.strerror}")
+        return None, {}, report.problems
+    root = _parse_yaml(text, report)
+    if root is None:
+        return None, {}, report.problems
+    pack, lines = _pack(root, path, report)
+    return (None if report.failed else pack), lines, report.problems
+
+
+def _parse_yaml(text: str, report: _Report) -> Node | None:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        what = exc.problem or "not valid YAML"
+        hint = ""
+        if "mapping values are not allowed" in what:
+            hint = " (text with a colon must be in quotes or written as a block with >-)"
+        report.error(line, "(yaml)", f"not valid YAML: {what}{hint}")
+        return None
+    except yaml.YAMLError as exc:
+        report.error(1, "(yaml)", f"not valid YAML: {exc}")
+        return None
+    if node is None:
+        report.error(1, "(file)", "is empty: a pack needs id, title, language, competency")
+        return None
+    return _convert(node, report)
+
+
+def _convert(node: yaml.Node, report: _Report) -> Node:
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        values: dict[str, Node] = {}
+        key_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(_scalar(key_node))
+            key_line = key_node.start_mark.line + 1
+            if key in values:
+                report.error(key_line, key, f"key given twice (first on line {key_lines[key]})")
+                continue
+            values[key] = _convert(value_node, report)
+            key_lines[key] = key_line
+        return Node(values, line, key_lines)
+    if isinstance(node, yaml.SequenceNode):
+        return Node([_convert(item, report) for item in node.value], line)
+    return Node(_scalar(node), line)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        return "(not a plain value)"
+    return yaml.SafeLoader("").construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def _keys(node: Node, allowed: tuple[str, ...], item: str, report: _Report) -> dict[str, Node]:
+    fields: dict[str, Node] = node.value
+    lines = node.key_lines or {}
+    for key in fields:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(allowed)}"
+            report.error(lines.get(key, node.line), item, f"unknown key '{key}'{hint}")
+    return fields
+
+
+def _text(
+    fields: dict[str, Node],
+    key: str,
+    item: str,
+    line: int,
+    report: _Report,
+    *,
+    maximum: int,
+    required: bool = True,
+) -> str:
+    node = fields.get(key)
+    if node is None or node.value is None or node.value == "":
+        if required:
+            report.error(line, item, f"'{key}' is missing: add {key}: with the text")
+        return ""
+    if not isinstance(node.value, str):
+        report.error(node.line, item, f"'{key}' must be text (put it in quotes)")
+        return ""
+    value = node.value.strip()
+    if not value:
+        report.error(node.line, item, f"'{key}' is empty")
+    elif len(value) > maximum:
+        report.error(
+            node.line,
+            item,
+            f"'{key}' is {len(value)} characters; at most {maximum} fit (shorten it)",
+        )
+    return value
+
+
+def _url(fields: dict[str, Node], item: str, line: int, report: _Report) -> str:
+    node = fields.get("source")
+    if node is None or node.value in (None, ""):
+        report.warn(line, item, "no 'source': add a link to a credible source that backs this")
+        return ""
+    value = node.value
+    if not isinstance(value, str) or not _is_url(value.strip()):
+        report.error(node.line, item, f"'source' is not a web address: {value!r} (start with https://)")
+        return ""
+    if len(value.strip()) > limits.URL_MAX:
+        report.error(node.line, item, f"'source' is longer than {limits.URL_MAX} characters")
+    return value.strip()
+
+
+def _is_url(value: str) -> bool:
+    if any(c.isspace() for c in value):
+        return False
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    return parts.scheme in ("http", "https") and "." in host and not host.endswith(".")
+
+
+def _id(fields: dict[str, Node], line: int, report: _Report, fallback: str) -> tuple[str, int]:
+    node = fields.get("id")
+    if node is None or node.value in (None, ""):
+        report.error(line, fallback, "'id' is missing: every pack, tip and question needs one")
+        return "", line
+    value = str(node.value)
+    if not isinstance(node.value, str) or not ID_RE.match(value):
+        report.error(
+            node.line, value, "'id' may hold only lowercase letters a-z, digits and '-'"
+        )
+    elif not limits.ID_MIN <= len(value) <= limits.ID_MAX:
+        report.error(
+            node.line,
+            value,
+            f"'id' is {len(value)} characters; use {limits.ID_MIN} to {limits.ID_MAX}",
+        )
+    return value, node.line
+
+
+def _language(fields: dict[str, Node], item: str, line: int, report: _Report) -> str:
+    node = fields.get("language")
+    if node is None or not isinstance(node.value, str) or not node.value:
+        report.error(line, item, "'language' is missing: a language code such as en or ms")
+        return ""
+    code = node.value
+    valid = re.fullmatch(r"[a-z]{2,3}", code) is not None
+    if valid:
+        try:
+            Locale.parse(code)
+        except (UnknownLocaleError, ValueError):
+            valid = False
+    if not valid:
+        report.error(
+            node.line, item, f"'language' {code!r} is not a known language code (such as en, ms, th)"
+        )
+    return code
+
+
+def _competency(fields: dict[str, Node], item: str, line: int, report: _Report) -> Competency:
+    node = fields.get("competency")
+    names = [c.value for c in COMPETENCIES]
+    if node is None or node.value in (None, ""):
+        report.error(line, item, f"'competency' is missing: one of {', '.join(names)}")
+        return Competency.CRITICAL_THINKING
+    value = str(node.value).strip().lower().replace(" ", "-").replace("_", "-")
+    if value not in names:
+        close = difflib.get_close_matches(value, names, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        report.error(
+            node.line,
+            item,
+            f"'competency' {node.value!r} is not one of the seven: {hint}use one of {', '.join(names)}",
+        )
+        return Competency.CRITICAL_THINKING
+    return Competency(value)
+
+
+def _items(
+    fields: dict[str, Node],
+    key: str,
+    item: str,
+    report: _Report,
+    build: Callable[[Node], Any],
+) -> list[Any]:
+    node = fields.get(key)
+    if node is None or node.value is None:
+        return []
+    if not isinstance(node.value, list):
+        report.error(node.line, item, f"'{key}' must be a list (each entry starting with '- ')")
+        return []
+    out = []
+    for entry in node.value:
+        if not isinstance(entry.value, dict):
+            report.error(entry.line, item, f"each entry of '{key}' must have keys like id: and text:")
+            continue
+        built = build(entry)
+        if built is not None:
+            out.append(built)
+    return out
+
+
+def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[str, int]]:
+    if not isinstance(root.value, dict):
+        report.error(root.line, "(file)", "a pack must start with keys such as id:, title:, language:")
+        return None, {}
+    fields = _keys(root, PACK_KEYS, "(pack)", report)
+    pack_id, pack_line = _id(fields, 1, report, "(pack)")
+    item = pack_id or "(pack)"
+    title = _text(fields, "title", item, 1, report, maximum=limits.TITLE_MAX)
+    language = _language(fields, item, 1, report)
+    competency = _competency(fields, item, 1, report)
+    description = _text(
+        fields, "description", item, 1, report, maximum=limits.DESCRIPTION_MAX, required=False
+    )
+    folder = path.parent.name
+    if language and re.fullmatch(r"[a-z]{2,3}", folder) and folder != language:
+        report.error(
+            fields["language"].line,
+            item,
+            f"'language' is {language!r} but the pack is in the folder {folder}/: "
+            "move the file or fix the language",
+        )
+    lines: dict[str, int] = {pack_id: pack_line}
+    seen: dict[str, int] = {}
+
+    def remember(item_id: str, line: int) -> None:
+        if item_id in seen or item_id == pack_id:
+            first = seen.get(item_id, pack_line)
+            report.error(line, item_id, f"id already used on line {first} of this pack")
+        seen[item_id] = line
+        lines.setdefault(item_id, line)
+
+    def tip(entry: Node) -> Tip | None:
+        f = _keys(entry, TIP_KEYS, "(tip)", report)
+        tip_id, line = _id(f, entry.line, report, "(tip)")
+        remember(tip_id, line)
+        text = _text(f, "text", tip_id, line, report, maximum=limits.TIP_TEXT_MAX)
+        source = _url(f, tip_id, line, report)
+        return Tip(tip_id, text, source, pack_id, language, competency)
+
+    def question(entry: Node) -> Question | None:
+        return _question(entry, pack_id, language, competency, report, remember)
+
+    tips = _items(fields, "tips", item, report, tip)
+    questions = _items(fields, "questions", item, report, question)
+    if not tips and not questions:
+        report.error(1, item, "the pack has no tips and no questions: add at least one")
+    pack = Pack(
+        pack_id, title, language, competency, description, tuple(tips), tuple(questions),
+        report.path,
+    )
+    return pack, lines
+
+
+def _question(
+    entry: Node,
+    pack_id: str,
+    language: str,
+    competency: Competency,
+    report: _Report,
+    remember: Callable[[str, int], None],
+) -> Question | None:
+    f = _keys(entry, QUESTION_KEYS, "(question)", report)
+    qid, line = _id(f, entry.line, report, "(question)")
+    remember(qid, line)
+    kind_node = f.get("kind")
+    kind = "scenario"
+    if kind_node is not None and kind_node.value is not None:
+        kind = str(kind_node.value)
+        if kind not in QUESTION_KINDS:
+            report.error(
+                kind_node.line, qid, f"'kind' {kind!r} is not one of {', '.join(QUESTION_KINDS)}"
+            )
+    text = _text(f, "text", qid, line, report, maximum=limits.QUESTION_TEXT_MAX)
+    options = _options(f, qid, line, report)
+    answer = _answer(f, options, qid, line, report)
+    explanation = _text(f, "explanation", qid, line, report, maximum=limits.EXPLANATION_MAX)
+    source = _url(f, qid, line, report)
+    return Question(
+        qid, kind, text, tuple(options), answer, explanation, source, pack_id, language, competency
+    )
+
+
+def _options(f: dict[str, Node], qid: str, line: int, report: _Report) -> list[str]:
+    node = f.get("options")
+    if node is None or not isinstance(node.value, list):
+        report.error(
+            node.line if node else line, qid, "'options' is missing: a list of 2 to 12 answers"
+        )
+        return []
+    options: list[str] = []
+    for number, option in enumerate(node.value, start=1):
+        if not isinstance(option.value, str | int | float) or isinstance(option.value, bool):
+            report.error(option.line, qid, f"option {number} must be text (put it in quotes)")
+            options.append("")
+            continue
+        text = str(option.value).strip()
+        if not text:
+            report.error(option.line, qid, f"option {number} is empty")
+        elif len(text) > limits.OPTION_MAX:
+            report.error(
+                option.line,
+                qid,
+                f"option {number} is {len(text)} characters; at most {limits.OPTION_MAX} fit",
+            )
+        elif text in options:
+            report.error(option.line, qid, f"option {number} repeats an earlier option")
+        options.append(text)
+    if not limits.OPTIONS_MIN <= len(options) <= limits.OPTIONS_MAX:
+        report.error(
+            node.line,
+            qid,
+            f"'options' has {len(options)}; give {limits.OPTIONS_MIN} to {limits.OPTIONS_MAX}",
+        )
+    return options
+
+
+def _answer(f: dict[str, Node], options: list[str], qid: str, line: int, report: _Report) -> int:
+    node = f.get("answer")
+    if node is None or node.value in (None, ""):
+        report.error(line, qid, "'answer' is missing: copy the text of the right option")
+        return 0
+    value = str(node.value).strip()
+    if value in options:
+        return options.index(value)
+    close = difflib.get_close_matches(value, [o for o in options if o], n=1)
+    hint = f" did you mean {close[0]!r}?" if close else ""
+    report.error(
+        node.line,
+        qid,
+        f"'answer' {value!r} is not one of the options; it must be the exact text of one.{hint}",
+    )
+    return 0
+
+
+def pack_files(paths: Iterable[Path], problems: list[Problem]) -> list[Path]:
+    """Expand folders into the pack files below them; report paths that are not there."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix in PACK_SUFFIXES and p.is_file())
+            if not found:
+                problems.append(
+                    Problem(display_path(path), 0, "(folder)", "has no .yaml packs", warning=True)
+                )
+            out.extend(found)
+        elif path.is_file():
+            out.append(path)
+        else:
+            problems.append(Problem(display_path(path), 0, "(file)", "not found"))
+    return out
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of checking packs: every problem, and what the sound packs hold."""
+
+    problems: tuple[Problem, ...]
+    content: Content
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.warning]
+
+    def summary(self) -> str:
+        """Return the closing lines: counts per language and competency, then the verdict."""
+        lines = []
+        for language in sorted(self.content.languages):
+            packs = [p for p in self.content.packs if p.language == language]
+            tips = sum(len(p.tips) for p in packs)
+            questions = sum(len(p.questions) for p in packs)
+            lines.append(
+                f"{language}: {len(packs)} pack(s), {tips} tip(s), {questions} question(s)"
+            )
+            for competency in COMPETENCIES:
+                of = [p for p in packs if p.competency == competency]
+                if of:
+                    lines.append(
+                        f"  {competency.value}: {sum(len(p.tips) for p in of)} tip(s), "
+                        f"{sum(len(p.questions) for p in of)} question(s)"
+                    )
+        verdict = (
+            f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
+            if self.problems
+            else "all packs are valid"
+        )
+        lines.append(verdict)
+        return "\n".join(lines)
+
+
+def validate_paths(paths: Iterable[Path]) -> ValidationReport:
+    """Check pack files and folders together (ids must be unique across all of them)."""
+    problems: list[Problem] = []
+    loaded: list[tuple[Pack, dict[str, int]]] = []
+    for path in pack_files(paths, problems):
+        pack, lines, file_problems = _load(path)
+        problems.extend(file_problems)
+        if pack is not None:
+            loaded.append((pack, lines))
+    packs = _drop_duplicates(loaded, problems)
+    return ValidationReport(tuple(problems), Content.of(tuple(packs)))

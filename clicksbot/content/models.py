@@ -1,0 +1,136 @@
+"""Frozen models of content packs: tips, fact-check questions, and the packs that hold them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Competency(StrEnum):
+    """The seven MIL CLICKS competencies, as written in packs."""
+
+    CRITICAL_THINKING = "critical-thinking"
+    CREATIVITY = "creativity"
+    LITERACY = "literacy"
+    INTERCULTURAL = "intercultural"
+    CITIZENSHIP = "citizenship"
+    KNOWLEDGE = "knowledge"
+    SUSTAINABILITY = "sustainability"
+
+    @property
+    def letter(self) -> str:
+        """Return the CLICKS letter of this competency."""
+        return {"critical-thinking": "C", "literacy": "L", "intercultural": "I"}.get(
+            self.value, self.value[0].upper()
+        )
+
+
+COMPETENCIES: tuple[Competency, ...] = tuple(Competency)
+QUESTION_KINDS = ("headline", "post", "photo", "video", "message", "ad", "scenario")
+
+
+@dataclass(frozen=True)
+class Tip:
+    """One short piece of MIL advice with the source that backs it."""
+
+    id: str
+    text: str
+    source: str
+    pack_id: str
+    language: str
+    competency: Competency
+
+
+@dataclass(frozen=True)
+class Question:
+    """A fact-check question: a claim or scenario, its options and the one right answer."""
+
+    id: str
+    kind: str
+    text: str
+    options: tuple[str, ...]
+    answer: int  # index into options
+    explanation: str
+    source: str
+    pack_id: str
+    language: str
+    competency: Competency
+
+    @property
+    def correct_option(self) -> str:
+        """Return the text of the right answer."""
+        return self.options[self.answer]
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One YAML file of content in one language and competency."""
+
+    id: str
+    title: str
+    language: str
+    competency: Competency
+    description: str
+    tips: tuple[Tip, ...]
+    questions: tuple[Question, ...]
+    path: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a pack, said as `file:line: id: problem`."""
+
+    path: str
+    line: int
+    item: str
+    message: str
+    warning: bool = False
+
+    def __str__(self) -> str:
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {self.item}: {kind}{self.message}"
+
+
+@dataclass(frozen=True)
+class Content:
+    """All packs loaded, with lookups by id and by language."""
+
+    packs: tuple[Pack, ...] = ()
+    _tips: dict[str, Tip] = field(default_factory=dict, repr=False, compare=False)
+    _questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, packs: tuple[Pack, ...]) -> Content:
+        """Index packs whose ids were already checked to be unique."""
+        tips = {t.id: t for p in packs for t in p.tips}
+        questions = {q.id: q for p in packs for q in p.questions}
+        return cls(packs, tips, questions)
+
+    def tip(self, tip_id: str) -> Tip | None:
+        """Return the tip with this id, if any pack has it."""
+        return self._tips.get(tip_id)
+
+    def question(self, question_id: str) -> Question | None:
+        """Return the question with this id, if any pack has it."""
+        return self._questions.get(question_id)
+
+    def tips(self, language: str | None = None) -> Iterator[Tip]:
+        """Yield the tips, in pack order, of one language or of all."""
+        return (t for t in self._tips.values() if language is None or t.language == language)
+
+    def questions(
+        self, language: str | None = None, competency: Competency | None = None
+    ) -> Iterator[Question]:
+        """Yield the questions, in pack order, of one language (and competency) or of all."""
+        return (
+            q
+            for q in self._questions.values()
+            if (language is None or q.language == language)
+            and (competency is None or q.competency == competency)
+        )
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Return the languages that have at least one pack."""
+        return frozenset(p.language for p in self.packs)

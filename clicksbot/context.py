@@ -1,0 +1,75 @@
+"""What every handler can reach: the runtime (settings, store, content, catalogs, clock)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from clicksbot.config import Settings
+from clicksbot.content import Content
+from clicksbot.i18n import Catalogs
+from clicksbot.store import Store
+
+RUNTIME_KEY = "clicksbot.runtime"
+
+
+def utcnow() -> datetime:
+    """Return the current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """The long-lived objects of one running bot; the store opens in post_init."""
+
+    settings: Settings
+    content: Content
+    catalogs: Catalogs
+    clock: Callable[[], datetime] = utcnow
+    store: Store | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
+    """The callback context of clicksbot handlers, with typed access to the runtime."""
+
+    @property
+    def runtime(self) -> Runtime:
+        """Return the runtime this application was built with."""
+        runtime: Runtime = self.bot_data[RUNTIME_KEY]
+        return runtime
+
+    @property
+    def store(self) -> Store:
+        """Return the open store."""
+        store = self.runtime.store
+        if store is None:
+            raise RuntimeError("the store is not open: post_init has not run")
+        return store
+
+    @property
+    def content(self) -> Content:
+        """Return the loaded content packs."""
+        return self.runtime.content
+
+    @property
+    def settings(self) -> Settings:
+        """Return the settings."""
+        return self.runtime.settings
+
+    @property
+    def catalogs(self) -> Catalogs:
+        """Return the interface translations."""
+        return self.runtime.catalogs
+
+    def now(self) -> datetime:
+        """Return the current time from the runtime's clock (tests control it)."""
+        return self.runtime.clock()
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any
+]

@@ -1,0 +1,1 @@
+"""Telegram-facing handlers, grouped by feature; each module exposes `register(app)`."""

@@ -1,0 +1,34 @@
+"""What every handler does first: know who is talking and in which language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+
+from clicksbot.context import BotContext
+from clicksbot.i18n import Translator
+from clicksbot.render import display_name
+from clicksbot.services import people
+from clicksbot.store import User
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The person behind an update: their record, whether they are new, and their language."""
+
+    user: User
+    new: bool
+    t: Translator
+    name: str  # escaped, for echoing only; never stored
+
+
+async def visitor(update: Update, context: BotContext) -> Visitor:
+    """Record the person behind this update and return them with their translator."""
+    tg_user = update.effective_user
+    if tg_user is None:
+        raise ValueError("update without a user")
+    language = context.catalogs.match(tg_user.language_code, context.settings.default_language)
+    user, new = await people.meet(context.store, tg_user.id, language, context.now())
+    t = context.catalogs.get(user.language)
+    return Visitor(user, new, t, display_name(tg_user.first_name, fallback="👋"))

@@ -1,0 +1,74 @@
+"""/start, /help and /language: meeting people and the language they talk in."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers.common import visitor
+from clicksbot.render import callbacks as cb
+from clicksbot.render import messages
+from clicksbot.services import people
+
+logger = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the person (new or returning) and offer the language choice."""
+    v = await visitor(update, context)
+    reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(reply.text, reply_markup=reply.keyboard)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List what the bot can do."""
+    v = await visitor(update, context)
+    reply = messages.help_text(v.t)
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(reply.text, reply_markup=reply.keyboard)
+
+
+async def language(update: Update, context: BotContext) -> None:
+    """Show the language picker."""
+    v = await visitor(update, context)
+    reply = messages.language_prompt(v.t, context.catalogs.languages)
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(reply.text, reply_markup=reply.keyboard)
+
+
+async def choose_language(update: Update, context: BotContext) -> None:
+    """Switch to the language whose button was pressed, and say so in it."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    try:
+        (code,) = cb.decode(query.data).args
+        changed = await people.choose_language(
+            context.store, v.user, code, context.catalogs.languages, context.now()
+        )
+    except (cb.CallbackError, ValueError):
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    t = context.catalogs.get(code)
+    await query.answer(t("language.changed") if changed else t("language.unchanged"))
+    if changed and query.message is not None:
+        try:
+            await query.edit_message_reply_markup(
+                messages.language_keyboard(context.catalogs.languages, code)
+            )
+        except BadRequest as exc:  # the message is too old to edit, or already shows this
+            logger.debug("Language keyboard not updated: %s", exc)
+        await context.bot.send_message(query.message.chat.id, t("language.changed"))
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("start", start))
+    app.add_handler(CommandHandler("help", help_command))
+    app.add_handler(CommandHandler("language", language))
+    app.add_handler(CallbackQueryHandler(choose_language, pattern=cb.pattern("lang")))

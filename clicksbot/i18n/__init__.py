@@ -1,0 +1,138 @@
+"""Interface translations: gettext catalogs (.po, read with Babel) looked up by message key."""
+
+from __future__ import annotations
+
+import gettext
+import io
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Formatter
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+logger = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+SOURCE_LANGUAGE = "en"
+
+
+class CatalogError(Exception):
+    """A translation catalog cannot be read."""
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The interface in one language: `t("key", name=...)` and `t.plural("key", n, ...)`."""
+
+    language: str
+    _translations: gettext.NullTranslations
+
+    def __call__(self, key: str, /, **params: object) -> str:
+        """Return the text for `key`, with `{placeholders}` filled in."""
+        return _fill(self._translations.gettext(key), params)
+
+    def plural(self, key: str, count: int, /, **params: object) -> str:
+        """Return the form of `key` for `count` (available as `{count}`) in this language."""
+        return _fill(self._translations.ngettext(key, key, count), {"count": count, **params})
+
+    @property
+    def rtl(self) -> bool:
+        """Return whether this language is written right to left."""
+        return _locale(self.language).character_order == "right-to-left"
+
+    @property
+    def language_name(self) -> str:
+        """Return the name of this language in itself, e.g. 'Bahasa Melayu'."""
+        return language_name(self.language)
+
+
+def _fill(text: str, params: dict[str, object]) -> str:
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        # A translation with a broken placeholder must not break the reply: show it unfilled.
+        logger.warning("Translation %r does not fit its parameters %s", text[:60], sorted(params))
+        return text
+
+
+def _locale(code: str) -> Locale:
+    try:
+        return Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse(SOURCE_LANGUAGE)
+
+
+def language_name(code: str) -> str:
+    """Return a language's own name for itself, capitalised as a menu item."""
+    name = _locale(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def placeholders(text: str) -> set[str]:
+    """Return the `{names}` a text fills in."""
+    return {field for _, field, _, _ in Formatter().parse(text) if field}
+
+
+class Catalogs:
+    """Every interface language the bot has, with English as the fallback for missing keys."""
+
+    def __init__(self, catalogs: dict[str, Catalog]) -> None:
+        if SOURCE_LANGUAGE not in catalogs:
+            raise CatalogError(f"no {SOURCE_LANGUAGE}.po catalog: it is the source language")
+        self._catalogs = catalogs
+        source = _translations(catalogs[SOURCE_LANGUAGE])
+        self._translators: dict[str, Translator] = {}
+        for code, catalog in catalogs.items():
+            translations = source if code == SOURCE_LANGUAGE else _translations(catalog)
+            if code != SOURCE_LANGUAGE:
+                translations.add_fallback(source)
+            self._translators[code] = Translator(code, translations)
+
+    @classmethod
+    def load(cls, directory: Path = LOCALES_DIR) -> Catalogs:
+        """Read every `<language>.po` in `directory`."""
+        catalogs: dict[str, Catalog] = {}
+        for path in sorted(directory.glob("*.po")):
+            try:
+                with path.open("rb") as fh:
+                    catalogs[path.stem] = read_po(fh, locale=path.stem)
+            except Exception as exc:  # Babel raises several kinds for a broken file
+                raise CatalogError(f"{path}: cannot read the catalog: {exc}") from None
+        return cls(catalogs)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Return the interface languages, English first, then by code."""
+        rest = sorted(code for code in self._translators if code != SOURCE_LANGUAGE)
+        return (SOURCE_LANGUAGE, *rest)
+
+    def catalog(self, language: str) -> Catalog:
+        """Return the raw catalog of one language (for checks and tooling)."""
+        return self._catalogs[language]
+
+    def get(self, language: str) -> Translator:
+        """Return the translator for a language the bot has (English otherwise)."""
+        return self._translators.get(language) or self._translators[SOURCE_LANGUAGE]
+
+    def match(self, telegram_code: str | None, default: str = SOURCE_LANGUAGE) -> str:
+        """Return the bot language that best fits a Telegram `language_code` like 'pt-br'."""
+        if telegram_code:
+            code = telegram_code.lower().replace("_", "-")
+            if code in self._translators:
+                return code
+            base = re.split(r"-", code, maxsplit=1)[0]
+            if base in self._translators:
+                return base
+        return default if default in self._translators else SOURCE_LANGUAGE
+
+
+def _translations(catalog: Catalog) -> gettext.GNUTranslations:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)

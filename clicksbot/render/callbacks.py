@@ -1,0 +1,72 @@
+"""The callback-data codec: short, versioned, validated payloads for inline buttons.
+
+A payload reads `1|action|arg|arg`: the codec version, a known action and arguments that each
+match that action's pattern. Anything else (a payload from an older version, a forged one, a
+truncated one) is refused by `decode`, so handlers only ever see well-formed data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+VERSION = "1"
+SEPARATOR = "|"
+MAX_BYTES = 64  # Telegram's limit for callback_data
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+
+# action -> one pattern per argument (fullmatch)
+ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "lang": (_LANGUAGE,),
+}
+
+
+class CallbackError(ValueError):
+    """A payload that is not one this version of the bot makes."""
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A decoded button press: which action, with which arguments."""
+
+    action: str
+    args: tuple[str, ...]
+
+
+def encode(action: str, *args: str) -> str:
+    """Return the payload for a button; raise ValueError if it would not be valid."""
+    patterns = ACTIONS.get(action)
+    if patterns is None:
+        raise ValueError(f"unknown callback action {action!r}")
+    if len(args) != len(patterns) or not all(
+        p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
+    ):
+        raise ValueError(f"bad arguments for callback action {action!r}: {args!r}")
+    data = SEPARATOR.join((VERSION, action, *args))
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback payload longer than {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def decode(data: str | None) -> Callback:
+    """Return the button press a payload stands for; raise CallbackError if it is not ours."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise CallbackError("empty or oversized payload")
+    version, _, rest = data.partition(SEPARATOR)
+    if version != VERSION:
+        raise CallbackError(f"payload of version {version!r}")
+    action, *args = rest.split(SEPARATOR)
+    patterns = ACTIONS.get(action)
+    if patterns is None:
+        raise CallbackError(f"unknown action {action!r}")
+    if len(args) != len(patterns) or not all(
+        p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
+    ):
+        raise CallbackError(f"malformed arguments for {action!r}")
+    return Callback(action, tuple(args))
+
+
+def pattern(action: str) -> re.Pattern[str]:
+    """Return the regex a CallbackQueryHandler uses to route one action's presses."""
+    return re.compile(rf"^{VERSION}\|{re.escape(action)}(\||$)")

@@ -1,0 +1,100 @@
+"""Fixtures: the emulator on loopback, and the real bot polling it, as people meet it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clicksbot import logs
+from clicksbot.app import build_application, polling
+from clicksbot.config import Secret, Settings
+from clicksbot.content import Content, load_content
+from clicksbot.context import BotApplication
+from clicksbot.sandbox import Emulator, EmulatorServer, Limits
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456:TEST-token-never-printed"
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@dataclass
+class Running:
+    """The bot as a test drives it."""
+
+    app: BotApplication
+    emulator: Emulator
+    server: EmulatorServer
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+def shipped_content() -> Content:
+    content, problems = load_content(REPO / "quizzes")
+    assert [p for p in problems if not p.warning] == []
+    return content
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        token=Secret(TOKEN),
+        database=tmp_path / "clicksbot.sqlite3",
+        packs_dir=REPO / "quizzes",
+        admins=frozenset({42}),
+    )
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return Limits()
+
+
+@pytest.fixture
+async def server(limits: Limits) -> AsyncIterator[EmulatorServer]:
+    async with EmulatorServer(Emulator(token=TOKEN, limits=limits)) as running:
+        yield running
+
+
+@pytest.fixture
+async def bot(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> AsyncIterator[Running]:
+    """Start the real Application against the emulator; afterwards, nothing may have been refused."""
+    app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        yield Running(app, server.emulator, server, settings)
+    refused = [(c.method, c.error.description if c.error else "") for c in server.emulator.refused]
+    assert refused == [], f"Telegram would have refused: {refused}"
+
+
+@pytest.fixture(autouse=True)
+def no_token_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test also checks that the token never reached a log line."""
+    logs.quiet_libraries("DEBUG")  # as `clicksbot run` sets them, but with no redaction net
+    caplog.set_level(logging.DEBUG)
+    yield
+    secret = TOKEN.split(":", 1)[1]
+    leaked = [r.getMessage() for r in caplog.records if secret in r.getMessage()]
+    assert leaked == [], "the token appeared in the logs"
