@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = _parser().parse_args(argv)
+    # Durations from PTB (retry_after and friends) as timedelta: PTB's announced future default.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     try:
         if args.command == "validate":
             return _validate(args)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,10 @@ from clicksbot.config import Secret, Settings
 from clicksbot.content import Content, load_content
 from clicksbot.context import BotApplication
 from clicksbot.sandbox import Emulator, EmulatorServer, Limits
+
+# Opt in to PTB's timedelta durations now (as `clicksbot` does), so its deprecation warning,
+# an error under -W error, never fires.
+os.environ["PTB_TIMEDELTA"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token-never-printed"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -62,10 +61,11 @@ class _Report:
 
 def display_path(path: Path) -> str:
     """Return the path as a person would type it: relative to here when it is below here."""
+    absolute = path.absolute()
     try:
-        return os.path.relpath(path)
-    except ValueError:  # another drive on Windows
-        return str(path)
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
 
 
 def load_content(directory: Path) -> tuple[Content, list[Problem]]:
@@ -164,6 +164,7 @@ def _convert(node: yaml.Node, report: _Report) -> Node:
                 report.error(key_line, key, f"key given twice (first on line {key_lines[key]})")
                 continue
             values[key] = _convert(value_node, report)
+            values[key].line = key_line  # a value is reported where its key stands
             key_lines[key] = key_line
         return Node(values, line, key_lines)
     if isinstance(node, yaml.SequenceNode):
@@ -204,7 +205,8 @@ def _text(
     node = fields.get(key)
     if node is None or node.value is None or node.value == "":
         if required:
-            report.error(line, item, f"'{key}' is missing: add {key}: with the text")
+            where = node.line if node is not None else line
+            report.error(where, item, f"'{key}' is missing: add {key}: with the text")
         return ""
     if not isinstance(node.value, str):
         report.error(node.line, item, f"'{key}' must be text (put it in quotes)")
@@ -278,6 +280,7 @@ def _language(fields: dict[str, Node], item: str, line: int, report: _Report) ->
         report.error(
             node.line, item, f"'language' {code!r} is not a known language code (such as en, ms, th)"
         )
+        return ""
     return code
 
 

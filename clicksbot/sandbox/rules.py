@@ -306,7 +306,12 @@ def _span(entity: dict[str, object]) -> tuple[int, int]:
 
 
 def _sorted_entities(entities: list[dict[str, object]]) -> list[dict[str, object]]:
-    return sorted(entities, key=lambda e: (_span(e)[0], -_span(e)[1]))
+    return sorted(entities, key=lambda e: (*_span_key(e), _type_rank(str(e["type"]))))
+
+
+def _span_key(entity: dict[str, object]) -> tuple[int, int]:
+    offset, length = _span(entity)
+    return offset, -length
 
 
 # --------------------------------------------------------------------------------------------
