@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable
 
 # Chatty libraries kept at WARNING (their INFO lines are per request or per job run).
-NOISY_LOGGERS = ("apscheduler", "tornado.access")
+NOISY_LOGGERS = ("apscheduler", "tornado.access", "aiosqlite")
 
 
 class RedactFilter(logging.Filter):

@@ -172,11 +172,12 @@ questions:
 {options}
       - "{'y' * 101}"
     answer: option 1
-    explanation: Because.
+    explanation: <b>Because</b>.
     source: https://example.org/a
 """,
     )
     found = messages(load_pack_file(path)[1])
+    assert any("'explanation' holds markup '<b>'" in f for f in found)
     assert any("'text' is 1001 characters; at most 1000" in f for f in found)
     assert any("option 14 is 101 characters; at most 100" in f for f in found)
     assert any("'options' has 14; give 2 to 12" in f for f in found)

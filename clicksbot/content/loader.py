@@ -25,6 +25,8 @@ from clicksbot.content.models import (
     Tip,
 )
 
+# HTML tags, **bold**, __underline__ and [text](link): packs are plain text.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\*\*[^*]+\*\*|__[^_]+__|\[[^\]]+\]\(https?://")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PACK_KEYS = ("id", "title", "language", "competency", "description", "tips", "questions")
 TIP_KEYS = ("id", "text", "source")
@@ -212,8 +214,15 @@ def _text(
         report.error(node.line, item, f"'{key}' must be text (put it in quotes)")
         return ""
     value = node.value.strip()
+    markup = _MARKUP.search(value)
     if not value:
         report.error(node.line, item, f"'{key}' is empty")
+    elif markup:
+        report.error(
+            node.line,
+            item,
+            f"'{key}' holds markup {markup.group(0)!r}: write plain text, the bot formats it",
+        )
     elif len(value) > maximum:
         report.error(
             node.line,

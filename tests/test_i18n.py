@@ -1,0 +1,76 @@
+"""Interface catalogs: complete, consistent placeholders, valid Telegram HTML, plural rules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs, placeholders
+from clicksbot.sandbox.rules import parse_html
+
+CATALOGS = Catalogs.load()
+PACKAGE = Path(__file__).resolve().parent.parent / "clicksbot"
+
+
+def keys(language: str) -> dict[str, str]:
+    return {
+        str(m.id if isinstance(m.id, str) else m.id[0]): (
+            m.string if isinstance(m.string, str) else m.string[0]
+        )
+        for m in CATALOGS.catalog(language)
+        if m.id
+    }
+
+
+def test_there_are_at_least_two_languages() -> None:
+    """English and at least one more language exist."""
+    assert SOURCE_LANGUAGE in CATALOGS.languages and len(CATALOGS.languages) >= 2
+
+
+def test_every_key_the_code_uses_is_in_english() -> None:
+    """Every `t("key")` in the code has an English text."""
+    used: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        used |= set(re.findall(r"""\bt(?:\.plural)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
+        used |= set(re.findall(r"""["']((?:command|start|help|language|button|error|fallback)\.[a-z_]+)["']""", path.read_text()))
+    english = keys(SOURCE_LANGUAGE)
+    assert used - set(english) == set()
+
+
+@pytest.mark.parametrize("language", CATALOGS.languages)
+def test_translations_keep_placeholders_and_valid_html(language: str) -> None:
+    """A translation fills the same {placeholders} and is HTML Telegram accepts."""
+    english = keys(SOURCE_LANGUAGE)
+    for key, text in keys(language).items():
+        if not text:
+            continue
+        assert key in english, f"{language}: {key} is not an English key"
+        assert placeholders(text) == placeholders(english[key]), f"{language}: {key}"
+        filled = text.format(**{name: "x" for name in placeholders(text)}, count=3)
+        parse_html(filled)
+
+
+def test_unknown_languages_fall_back_to_english_and_regions_match() -> None:
+    """A Telegram language the bot lacks gets English; 'ms-MY' matches 'ms'."""
+    assert CATALOGS.match("zz") == "en"
+    assert CATALOGS.match(None) == "en"
+    assert CATALOGS.match("ms-MY") == "ms"
+    assert CATALOGS.get("zz").language == "en"
+
+
+def test_missing_translation_falls_back_to_english() -> None:
+    """A key a catalog lacks shows in English, never as the bare key."""
+    t = CATALOGS.get("ms")
+    assert t("no.such.key") == "no.such.key"  # unknown everywhere: the key itself
+    assert t("help.text")  # present
+
+
+def test_rtl_is_known() -> None:
+    """Right-to-left languages are recognised (Arabic), for rendering later."""
+    from clicksbot.i18n import Translator
+    import gettext
+
+    assert Translator("ar", gettext.NullTranslations()).rtl
+    assert not CATALOGS.get("en").rtl

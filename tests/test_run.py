@@ -1,0 +1,54 @@
+"""`clicksbot run` as an operator starts it, against a Bot API server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from conftest import REPO
+
+from clicksbot.sandbox import Emulator, EmulatorServer
+
+TOKEN = "123:abcSecretPartOfTheToken"
+
+
+async def test_run_answers_start_and_help_and_never_prints_the_token(tmp_path: Path) -> None:
+    """With CLICKSBOT_TOKEN and CLICKSBOT_API_URL set, the bot answers /start and /help;
+    its output (at DEBUG, the most talkative level) never holds the token; SIGTERM stops it."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {tmp_path / 'bot.sqlite3'}\npacks_dir: {REPO / 'quizzes'}\nlog_level: DEBUG\n"
+    )
+    emulator = Emulator(token=TOKEN)
+    async with EmulatorServer(emulator) as server:
+        env = {
+            **os.environ,
+            "CLICKSBOT_TOKEN": TOKEN,
+            "CLICKSBOT_API_URL": server.api_url,
+            "PYTHONUNBUFFERED": "1",
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "clicksbot", "run", "--config", str(config),
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            alice = emulator.person("Alice")
+            alice.start()
+            greeting = await alice.receive(timeout=30)
+            assert "Hi Alice!" in greeting.text
+            alice.send("/help")
+            assert "/language" in (await alice.receive(timeout=10)).text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "Traceback" not in text
+    assert "SecretPartOfTheToken" not in text
+    assert "getUpdates" in text or "Application" in text  # it did log, at DEBUG
+    assert emulator.refused == []

@@ -1,0 +1,78 @@
+"""The store: migrations, pragmas, refusal of newer databases, and the users repository."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from clicksbot.store import Store, StoreError
+from clicksbot.store.migrations import MIGRATIONS
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+async def test_migrations_apply_once_and_pragmas_are_set(tmp_path: Path) -> None:
+    """A new database gets every migration; WAL and foreign keys are on; reopening changes nothing."""
+    path = tmp_path / "db" / "bot.sqlite3"
+    store = await Store.open(path)
+    assert await store.schema_version() == len(MIGRATIONS)
+    assert "users" in await store.table_names()
+    await store.close()
+    store = await Store.open(path)
+    assert await store.schema_version() == len(MIGRATIONS)
+    await store.close()
+    async with aiosqlite.connect(path) as db:
+        async with db.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+        async with db.execute("SELECT COUNT(*) FROM schema_migrations") as cur:
+            assert (await cur.fetchone())[0] == len(MIGRATIONS)  # type: ignore[index]
+
+
+async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    """PRAGMA foreign_keys is on for the store's connection."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    async with store._db.execute("PRAGMA foreign_keys") as cur:
+        assert (await cur.fetchone())[0] == 1  # type: ignore[index]
+    await store.close()
+
+
+async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
+    """A database migrated by a newer clicksbot is refused with a message saying what to do."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    await store.close()
+    async with aiosqlite.connect(path) as db:
+        await db.execute(
+            "INSERT INTO schema_migrations VALUES (?, 'm999_future', '2030-01-01')",
+            (len(MIGRATIONS) + 1,),
+        )
+        await db.commit()
+    with pytest.raises(StoreError, match="newer clicksbot"):
+        await Store.open(path)
+
+
+async def test_not_a_database(tmp_path: Path) -> None:
+    """A file that is not SQLite is refused clearly."""
+    path = tmp_path / "bot.sqlite3"
+    path.write_text("hello, I am not a database" * 100)
+    with pytest.raises(StoreError, match="not a clicksbot database"):
+        await Store.open(path)
+
+
+async def test_users_are_created_once_and_remember_their_language() -> None:
+    """touch_user creates a person once; later calls update last seen; a chosen language sticks."""
+    store = await Store.open(":memory:")
+    user, new = await store.touch_user(5, "ms", NOW)
+    assert new and user.language == "ms" and not user.language_chosen
+    later = NOW + timedelta(hours=1)
+    user, new = await store.touch_user(5, "en", later)
+    assert not new and user.language == "ms" and user.last_seen_at == later
+    await store.set_language(5, "en", later)
+    user = await store.get_user(5)
+    assert user is not None and user.language == "en" and user.language_chosen
+    assert await store.get_user(6) is None
+    assert await store.count_users() == 1
+    await store.close()
