@@ -93,7 +93,9 @@ async def _post_shutdown(app: BotApplication) -> None:
 
 
 @asynccontextmanager
-async def polling(app: BotApplication, *, poll_timeout: float = 10) -> AsyncIterator[BotApplication]:
+async def polling(
+    app: BotApplication, *, poll_timeout: float = 10
+) -> AsyncIterator[BotApplication]:
     """Run the bot by long polling inside the current event loop, as `run_polling` does.
 
     For callers that own the loop (the terminal chat, tests); the steps and their order are

@@ -4,7 +4,6 @@ hands over to the application; every failure a person can fix ends in one line a
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -58,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     validate = commands.add_parser("validate", help="check content packs and list every problem")
-    validate.add_argument("paths", nargs="*", type=Path, help="pack files or folders (default: packs_dir)")
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help="pack files or folders (default: packs_dir)"
+    )
     config_option(validate)
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
 

@@ -134,7 +134,9 @@ def _read_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(source, "(file)", "not found; copy config.example.yaml to start") from None
+        raise ConfigError(
+            source, "(file)", "not found; copy config.example.yaml to start"
+        ) from None
     except OSError as exc:
         raise ConfigError(source, "(file)", f"cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -86,7 +86,7 @@ async def server(limits: Limits) -> AsyncIterator[EmulatorServer]:
 async def bot(
     server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
 ) -> AsyncIterator[Running]:
-    """Start the real Application against the emulator; afterwards, nothing may have been refused."""
+    """Start the real Application against the emulator; after the test, nothing was refused."""
     app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
     async with polling(app, poll_timeout=1):
         yield Running(app, server.emulator, server, settings)

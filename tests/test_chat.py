@@ -1,4 +1,4 @@
-"""`clicksbot chat`: a teacher talks to the real bot in a terminal, with no token and no Telegram."""
+"""`clicksbot chat`: a teacher talks to the real bot in a terminal, no token, no Telegram."""
 
 from __future__ import annotations
 

@@ -6,11 +6,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from conftest import TOKEN
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
-
-from conftest import TOKEN
 
 from clicksbot.sandbox import Emulator, EmulatorServer, Limits, Person
 
@@ -85,7 +84,7 @@ async def test_callback_data_is_at_most_64_bytes(tg: tuple[Bot, Emulator]) -> No
 
 
 async def test_poll_limits(tg: tuple[Bot, Emulator]) -> None:
-    """Quiz polls: 2–12 options of ≤100 characters, a 300-character question, a short explanation."""
+    """Quiz polls: 2–12 options of ≤100 characters, a 300-character question, short explanation."""
     bot, emulator = tg
     alice = started(emulator)
     message = await bot.send_poll(
@@ -120,7 +119,11 @@ async def test_poll_answers_reach_the_bot_with_persistent_ids(tg: tuple[Bot, Emu
     alice = started(emulator)
     await bot.get_updates()  # the /start
     sent = await bot.send_poll(
-        alice.id, "Is it true?", ["yes", "no"], type="quiz", correct_option_ids=[1],
+        alice.id,
+        "Is it true?",
+        ["yes", "no"],
+        type="quiz",
+        correct_option_ids=[1],
         is_anonymous=False,
     )
     await alice.receive()

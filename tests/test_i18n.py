@@ -33,8 +33,15 @@ def test_every_key_the_code_uses_is_in_english() -> None:
     """Every `t("key")` in the code has an English text."""
     used: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
-        used |= set(re.findall(r"""\bt(?:\.plural)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text()))
-        used |= set(re.findall(r"""["']((?:command|start|help|language|button|error|fallback)\.[a-z_]+)["']""", path.read_text()))
+        used |= set(
+            re.findall(r"""\bt(?:\.plural)?\(\s*["']([a-z_]+\.[a-z_.]+)["']""", path.read_text())
+        )
+        used |= set(
+            re.findall(
+                r"""["']((?:command|start|help|language|button|error|fallback)\.[a-z_]+)["']""",
+                path.read_text(),
+            )
+        )
     english = keys(SOURCE_LANGUAGE)
     assert used - set(english) == set()
 
@@ -69,8 +76,9 @@ def test_missing_translation_falls_back_to_english() -> None:
 
 def test_rtl_is_known() -> None:
     """Right-to-left languages are recognised (Arabic), for rendering later."""
-    from clicksbot.i18n import Translator
     import gettext
+
+    from clicksbot.i18n import Translator
 
     assert Translator("ar", gettext.NullTranslations()).rtl
     assert not CATALOGS.get("en").rtl

@@ -170,7 +170,7 @@ questions:
     text: Which?
     options:
 {options}
-      - "{'y' * 101}"
+      - "{"y" * 101}"
     answer: option 1
     explanation: <b>Because</b>.
     source: https://example.org/a

@@ -15,7 +15,7 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 async def test_migrations_apply_once_and_pragmas_are_set(tmp_path: Path) -> None:
-    """A new database gets every migration; WAL and foreign keys are on; reopening changes nothing."""
+    """A new database gets every migration, in WAL mode; reopening it changes nothing."""
     path = tmp_path / "db" / "bot.sqlite3"
     store = await Store.open(path)
     assert await store.schema_version() == len(MIGRATIONS)

@@ -76,7 +76,9 @@ def load_content(directory: Path) -> tuple[Content, list[Problem]]:
     A pack with an error is left out of the content; warnings do not leave anything out.
     """
     if not directory.is_dir():
-        problem = Problem(display_path(directory), 0, "(folder)", "not found: expected a folder of packs")
+        problem = Problem(
+            display_path(directory), 0, "(folder)", "not found: expected a folder of packs"
+        )
         return Content.of(()), [problem]
     report = validate_paths([directory])
     return report.content, list(report.problems)
@@ -177,7 +179,7 @@ def _convert(node: yaml.Node, report: _Report) -> Node:
 def _scalar(node: yaml.Node) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return "(not a plain value)"
-    return yaml.SafeLoader("").construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return yaml.SafeLoader("").construct_object(node, deep=True)
 
 
 # -- checks ------------------------------------------------------------------------------
@@ -239,7 +241,9 @@ def _url(fields: dict[str, Node], item: str, line: int, report: _Report) -> str:
         return ""
     value = node.value
     if not isinstance(value, str) or not _is_url(value.strip()):
-        report.error(node.line, item, f"'source' is not a web address: {value!r} (start with https://)")
+        report.error(
+            node.line, item, f"'source' is not a web address: {value!r} (start with https://)"
+        )
         return ""
     if len(value.strip()) > limits.URL_MAX:
         report.error(node.line, item, f"'source' is longer than {limits.URL_MAX} characters")
@@ -261,9 +265,7 @@ def _id(fields: dict[str, Node], line: int, report: _Report, fallback: str) -> t
         return "", line
     value = str(node.value)
     if not isinstance(node.value, str) or not ID_RE.match(value):
-        report.error(
-            node.line, value, "'id' may hold only lowercase letters a-z, digits and '-'"
-        )
+        report.error(node.line, value, "'id' may hold only lowercase letters a-z, digits and '-'")
     elif not limits.ID_MIN <= len(value) <= limits.ID_MAX:
         report.error(
             node.line,
@@ -287,7 +289,9 @@ def _language(fields: dict[str, Node], item: str, line: int, report: _Report) ->
             valid = False
     if not valid:
         report.error(
-            node.line, item, f"'language' {code!r} is not a known language code (such as en, ms, th)"
+            node.line,
+            item,
+            f"'language' {code!r} is not a known language code (such as en, ms, th)",
         )
         return ""
     return code
@@ -306,7 +310,8 @@ def _competency(fields: dict[str, Node], item: str, line: int, report: _Report) 
         report.error(
             node.line,
             item,
-            f"'competency' {node.value!r} is not one of the seven: {hint}use one of {', '.join(names)}",
+            f"'competency' {node.value!r} is not one of the seven: "
+            f"{hint}use one of {', '.join(names)}",
         )
         return Competency.CRITICAL_THINKING
     return Competency(value)
@@ -328,7 +333,9 @@ def _items(
     out = []
     for entry in node.value:
         if not isinstance(entry.value, dict):
-            report.error(entry.line, item, f"each entry of '{key}' must have keys like id: and text:")
+            report.error(
+                entry.line, item, f"each entry of '{key}' must have keys like id: and text:"
+            )
             continue
         built = build(entry)
         if built is not None:
@@ -338,7 +345,9 @@ def _items(
 
 def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[str, int]]:
     if not isinstance(root.value, dict):
-        report.error(root.line, "(file)", "a pack must start with keys such as id:, title:, language:")
+        report.error(
+            root.line, "(file)", "a pack must start with keys such as id:, title:, language:"
+        )
         return None, {}
     fields = _keys(root, PACK_KEYS, "(pack)", report)
     pack_id, pack_line = _id(fields, 1, report, "(pack)")
@@ -383,7 +392,13 @@ def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[st
     if not tips and not questions:
         report.error(1, item, "the pack has no tips and no questions: add at least one")
     pack = Pack(
-        pack_id, title, language, competency, description, tuple(tips), tuple(questions),
+        pack_id,
+        title,
+        language,
+        competency,
+        description,
+        tuple(tips),
+        tuple(questions),
         report.path,
     )
     return pack, lines

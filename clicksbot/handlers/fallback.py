@@ -10,7 +10,7 @@ from clicksbot.handlers.common import visitor
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
-    """Answer a press no handler understood (an old, foreign or forged payload), changing nothing."""
+    """Answer a press nothing understood (old, foreign or forged data), changing nothing."""
     query = update.callback_query
     assert query is not None
     v = await visitor(update, context)

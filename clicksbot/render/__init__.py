@@ -25,7 +25,7 @@ def esc(text: str) -> str:
 
 
 def display_name(name: str | None, fallback: str) -> str:
-    """Return a person's name fit to echo: invisible and control characters gone, kept short, escaped.
+    """Return a person's name fit to echo: no invisible or control characters, short, escaped.
 
     Names are untrusted: they may hold markup, direction overrides or thousands of characters.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
 from typing import Any, TextIO
 
@@ -34,6 +35,7 @@ class Terminal:
         self.buttons: dict[int, tuple[BotMessage, int]] = {}
         self._next_button = 1
         self._activity = asyncio.Event()
+        self.closed = False  # the output went away: stop reading
         emulator.listeners.append(self._on_event)
 
     def _on_event(self, kind: str, chat: ChatState, message: dict[str, Any]) -> None:
@@ -67,7 +69,10 @@ class Terminal:
             self._print("     " + "\n     ".join(row_texts))
 
     def _print(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        try:
+            print(text, file=self.out, flush=True)
+        except BrokenPipeError:
+            self.closed = True
 
     async def handle(self, line: str) -> None:
         """Act on one typed line: press a numbered button, or send it as a message."""
@@ -110,7 +115,7 @@ class Terminal:
             if interactive:
                 print("you> ", end="", file=self.out, flush=True)
             line = await loop.run_in_executor(None, stdin.readline)
-            if not line or line.strip() in ("/quit", "/exit"):
+            if not line or self.closed or line.strip() in ("/quit", "/exit"):
                 break
             if not interactive:
                 self._print(f"you> {line.rstrip()}")
@@ -129,7 +134,9 @@ async def _chat(settings: Settings, content: Content, name: str, language: str |
                 name, language_code=language or settings.default_language, user_id=CHAT_USER_ID
             )
             terminal = Terminal(emulator, person)
-            print(f"clicksbot chat: the real bot, on a local emulator (database {settings.database}).")
+            print(
+                f"clicksbot chat: the real bot, on a local emulator (database {settings.database})."
+            )
             print(HELP)
             print("Say /start to begin.", flush=True)
             await terminal.loop()
@@ -139,8 +146,17 @@ async def _chat(settings: Settings, content: Content, name: str, language: str |
 def run_chat(settings: Settings, content: Content, *, name: str, language: str | None) -> int:
     """Run the terminal chat until the person leaves; return the exit code."""
     logs.configure("WARNING", [SANDBOX_TOKEN])
-    asyncio.run(_chat(settings, content, name, language))
+    try:
+        asyncio.run(_chat(settings, content, name, language))
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to show
+        _silence_stdout()
     return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 async def _serve(port: int, token: str | None) -> None:
@@ -157,5 +173,8 @@ def serve_forever(port: int, token: str | None) -> int:
     """Run the emulator alone with a terminal person in it, until they leave."""
     logs.configure("WARNING", [token or ""])
     logging.getLogger("clicksbot.sandbox").setLevel(logging.INFO)
-    asyncio.run(_serve(port, token))
+    try:
+        asyncio.run(_serve(port, token))
+    except BrokenPipeError:
+        _silence_stdout()
     return 0

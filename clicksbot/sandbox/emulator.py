@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import math
 import re
 import struct
@@ -21,6 +22,8 @@ from typing import Any
 
 from clicksbot.sandbox import rules
 from clicksbot.sandbox.rules import ApiError
+
+logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
 # Methods that put a new message in a chat, and so count against the flood limits.
@@ -141,36 +144,36 @@ class Params:
     def has(self, key: str) -> bool:
         return self.raw.get(key) not in (None, "")
 
-    def str(self, key: str, *, required: bool = False) -> str | None:
+    def text(self, key: str, *, required: bool = False) -> str | None:
         value = self.raw.get(key)
         if value is None or value == "":
             if required:
                 raise ApiError(400, f"Bad Request: {key} is empty")
             return None if value is None else ""
         if isinstance(value, bool | dict | list):
-            raise ApiError(400, f"Bad Request: field \"{key}\" must be of type String")
+            raise ApiError(400, f'Bad Request: field "{key}" must be of type String')
         return str(value)
 
-    def int(self, key: str, *, required: bool = False) -> int | None:
+    def integer(self, key: str, *, required: bool = False) -> int | None:
         value = self.raw.get(key)
         if value is None or value == "":
             if required:
                 raise ApiError(400, f"Bad Request: {key} is empty")
             return None
         if isinstance(value, bool):
-            raise ApiError(400, f"Bad Request: field \"{key}\" must be of type Integer")
+            raise ApiError(400, f'Bad Request: field "{key}" must be of type Integer')
         try:
             return int(value)
         except (TypeError, ValueError):
-            raise ApiError(400, f"Bad Request: field \"{key}\" must be of type Integer") from None
+            raise ApiError(400, f'Bad Request: field "{key}" must be of type Integer') from None
 
-    def bool(self, key: str) -> bool:
+    def flag(self, key: str) -> bool:
         value = self.raw.get(key)
         if isinstance(value, str):
             return value.lower() in ("true", "1")
         return bool(value)
 
-    def json(self, key: str) -> Any:
+    def obj(self, key: str) -> Any:
         value = self.raw.get(key)
         if isinstance(value, str):
             try:
@@ -467,13 +470,11 @@ class Emulator:
             wait = self._global.take()
         if wait:
             seconds = max(1, math.ceil(wait))
-            raise ApiError(
-                429, f"Too Many Requests: retry after {seconds}", retry_after=seconds
-            )
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
 
     def _reply_to(self, chat: ChatState, params: Params) -> dict[str, Any] | None:
-        reply = params.json("reply_parameters")
-        message_id = params.int("reply_to_message_id")
+        reply = params.obj("reply_parameters")
+        message_id = params.integer("reply_to_message_id")
         if isinstance(reply, dict):
             message_id = reply.get("message_id")
             if reply.get("chat_id") not in (None, chat.id, str(chat.id)):
@@ -501,13 +502,11 @@ class Emulator:
         chat.messages[message["message_id"]] = message
         return message
 
-    def _bot_message(
-        self, chat: ChatState, params: Params, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    def _bot_message(self, chat: ChatState, params: Params, body: dict[str, Any]) -> dict[str, Any]:
         """Check and record a message the bot sends; the caller has validated its content."""
         self._check_reachable(chat)
         reply_to = self._reply_to(chat, params)
-        markup = rules.check_reply_markup(params.json("reply_markup"))
+        markup = rules.check_reply_markup(params.obj("reply_markup"))
         self._check_flood(chat)
         if reply_to is not None:
             body["reply_to_message"] = reply_to
@@ -520,13 +519,16 @@ class Emulator:
 
     def _notify(self, kind: str, chat: ChatState, message: dict[str, Any]) -> None:
         for listener in self.listeners:
-            listener(kind, chat, message)
+            try:
+                listener(kind, chat, message)
+            except Exception:  # a watcher's failure must not change what the bot is told
+                logger.exception("An emulator listener failed")
 
     def _target(self, params: Params) -> tuple[ChatState, dict[str, Any]]:
         if params.has("inline_message_id"):
             raise ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
         chat = self._chat(params)
-        message_id = params.int("message_id", required=True)
+        message_id = params.integer("message_id", required=True)
         message = chat.messages.get(message_id or 0)
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
@@ -584,12 +586,12 @@ class Emulator:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        offset = p.int("offset")
-        limit = p.int("limit") or 100
+        offset = p.integer("offset")
+        limit = p.integer("limit") or 100
         if not 1 <= limit <= 100:
             limit = 100
-        timeout = max(0, p.int("timeout") or 0)
-        allowed = p.json("allowed_updates")
+        timeout = max(0, p.integer("timeout") or 0)
+        allowed = p.obj("allowed_updates")
         if isinstance(allowed, list) and allowed:
             self._allowed = {str(a) for a in allowed} & UPDATE_TYPES
         elif isinstance(allowed, list) or not hasattr(self, "_allowed"):
@@ -624,13 +626,15 @@ class Emulator:
         return bool(kinds & getattr(self, "_allowed", DEFAULT_UPDATES))
 
     async def _m_setWebhook(self, p: Params) -> Any:
-        url = p.str("url", required=False) or ""
+        url = p.text("url", required=False) or ""
         if not url:
             self.webhook = None
             return True
-        if not url.startswith("https://") and not re.match(r"^http://(127\.|localhost|\[::1\])", url):
+        if not url.startswith("https://") and not re.match(
+            r"^http://(127\.|localhost|\[::1\])", url
+        ):
             raise ApiError(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
-        secret = p.str("secret_token")
+        secret = p.text("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise ApiError(400, "Bad Request: secret token contains unallowed characters")
         self.webhook = {"url": url, "secret_token": secret}
@@ -638,7 +642,7 @@ class Emulator:
 
     async def _m_deleteWebhook(self, p: Params) -> Any:
         self.webhook = None
-        if p.bool("drop_pending_updates"):
+        if p.flag("drop_pending_updates"):
             self._updates.clear()
         return True
 
@@ -650,31 +654,31 @@ class Emulator:
         }
 
     async def _m_setMyCommands(self, p: Params) -> Any:
-        commands = rules.check_commands(p.json("commands"))
-        scope = p.json("scope") or {"type": "default"}
-        language = p.str("language_code") or ""
+        commands = rules.check_commands(p.obj("commands"))
+        scope = p.obj("scope") or {"type": "default"}
+        language = p.text("language_code") or ""
         if language and not re.fullmatch(r"[a-z]{2}", language):
             raise ApiError(400, "Bad Request: invalid language code specified")
         self.commands[(json.dumps(scope, sort_keys=True), language)] = commands
         return True
 
     async def _m_getMyCommands(self, p: Params) -> Any:
-        scope = p.json("scope") or {"type": "default"}
-        key = (json.dumps(scope, sort_keys=True), p.str("language_code") or "")
+        scope = p.obj("scope") or {"type": "default"}
+        key = (json.dumps(scope, sort_keys=True), p.text("language_code") or "")
         return self.commands.get(key, [])
 
     async def _m_deleteMyCommands(self, p: Params) -> Any:
-        scope = p.json("scope") or {"type": "default"}
-        self.commands.pop((json.dumps(scope, sort_keys=True), p.str("language_code") or ""), None)
+        scope = p.obj("scope") or {"type": "default"}
+        self.commands.pop((json.dumps(scope, sort_keys=True), p.text("language_code") or ""), None)
         return True
 
     async def _m_setMyDescription(self, p: Params) -> Any:
-        if len(p.str("description") or "") > 512:
+        if len(p.text("description") or "") > 512:
             raise ApiError(400, "Bad Request: description is too long")
         return True
 
     async def _m_setMyShortDescription(self, p: Params) -> Any:
-        if len(p.str("short_description") or "") > 120:
+        if len(p.text("short_description") or "") > 120:
             raise ApiError(400, "Bad Request: short description is too long")
         return True
 
@@ -690,7 +694,7 @@ class Emulator:
     async def _m_sendMessage(self, p: Params) -> Any:
         chat = self._chat(p)
         text, entities = rules.check_message_text(
-            p.raw.get("text"), p.str("parse_mode"), p.json("entities")
+            p.raw.get("text"), p.text("parse_mode"), p.obj("entities")
         )
         body: dict[str, Any] = {"text": text}
         if entities:
@@ -702,16 +706,16 @@ class Emulator:
         if "text" not in message:
             raise ApiError(400, "Bad Request: there is no text in the message to edit")
         text, entities = rules.check_message_text(
-            p.raw.get("text"), p.str("parse_mode"), p.json("entities")
+            p.raw.get("text"), p.text("parse_mode"), p.obj("entities")
         )
-        markup = self._inline_markup(rules.check_reply_markup(p.json("reply_markup")))
+        markup = self._inline_markup(rules.check_reply_markup(p.obj("reply_markup")))
         return self._edited(
             chat, message, {"text": text, "entities": entities, "reply_markup": markup}
         )
 
     async def _m_editMessageReplyMarkup(self, p: Params) -> Any:
         chat, message = self._target(p)
-        markup = self._inline_markup(rules.check_reply_markup(p.json("reply_markup")))
+        markup = self._inline_markup(rules.check_reply_markup(p.obj("reply_markup")))
         return self._edited(chat, message, {"reply_markup": markup})
 
     async def _m_editMessageCaption(self, p: Params) -> Any:
@@ -719,9 +723,9 @@ class Emulator:
         if "photo" not in message:
             raise ApiError(400, "Bad Request: there is no caption in the message to edit")
         caption, entities = rules.check_caption(
-            p.raw.get("caption"), p.str("parse_mode"), p.json("caption_entities")
+            p.raw.get("caption"), p.text("parse_mode"), p.obj("caption_entities")
         )
-        markup = self._inline_markup(rules.check_reply_markup(p.json("reply_markup")))
+        markup = self._inline_markup(rules.check_reply_markup(p.obj("reply_markup")))
         return self._edited(
             chat,
             message,
@@ -730,7 +734,7 @@ class Emulator:
 
     async def _m_deleteMessage(self, p: Params) -> Any:
         chat = self._chat(p)
-        message_id = p.int("message_id", required=True) or 0
+        message_id = p.integer("message_id", required=True) or 0
         message = chat.messages.get(message_id)
         if message is None:
             raise ApiError(400, "Bad Request: message to delete not found")
@@ -741,12 +745,12 @@ class Emulator:
     async def _m_sendChatAction(self, p: Params) -> Any:
         chat = self._chat(p)
         self._check_reachable(chat)
-        if p.str("action") not in CHAT_ACTIONS:
+        if p.text("action") not in CHAT_ACTIONS:
             raise ApiError(400, "Bad Request: wrong parameter action in request")
         return True
 
     async def _m_answerCallbackQuery(self, p: Params) -> Any:
-        query_id = p.str("callback_query_id", required=True) or ""
+        query_id = p.text("callback_query_id", required=True) or ""
         text = rules.check_callback_answer_text(p.raw.get("text"))
         future = self._queries.get(query_id)
         if future is None or future.done():
@@ -754,14 +758,14 @@ class Emulator:
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
-        url = p.str("url")
-        future.set_result({"text": text, "show_alert": p.bool("show_alert"), "url": url})
+        url = p.text("url")
+        future.set_result({"text": text, "show_alert": p.flag("show_alert"), "url": url})
         return True
 
     async def _m_sendPhoto(self, p: Params) -> Any:
         chat = self._chat(p)
         caption, entities = rules.check_caption(
-            p.raw.get("caption"), p.str("parse_mode"), p.json("caption_entities")
+            p.raw.get("caption"), p.text("parse_mode"), p.obj("caption_entities")
         )
         photo = self._photo(p)
         body: dict[str, Any] = {"photo": photo}
@@ -809,18 +813,18 @@ class Emulator:
 
     async def _m_sendPoll(self, p: Params) -> Any:
         chat = self._chat(p)
-        poll_type = p.str("type") or "regular"
+        poll_type = p.text("type") or "regular"
         question, options, explanation = rules.check_poll(
             p.raw.get("question"),
-            p.json("options"),
+            p.obj("options"),
             poll_type=poll_type,
-            correct_option_ids=p.json("correct_option_ids"),
+            correct_option_ids=p.obj("correct_option_ids"),
             explanation=p.raw.get("explanation"),
-            explanation_parse_mode=p.str("explanation_parse_mode"),
-            allows_multiple_answers=p.bool("allows_multiple_answers"),
+            explanation_parse_mode=p.text("explanation_parse_mode"),
+            allows_multiple_answers=p.flag("allows_multiple_answers"),
         )
         poll_id = str(5000000000 + next(self._file_ids))
-        correct = p.json("correct_option_ids")
+        correct = p.obj("correct_option_ids")
         poll: dict[str, Any] = {
             "id": poll_id,
             "question": question,
@@ -832,7 +836,7 @@ class Emulator:
             "is_closed": False,
             "is_anonymous": p.raw.get("is_anonymous") in (None, True, "true", "True"),
             "type": poll_type,
-            "allows_multiple_answers": p.bool("allows_multiple_answers"),
+            "allows_multiple_answers": p.flag("allows_multiple_answers"),
             "allows_revoting": poll_type != "quiz",
             "members_only": False,
         }
@@ -845,7 +849,7 @@ class Emulator:
         return message
 
     async def _m_stopPoll(self, p: Params) -> Any:
-        chat, message = self._target(p)
+        _, message = self._target(p)
         poll = message.get("poll")
         if poll is None:
             raise ApiError(400, "Bad Request: message with poll to stop not found")
@@ -855,15 +859,15 @@ class Emulator:
         return poll
 
     async def _m_answerInlineQuery(self, p: Params) -> Any:
-        query_id = p.str("inline_query_id", required=True) or ""
-        results = rules.check_inline_results(p.json("results"))
+        query_id = p.text("inline_query_id", required=True) or ""
+        results = rules.check_inline_results(p.obj("results"))
         future = self._inline.get(query_id)
         if future is None or future.done():
             raise ApiError(
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
-        future.set_result({"results": results, "next_offset": p.str("next_offset") or ""})
+        future.set_result({"results": results, "next_offset": p.text("next_offset") or ""})
         return True
 
 
@@ -974,9 +978,7 @@ class Person:
     @property
     def messages(self) -> list[BotMessage]:
         """Return every message the bot has in this person's chat now, oldest first."""
-        return [
-            BotMessage(m) for m in self.chat.messages.values() if m["from"]["id"] != self.id
-        ]
+        return [BotMessage(m) for m in self.chat.messages.values() if m["from"]["id"] != self.id]
 
     def send(self, text: str, chat: ChatState | None = None) -> dict[str, Any]:
         """Write a message (commands get their bot_command entity, as Telegram adds it)."""
@@ -1043,7 +1045,9 @@ class Person:
                 raise AssertionError(f"no single button {button!r} among {message.button_texts}")
             chosen = found[0]
         if "callback_data" not in chosen:
-            raise AssertionError(f"button {chosen['text']!r} opens {chosen.get('url')}, not the bot")
+            raise AssertionError(
+                f"button {chosen['text']!r} opens {chosen.get('url')}, not the bot"
+            )
         return await self.press_data(message, str(chosen["callback_data"]), timeout)
 
     async def press_data(
@@ -1069,7 +1073,9 @@ class Person:
         except TimeoutError:
             raise AssertionError(f"the bot did not answer the press of {data!r}") from None
 
-    async def inline_query(self, query: str, offset: str = "", timeout: float = 5.0) -> dict[str, Any]:
+    async def inline_query(
+        self, query: str, offset: str = "", timeout: float = 5.0
+    ) -> dict[str, Any]:
         """Type `@bot query` in a chat; return the bot's answer ({results, next_offset})."""
         query_id = str(next(self.emulator._query_ids))
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()

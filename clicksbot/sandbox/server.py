@@ -37,7 +37,10 @@ class _MethodHandler(tornado.web.RequestHandler):
             try:
                 body = json.loads(self.request.body or b"{}")
             except json.JSONDecodeError:
-                self._reply(400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid JSON"})
+                self._reply(
+                    400,
+                    {"ok": False, "error_code": 400, "description": "Bad Request: invalid JSON"},
+                )
                 return
             if isinstance(body, dict):
                 params.update(body)
@@ -60,6 +63,12 @@ class _MethodHandler(tornado.web.RequestHandler):
             self.finish(json.dumps(body, ensure_ascii=False))
         except tornado.iostream.StreamClosedError:
             logger.debug("Client went away before the reply")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Telegram answers even its own failures in JSON.
+        self.finish(
+            {"ok": False, "error_code": status_code, "description": "Internal Server Error"}
+        )
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         # The URL holds the token: log the failure without it.

@@ -96,9 +96,7 @@ class Store:
                 continue
             logger.info("Applying database migration %s", name)
             await self._db.executescript(
-                "BEGIN;\n"
-                + sql
-                + f"\nINSERT INTO schema_migrations (id, name, applied_at)"
+                "BEGIN;\n" + sql + f"\nINSERT INTO schema_migrations (id, name, applied_at)"
                 f" VALUES ({number}, '{name}', '{_ts(datetime.now(UTC))}');\nCOMMIT;"
             )
 
