@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import Running
 
 
@@ -71,3 +72,58 @@ async def test_forged_button_is_refused_politely(bot: Running) -> None:
     assert "no longer works" in answer["text"]
     answer = await alice.press_data(greeting, "garbage")
     assert "no longer works" in answer["text"]
+
+
+async def test_greeting_in_the_persons_telegram_language(bot: Running) -> None:
+    """A person whose Telegram is in Malay (ms-MY) is greeted in Malay and recorded so."""
+    siti = bot.emulator.person("Siti", language_code="ms-MY")
+    siti.start()
+    reply = await siti.receive()
+    assert "Siti" in reply.text and "literasi media" in reply.text
+    assert "✅ Melayu" in reply.button_texts
+
+
+async def test_language_can_be_changed_with_a_button(bot: Running) -> None:
+    """Pressing a language switches the interface, ticks it, and confirms in that language."""
+    alice = bot.emulator.person("Alice", language_code="en")
+    alice.send("/language")
+    picker = await alice.receive()
+    answer = await alice.press(picker, "Melayu")
+    assert "Bahasa Melayu" in answer["text"]
+    assert "✅ Melayu" in (await alice.receive_edit()).button_texts
+    confirmation = await alice.receive()
+    assert "Bahasa Melayu" in confirmation.text
+    alice.send("/help")
+    assert "/language" in (await alice.receive()).text
+    store = bot.app.bot_data["clicksbot.runtime"].store
+    user = await store.get_user(alice.id)
+    assert user is not None and user.language == "ms" and user.language_chosen
+
+
+async def test_pressing_the_current_language_changes_nothing(bot: Running) -> None:
+    """Choosing the language already in use is answered, with no edit and no new message."""
+    alice = bot.emulator.person("Alice")
+    alice.start()
+    greeting = await alice.receive()
+    answer = await alice.press(greeting, "English")
+    assert "already" in answer["text"]
+    await alice.expect_silence()
+
+
+async def test_a_failure_is_logged_once_and_the_person_told_politely(
+    bot: Running, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """When something breaks, the person gets a kind message (no traceback) and it is logged."""
+    from clicksbot.services import people
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(people, "meet", broken)
+    alice = bot.emulator.person("Alice")
+    alice.send("/help")
+    reply = await alice.receive()
+    assert "Sorry, something went wrong" in reply.text
+    assert "disk on fire" not in reply.text and "Traceback" not in reply.text
+    failures = [r for r in caplog.records if r.name == "clicksbot.handlers.errors"]
+    assert len(failures) == 1 and failures[0].exc_info is not None
