@@ -13,14 +13,14 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
-from clicksbot.handlers import errors, fallback, start
+from clicksbot.handlers import errors, fallback, learn, start
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
 
 logger = logging.getLogger(__name__)
 
 # The command menu, in the order people see it; descriptions are catalog keys.
-MENU = ("start", "help", "language")
+MENU = ("tip", "quiz", "progress", "language", "help", "start")
 
 
 def build_application(
@@ -48,6 +48,7 @@ def build_application(
 
     # Group 0, first match wins: features first, the catch-alls last.
     start.register(app)
+    learn.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
     return app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ class Runtime:
     content: Content
     catalogs: Catalogs
     clock: Callable[[], datetime] = utcnow
+    rng: random.Random = field(default_factory=random.Random)
     store: Store | None = None
 
 

@@ -38,7 +38,7 @@ def test_every_key_the_code_uses_is_in_english() -> None:
         )
         used |= set(
             re.findall(
-                r"""["']((?:command|start|help|language|button|error|fallback)\.[a-z_]+)["']""",
+                r"""["']((?:command|start|help|language|button|error|fallback|tip|quiz|share|progress)\.[a-z_]+)["']""",
                 path.read_text(),
             )
         )
@@ -55,7 +55,7 @@ def test_translations_keep_placeholders_and_valid_html(language: str) -> None:
             continue
         assert key in english, f"{language}: {key} is not an English key"
         assert placeholders(text) == placeholders(english[key]), f"{language}: {key}"
-        filled = text.format(**{name: "x" for name in placeholders(text)}, count=3)
+        filled = text.format(**{name: "x" for name in placeholders(text)})
         parse_html(filled)
 
 
@@ -72,6 +72,26 @@ def test_missing_translation_falls_back_to_english() -> None:
     t = CATALOGS.get("ms")
     assert t("no.such.key") == "no.such.key"  # unknown everywhere: the key itself
     assert t("help.text")  # present
+
+
+def test_dynamic_keys_exist_in_english() -> None:
+    """Keys made from data (competencies, question kinds, badges) all have English texts."""
+    from clicksbot.content import COMPETENCIES, QUESTION_KINDS
+    from clicksbot.services.progress import BADGES
+
+    english = keys(SOURCE_LANGUAGE)
+    wanted = {f"competency.{c.key}" for c in COMPETENCIES} | {f"kind.{k}" for k in QUESTION_KINDS}
+    wanted |= {f"badge.{b.id}" for b in BADGES} | {f"badge.{b.id}.about" for b in BADGES}
+    wanted |= {f"command.{name}" for name in __import__("clicksbot.app").app.MENU}
+    assert wanted - set(english) == set()
+
+
+def test_plural_forms_follow_the_language() -> None:
+    """English has one and other; Malay has one form for every count."""
+    en, ms = CATALOGS.get("en"), CATALOGS.get("ms")
+    assert en.plural("progress.tips", 1) == "1 tip read"
+    assert en.plural("progress.tips", 2) == "2 tips read"
+    assert "2" in ms.plural("progress.tips", 2)
 
 
 def test_rtl_is_known() -> None:

@@ -19,11 +19,9 @@ class Competency(StrEnum):
     SUSTAINABILITY = "sustainability"
 
     @property
-    def letter(self) -> str:
-        """Return the CLICKS letter of this competency."""
-        return {"critical-thinking": "C", "literacy": "L", "intercultural": "I"}.get(
-            self.value, self.value[0].upper()
-        )
+    def key(self) -> str:
+        """Return the name used in catalog keys, e.g. 'critical_thinking'."""
+        return self.value.replace("-", "_")
 
 
 COMPETENCIES: tuple[Competency, ...] = tuple(Competency)

@@ -15,10 +15,17 @@ SEPARATOR = "|"
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 _LANGUAGE = re.compile(r"[a-z]{2,3}")
+_TOPIC = re.compile(r"any|[a-z][a-z-]{1,30}")
+_ROW_ID = re.compile(r"[1-9][0-9]{0,17}")
+_POSITION = re.compile(r"[0-9]|1[01]")
 
 # action -> one pattern per argument (fullmatch)
 ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
-    "lang": (_LANGUAGE,),
+    "lang": (_LANGUAGE,),  # choose an interface language
+    "tip": (),  # another tip
+    "topics": (),  # show the quiz topics
+    "quiz": (_TOPIC,),  # a question on a topic (a competency, or any)
+    "ans": (_ROW_ID, _POSITION),  # answer asked question <row id> with shown option <n>
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -27,6 +27,41 @@ class User:
     language_chosen: bool
     created_at: datetime
     last_seen_at: datetime
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A question put to a person, and their answer once given."""
+
+    id: int
+    user_id: int
+    question_id: str
+    competency: str
+    topic: str
+    option_order: tuple[int, ...]
+    asked_at: datetime
+    answered_at: datetime | None
+    choice: int | None
+    correct: bool | None
+
+
+@dataclass(frozen=True)
+class QuestionHistory:
+    """When a person was last asked a question, and last answered it."""
+
+    last_asked: datetime
+    last_answered: datetime | None
+    times_answered: int
+
+
+@dataclass(frozen=True)
+class CompetencyScore:
+    """How many answers a person gave in one competency, and how many were right."""
+
+    competency: str
+    answered: int
+    correct: int
 
 
 def _ts(moment: datetime) -> str:
@@ -119,14 +154,14 @@ class Store:
     async def get_user(self, user_id: int) -> User | None:
         """Return the person with this Telegram id, if the bot knows them."""
         async with self._db.execute(
-            "SELECT id, language, language_chosen, created_at, last_seen_at"
+            "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone"
             " FROM users WHERE id = ?",
             (user_id,),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
-        return User(row[0], row[1], bool(row[2]), _dt(row[3]), _dt(row[4]))
+        return User(row[0], row[1], bool(row[2]), _dt(row[3]), _dt(row[4]), row[5])
 
     async def touch_user(self, user_id: int, language: str, now: datetime) -> tuple[User, bool]:
         """Record that a person was seen, creating them with `language` if new.
@@ -162,3 +197,149 @@ class Store:
         async with self._db.execute("SELECT COUNT(*) FROM users") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    # -- tips ----------------------------------------------------------------------------
+
+    async def tip_history(self, user_id: int) -> dict[str, tuple[int, datetime]]:
+        """Return, per tip shown to a person, how many times and when last."""
+        async with self._db.execute(
+            "SELECT tip_id, times, seen_at FROM seen_tips WHERE user_id = ?", (user_id,)
+        ) as cur:
+            return {row[0]: (int(row[1]), _dt(row[2])) for row in await cur.fetchall()}
+
+    async def mark_tip_seen(self, user_id: int, tip_id: str, now: datetime) -> None:
+        """Record that a tip was shown to a person now."""
+        await self._db.execute(
+            "INSERT INTO seen_tips (user_id, tip_id, seen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id, tip_id)"
+            " DO UPDATE SET seen_at = excluded.seen_at, times = seen_tips.times + 1",
+            (user_id, tip_id, _ts(now)),
+        )
+        await self._db.commit()
+
+    async def count_tips_seen(self, user_id: int) -> int:
+        """Return how many different tips a person has read."""
+        async with self._db.execute(
+            "SELECT COUNT(*) FROM seen_tips WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # -- questions and answers -----------------------------------------------------------
+
+    async def ask(
+        self,
+        user_id: int,
+        question_id: str,
+        competency: str,
+        topic: str,
+        option_order: tuple[int, ...],
+        now: datetime,
+    ) -> int:
+        """Record that a question was put to a person; return the id its buttons carry."""
+        cur = await self._db.execute(
+            "INSERT INTO answers"
+            " (user_id, question_id, competency, topic, option_order, asked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, question_id, competency, topic, ",".join(map(str, option_order)), _ts(now)),
+        )
+        await self._db.commit()
+        if cur.lastrowid is None:
+            raise StoreError(f"{self.path}: the question could not be recorded")
+        return cur.lastrowid
+
+    async def get_asked(self, asked_id: int) -> Asked | None:
+        """Return a question put to someone, by the id its buttons carry."""
+        async with self._db.execute(
+            "SELECT id, user_id, question_id, competency, topic, option_order, asked_at,"
+            " answered_at, choice, correct FROM answers WHERE id = ?",
+            (asked_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Asked(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            tuple(int(i) for i in row[5].split(",")),
+            _dt(row[6]),
+            _dt(row[7]) if row[7] else None,
+            row[8],
+            None if row[9] is None else bool(row[9]),
+        )
+
+    async def record_answer(
+        self, asked_id: int, user_id: int, choice: int, correct: bool, now: datetime
+    ) -> bool:
+        """Record a person's answer unless one is already recorded; return whether it was."""
+        cur = await self._db.execute(
+            "UPDATE answers SET answered_at = ?, choice = ?, correct = ?"
+            " WHERE id = ? AND user_id = ? AND answered_at IS NULL",
+            (_ts(now), choice, int(correct), asked_id, user_id),
+        )
+        await self._db.commit()
+        return cur.rowcount == 1
+
+    async def question_history(self, user_id: int) -> dict[str, QuestionHistory]:
+        """Return, per question, when a person was last asked it and last answered it."""
+        async with self._db.execute(
+            "SELECT question_id, MAX(asked_at), MAX(answered_at), COUNT(answered_at)"
+            " FROM answers WHERE user_id = ? GROUP BY question_id",
+            (user_id,),
+        ) as cur:
+            return {
+                row[0]: QuestionHistory(_dt(row[1]), _dt(row[2]) if row[2] else None, int(row[3]))
+                for row in await cur.fetchall()
+            }
+
+    async def scores(self, user_id: int) -> list[CompetencyScore]:
+        """Return a person's answers and right answers per competency."""
+        async with self._db.execute(
+            "SELECT competency, COUNT(*), SUM(correct) FROM answers"
+            " WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
+            " ORDER BY competency",
+            (user_id,),
+        ) as cur:
+            return [
+                CompetencyScore(row[0], int(row[1]), int(row[2] or 0))
+                for row in await cur.fetchall()
+            ]
+
+    # -- streaks and badges --------------------------------------------------------------
+
+    async def add_activity_day(self, user_id: int, day: date) -> None:
+        """Record that a person learned something on this (local) day."""
+        await self._db.execute(
+            "INSERT INTO activity_days (user_id, day) VALUES (?, ?)"
+            " ON CONFLICT (user_id, day) DO NOTHING",
+            (user_id, day.isoformat()),
+        )
+        await self._db.commit()
+
+    async def activity_days(self, user_id: int) -> list[date]:
+        """Return the (local) days a person learned something, oldest first."""
+        async with self._db.execute(
+            "SELECT day FROM activity_days WHERE user_id = ? ORDER BY day", (user_id,)
+        ) as cur:
+            return [date.fromisoformat(row[0]) for row in await cur.fetchall()]
+
+    async def award_badge(self, user_id: int, badge_id: str, now: datetime) -> bool:
+        """Give a person a badge; return False if they already had it."""
+        cur = await self._db.execute(
+            "INSERT INTO badges (user_id, badge_id, earned_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id, badge_id) DO NOTHING",
+            (user_id, badge_id, _ts(now)),
+        )
+        await self._db.commit()
+        return cur.rowcount == 1
+
+    async def badges(self, user_id: int) -> dict[str, datetime]:
+        """Return a person's badges with when each was earned, in the order earned."""
+        async with self._db.execute(
+            "SELECT badge_id, earned_at FROM badges WHERE user_id = ? ORDER BY earned_at, badge_id",
+            (user_id,),
+        ) as cur:
+            return {row[0]: _dt(row[1]) for row in await cur.fetchall()}

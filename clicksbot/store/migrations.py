@@ -17,4 +17,44 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m002_learning",
+        """
+        ALTER TABLE users ADD COLUMN time_zone TEXT;     -- IANA name; NULL: the bot's default
+        CREATE TABLE seen_tips (
+            user_id  BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            tip_id   TEXT NOT NULL,
+            seen_at  TEXT NOT NULL,                      -- the latest time it was shown
+            times    INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (user_id, tip_id)
+        );
+        -- One row per question put to a person; the answer fills it in. Button presses carry
+        -- the row id, so a press can only ever answer a question its presser was asked.
+        CREATE TABLE answers (
+            id           INTEGER PRIMARY KEY,
+            user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            question_id  TEXT NOT NULL,
+            competency   TEXT NOT NULL,
+            topic        TEXT NOT NULL,                  -- the chosen topic: a competency, or any
+            option_order TEXT NOT NULL,                  -- shown order, e.g. "2,0,1"
+            asked_at     TEXT NOT NULL,
+            answered_at  TEXT,
+            choice       INTEGER,                        -- index into the pack's options
+            correct      INTEGER
+        );
+        CREATE INDEX answers_by_user ON answers (user_id, question_id);
+        -- Days (in the person's time zone) with at least one tip read or question answered.
+        CREATE TABLE activity_days (
+            user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            day     TEXT NOT NULL,                       -- YYYY-MM-DD, local
+            PRIMARY KEY (user_id, day)
+        );
+        CREATE TABLE badges (
+            user_id   BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            badge_id  TEXT NOT NULL,
+            earned_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, badge_id)
+        );
+        """,
+    ),
 ]

@@ -1,0 +1,149 @@
+"""/tip, /quiz and /progress: the minute of media literacy, and the buttons that go with it."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from clicksbot.content import Competency
+from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers.common import Visitor, visitor
+from clicksbot.render import Reply
+from clicksbot.render import callbacks as cb
+from clicksbot.render import learning as render
+from clicksbot.services import learning, progress
+from clicksbot.services.learning import AnswerStatus
+from clicksbot.services.progress import Badge
+
+logger = logging.getLogger(__name__)
+
+
+async def _send(update: Update, context: BotContext, reply: Reply) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_message(
+        chat.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+    )
+
+
+async def _announce(update: Update, context: BotContext, v: Visitor, badges: list[Badge]) -> None:
+    for badge in badges:
+        await _send(update, context, render.badge_announcement(v.t, badge))
+
+
+async def _tip(update: Update, context: BotContext, v: Visitor) -> None:
+    pick = await learning.next_tip(
+        context.store, context.content, v.user, context.now(), context.settings.default_timezone
+    )
+    if pick is None:
+        await _send(update, context, Reply(v.t("tip.none")))
+        return
+    await _send(update, context, render.tip_message(v.t, pick, context.bot.username))
+    await _announce(update, context, v, pick.badges)
+
+
+async def _ask(update: Update, context: BotContext, v: Visitor, topic: str) -> None:
+    competency = None if topic == "any" else Competency(topic)
+    asked = await learning.ask(
+        context.store, context.content, v.user, competency, context.now(), context.runtime.rng
+    )
+    if asked is None:
+        await _send(update, context, Reply(v.t("quiz.none")))
+        return
+    await _send(update, context, render.question_message(v.t, asked))
+
+
+async def tip_command(update: Update, context: BotContext) -> None:
+    """Send the next tip."""
+    await _tip(update, context, await visitor(update, context))
+
+
+async def quiz_command(update: Update, context: BotContext) -> None:
+    """Offer the quiz topics."""
+    v = await visitor(update, context)
+    topics = learning.topics(context.content, v.user.language)
+    await _send(update, context, render.topics_message(v.t, topics))
+
+
+async def progress_command(update: Update, context: BotContext) -> None:
+    """Show the person's progress, streak and badges."""
+    v = await visitor(update, context)
+    figures = await progress.stats(
+        context.store, v.user, context.now(), context.settings.default_timezone
+    )
+    badges = await context.store.badges(v.user.id)
+    await _send(update, context, render.progress_message(v.t, figures, list(badges)))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """Route a learning button: another tip, the topics, a question, an answer."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    try:
+        press = cb.decode(query.data)
+        if press.action == "quiz" and press.args[0] != "any":
+            Competency(press.args[0])
+    except (cb.CallbackError, ValueError):
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    if press.action == "tip":
+        await query.answer()
+        await _tip(update, context, v)
+    elif press.action == "topics":
+        await query.answer()
+        topics = learning.topics(context.content, v.user.language)
+        await _send(update, context, render.topics_message(v.t, topics))
+    elif press.action == "quiz":
+        await query.answer()
+        await _ask(update, context, v, press.args[0])
+    elif press.action == "ans":
+        await _answer(update, context, v, int(press.args[0]), int(press.args[1]))
+
+
+async def _answer(
+    update: Update, context: BotContext, v: Visitor, asked_id: int, position: int
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    outcome = await learning.answer(
+        context.store,
+        context.content,
+        v.user,
+        asked_id,
+        position,
+        context.now(),
+        context.settings.default_timezone,
+    )
+    if outcome.status is AnswerStatus.INVALID:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    if outcome.status is AnswerStatus.GONE:
+        await query.answer(v.t("quiz.gone"), show_alert=True)
+        return
+    if outcome.status is AnswerStatus.ALREADY:
+        await query.answer(v.t("quiz.already"))
+        return
+    await query.answer(v.t("quiz.recorded"))
+    question = outcome.question
+    assert question is not None and outcome.choice is not None
+    if query.message is not None:
+        marked = render.answered_question(v.t, question, outcome.order, outcome.choice)
+        try:
+            await query.edit_message_text(marked.text, parse_mode="HTML")
+        except BadRequest as exc:  # too old to edit, or deleted: the result still follows
+            logger.info("Answered question not marked: %s", exc.message)
+    await _send(update, context, render.answer_result(v.t, outcome, outcome.topic))
+    await _announce(update, context, v, list(outcome.badges))
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("tip", tip_command))
+    app.add_handler(CommandHandler("quiz", quiz_command))
+    app.add_handler(CommandHandler("progress", progress_command))
+    for action in ("tip", "topics", "quiz", "ans"):
+        app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))

@@ -1,0 +1,211 @@
+"""Texts and keyboards for tips, quiz questions, answers, progress and badges."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+from babel.numbers import format_percent
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from clicksbot.content import Competency, Question, Tip
+from clicksbot.i18n import Translator
+from clicksbot.render import Reply, esc
+from clicksbot.render import callbacks as cb
+from clicksbot.services.learning import AnswerOutcome, AskedQuestion, TipPick
+from clicksbot.services.progress import BADGES_BY_ID, COMPETENCY_EMOJI, Badge, Stats
+
+LETTERS = "ABCDEFGHIJKL"
+SHARE_TEXT_MAX = 300  # share links stay short enough for every client
+LONG_OPTION = 30  # options longer than this are also listed in the message text
+
+
+def competency_name(t: Translator, competency: Competency) -> str:
+    """Return the translated name of a competency."""
+    return t(f"competency.{competency.key}")
+
+
+def source_link(url: str) -> str:
+    """Return a link to a source, labelled with its site's name."""
+    host = urlsplit(url).hostname or url
+    host = host.removeprefix("www.")
+    return f'<a href="{esc(url).replace(chr(34), "&quot;")}">{esc(host)}</a>'
+
+
+def _rtl(t: Translator, text: str) -> str:
+    # A right-to-left mark first keeps a message that starts with an emoji or a Latin word
+    # (a link, a name) laid out right to left.
+    return "\u200f" + text if t.rtl else text
+
+
+def share_url(bot_username: str, text: str) -> str:
+    """Return a t.me link that opens Telegram's 'share to a chat' with this text."""
+    if len(text) > SHARE_TEXT_MAX:
+        text = text[: SHARE_TEXT_MAX - 1].rstrip() + "…"
+    return (
+        f"https://t.me/share/url?url={quote(f'https://t.me/{bot_username}', safe='')}"
+        f"&text={quote(text, safe='')}"
+    )
+
+
+def tip_message(t: Translator, pick: TipPick, bot_username: str) -> Reply:
+    """Return a tip with its source, and buttons for another tip and for sharing it."""
+    tip: Tip = pick.tip
+    parts = []
+    if pick.restarted:
+        parts.append(t("tip.restarted"))
+    parts.append(t("tip.title", competency=esc(competency_name(t, tip.competency))))
+    parts.append(esc(tip.text))
+    if tip.source:
+        parts.append(t("tip.source", link=source_link(tip.source)))
+    share_text = f"{t('share.tip_text', bot='@' + bot_username)}\n\n{tip.text}"
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("tip.another"), callback_data=cb.encode("tip")),
+                InlineKeyboardButton(t("share.button"), url=share_url(bot_username, share_text)),
+            ]
+        ]
+    )
+    return Reply(_rtl(t, "\n\n".join(parts)), keyboard)
+
+
+def topics_message(t: Translator, topics: list[Competency]) -> Reply:
+    """Return the quiz topic picker: any topic, then the competencies that have questions."""
+    buttons = [InlineKeyboardButton(t("competency.any"), callback_data=cb.encode("quiz", "any"))]
+    buttons += [
+        InlineKeyboardButton(
+            f"{COMPETENCY_EMOJI[c]} {competency_name(t, c)}",
+            callback_data=cb.encode("quiz", c.value),
+        )
+        for c in topics
+    ]
+    rows = [buttons[:1]] + [buttons[i : i + 2] for i in range(1, len(buttons), 2)]
+    return Reply(_rtl(t, t("quiz.choose_topic")), InlineKeyboardMarkup(rows))
+
+
+def _question_text(t: Translator, question: Question, options: list[str]) -> str:
+    title = t(
+        "quiz.title",
+        kind=t(f"kind.{question.kind}"),
+        competency=esc(competency_name(t, question.competency)),
+    )
+    text = f"{title}\n\n{esc(question.text)}"
+    if any(len(o) > LONG_OPTION for o in options):
+        text += "\n\n" + "\n".join(f"{LETTERS[i]}. {esc(o)}" for i, o in enumerate(options))
+    return text
+
+
+def question_message(t: Translator, asked: AskedQuestion) -> Reply:
+    """Return a fact-check question with one button per option, in the shown order."""
+    options = asked.shown_options
+    text = _question_text(t, asked.question, options)
+    if asked.restarted:
+        text = f"{t('quiz.restarted')}\n\n{text}"
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{LETTERS[i]}. {option}", callback_data=cb.encode("ans", str(asked.id), str(i))
+            )
+        ]
+        for i, option in enumerate(options)
+    ]
+    return Reply(_rtl(t, text), InlineKeyboardMarkup(rows))
+
+
+def answered_question(
+    t: Translator, question: Question, order: tuple[int, ...], choice: int
+) -> Reply:
+    """Return the question as it reads once answered: no buttons, the answer marked."""
+    options = [question.options[i] for i in order]
+    mark = "✅" if choice == question.answer else "❌"
+    letter = LETTERS[order.index(choice)] if choice in order else ""
+    text = _question_text(t, question, options)
+    text += "\n\n" + t(
+        "quiz.your_answer", mark=mark, answer=esc(f"{letter}. {question.options[choice]}")
+    )
+    return Reply(_rtl(t, text))
+
+
+def answer_result(t: Translator, outcome: AnswerOutcome, topic: str) -> Reply:
+    """Return right or wrong, the right answer, the explanation, the source, what next."""
+    question = outcome.question
+    assert question is not None
+    verdict = (
+        t("quiz.right") if outcome.correct else t("quiz.wrong", answer=esc(question.correct_option))
+    )
+    parts = [verdict, esc(question.explanation)]
+    if question.source:
+        parts.append(t("quiz.source", link=source_link(question.source)))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("quiz.next"), callback_data=cb.encode("quiz", topic)),
+                InlineKeyboardButton(t("quiz.topics"), callback_data=cb.encode("topics")),
+            ]
+        ]
+    )
+    return Reply(_rtl(t, "\n\n".join(parts)), keyboard)
+
+
+def _percent(t: Translator, part: int, whole: int) -> str:
+    return format_percent(part / whole if whole else 0, locale=t.language)
+
+
+def progress_message(t: Translator, stats: Stats, badge_ids: list[str]) -> Reply:
+    """Return /progress: answers and accuracy, per competency, streaks, badges."""
+    lines = [t("progress.title"), ""]
+    if stats.answered:
+        lines.append(
+            t.plural(
+                "progress.answered",
+                stats.answered,
+                correct=stats.correct,
+                percent=_percent(t, stats.correct, stats.answered),
+            )
+        )
+    else:
+        lines.append(t("progress.nothing"))
+    lines.append(t.plural("progress.tips", stats.tips_read))
+    lines.append(t.plural("progress.streak", stats.current_streak, best=stats.best_streak))
+    if stats.current_streak == 0:
+        lines.append(t("progress.streak_hint"))
+    if stats.scores:
+        lines += ["", t("progress.by_competency")]
+        order = list(Competency)
+        for competency, score in sorted(stats.scores.items(), key=lambda kv: order.index(kv[0])):
+            lines.append(
+                t.plural(
+                    "progress.competency_line",
+                    score.answered,
+                    emoji=COMPETENCY_EMOJI[competency],
+                    competency=esc(competency_name(t, competency)),
+                    percent=_percent(t, score.correct, score.answered),
+                )
+            )
+    lines += ["", badges_section(t, badge_ids)]
+    return Reply(_rtl(t, "\n".join(lines)))
+
+
+def badges_section(t: Translator, badge_ids: list[str]) -> str:
+    """Return the list of a person's badges, for /progress."""
+    badges = [BADGES_BY_ID[b] for b in badge_ids if b in BADGES_BY_ID]
+    if not badges:
+        return t("progress.no_badges")
+    lines = [t.plural("progress.badges", len(badges))]
+    lines += [f"{b.emoji} {esc(t(f'badge.{b.id}'))}" for b in badges]
+    return "\n".join(lines)
+
+
+def badge_announcement(t: Translator, badge: Badge) -> Reply:
+    """Return the message that celebrates a badge just earned."""
+    return Reply(
+        _rtl(
+            t,
+            t(
+                "badge.announce",
+                emoji=badge.emoji,
+                name=esc(t(f"badge.{badge.id}")),
+                about=esc(t(f"badge.{badge.id}.about")),
+            ),
+        )
+    )

@@ -1,0 +1,132 @@
+"""Progress: activity days and streaks in the person's time zone, scores, and badges."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from clicksbot.content import COMPETENCIES, Competency
+from clicksbot.store import CompetencyScore, Store, User
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What a person has done, as badges and /progress see it."""
+
+    tips_read: int
+    scores: dict[Competency, CompetencyScore]
+    current_streak: int
+    best_streak: int
+
+    @property
+    def answered(self) -> int:
+        return sum(s.answered for s in self.scores.values())
+
+    @property
+    def correct(self) -> int:
+        return sum(s.correct for s in self.scores.values())
+
+    def correct_in(self, competency: Competency) -> int:
+        score = self.scores.get(competency)
+        return score.correct if score else 0
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A milestone: its id (also its catalog key), its emoji, and when it is earned."""
+
+    id: str
+    emoji: str
+    earned: Callable[[Stats], bool]
+
+
+COMPETENCY_EMOJI: dict[Competency, str] = {
+    Competency.CRITICAL_THINKING: "🧠",
+    Competency.CREATIVITY: "🎨",
+    Competency.LITERACY: "📖",
+    Competency.INTERCULTURAL: "🌏",
+    Competency.CITIZENSHIP: "🤝",
+    Competency.KNOWLEDGE: "💡",
+    Competency.SUSTAINABILITY: "🌱",
+}
+COMPETENCY_BADGE_AT = 5  # right answers in one competency
+
+
+def _competency_badge(competency: Competency) -> Badge:
+    return Badge(
+        f"competency_{competency.key}",
+        COMPETENCY_EMOJI[competency],
+        lambda s: s.correct_in(competency) >= COMPETENCY_BADGE_AT,
+    )
+
+
+# In the order they are usually earned; ids are stable (people keep them) and name catalog keys.
+BADGES: tuple[Badge, ...] = (
+    Badge("first_answer", "🐣", lambda s: s.answered >= 1),
+    Badge("streak_3", "🔥", lambda s: s.best_streak >= 3),
+    Badge("tips_10", "📚", lambda s: s.tips_read >= 10),
+    Badge("correct_10", "🔎", lambda s: s.correct >= 10),
+    *(_competency_badge(c) for c in COMPETENCIES),
+    Badge("streak_7", "⚡", lambda s: s.best_streak >= 7),
+    Badge("all_seven", "🏅", lambda s: all(s.correct_in(c) >= 1 for c in COMPETENCIES)),
+    Badge("correct_50", "🕵️", lambda s: s.correct >= 50),
+    Badge("streak_30", "🏆", lambda s: s.best_streak >= 30),
+)
+BADGES_BY_ID = {b.id: b for b in BADGES}
+
+
+def local_day(now: datetime, time_zone: str) -> date:
+    """Return the calendar day it is now in a time zone."""
+    try:
+        zone = zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return now.astimezone(zone).date()
+
+
+def streaks(days: list[date], today: date) -> tuple[int, int]:
+    """Return the current and the best run of consecutive days.
+
+    The current run is still alive if its last day is today or yesterday.
+    """
+    best = run = 0
+    previous: date | None = None
+    for day in sorted(set(days)):
+        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        best = max(best, run)
+        previous = day
+    alive = previous is not None and today - previous <= timedelta(days=1)
+    return (run if alive else 0), best
+
+
+def time_zone_of(user: User, default: str) -> str:
+    """Return the time zone a person's days are counted in."""
+    return user.time_zone or default
+
+
+async def stats(store: Store, user: User, now: datetime, default_tz: str) -> Stats:
+    """Gather a person's figures."""
+    scores: dict[Competency, CompetencyScore] = {}
+    for score in await store.scores(user.id):
+        try:
+            scores[Competency(score.competency)] = score
+        except ValueError:  # a competency this version no longer knows
+            continue
+    today = local_day(now, time_zone_of(user, default_tz))
+    current, best = streaks(await store.activity_days(user.id), today)
+    return Stats(await store.count_tips_seen(user.id), scores, current, best)
+
+
+async def record_activity(store: Store, user: User, now: datetime, default_tz: str) -> list[Badge]:
+    """Count today as a learning day for the person; return the badges earned just now."""
+    await store.add_activity_day(user.id, local_day(now, time_zone_of(user, default_tz)))
+    figures = await stats(store, user, now, default_tz)
+    held = await store.badges(user.id)
+    new = []
+    for badge in BADGES:
+        earned_now = badge.id not in held and badge.earned(figures)
+        if earned_now and await store.award_badge(user.id, badge.id, now):
+            new.append(badge)
+    return new
