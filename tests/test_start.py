@@ -43,7 +43,15 @@ async def test_commands_menu_is_registered(bot: Running) -> None:
     calls = bot.emulator.sent("setMyCommands")
     assert calls
     default = bot.emulator.commands[('{"type": "default"}', "")]
-    assert [c["command"] for c in default] == ["start", "help", "language"]
+    assert [c["command"] for c in default] == [
+        "tip",
+        "quiz",
+        "progress",
+        "language",
+        "help",
+        "start",
+    ]
+    assert bot.emulator.commands[('{"type": "default"}', "ms")]
 
 
 async def test_hostile_name_is_escaped(bot: Running) -> None:

@@ -1,0 +1,268 @@
+"""Learners: tips, fact-check quizzes, progress, streaks and badges, through the real bot."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Clock, Running
+
+from clicksbot.content import Content
+from clicksbot.render import callbacks as cb
+from clicksbot.sandbox import BotMessage, Person
+
+
+def runtime(bot: Running):  # type: ignore[no-untyped-def]
+    return bot.app.bot_data["clicksbot.runtime"]
+
+
+async def answer_right(
+    person: Person, question: BotMessage, content: Content, right: bool = True
+) -> BotMessage:
+    """Press the right (or a wrong) option of a question message; return the result."""
+    text = question.text
+    candidates = [q for q in content.questions() if q.text in text]
+    assert len(candidates) == 1, text
+    q = candidates[0]
+    for button in question.button_texts:
+        option = button.split(". ", 1)[1]
+        if (option == q.correct_option) == right:
+            await person.press(question, button)
+            return await person.receive()
+    raise AssertionError("no such option")
+
+
+async def test_first_tip_has_source_link_and_share_button(bot: Running) -> None:
+    """A new person's /tip: a tip in their language, its source as a link, another and share."""
+    alice = bot.emulator.person("Alice")
+    alice.send("/tip")
+    tip = await alice.receive()
+    assert "Tip" in tip.text and tip.links and tip.links[0].startswith("https://")
+    assert tip.button_texts == ["Another tip ▶", "Share ↗"]
+    share = tip.buttons[0][1]
+    assert share["url"].startswith("https://t.me/share/url?url=")
+    await alice.press(tip, "Another tip")
+    second = await alice.receive()
+    assert second.text != tip.text
+
+
+async def test_tips_do_not_repeat_until_all_read_then_start_over(
+    bot: Running, shipped_content: Content
+) -> None:
+    """Every tip comes once; after the last, the bot says so and starts with the oldest."""
+    alice = bot.emulator.person("Alice")
+    total = len(list(shipped_content.tips("en")))
+    texts = []
+    for i in range(total):
+        alice.send("/tip")
+        texts.append((await alice.receive()).text)
+        if i == 9:
+            assert "Tip collector" in (await alice.receive()).text
+    assert len(set(texts)) == total
+    assert all("every tip" not in t for t in texts)
+    alice.send("/tip")
+    again = await alice.receive()
+    assert "You have read every tip" in again.text
+    assert again.text.split("\n\n", 1)[1] == texts[0]
+
+
+async def test_malay_person_gets_malay_interface_and_english_tips(bot: Running) -> None:
+    """Without Malay packs, a Malay speaker reads English tips around a Malay interface."""
+    siti = bot.emulator.person("Siti", language_code="ms")
+    siti.send("/tip")
+    tip = await siti.receive()
+    assert "Sumber:" in tip.text  # "Source:" in Malay, beside an English tip
+    assert tip.button_texts[0] != "Another tip ▶"
+
+
+async def test_quiz_question_answer_explanation_next(
+    bot: Running, shipped_content: Content
+) -> None:
+    """/quiz offers topics; a question comes with options; an answer shows the verdict,
+    the right answer, the explanation and the source, and a button for the next question."""
+    alice = bot.emulator.person("Alice")
+    alice.send("/quiz")
+    topics = await alice.receive()
+    assert topics.button_texts[0] == "Any topic"
+    assert any("Critical thinking" in b for b in topics.button_texts)
+    await alice.press(topics, "Critical thinking")
+    question = await alice.receive()
+    assert "Fact-check" in question.text and "Critical thinking" in question.text
+    assert question.button_texts[0].startswith("A. ")
+    result = await answer_right(alice, question, shipped_content, right=False)
+    assert "Not quite" in result.text and "The answer is" in result.text
+    assert result.links
+    assert "Your answer: ❌" in question.text and question.buttons == []  # edited in place
+    badge = await alice.receive()
+    assert "New badge" in badge.text and "First step" in badge.text
+    await alice.press(result, "Next question")
+    nxt = await alice.receive()
+    assert "Critical thinking" in nxt.text and nxt.text != question.text
+
+
+async def test_no_question_repeats_across_a_full_pack(
+    bot: Running, shipped_content: Content
+) -> None:
+    """All questions of a topic come once before any repeats; then the bot says so."""
+    alice = bot.emulator.person("Alice")
+    pool = [q for q in shipped_content.questions("en") if q.competency.value == "knowledge"]
+    seen = []
+    message: BotMessage | None = None
+    for _ in range(len(pool)):
+        if message is None:
+            alice.send("/quiz")
+            await alice.press(await alice.receive(), "Knowledge")
+        else:
+            await alice.press(message, "Next question")
+        question = await alice.receive()
+        while "New badge" in question.text:  # announced after the previous result
+            question = await alice.receive()
+        seen.append(question.text.split("\n\n")[1])
+        message = await answer_right(alice, question, shipped_content)
+    assert len(set(seen)) == len(pool)
+    assert message is not None
+    await alice.press(message, "Next question")
+    again = await alice.receive()
+    while "New badge" in again.text:
+        again = await alice.receive()
+    assert "You have answered every question" in again.text
+
+
+async def test_double_tap_and_stale_buttons_change_nothing(
+    bot: Running, shipped_content: Content
+) -> None:
+    """A second tap on an answered question is answered politely and records nothing."""
+    alice = bot.emulator.person("Alice")
+    alice.send("/quiz")
+    await alice.press(await alice.receive(), "Any topic")
+    question = await alice.receive()
+    data = question.buttons[0][0]["callback_data"]
+    await alice.press(question, 0)
+    await alice.receive()  # the result
+    await alice.receive()  # the first-answer badge
+    again = await alice.press_data(question, data)
+    assert "already answered" in again["text"]
+    await alice.expect_silence()
+    scores = await runtime(bot).store.scores(alice.id)
+    assert sum(s.answered for s in scores) == 1
+
+
+async def test_buttons_still_work_after_a_restart(
+    server, settings, shipped_content: Content, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """A question sent before the bot restarted can still be answered afterwards."""
+    from clicksbot.app import build_application, polling
+
+    alice = server.emulator.person("Alice")
+    app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        alice.send("/quiz")
+        await alice.press(await alice.receive(), "Any topic")
+        question = await alice.receive()
+    app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        answer = await alice.press(question, 1)
+        assert answer["text"] == "Answer saved."
+        result = await alice.receive()
+        assert "Right" in result.text or "Not quite" in result.text
+    assert server.emulator.refused == []
+
+
+async def test_forged_payloads_are_refused(bot: Running) -> None:
+    """A payload for another person's question, an unknown row, or a bad option records nothing."""
+    alice = bot.emulator.person("Alice")
+    mallory = bot.emulator.person("Mallory")
+    alice.send("/quiz")
+    await alice.press(await alice.receive(), "Any topic")
+    question = await alice.receive()
+    asked_id = question.buttons[0][0]["callback_data"].split("|")[2]
+    mallory.send("/help")
+    bait = await mallory.receive()
+    for forged in (
+        cb.encode("ans", asked_id, "0"),  # Alice's question, pressed by Mallory
+        cb.encode("ans", "999999", "0"),  # no such question asked
+        f"1|ans|{asked_id}|11",  # an option the question does not have
+        "1|ans|abc|0",
+        "1|quiz|not-a-competency",
+        "2|ans|1|0",  # another codec version
+    ):
+        answer = await mallory.press_data(bait, forged)
+        assert "no longer works" in answer["text"], forged
+    assert await runtime(bot).store.scores(mallory.id) == []
+    assert await runtime(bot).store.scores(alice.id) == []
+
+
+async def test_streak_counts_local_days_and_badge_is_announced_once(
+    bot: Running, clock: Clock
+) -> None:
+    """Streaks count days in the person's time zone; the 3-day badge comes exactly once."""
+    store = runtime(bot).store
+    alice = bot.emulator.person("Alice")
+    alice.send("/start")
+    await alice.receive()
+    await store._db.execute("UPDATE users SET time_zone = 'Asia/Manila' WHERE id = ?", (alice.id,))
+    await store._db.commit()
+    # 15:30 UTC is 23:30 in Manila; 16:30 UTC is 00:30 the next day there.
+    clock.now = clock.now.replace(hour=15, minute=30)
+    for step in range(3):
+        alice.send("/tip")
+        await alice.receive()
+        clock.advance(hours=1 if step == 0 else 24)
+    badge = await alice.receive()
+    assert "On a roll" in badge.text
+    alice.send("/tip")
+    await alice.receive()
+    await alice.expect_silence()
+    alice.send("/progress")
+    progress = await alice.receive()
+    assert "Streak: 3 days (best: 3)" in progress.text or "Streak: 4 days" in progress.text
+    clock.advance(days=3)
+    alice.send("/progress")
+    later = await alice.receive()
+    assert "Streak: 0 days (best: " in later.text
+
+
+async def test_progress_shows_accuracy_per_competency_and_badges(
+    bot: Running, shipped_content: Content
+) -> None:
+    """/progress: answers, accuracy, per competency, tips, streak and badges."""
+    alice = bot.emulator.person("Alice")
+    alice.send("/progress")
+    empty = await alice.receive()
+    assert "not answered any questions yet" in empty.text and "No badges yet" in empty.text
+    alice.send("/quiz")
+    await alice.press(await alice.receive(), "Knowledge")
+    await answer_right(alice, await alice.receive(), shipped_content)
+    await alice.receive()  # badge
+    alice.send("/progress")
+    progress = await alice.receive()
+    assert "1 question answered, 1 right (100%)" in progress.text
+    assert "Knowledge: 1 answer, 100% right" in progress.text
+    assert "1 badge" in progress.text and "First step" in progress.text
+    assert "Streak: 1 day (best: 1)" in progress.text
+
+
+@pytest.mark.parametrize("language", ["en", "ms"])
+async def test_longest_content_is_accepted(
+    bot: Running, shipped_content: Content, language: str
+) -> None:
+    """The longest question and explanation in the packs render within Telegram's limits."""
+    from clicksbot.render import learning as render
+    from clicksbot.services.learning import AnswerOutcome, AnswerStatus, AskedQuestion
+
+    t = runtime(bot).catalogs.get(language)
+    alice = bot.emulator.person("Alice")
+    alice.send("/start")
+    await alice.receive()
+    longest = max(shipped_content.questions(), key=lambda q: len(q.text) + sum(map(len, q.options)))
+    wordiest = max(shipped_content.questions(), key=lambda q: len(q.explanation))
+    replies = [
+        render.question_message(
+            t, AskedQuestion(1, longest, tuple(range(len(longest.options))), True)
+        )
+    ]
+    outcome = AnswerOutcome(AnswerStatus.RECORDED, wordiest, 0, False)
+    replies.append(render.answer_result(t, outcome, "any"))
+    for reply in replies:
+        await bot.app.bot.send_message(
+            alice.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+        )
+    assert bot.emulator.refused == []
