@@ -16,10 +16,14 @@ from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, 
 from clicksbot.handlers import errors, fallback, learn, start
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
+from clicksbot.updates import PerPersonUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
 # The command menu, in the order people see it; descriptions are catalog keys.
+# Updates handled at once (each person's still one after another); enough to overlap the waits
+# on Telegram and the database without queueing hundreds of people behind one slow reply.
+CONCURRENT_UPDATES = 8
 MENU = ("tip", "quiz", "progress", "language", "help", "start")
 
 
@@ -40,6 +44,7 @@ def build_application(
         .base_url(api_url)
         .base_file_url(settings.file_url if base_url is None else _file_url(api_url))
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerPersonUpdateProcessor(CONCURRENT_UPDATES))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()

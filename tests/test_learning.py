@@ -26,7 +26,7 @@ async def answer_right(
         option = button.split(". ", 1)[1]
         if (option == q.correct_option) == right:
             await person.press(question, button)
-            return await person.receive()
+            return await person.receive_edit()
     raise AssertionError("no such option")
 
 
@@ -90,7 +90,8 @@ async def test_quiz_question_answer_explanation_next(
     result = await answer_right(alice, question, shipped_content, right=False)
     assert "Not quite" in result.text and "The answer is" in result.text
     assert result.links
-    assert "Your answer: ❌" in question.text and question.buttons == []  # edited in place
+    assert result.raw is question.raw  # the result took the place of the question
+    assert "Your answer: ❌" in result.text and "A. " not in " ".join(result.button_texts)
     badge = await alice.receive()
     assert "New badge" in badge.text and "First step" in badge.text
     await alice.press(result, "Next question")
@@ -136,7 +137,7 @@ async def test_double_tap_and_stale_buttons_change_nothing(
     question = await alice.receive()
     data = question.buttons[0][0]["callback_data"]
     await alice.press(question, 0)
-    await alice.receive()  # the result
+    await alice.receive_edit()  # the result, in place of the question
     await alice.receive()  # the first-answer badge
     again = await alice.press_data(question, data)
     assert "already answered" in again["text"]
@@ -161,7 +162,7 @@ async def test_buttons_still_work_after_a_restart(
     async with polling(app, poll_timeout=1):
         answer = await alice.press(question, 1)
         assert answer["text"] == "Answer saved."
-        result = await alice.receive()
+        result = await alice.receive_edit()
         assert "Right" in result.text or "Not quite" in result.text
     assert server.emulator.refused == []
 
@@ -259,8 +260,10 @@ async def test_longest_content_is_accepted(
             t, AskedQuestion(1, longest, tuple(range(len(longest.options))), True)
         )
     ]
-    outcome = AnswerOutcome(AnswerStatus.RECORDED, wordiest, 0, False)
-    replies.append(render.answer_result(t, outcome, "any"))
+    for q in (longest, wordiest):
+        order = tuple(range(len(q.options)))
+        outcome = AnswerOutcome(AnswerStatus.RECORDED, q, 0, False, (), "any", order)
+        replies.append(render.answer_message(t, outcome))
     for reply in replies:
         await bot.app.bot.send_message(
             alice.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard

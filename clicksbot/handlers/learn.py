@@ -128,15 +128,13 @@ async def _answer(
         await query.answer(v.t("quiz.already"))
         return
     await query.answer(v.t("quiz.recorded"))
-    question = outcome.question
-    assert question is not None and outcome.choice is not None
-    if query.message is not None:
-        marked = render.answered_question(v.t, question, outcome.order, outcome.choice)
-        try:
-            await query.edit_message_text(marked.text, parse_mode="HTML")
-        except BadRequest as exc:  # too old to edit, or deleted: the result still follows
-            logger.info("Answered question not marked: %s", exc.message)
-    await _send(update, context, render.answer_result(v.t, outcome, outcome.topic))
+    result = render.answer_message(v.t, outcome)
+    try:
+        # The result takes the question's place: one message per question on the phone.
+        await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)
+    except BadRequest as exc:  # too old to edit, or deleted: send the result afresh
+        logger.info("Answered question not edited (%s); sending the result", exc.message)
+        await _send(update, context, result)
     await _announce(update, context, v, list(outcome.badges))
 
 

@@ -112,34 +112,34 @@ def question_message(t: Translator, asked: AskedQuestion) -> Reply:
     return Reply(_rtl(t, text), InlineKeyboardMarkup(rows))
 
 
-def answered_question(
-    t: Translator, question: Question, order: tuple[int, ...], choice: int
-) -> Reply:
-    """Return the question as it reads once answered: no buttons, the answer marked."""
-    options = [question.options[i] for i in order]
-    mark = "✅" if choice == question.answer else "❌"
-    letter = LETTERS[order.index(choice)] if choice in order else ""
-    text = _question_text(t, question, options)
-    text += "\n\n" + t(
-        "quiz.your_answer", mark=mark, answer=esc(f"{letter}. {question.options[choice]}")
-    )
-    return Reply(_rtl(t, text))
-
-
-def answer_result(t: Translator, outcome: AnswerOutcome, topic: str) -> Reply:
-    """Return right or wrong, the right answer, the explanation, the source, what next."""
+def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
+    """Return the question as it reads once answered, in place of the one with the options:
+    the answer marked, right or wrong, the right answer, the explanation, the source, and
+    buttons for what comes next."""
     question = outcome.question
-    assert question is not None
-    verdict = (
-        t("quiz.right") if outcome.correct else t("quiz.wrong", answer=esc(question.correct_option))
-    )
-    parts = [verdict, esc(question.explanation)]
+    assert question is not None and outcome.choice is not None
+    order = outcome.order
+    options = [question.options[i] for i in order]
+    right = outcome.choice == question.answer
+    letter = LETTERS[order.index(outcome.choice)] if outcome.choice in order else ""
+    parts = [
+        _question_text(t, question, options),
+        t(
+            "quiz.your_answer",
+            mark="✅" if right else "❌",
+            answer=esc(f"{letter}. {question.options[outcome.choice]}"),
+        ),
+        t("quiz.right") if right else t("quiz.wrong", answer=esc(question.correct_option)),
+        esc(question.explanation),
+    ]
     if question.source:
         parts.append(t("quiz.source", link=source_link(question.source)))
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t("quiz.next"), callback_data=cb.encode("quiz", topic)),
+                InlineKeyboardButton(
+                    t("quiz.next"), callback_data=cb.encode("quiz", outcome.topic)
+                ),
                 InlineKeyboardButton(t("quiz.topics"), callback_data=cb.encode("topics")),
             ]
         ]
