@@ -22,8 +22,8 @@ from pathlib import Path
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-from telegram import Update  # noqa: E402
-from telegram.ext import (  # noqa: E402
+from telegram import Update
+from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
@@ -31,10 +31,10 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from clicksbot.app import build_application, polling  # noqa: E402
-from clicksbot.config import Secret, Settings  # noqa: E402
-from clicksbot.content import load_content  # noqa: E402
-from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person  # noqa: E402
+from clicksbot.app import build_application, polling
+from clicksbot.config import Secret, Settings
+from clicksbot.content import load_content
+from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person
 
 TOKEN = "4242:benchmark-token"
 REPO = Path(__file__).resolve().parent.parent

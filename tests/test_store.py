@@ -70,6 +70,8 @@ async def test_users_are_created_once_and_remember_their_language() -> None:
     later = NOW + timedelta(hours=1)
     user, new = await store.touch_user(5, "en", later)
     assert not new and user.language == "ms" and user.last_seen_at == later
+    user, _ = await store.touch_user(5, "en", later + timedelta(seconds=5))
+    assert user.last_seen_at == later  # moved at most once a minute
     await store.set_language(5, "en", later)
     user = await store.get_user(5)
     assert user is not None and user.language == "en" and user.language_chosen

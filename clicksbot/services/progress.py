@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from clicksbot.content import COMPETENCIES, Competency
-from clicksbot.store import CompetencyScore, Store, User
+from clicksbot.store import CompetencyScore, LearnerRecord, Store, User
 
 
 @dataclass(frozen=True)
@@ -106,27 +106,32 @@ def time_zone_of(user: User, default: str) -> str:
     return user.time_zone or default
 
 
-async def stats(store: Store, user: User, now: datetime, default_tz: str) -> Stats:
-    """Gather a person's figures."""
+def _stats(record: LearnerRecord, today: date) -> Stats:
     scores: dict[Competency, CompetencyScore] = {}
-    for score in await store.scores(user.id):
+    for score in record.scores:
         try:
             scores[Competency(score.competency)] = score
         except ValueError:  # a competency this version no longer knows
             continue
+    current, best = streaks(list(record.days), today)
+    return Stats(record.tips_read, scores, current, best)
+
+
+async def stats(store: Store, user: User, now: datetime, default_tz: str) -> Stats:
+    """Gather a person's figures."""
     today = local_day(now, time_zone_of(user, default_tz))
-    current, best = streaks(await store.activity_days(user.id), today)
-    return Stats(await store.count_tips_seen(user.id), scores, current, best)
+    return _stats(await store.learner_record(user.id), today)
 
 
 async def record_activity(store: Store, user: User, now: datetime, default_tz: str) -> list[Badge]:
     """Count today as a learning day for the person; return the badges earned just now."""
-    await store.add_activity_day(user.id, local_day(now, time_zone_of(user, default_tz)))
-    figures = await stats(store, user, now, default_tz)
-    held = await store.badges(user.id)
+    today = local_day(now, time_zone_of(user, default_tz))
+    await store.add_activity_day(user.id, today)
+    record = await store.learner_record(user.id)
+    figures = _stats(record, today)
     new = []
     for badge in BADGES:
-        earned_now = badge.id not in held and badge.earned(figures)
+        earned_now = badge.id not in record.badges and badge.earned(figures)
         if earned_now and await store.award_badge(user.id, badge.id, now):
             new.append(badge)
     return new

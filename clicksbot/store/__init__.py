@@ -1,5 +1,21 @@
 """The store: every byte of state on disk, behind named async methods (all SQL lives here)."""
 
-from clicksbot.store.db import Asked, CompetencyScore, QuestionHistory, Store, StoreError, User
+from clicksbot.store.db import (
+    Asked,
+    CompetencyScore,
+    LearnerRecord,
+    QuestionHistory,
+    Store,
+    StoreError,
+    User,
+)
 
-__all__ = ["Asked", "CompetencyScore", "QuestionHistory", "Store", "StoreError", "User"]
+__all__ = [
+    "Asked",
+    "CompetencyScore",
+    "LearnerRecord",
+    "QuestionHistory",
+    "Store",
+    "StoreError",
+    "User",
+]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -12,6 +12,8 @@ import aiosqlite
 from clicksbot.store.migrations import MIGRATIONS
 
 logger = logging.getLogger(__name__)
+
+LAST_SEEN_STEP = timedelta(minutes=1)
 
 
 class StoreError(Exception):
@@ -53,6 +55,16 @@ class QuestionHistory:
     last_asked: datetime
     last_answered: datetime | None
     times_answered: int
+
+
+@dataclass(frozen=True)
+class LearnerRecord:
+    """Everything progress and badges are worked out from, read in one go."""
+
+    tips_read: int
+    scores: tuple[CompetencyScore, ...]
+    days: tuple[date, ...]
+    badges: dict[str, datetime]
 
 
 @dataclass(frozen=True)
@@ -166,23 +178,28 @@ class Store:
     async def touch_user(self, user_id: int, language: str, now: datetime) -> tuple[User, bool]:
         """Record that a person was seen, creating them with `language` if new.
 
-        Return the person and whether they were new.
+        Return the person and whether they were new. "Last seen" moves at most once a minute,
+        so most updates cost one read and no write.
         """
-        cur = await self._db.execute(
-            "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
-            " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
-            (user_id, language, _ts(now), _ts(now)),
-        )
-        created = cur.rowcount == 1
-        if not created:
+        user = await self.get_user(user_id)
+        if user is None:
+            await self._db.execute(
+                "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
+                " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (user_id, language, _ts(now), _ts(now)),
+            )
+            await self._db.commit()
+            user = await self.get_user(user_id)
+            if user is None:  # only possible with a second writer deleting at once
+                raise StoreError(f"{self.path}: user {user_id} vanished while being recorded")
+            return user, True
+        if now - user.last_seen_at >= LAST_SEEN_STEP:
             await self._db.execute(
                 "UPDATE users SET last_seen_at = ? WHERE id = ?", (_ts(now), user_id)
             )
-        await self._db.commit()
-        user = await self.get_user(user_id)
-        if user is None:  # deleted between the two statements: only possible with a second writer
-            raise StoreError(f"{self.path}: user {user_id} vanished while being recorded")
-        return user, created
+            await self._db.commit()
+            user = replace(user, last_seen_at=now.astimezone(UTC).replace(microsecond=0))
+        return user, False
 
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:
         """Remember the interface language a person chose."""
@@ -216,16 +233,6 @@ class Store:
             (user_id, tip_id, _ts(now)),
         )
         await self._db.commit()
-
-    async def count_tips_seen(self, user_id: int) -> int:
-        """Return how many different tips a person has read."""
-        async with self._db.execute(
-            "SELECT COUNT(*) FROM seen_tips WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    # -- questions and answers -----------------------------------------------------------
 
     async def ask(
         self,
@@ -308,6 +315,29 @@ class Store:
                 for row in await cur.fetchall()
             ]
 
+    async def learner_record(self, user_id: int) -> LearnerRecord:
+        """Return a person's tips read, scores, active days and badges, in one query."""
+        async with self._db.execute(
+            "SELECT 'score', competency, COUNT(*), SUM(correct) FROM answers"
+            "  WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
+            " UNION ALL SELECT 'day', day, NULL, NULL FROM activity_days WHERE user_id = ?"
+            " UNION ALL SELECT 'tips', NULL, COUNT(*), NULL FROM seen_tips WHERE user_id = ?"
+            " UNION ALL SELECT 'badge', badge_id, NULL, earned_at FROM badges WHERE user_id = ?",
+            (user_id,) * 4,
+        ) as cur:
+            rows = await cur.fetchall()
+        scores = sorted(
+            (CompetencyScore(r[1], int(r[2]), int(r[3] or 0)) for r in rows if r[0] == "score"),
+            key=lambda s: s.competency,
+        )
+        badges = sorted((r for r in rows if r[0] == "badge"), key=lambda r: (r[3], r[1]))
+        return LearnerRecord(
+            tips_read=next((int(r[2]) for r in rows if r[0] == "tips"), 0),
+            scores=tuple(scores),
+            days=tuple(sorted(date.fromisoformat(r[1]) for r in rows if r[0] == "day")),
+            badges={r[1]: _dt(r[3]) for r in badges},
+        )
+
     # -- streaks and badges --------------------------------------------------------------
 
     async def add_activity_day(self, user_id: int, day: date) -> None:
@@ -318,13 +348,6 @@ class Store:
             (user_id, day.isoformat()),
         )
         await self._db.commit()
-
-    async def activity_days(self, user_id: int) -> list[date]:
-        """Return the (local) days a person learned something, oldest first."""
-        async with self._db.execute(
-            "SELECT day FROM activity_days WHERE user_id = ? ORDER BY day", (user_id,)
-        ) as cur:
-            return [date.fromisoformat(row[0]) for row in await cur.fetchall()]
 
     async def award_badge(self, user_id: int, badge_id: str, now: datetime) -> bool:
         """Give a person a badge; return False if they already had it."""
