@@ -8,7 +8,7 @@ from telegram import Update
 
 from clicksbot.context import BotContext
 from clicksbot.i18n import Translator
-from clicksbot.render import display_name
+from clicksbot.render import Reply, display_name
 from clicksbot.services import people
 from clicksbot.store import User
 
@@ -21,6 +21,16 @@ class Visitor:
     new: bool
     t: Translator
     name: str  # escaped, for echoing only; never stored
+
+
+async def send(update: Update, context: BotContext, reply: Reply) -> None:
+    """Send a rendered reply to the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        raise ValueError("update without a chat")
+    await context.bot.send_message(
+        chat.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+    )
 
 
 async def visitor(update: Update, context: BotContext) -> Visitor:

@@ -6,7 +6,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import visitor
+from clicksbot.handlers.common import send, visitor
+from clicksbot.render import Reply
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -20,8 +21,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
 async def private_text(update: Update, context: BotContext) -> None:
     """Point a person who wrote something we do not understand to /help."""
     v = await visitor(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(v.t("fallback.text"))
+    await send(update, context, Reply(v.t("fallback.text")))
 
 
 def register(app: BotApplication) -> None:

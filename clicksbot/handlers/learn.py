@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.content import Competency
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import Visitor, visitor
+from clicksbot.handlers.common import Visitor, send, visitor
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
 from clicksbot.render import learning as render
@@ -21,17 +21,9 @@ from clicksbot.services.progress import Badge
 logger = logging.getLogger(__name__)
 
 
-async def _send(update: Update, context: BotContext, reply: Reply) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await context.bot.send_message(
-        chat.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
-    )
-
-
 async def _announce(update: Update, context: BotContext, v: Visitor, badges: list[Badge]) -> None:
     for badge in badges:
-        await _send(update, context, render.badge_announcement(v.t, badge))
+        await send(update, context, render.badge_announcement(v.t, badge))
 
 
 async def _tip(update: Update, context: BotContext, v: Visitor) -> None:
@@ -39,9 +31,9 @@ async def _tip(update: Update, context: BotContext, v: Visitor) -> None:
         context.store, context.content, v.user, context.now(), context.settings.default_timezone
     )
     if pick is None:
-        await _send(update, context, Reply(v.t("tip.none")))
+        await send(update, context, Reply(v.t("tip.none")))
         return
-    await _send(update, context, render.tip_message(v.t, pick, context.bot.username))
+    await send(update, context, render.tip_message(v.t, pick, context.bot.username))
     await _announce(update, context, v, pick.badges)
 
 
@@ -51,9 +43,9 @@ async def _ask(update: Update, context: BotContext, v: Visitor, topic: str) -> N
         context.store, context.content, v.user, competency, context.now(), context.runtime.rng
     )
     if asked is None:
-        await _send(update, context, Reply(v.t("quiz.none")))
+        await send(update, context, Reply(v.t("quiz.none")))
         return
-    await _send(update, context, render.question_message(v.t, asked))
+    await send(update, context, render.question_message(v.t, asked))
 
 
 async def tip_command(update: Update, context: BotContext) -> None:
@@ -65,7 +57,7 @@ async def quiz_command(update: Update, context: BotContext) -> None:
     """Offer the quiz topics."""
     v = await visitor(update, context)
     topics = learning.topics(context.content, v.user.language)
-    await _send(update, context, render.topics_message(v.t, topics))
+    await send(update, context, render.topics_message(v.t, topics))
 
 
 async def progress_command(update: Update, context: BotContext) -> None:
@@ -75,7 +67,7 @@ async def progress_command(update: Update, context: BotContext) -> None:
         context.store, v.user, context.now(), context.settings.default_timezone
     )
     badges = await context.store.badges(v.user.id)
-    await _send(update, context, render.progress_message(v.t, figures, list(badges)))
+    await send(update, context, render.progress_message(v.t, figures, list(badges)))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -96,7 +88,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     elif press.action == "topics":
         await query.answer()
         topics = learning.topics(context.content, v.user.language)
-        await _send(update, context, render.topics_message(v.t, topics))
+        await send(update, context, render.topics_message(v.t, topics))
     elif press.action == "quiz":
         await query.answer()
         await _ask(update, context, v, press.args[0])
@@ -134,7 +126,7 @@ async def _answer(
         await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)
     except BadRequest as exc:  # too old to edit, or deleted: send the result afresh
         logger.info("Answered question not edited (%s); sending the result", exc.message)
-        await _send(update, context, result)
+        await send(update, context, result)
     await _announce(update, context, v, list(outcome.badges))
 
 

@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import visitor
+from clicksbot.handlers.common import send, visitor
 from clicksbot.render import callbacks as cb
 from clicksbot.render import messages
 from clicksbot.services import people
@@ -21,24 +21,21 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the person (new or returning) and offer the language choice."""
     v = await visitor(update, context)
     reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(reply.text, reply_markup=reply.keyboard)
+    await send(update, context, reply)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List what the bot can do."""
     v = await visitor(update, context)
     reply = messages.help_text(v.t)
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(reply.text, reply_markup=reply.keyboard)
+    await send(update, context, reply)
 
 
 async def language(update: Update, context: BotContext) -> None:
     """Show the language picker."""
     v = await visitor(update, context)
     reply = messages.language_prompt(v.t, context.catalogs.languages)
-    assert update.effective_message is not None
-    await update.effective_message.reply_html(reply.text, reply_markup=reply.keyboard)
+    await send(update, context, reply)
 
 
 async def choose_language(update: Update, context: BotContext) -> None:

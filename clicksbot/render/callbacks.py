@@ -43,12 +43,9 @@ class Callback:
 
 def encode(action: str, *args: str) -> str:
     """Return the payload for a button; raise ValueError if it would not be valid."""
-    patterns = ACTIONS.get(action)
-    if patterns is None:
+    if action not in ACTIONS:
         raise ValueError(f"unknown callback action {action!r}")
-    if len(args) != len(patterns) or not all(
-        p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
-    ):
+    if not _fits(action, args):
         raise ValueError(f"bad arguments for callback action {action!r}: {args!r}")
     data = SEPARATOR.join((VERSION, action, *args))
     if len(data.encode()) > MAX_BYTES:
@@ -64,14 +61,18 @@ def decode(data: str | None) -> Callback:
     if version != VERSION:
         raise CallbackError(f"payload of version {version!r}")
     action, *args = rest.split(SEPARATOR)
-    patterns = ACTIONS.get(action)
-    if patterns is None:
+    if action not in ACTIONS:
         raise CallbackError(f"unknown action {action!r}")
-    if len(args) != len(patterns) or not all(
-        p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
-    ):
+    if not _fits(action, tuple(args)):
         raise CallbackError(f"malformed arguments for {action!r}")
     return Callback(action, tuple(args))
+
+
+def _fits(action: str, args: tuple[str, ...]) -> bool:
+    patterns = ACTIONS[action]
+    return len(args) == len(patterns) and all(
+        p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
+    )
 
 
 def pattern(action: str) -> re.Pattern[str]:
