@@ -1,6 +1,8 @@
 """Drive simulated people through quizzes via the emulator; compare with a bare PTB echo bot.
 
-Prints, for clicksbot and for an echo bot on the same emulator: updates handled per second with
+Each bot runs in a process of its own (as against Telegram, whose servers are elsewhere);
+`--in-process` runs it in the harness's own event loop instead. Prints, for clicksbot and for an
+echo bot on the same emulator: updates handled per second with
 every person acting as soon as they see the reply (closed loop), and p50/p99 reply latency at a
 steady offered load (open loop, default 100 updates/s). The ratio of the two is what counts.
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -39,6 +42,36 @@ from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Pers
 TOKEN = "4242:benchmark-token"
 REPO = Path(__file__).resolve().parent.parent
 Step = Callable[[], Awaitable[None]]
+
+
+@asynccontextmanager
+async def process_running(command: list[str], env: dict[str, str]) -> AsyncIterator[None]:
+    """Run a bot as a child process until the block ends (SIGTERM, as a service manager would)."""
+    process = await asyncio.create_subprocess_exec(
+        *command, env={**os.environ, **env}, stdout=asyncio.subprocess.DEVNULL
+    )
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+
+
+@asynccontextmanager
+async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[None]:
+    config = db.with_suffix(".yaml")
+    config.write_text(f"database: {db}\npacks_dir: {REPO / 'quizzes'}\nlog_level: WARNING\n")
+    env = {"CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url}
+    command = [sys.executable, "-m", "clicksbot", "run", "--config", str(config)]
+    async with process_running(command, env):
+        yield
+
+
+@asynccontextmanager
+async def echo_process(server: EmulatorServer, db: Path) -> AsyncIterator[None]:
+    command = [sys.executable, str(Path(__file__).with_name("echo_bot.py")), server.api_url, TOKEN]
+    async with process_running(command, {}):
+        yield
 
 
 @asynccontextmanager
@@ -153,11 +186,16 @@ async def open_loop(steppers: list[Step], rate: float, seconds: float) -> list[f
     return latencies
 
 
-async def measure(kind: str, people: int, seconds: float, rate: float) -> dict[str, float]:
+async def measure(
+    kind: str, people: int, seconds: float, rate: float, in_process: bool
+) -> dict[str, float]:
     emulator = Emulator(token=TOKEN, limits=Limits(enforce=False))
     with tempfile.TemporaryDirectory() as tmp:
         async with EmulatorServer(emulator) as server:
-            running = clicksbot_running if kind == "clicksbot" else echo_running
+            if in_process:
+                running = clicksbot_running if kind == "clicksbot" else echo_running
+            else:
+                running = clicksbot_process if kind == "clicksbot" else echo_process
             async with running(server, Path(tmp) / "bench.sqlite3"):
                 made = [emulator.person(f"P{i}") for i in range(people)]
                 actors = [QuizPerson(p) if kind == "clicksbot" else EchoPerson(p) for p in made]
@@ -181,12 +219,19 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=100.0, help="offered updates/s (open loop)")
+    parser.add_argument(
+        "--in-process", action="store_true", help="run each bot in the harness's event loop"
+    )
     args = parser.parse_args()
     results = {
-        kind: asyncio.run(measure(kind, args.people, args.seconds, args.rate))
+        kind: asyncio.run(measure(kind, args.people, args.seconds, args.rate, args.in_process))
         for kind in ("echo", "clicksbot")
     }
-    print(f"{args.people} people, {args.seconds:g} s per phase, open loop at {args.rate:g}/s")
+    where = "in the harness's process" if args.in_process else "each in its own process"
+    print(
+        f"{args.people} people, {args.seconds:g} s per phase, open loop at {args.rate:g}/s, "
+        f"bots {where}"
+    )
     print(
         f"{'bot':<10} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'samples':>8} {'refused':>8}"
     )
