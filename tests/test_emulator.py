@@ -231,3 +231,23 @@ async def test_injected_faults(tg: tuple[Bot, Emulator]) -> None:
             await bot.send_message(alice.id, "hi")
     await bot.send_message(alice.id, "hi")
     assert emulator.refused == []  # injected faults are not the bot's mistakes
+
+
+async def test_server_errors_and_timeouts_can_be_injected() -> None:
+    """5xx answers and slow answers (timeouts) can be injected for any method."""
+    from telegram.error import NetworkError, TimedOut
+    from telegram.request import HTTPXRequest
+
+    emulator = Emulator(token=TOKEN)
+    async with EmulatorServer(emulator) as server:
+        request = HTTPXRequest(read_timeout=0.2)
+        async with Bot(TOKEN, base_url=server.api_url, request=request) as bot:
+            alice = started(emulator)
+            emulator.fail("sendMessage", 502)
+            with pytest.raises(NetworkError):
+                await bot.send_message(alice.id, "hi")
+            emulator.fail("sendMessage", 0, delay=0.5)
+            with pytest.raises(TimedOut):
+                await bot.send_message(alice.id, "slow")
+            await asyncio.sleep(0.5)  # let the slow call finish on the server side
+            await bot.send_message(alice.id, "fine again")
