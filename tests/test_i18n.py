@@ -102,3 +102,24 @@ def test_rtl_is_known() -> None:
 
     assert Translator("ar", gettext.NullTranslations()).rtl
     assert not CATALOGS.get("en").rtl
+
+
+TOASTS = (
+    "button.stale",
+    "language.changed",
+    "language.unchanged",
+    "quiz.gone",
+    "quiz.already",
+    "quiz.recorded",
+    "error.generic",
+)
+
+
+@pytest.mark.parametrize("language", CATALOGS.languages)
+def test_button_answers_fit_telegram(language: str) -> None:
+    """Texts shown as a button's answer are plain and at most 200 characters in every language."""
+    t = CATALOGS.get(language)
+    for key in TOASTS:
+        text = t(key)
+        assert len(text) <= 200, (language, key, len(text))
+        assert "<" not in text, (language, key)

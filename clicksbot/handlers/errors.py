@@ -30,7 +30,7 @@ async def on_error(update: object, context: BotContext) -> None:
     t = context.catalogs.get(language)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t("error.generic")[:200], show_alert=True)
+            await update.callback_query.answer(t("error.generic"), show_alert=True)
         else:
             await context.bot.send_message(update.effective_chat.id, t("error.generic"))
     except TelegramError:
