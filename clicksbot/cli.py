@@ -136,15 +136,37 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     logs.configure(settings.log_level, [settings.token.value])
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
+    from telegram.error import InvalidToken, NetworkError
+
     from clicksbot.app import build_application
 
     app = build_application(settings, content)
     logger.info("Starting clicksbot %s (polling)", __version__)
+    secret = settings.token.value
     try:
         app.run_polling(allowed_updates=None, drop_pending_updates=False)
     except StoreError as exc:
         print(f"clicksbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except InvalidToken:
+        print(
+            f"clicksbot: the Bot API server at {settings.api_url} refused the token: check "
+            f"CLICKSBOT_TOKEN or `token` in {settings.source}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except NetworkError as exc:
+        reason = str(exc).replace(secret, "[token]")
+        print(
+            f"clicksbot: cannot reach the Bot API at {settings.api_url} ({reason}); check "
+            "the network or `api_url`",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except Exception:  # the traceback goes to the log, where the token is masked
+        logger.exception("clicksbot stopped on an unexpected error")
+        print("clicksbot: stopped on an unexpected error (see the log above)", file=sys.stderr)
+        return EXIT_PROBLEMS
     return 0
 
 

@@ -17,21 +17,27 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
     double tap or two quick commands from racing each other.
     """
 
-    def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, max_concurrent_updates: int = 8, max_waiting: int = 4096) -> None:
+        # PTB takes one of its slots before do_process_update runs; if those were the real
+        # limit, one person's burst would fill them all while their updates run one by one.
+        # So PTB's slots only cap how many updates may wait, and ours are taken after the
+        # person's turn has come.
+        super().__init__(max_waiting)
+        self._slots = asyncio.Semaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run one update, after any earlier update of the same person."""
+        """Run one update after any earlier update of the same person, in a free slot."""
         key = _person(update)
         if key is None:
-            await coroutine
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
-            async with lock:
+            async with lock, self._slots:
                 await coroutine
         finally:
             self._waiting[key] -= 1

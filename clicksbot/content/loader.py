@@ -128,7 +128,11 @@ def _load(path: Path) -> tuple[Pack | None, dict[str, int], list[Problem]]:
     except OSError as exc:
         report.error(0, "(file)", f"cannot be read: {exc.strerror}")
         return None, {}, report.problems
-    root = _parse_yaml(text, report)
+    try:
+        root = _parse_yaml(text, report)
+    except RecursionError:
+        report.error(1, "(yaml)", "an alias refers to itself; remove the & and * marks")
+        return None, {}, report.problems
     if root is None:
         return None, {}, report.problems
     pack, lines = _pack(root, path, report)
@@ -253,8 +257,11 @@ def _url(fields: dict[str, Node], item: str, line: int, report: _Report) -> str:
 def _is_url(value: str) -> bool:
     if any(c.isspace() for c in value):
         return False
-    parts = urlsplit(value)
-    host = parts.hostname or ""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unbalanced [ in the host
+        return False
     return parts.scheme in ("http", "https") and "." in host and not host.endswith(".")
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Update
+from telegram.ext import filters
 
 from clicksbot.context import BotContext
 from clicksbot.i18n import Translator
 from clicksbot.render import Reply, display_name
 from clicksbot.services import people
 from clicksbot.store import User
+
+# Commands answer new messages only: editing an old command must not run it again.
+NEW_MESSAGES = filters.UpdateType.MESSAGE
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 
 from clicksbot.context import BotContext
 from clicksbot.i18n import SOURCE_LANGUAGE
@@ -30,8 +30,11 @@ async def on_error(update: object, context: BotContext) -> None:
     t = context.catalogs.get(language)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(t("error.generic"), show_alert=True)
-        else:
-            await context.bot.send_message(update.effective_chat.id, t("error.generic"))
+            try:
+                await update.callback_query.answer(t("error.generic"), show_alert=True)
+                return
+            except BadRequest:  # the press was already answered before the failure
+                pass
+        await context.bot.send_message(update.effective_chat.id, t("error.generic"))
     except TelegramError:
         logger.warning("Could not tell chat about the failure of update %s", update_id)

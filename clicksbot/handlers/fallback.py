@@ -28,4 +28,8 @@ def register(app: BotApplication) -> None:
     """Add the catch-alls; call after every feature so they only see what nothing else took."""
     app.add_handler(CallbackQueryHandler(stale_button))
     # Only private chats: in groups the bot never answers ordinary chatter.
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, private_text))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & filters.UpdateType.MESSAGE, private_text
+        )
+    )

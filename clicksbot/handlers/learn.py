@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.content import Competency
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import Visitor, send, visitor
+from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
 from clicksbot.render import learning as render
@@ -132,8 +132,8 @@ async def _answer(
 
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("tip", tip_command))
-    app.add_handler(CommandHandler("quiz", quiz_command))
-    app.add_handler(CommandHandler("progress", progress_command))
+    app.add_handler(CommandHandler("tip", tip_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("quiz", quiz_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("progress", progress_command, filters=NEW_MESSAGES))
     for action in ("tip", "topics", "quiz", "ans"):
         app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))

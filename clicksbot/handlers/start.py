@@ -9,7 +9,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import send, visitor
+from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
 from clicksbot.render import callbacks as cb
 from clicksbot.render import messages
 from clicksbot.services import people
@@ -65,7 +65,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
 
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("start", start))
-    app.add_handler(CommandHandler("help", help_command))
-    app.add_handler(CommandHandler("language", language))
+    app.add_handler(CommandHandler("start", start, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("help", help_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("language", language, filters=NEW_MESSAGES))
     app.add_handler(CallbackQueryHandler(choose_language, pattern=cb.pattern("lang")))

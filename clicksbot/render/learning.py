@@ -86,7 +86,7 @@ def topics_message(t: Translator, topics: list[Competency]) -> Reply:
 def _question_text(t: Translator, question: Question, options: list[str]) -> str:
     title = t(
         "quiz.title",
-        kind=t(f"kind.{question.kind}"),
+        kind=esc(t(f"kind.{question.kind}")),
         competency=esc(competency_name(t, question.competency)),
     )
     text = f"{title}\n\n{esc(question.text)}"

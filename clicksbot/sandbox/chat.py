@@ -177,4 +177,7 @@ def serve_forever(port: int, token: str | None) -> int:
         asyncio.run(_serve(port, token))
     except BrokenPipeError:
         _silence_stdout()
+    except OSError as exc:
+        print(f"clicksbot: cannot listen on 127.0.0.1:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
     return 0

@@ -95,9 +95,9 @@ class Store:
     async def open(cls, path: Path | str) -> Store:
         """Open (creating if needed) the database and bring its schema up to date."""
         target = str(path)
-        if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if target != ":memory:":
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(target)
         except Exception as exc:  # sqlite3 raises OperationalError for paths it cannot open
             raise StoreError(f"{target}: cannot open the database: {exc}") from None
