@@ -246,3 +246,18 @@ def test_validate_command_exits_1_and_lists_each_problem(tmp_path: Path) -> None
     assert result.returncode == 1
     assert f"{path.name}:16: en-good-q01: 'answer'" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_odd_urls_and_self_referring_aliases_are_reported(tmp_path: Path) -> None:
+    """A source with a broken host and a YAML alias that refers to itself are problems, not crashes."""
+    odd = write(
+        tmp_path,
+        "en/odd.yaml",
+        GOOD.replace(
+            "source: https://www.unesco.org/en/media-information-literacy\nquestions",
+            'source: "https://[example.com"\nquestions',
+        ),
+    )
+    loop = write(tmp_path, "en/loop.yaml", "id: &a [*a]\n")
+    assert any("'source' is not a web address" in f for f in messages(load_pack_file(odd)[1]))
+    assert messages(load_pack_file(loop)[1])

@@ -52,3 +52,26 @@ async def test_run_answers_start_and_help_and_never_prints_the_token(tmp_path: P
     assert "SecretPartOfTheToken" not in text
     assert "getUpdates" in text or "Application" in text  # it did log, at DEBUG
     assert emulator.refused == []
+
+
+async def test_a_refused_token_or_unreachable_server_ends_in_one_line(tmp_path: Path) -> None:
+    """A wrong token, or no Bot API server, ends `run` with one line, exit 2, and no token."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path / 'bot.sqlite3'}\npacks_dir: {REPO / 'quizzes'}\n")
+    async with EmulatorServer(Emulator(token=TOKEN)) as server:
+        for api_url in (server.api_url, "http://127.0.0.1:9/bot"):
+            env = {
+                **os.environ,
+                "CLICKSBOT_TOKEN": "999:WrongSecretNeverPrinted",
+                "CLICKSBOT_API_URL": api_url,
+            }
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "clicksbot", "run", "--config", str(config),
+                env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, err = await asyncio.wait_for(process.communicate(), 60)
+            text = (out + err).decode()
+            assert process.returncode == 2, text
+            # PTB logs its failed attempts (token masked); the program ends in one plain line.
+            assert "WrongSecretNeverPrinted" not in text and "999:" not in text
+            assert err.decode().strip().splitlines()[-1].startswith("clicksbot: ")

@@ -135,3 +135,12 @@ async def test_a_failure_is_logged_once_and_the_person_told_politely(
     assert "disk on fire" not in reply.text and "Traceback" not in reply.text
     failures = [r for r in caplog.records if r.name == "clicksbot.handlers.errors"]
     assert len(failures) == 1 and failures[0].exc_info is not None
+
+
+async def test_editing_an_old_command_does_not_run_it_again(bot: Running) -> None:
+    """A person who edits an earlier /help (or any text) gets no second reply."""
+    alice = bot.emulator.person("Alice")
+    sent = alice.send("/help")
+    await alice.receive()
+    alice.edit(sent, "/tip")
+    await alice.expect_silence()

@@ -995,6 +995,11 @@ class Person:
         self.emulator.push_update({"message": message})
         return message
 
+    def edit(self, message: dict[str, Any], text: str) -> None:
+        """Edit a message this person sent earlier (the bot gets an edited_message update)."""
+        message.update(text=text, edit_date=int(time.time()))
+        self.emulator.push_update({"edited_message": dict(message)})
+
     def start(self, payload: str | None = None) -> dict[str, Any]:
         """Open the bot, through a deep link `t.me/<bot>?start=<payload>` if given."""
         if payload is not None and not rules.check_deep_link_payload(payload):
