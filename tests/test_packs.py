@@ -249,7 +249,7 @@ def test_validate_command_exits_1_and_lists_each_problem(tmp_path: Path) -> None
 
 
 def test_odd_urls_and_self_referring_aliases_are_reported(tmp_path: Path) -> None:
-    """A source with a broken host and a YAML alias that refers to itself are problems, not crashes."""
+    """A source with a broken host, or a YAML alias that refers to itself, is reported."""
     odd = write(
         tmp_path,
         "en/odd.yaml",
