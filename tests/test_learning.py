@@ -269,3 +269,32 @@ async def test_longest_content_is_accepted(
             alice.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
         )
     assert bot.emulator.refused == []
+
+
+async def test_a_question_changed_since_asking_is_not_graded(
+    server, settings, shipped_content: Content, clock: Clock
+) -> None:  # type: ignore[no-untyped-def]
+    """If a pack's question was rewritten after it was asked, its old buttons grade nothing."""
+    import dataclasses
+
+    from clicksbot.app import build_application, polling
+
+    alice = server.emulator.person("Alice")
+    app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        alice.send("/quiz")
+        await alice.press(await alice.receive(), "Any topic")
+        question = await alice.receive()
+    asked = next(q for q in shipped_content.questions() if q.text in question.text)
+    rewritten = dataclasses.replace(asked, options=tuple(reversed(asked.options)))
+    packs = tuple(
+        dataclasses.replace(
+            p, questions=tuple(rewritten if q.id == asked.id else q for q in p.questions)
+        )
+        for p in shipped_content.packs
+    )
+    changed = Content.of(packs)
+    app = build_application(settings, changed, clock=clock, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        answer = await alice.press(question, 0)
+        assert "changed or removed" in answer["text"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -54,6 +55,12 @@ class Question:
     pack_id: str
     language: str
     competency: Competency
+
+    @property
+    def fingerprint(self) -> str:
+        """Return a short digest of what the person sees and is graded on."""
+        digest = hashlib.sha256("\x1f".join((self.text, *self.options, str(self.answer))).encode())
+        return digest.hexdigest()[:16]
 
     @property
     def correct_option(self) -> str:

@@ -139,7 +139,13 @@ async def ask(
     rng.shuffle(order)
     topic = competency.value if competency else "any"
     asked_id = await store.ask(
-        user.id, question.id, question.competency.value, topic, tuple(order), now
+        user.id,
+        question.id,
+        question.competency.value,
+        topic,
+        question.fingerprint,
+        tuple(order),
+        now,
     )
     return AskedQuestion(asked_id, question, tuple(order), restarted)
 
@@ -158,7 +164,7 @@ async def answer(
     if asked is None or asked.user_id != user.id or position >= len(asked.option_order):
         return AnswerOutcome(AnswerStatus.INVALID)
     question = content.question(asked.question_id)
-    if question is None or len(question.options) != len(asked.option_order):
+    if question is None or question.fingerprint != asked.fingerprint:
         return AnswerOutcome(AnswerStatus.GONE)
     if asked.answered_at is not None:
         return AnswerOutcome(AnswerStatus.ALREADY, question, asked.choice, bool(asked.correct))

@@ -41,6 +41,7 @@ class Asked:
     question_id: str
     competency: str
     topic: str
+    fingerprint: str
     option_order: tuple[int, ...]
     asked_at: datetime
     answered_at: datetime | None
@@ -240,15 +241,24 @@ class Store:
         question_id: str,
         competency: str,
         topic: str,
+        fingerprint: str,
         option_order: tuple[int, ...],
         now: datetime,
     ) -> int:
         """Record that a question was put to a person; return the id its buttons carry."""
         cur = await self._db.execute(
             "INSERT INTO answers"
-            " (user_id, question_id, competency, topic, option_order, asked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (user_id, question_id, competency, topic, ",".join(map(str, option_order)), _ts(now)),
+            " (user_id, question_id, competency, topic, fingerprint, option_order, asked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                user_id,
+                question_id,
+                competency,
+                topic,
+                fingerprint,
+                ",".join(map(str, option_order)),
+                _ts(now),
+            ),
         )
         await self._db.commit()
         if cur.lastrowid is None:
@@ -258,8 +268,8 @@ class Store:
     async def get_asked(self, asked_id: int) -> Asked | None:
         """Return a question put to someone, by the id its buttons carry."""
         async with self._db.execute(
-            "SELECT id, user_id, question_id, competency, topic, option_order, asked_at,"
-            " answered_at, choice, correct FROM answers WHERE id = ?",
+            "SELECT id, user_id, question_id, competency, topic, fingerprint, option_order,"
+            " asked_at, answered_at, choice, correct FROM answers WHERE id = ?",
             (asked_id,),
         ) as cur:
             row = await cur.fetchone()
@@ -271,11 +281,12 @@ class Store:
             row[2],
             row[3],
             row[4],
-            tuple(int(i) for i in row[5].split(",")),
-            _dt(row[6]),
-            _dt(row[7]) if row[7] else None,
-            row[8],
-            None if row[9] is None else bool(row[9]),
+            row[5],
+            tuple(int(i) for i in row[6].split(",")),
+            _dt(row[7]),
+            _dt(row[8]) if row[8] else None,
+            row[9],
+            None if row[10] is None else bool(row[10]),
         )
 
     async def record_answer(

@@ -36,6 +36,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             question_id  TEXT NOT NULL,
             competency   TEXT NOT NULL,
             topic        TEXT NOT NULL,                  -- the chosen topic: a competency, or any
+            fingerprint  TEXT NOT NULL,                  -- the question as asked (a digest)
             option_order TEXT NOT NULL,                  -- shown order, e.g. "2,0,1"
             asked_at     TEXT NOT NULL,
             answered_at  TEXT,
