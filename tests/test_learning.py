@@ -298,3 +298,17 @@ async def test_a_question_changed_since_asking_is_not_graded(
     async with polling(app, poll_timeout=1):
         answer = await alice.press(question, 0)
         assert "changed or removed" in answer["text"]
+
+
+async def test_one_persons_burst_does_not_hold_up_others(bot: Running) -> None:
+    """Updates from different people run side by side; one person's stay in order."""
+    alice = bot.emulator.person("Alice")
+    bob = bot.emulator.person("Bob")
+    for _ in range(12):
+        alice.send("/tip")
+    bob.send("/help")
+    await bob.receive()
+    assert alice.chat.inbox.qsize() < 12  # Bob did not wait for all of Alice's tips
+    tips = [await alice.receive() for _ in range(12)]
+    ids = [m.id for m in tips]
+    assert ids == sorted(ids) and len({m.text for m in tips}) == 12
