@@ -14,6 +14,13 @@ def runtime(bot: Running):  # type: ignore[no-untyped-def]
     return bot.app.bot_data["clicksbot.runtime"]
 
 
+async def ask_any(person: Person) -> BotMessage:
+    """Say /quiz, pick "Any topic", and return the question."""
+    person.send("/quiz")
+    await person.press(await person.receive(), "Any topic")
+    return await person.receive()
+
+
 async def answer_right(
     person: Person, question: BotMessage, content: Content, right: bool = True
 ) -> BotMessage:
@@ -132,9 +139,7 @@ async def test_double_tap_and_stale_buttons_change_nothing(
 ) -> None:
     """A second tap on an answered question is answered politely and records nothing."""
     alice = bot.emulator.person("Alice")
-    alice.send("/quiz")
-    await alice.press(await alice.receive(), "Any topic")
-    question = await alice.receive()
+    question = await ask_any(alice)
     data = question.buttons[0][0]["callback_data"]
     await alice.press(question, 0)
     await alice.receive_edit()  # the result, in place of the question
@@ -142,7 +147,7 @@ async def test_double_tap_and_stale_buttons_change_nothing(
     again = await alice.press_data(question, data)
     assert "already answered" in again["text"]
     await alice.expect_silence()
-    scores = await runtime(bot).store.scores(alice.id)
+    scores = (await runtime(bot).store.learner_record(alice.id)).scores
     assert sum(s.answered for s in scores) == 1
 
 
@@ -155,9 +160,7 @@ async def test_buttons_still_work_after_a_restart(
     alice = server.emulator.person("Alice")
     app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
     async with polling(app, poll_timeout=1):
-        alice.send("/quiz")
-        await alice.press(await alice.receive(), "Any topic")
-        question = await alice.receive()
+        question = await ask_any(alice)
     app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
     async with polling(app, poll_timeout=1):
         answer = await alice.press(question, 1)
@@ -171,9 +174,7 @@ async def test_forged_payloads_are_refused(bot: Running) -> None:
     """A payload for another person's question, an unknown row, or a bad option records nothing."""
     alice = bot.emulator.person("Alice")
     mallory = bot.emulator.person("Mallory")
-    alice.send("/quiz")
-    await alice.press(await alice.receive(), "Any topic")
-    question = await alice.receive()
+    question = await ask_any(alice)
     asked_id = question.buttons[0][0]["callback_data"].split("|")[2]
     mallory.send("/help")
     bait = await mallory.receive()
@@ -187,8 +188,8 @@ async def test_forged_payloads_are_refused(bot: Running) -> None:
     ):
         answer = await mallory.press_data(bait, forged)
         assert "no longer works" in answer["text"], forged
-    assert await runtime(bot).store.scores(mallory.id) == []
-    assert await runtime(bot).store.scores(alice.id) == []
+    assert (await runtime(bot).store.learner_record(mallory.id)).scores == ()
+    assert (await runtime(bot).store.learner_record(alice.id)).scores == ()
 
 
 async def test_streak_counts_local_days_and_badge_is_announced_once(
@@ -282,9 +283,7 @@ async def test_a_question_changed_since_asking_is_not_graded(
     alice = server.emulator.person("Alice")
     app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
     async with polling(app, poll_timeout=1):
-        alice.send("/quiz")
-        await alice.press(await alice.receive(), "Any topic")
-        question = await alice.receive()
+        question = await ask_any(alice)
     asked = next(q for q in shipped_content.questions() if q.text in question.text)
     rewritten = dataclasses.replace(asked, options=tuple(reversed(asked.options)))
     packs = tuple(

@@ -66,8 +66,7 @@ async def progress_command(update: Update, context: BotContext) -> None:
     figures = await progress.stats(
         context.store, v.user, context.now(), context.settings.default_timezone
     )
-    badges = await context.store.badges(v.user.id)
-    await send(update, context, render.progress_message(v.t, figures, list(badges)))
+    await send(update, context, render.progress_message(v.t, figures))
 
 
 async def on_button(update: Update, context: BotContext) -> None:

@@ -151,7 +151,7 @@ def _percent(t: Translator, part: int, whole: int) -> str:
     return format_percent(part / whole if whole else 0, locale=t.language)
 
 
-def progress_message(t: Translator, stats: Stats, badge_ids: list[str]) -> Reply:
+def progress_message(t: Translator, stats: Stats) -> Reply:
     """Return /progress: answers and accuracy, per competency, streaks, badges."""
     lines = [t("progress.title"), ""]
     if stats.answered:
@@ -182,11 +182,11 @@ def progress_message(t: Translator, stats: Stats, badge_ids: list[str]) -> Reply
                     percent=_percent(t, score.correct, score.answered),
                 )
             )
-    lines += ["", badges_section(t, badge_ids)]
+    lines += ["", badges_section(t, stats.badges)]
     return Reply(_rtl(t, "\n".join(lines)))
 
 
-def badges_section(t: Translator, badge_ids: list[str]) -> str:
+def badges_section(t: Translator, badge_ids: tuple[str, ...]) -> str:
     """Return the list of a person's badges, for /progress."""
     badges = [BADGES_BY_ID[b] for b in badge_ids if b in BADGES_BY_ID]
     if not badges:

@@ -26,14 +26,6 @@ from clicksbot.sandbox.rules import ApiError
 logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"^(\d{1,20}):[A-Za-z0-9_-]{1,100}$")
-# Methods that put a new message in a chat, and so count against the flood limits.
-SENDING_METHODS = frozenset(
-    {
-        "sendmessage", "sendphoto", "senddocument", "sendpoll", "sendaudio", "sendvideo",
-        "sendanimation", "sendvoice", "sendsticker", "sendlocation", "sendcontact",
-        "senddice", "sendmediagroup", "copymessage", "forwardmessage",
-    }
-)  # fmt: skip
 CHAT_ACTIONS = frozenset(
     {
         "typing", "upload_photo", "record_video", "upload_video", "record_voice",

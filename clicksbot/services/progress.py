@@ -19,6 +19,7 @@ class Stats:
     scores: dict[Competency, CompetencyScore]
     current_streak: int
     best_streak: int
+    badges: tuple[str, ...] = ()  # ids, in the order earned
 
     @property
     def answered(self) -> int:
@@ -114,7 +115,7 @@ def _stats(record: LearnerRecord, today: date) -> Stats:
         except ValueError:  # a competency this version no longer knows
             continue
     current, best = streaks(list(record.days), today)
-    return Stats(record.tips_read, scores, current, best)
+    return Stats(record.tips_read, scores, current, best, tuple(record.badges))
 
 
 async def stats(store: Store, user: User, now: datetime, default_tz: str) -> Stats:

@@ -313,19 +313,6 @@ class Store:
                 for row in await cur.fetchall()
             }
 
-    async def scores(self, user_id: int) -> list[CompetencyScore]:
-        """Return a person's answers and right answers per competency."""
-        async with self._db.execute(
-            "SELECT competency, COUNT(*), SUM(correct) FROM answers"
-            " WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
-            " ORDER BY competency",
-            (user_id,),
-        ) as cur:
-            return [
-                CompetencyScore(row[0], int(row[1]), int(row[2] or 0))
-                for row in await cur.fetchall()
-            ]
-
     async def learner_record(self, user_id: int) -> LearnerRecord:
         """Return a person's tips read, scores, active days and badges, in one query."""
         async with self._db.execute(
@@ -369,11 +356,3 @@ class Store:
         )
         await self._db.commit()
         return cur.rowcount == 1
-
-    async def badges(self, user_id: int) -> dict[str, datetime]:
-        """Return a person's badges with when each was earned, in the order earned."""
-        async with self._db.execute(
-            "SELECT badge_id, earned_at FROM badges WHERE user_id = ? ORDER BY earned_at, badge_id",
-            (user_id,),
-        ) as cur:
-            return {row[0]: _dt(row[1]) for row in await cur.fetchall()}
