@@ -68,9 +68,18 @@ async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[N
 
 
 @asynccontextmanager
-async def echo_process(server: EmulatorServer, db: Path) -> AsyncIterator[None]:
-    command = [sys.executable, str(Path(__file__).with_name("echo_bot.py")), server.api_url, TOKEN]
-    async with process_running(command, {}):
+async def echo_process(
+    server: EmulatorServer, db: Path, transport: str = "httpx"
+) -> AsyncIterator[None]:
+    script = str(Path(__file__).with_name("echo_bot.py"))
+    command = [sys.executable, script, server.api_url, TOKEN, transport]
+    async with process_running(command, {"PYTHONPATH": str(REPO)}):
+        yield
+
+
+@asynccontextmanager
+async def echo_aiohttp_process(server: EmulatorServer, db: Path) -> AsyncIterator[None]:
+    async with echo_process(server, db, "aiohttp"):
         yield
 
 
@@ -195,7 +204,11 @@ async def measure(
             if in_process:
                 running = clicksbot_running if kind == "clicksbot" else echo_running
             else:
-                running = clicksbot_process if kind == "clicksbot" else echo_process
+                running = {
+                    "clicksbot": clicksbot_process,
+                    "echo": echo_process,
+                    "echo-aio": echo_aiohttp_process,
+                }[kind]
             async with running(server, Path(tmp) / "bench.sqlite3"):
                 made = [emulator.person(f"P{i}") for i in range(people)]
                 actors = [QuizPerson(p) if kind == "clicksbot" else EchoPerson(p) for p in made]
@@ -223,9 +236,12 @@ def main() -> int:
         "--in-process", action="store_true", help="run each bot in the harness's event loop"
     )
     args = parser.parse_args()
+    # "echo-aio" is the echo bot on clicksbot's transport (aiohttp): the ratio against it shows
+    # what the bot's own work costs; the target is against bare PTB ("echo").
+    kinds = ("echo", "clicksbot") if args.in_process else ("echo", "echo-aio", "clicksbot")
     results = {
         kind: asyncio.run(measure(kind, args.people, args.seconds, args.rate, args.in_process))
-        for kind in ("echo", "clicksbot")
+        for kind in kinds
     }
     where = "in the harness's process" if args.in_process else "each in its own process"
     print(
@@ -242,6 +258,9 @@ def main() -> int:
         )
     ratio = results["clicksbot"]["updates_per_s"] / results["echo"]["updates_per_s"]
     print(f"throughput ratio clicksbot/echo: {ratio:.2f} (target >= 0.5)")
+    if "echo-aio" in results:
+        same = results["clicksbot"]["updates_per_s"] / results["echo-aio"]["updates_per_s"]
+        print(f"throughput ratio clicksbot/echo on the same transport: {same:.2f}")
     print(
         f"clicksbot p99 at {args.rate:g}/s: {results['clicksbot']['p99_ms']:.1f} ms (target < 100)"
     )

@@ -16,6 +16,7 @@ from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, 
 from clicksbot.handlers import errors, fallback, learn, start
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
+from clicksbot.transport import AiohttpRequest
 from clicksbot.updates import PerPersonUpdateProcessor
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 # Updates handled at once (each person's still one after another); enough to overlap the waits
 # on Telegram and the database without queueing hundreds of people behind one slow reply.
 CONCURRENT_UPDATES = 8
+# Open connections to the Bot API: one per update handled at once, and room for the outbox.
+CONNECTIONS = 64
 MENU = ("tip", "quiz", "progress", "language", "help", "start")
 
 
@@ -36,7 +39,10 @@ def build_application(
     base_url: str | None = None,
 ) -> BotApplication:
     """Return the bot, wired and ready to initialize; nothing is opened or sent yet."""
+    # aiohttp rather than PTB's default httpx: see clicksbot.transport for the figures.
+    requests, updates_requests = AiohttpRequest(CONNECTIONS), AiohttpRequest(connections=1)
     runtime = Runtime(settings, content, catalogs or Catalogs.load(), clock)
+    runtime.transports = (requests, updates_requests)
     api_url = base_url or settings.api_url
     app: BotApplication = (
         ApplicationBuilder()
@@ -45,6 +51,8 @@ def build_application(
         .base_file_url(settings.file_url if base_url is None else _file_url(api_url))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerPersonUpdateProcessor(CONCURRENT_UPDATES))
+        .request(requests)
+        .get_updates_request(updates_requests)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
@@ -98,6 +106,12 @@ async def _post_shutdown(app: BotApplication) -> None:
         runtime.store = None
 
 
+async def close_transports(app: BotApplication) -> None:
+    """Close the bot's connections; PTB skips this when `initialize` itself failed."""
+    for transport in runtime_of(app).transports:
+        await transport.shutdown()
+
+
 @asynccontextmanager
 async def polling(
     app: BotApplication, *, poll_timeout: float = 10
@@ -107,7 +121,11 @@ async def polling(
     For callers that own the loop (the terminal chat, tests); the steps and their order are
     those of PTB's `run_polling`, hooks included.
     """
-    await app.initialize()
+    try:
+        await app.initialize()
+    except BaseException:
+        await close_transports(app)
+        raise
     try:
         if app.post_init is not None:
             await app.post_init(app)

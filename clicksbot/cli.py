@@ -4,6 +4,7 @@ hands over to the application; every failure a person can fix ends in one line a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import sys
@@ -138,13 +139,15 @@ def _run(args: argparse.Namespace) -> int:
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
     from telegram.error import InvalidToken, NetworkError
 
-    from clicksbot.app import build_application
+    from clicksbot.app import build_application, close_transports
 
     app = build_application(settings, content)
     logger.info("Starting clicksbot %s (polling)", __version__)
     secret = settings.token.value
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
-        app.run_polling(allowed_updates=None, drop_pending_updates=False)
+        app.run_polling(allowed_updates=None, drop_pending_updates=False, close_loop=False)
     except StoreError as exc:
         print(f"clicksbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -167,6 +170,9 @@ def _run(args: argparse.Namespace) -> int:
         logger.exception("clicksbot stopped on an unexpected error")
         print("clicksbot: stopped on an unexpected error (see the log above)", file=sys.stderr)
         return EXIT_PROBLEMS
+    finally:
+        loop.run_until_complete(close_transports(app))
+        loop.close()
     return 0
 
 

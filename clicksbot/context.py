@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.request import BaseRequest
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
@@ -33,6 +34,8 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
     store: Store | None = None
+    # The bot's HTTP transports, closed by `close_transports` even when start-up failed.
+    transports: tuple[BaseRequest, ...] = ()
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
