@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -13,7 +13,8 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
-from clicksbot.handlers import errors, fallback, learn, start
+from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
+from clicksbot.handlers import admin, daily, errors, fallback, learn, start
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
 from clicksbot.transport import AiohttpRequest
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 8
 # Open connections to the Bot API: one per update handled at once, and room for the outbox.
 CONNECTIONS = 64
-MENU = ("tip", "quiz", "progress", "language", "help", "start")
+MENU = ("tip", "quiz", "progress", "subscribe", "settings", "language", "help", "start")
 
 
 def build_application(
@@ -43,6 +44,7 @@ def build_application(
     requests, updates_requests = AiohttpRequest(CONNECTIONS), AiohttpRequest(connections=1)
     runtime = Runtime(settings, content, catalogs or Catalogs.load(), clock)
     runtime.transports = (requests, updates_requests)
+    runtime.pacer = Pacer(settings.send_rate)
     api_url = base_url or settings.api_url
     app: BotApplication = (
         ApplicationBuilder()
@@ -53,7 +55,9 @@ def build_application(
         .concurrent_updates(PerPersonUpdateProcessor(CONCURRENT_UPDATES))
         .request(requests)
         .get_updates_request(updates_requests)
+        .rate_limiter(runtime.pacer)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -62,6 +66,8 @@ def build_application(
     # Group 0, first match wins: features first, the catch-alls last.
     start.register(app)
     learn.register(app)
+    daily.register(app)
+    admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
     return app
@@ -79,8 +85,18 @@ def runtime_of(app: BotApplication) -> Runtime:
 
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
-    runtime.store = await Store.open(runtime.settings.database)
+    runtime.store = store = await Store.open(runtime.settings.database)
     await _set_commands(app, runtime.catalogs)
+    settings = runtime.settings
+    assert runtime.pacer is not None and app.job_queue is not None
+    composer = Composer(store, runtime.content, runtime.catalogs, app.bot.username)
+    runtime.outbox = outbox = Outbox(
+        store, app.bot, composer, runtime.pacer, runtime.clock, in_flight=settings.send_in_flight
+    )
+    grace = timedelta(minutes=settings.late_tip_grace_minutes)
+    runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
+    await runtime.daily.start()
+    outbox.start()
     logger.info(
         "clicksbot ready as @%s: %d packs, languages %s",
         app.bot.username,
@@ -97,6 +113,12 @@ async def _set_commands(app: BotApplication, catalogs: Catalogs) -> None:
         await app.bot.set_my_commands(
             commands, language_code=None if language == SOURCE_LANGUAGE else language
         )
+
+
+async def _post_stop(app: BotApplication) -> None:
+    runtime = runtime_of(app)
+    if runtime.outbox is not None:
+        await runtime.outbox.stop()
 
 
 async def _post_shutdown(app: BotApplication) -> None:

@@ -59,6 +59,9 @@ class Settings:
     default_timezone: str = "UTC"
     admins: frozenset[int] = frozenset()
     log_level: str = "INFO"
+    send_rate: float = 25.0
+    send_in_flight: int = 8
+    late_tip_grace_minutes: int = 120
     source: str = "defaults"
 
     @property
@@ -79,6 +82,9 @@ KEYS: dict[str, str] = {
     "default_timezone": "an IANA time zone name such as Asia/Manila",
     "admins": "a list of Telegram user ids (whole numbers)",
     "log_level": f"one of {', '.join(LOG_LEVELS)}",
+    "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
+    "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
+    "late_tip_grace_minutes": "how late a missed daily tip may still go out, 0 to 1440 minutes",
 }
 
 
@@ -124,6 +130,21 @@ def load_settings(
         default_timezone=_timezone(raw, source),
         admins=_admins(raw, source),
         log_level=_log_level(raw, source),
+        send_rate=float(_number(raw, "send_rate", Settings.send_rate, 0, 1000, source)),
+        send_in_flight=int(
+            _number(raw, "send_in_flight", Settings.send_in_flight, 1, 100, source, whole=True)
+        ),
+        late_tip_grace_minutes=int(
+            _number(
+                raw,
+                "late_tip_grace_minutes",
+                Settings.late_tip_grace_minutes,
+                0,
+                1440,
+                source,
+                whole=True,
+            )
+        ),
         source=source,
     )
     return settings
@@ -203,3 +224,20 @@ def _log_level(raw: dict[str, Any], source: str) -> str:
     if not isinstance(value, str) or value.upper() not in LOG_LEVELS:
         raise ConfigError(source, "log_level", "expected " + KEYS["log_level"])
     return value.upper()
+
+
+def _number(
+    raw: dict[str, Any],
+    key: str,
+    default: float,
+    low: float,
+    high: float,
+    source: str,
+    *,
+    whole: bool = False,
+) -> float:
+    value = raw.get(key, default)
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        raise ConfigError(source, key, f"{value!r} is not {KEYS[key]}")
+    return value

@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
+from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
 from clicksbot.i18n import Catalogs
 from clicksbot.store import Store
 
@@ -36,9 +37,12 @@ class Runtime:
     store: Store | None = None
     # The bot's HTTP transports, closed by `close_transports` even when start-up failed.
     transports: tuple[BaseRequest, ...] = ()
+    pacer: Pacer | None = None
+    outbox: Outbox | None = None
+    daily: DailyTips | None = None
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
+class BotContext(CallbackContext[ExtBot[Lane], dict[Any, Any], dict[Any, Any], dict[str, Any]]):
     """The callback context of clicksbot handlers, with typed access to the runtime."""
 
     @property
@@ -76,5 +80,5 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 
 BotApplication = Application[
-    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any
+    ExtBot[Lane], BotContext, dict[Any, Any], dict[Any, Any], dict[str, Any], Any
 ]

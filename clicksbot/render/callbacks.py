@@ -18,6 +18,10 @@ _LANGUAGE = re.compile(r"[a-z]{2,3}")
 _TOPIC = re.compile(r"any|[a-z][a-z-]{1,30}")
 _ROW_ID = re.compile(r"[1-9][0-9]{0,17}")
 _POSITION = re.compile(r"[0-9]|1[01]")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_ZONE = re.compile(r"[A-Za-z]+(/[A-Za-z0-9_+-]+){1,2}")
+_HOUR = re.compile(r"[01][0-9]|2[0-3]")
+_SLOT = re.compile(r"([01][0-9]|2[0-3]):(00|15|30|45)")
 
 # action -> one pattern per argument (fullmatch)
 ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -26,6 +30,13 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "topics": (),  # show the quiz topics
     "quiz": (_TOPIC,),  # a question on a topic (a competency, or any)
     "ans": (_ROW_ID, _POSITION),  # answer asked question <row id> with shown option <n>
+    "where": (),  # daily tips: show the country picker
+    "region": (re.compile(r"more|offset"),),  # more countries, or the UTC offsets
+    "country": (_COUNTRY,),  # this country (its one zone, or its zones to pick from)
+    "zone": (re.compile(r"[A-Z]{2}|-"), _ZONE),  # this zone, of this country (- for none)
+    "hour": (_HOUR,),  # the daily tip in this hour: which minutes?
+    "at": (_SLOT,),  # the daily tip at HH:MM
+    "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
 }
 
 

@@ -77,23 +77,36 @@ def content_language(content: Content, language: str, competency: Competency | N
     return SOURCE_LANGUAGE
 
 
-async def next_tip(
-    store: Store, content: Content, user: User, now: datetime, default_tz: str
-) -> TipPick | None:
-    """Pick the next tip a person has not read, in their language (English if it has none).
+async def choose_tip(
+    store: Store, content: Content, user_id: int, language: str
+) -> tuple[Tip, bool] | None:
+    """Return the tip a person should read next, and whether a new round starts; write nothing.
 
-    When every tip has been read, a new round starts with the one read longest ago.
+    The next tip is one not read yet, in their language (English if it has none); when every
+    tip has been read, a new round starts with the one read longest ago.
     """
-    tips = _interleave(list(content.tips(user.language))) or _interleave(
+    tips = _interleave(list(content.tips(language))) or _interleave(
         list(content.tips(SOURCE_LANGUAGE))
     )
     if not tips:
         return None
-    history = await store.tip_history(user.id)
-    fewest = min(history.get(t.id, (0, now))[0] for t in tips)
-    candidates = [t for t in tips if history.get(t.id, (0, now))[0] == fewest]
+    history = await store.tip_history(user_id)
+    never = (0, datetime.min)
+    fewest = min(history.get(t.id, never)[0] for t in tips)
+    candidates = [t for t in tips if history.get(t.id, never)[0] == fewest]
     restarted = fewest > 0 and len(candidates) == len(tips)
     tip = min(candidates, key=lambda t: history[t.id][1]) if fewest else candidates[0]
+    return tip, restarted
+
+
+async def next_tip(
+    store: Store, content: Content, user: User, now: datetime, default_tz: str
+) -> TipPick | None:
+    """Pick the tip a person asked for, record it as read and the day as active."""
+    chosen = await choose_tip(store, content, user.id, user.language)
+    if chosen is None:
+        return None
+    tip, restarted = chosen
     await store.mark_tip_seen(user.id, tip.id, now)
     badges = await record_activity(store, user, now, default_tz)
     return TipPick(tip, restarted, badges)

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import aiosqlite
 
+from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.migrations import MIGRATIONS
+from clicksbot.store.stamps import from_text as _dt
+from clicksbot.store.stamps import to_text as _ts
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,9 @@ class User:
     created_at: datetime
     last_seen_at: datetime
     time_zone: str | None = None
+    country: str | None = None
+    tip_time: str | None = None  # "HH:MM" local when subscribed to the daily tip
+    unreachable_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -77,15 +83,7 @@ class CompetencyScore:
     correct: int
 
 
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _dt(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-class Store:
+class Store(DeliveryQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
@@ -167,14 +165,24 @@ class Store:
     async def get_user(self, user_id: int) -> User | None:
         """Return the person with this Telegram id, if the bot knows them."""
         async with self._db.execute(
-            "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone"
-            " FROM users WHERE id = ?",
+            "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone,"
+            " country, tip_time, unreachable_since FROM users WHERE id = ?",
             (user_id,),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
-        return User(row[0], row[1], bool(row[2]), _dt(row[3]), _dt(row[4]), row[5])
+        return User(
+            row[0],
+            row[1],
+            bool(row[2]),
+            _dt(row[3]),
+            _dt(row[4]),
+            row[5],
+            row[6],
+            row[7],
+            _dt(row[8]) if row[8] else None,
+        )
 
     async def touch_user(self, user_id: int, language: str, now: datetime) -> tuple[User, bool]:
         """Record that a person was seen, creating them with `language` if new.
@@ -194,12 +202,19 @@ class Store:
             if user is None:  # only possible with a second writer deleting at once
                 raise StoreError(f"{self.path}: user {user_id} vanished while being recorded")
             return user, True
-        if now - user.last_seen_at >= LAST_SEEN_STEP:
+        if now - user.last_seen_at >= LAST_SEEN_STEP or user.unreachable_since is not None:
+            # Whoever writes to the bot can be reached again (they unblocked it).
             await self._db.execute(
-                "UPDATE users SET last_seen_at = ? WHERE id = ?", (_ts(now), user_id)
+                "UPDATE users SET last_seen_at = ?, unreachable_since = NULL,"
+                " unreachable_reason = NULL WHERE id = ?",
+                (_ts(now), user_id),
             )
             await self._db.commit()
-            user = replace(user, last_seen_at=now.astimezone(UTC).replace(microsecond=0))
+            user = replace(
+                user,
+                last_seen_at=now.astimezone(UTC).replace(microsecond=0),
+                unreachable_since=None,
+            )
         return user, False
 
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:

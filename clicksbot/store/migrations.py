@@ -58,4 +58,37 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m003_delivery",
+        """
+        ALTER TABLE users ADD COLUMN country TEXT;        -- ISO 3166 code the person picked
+        ALTER TABLE users ADD COLUMN tip_time TEXT;       -- daily tip at HH:MM local; NULL: none
+        ALTER TABLE users ADD COLUMN tip_day TEXT;        -- local day of the last daily tip queued
+        ALTER TABLE users ADD COLUMN unreachable_since TEXT;  -- blocked the bot, or gone
+        ALTER TABLE users ADD COLUMN unreachable_reason TEXT;
+        CREATE INDEX users_by_tip_slot ON users (time_zone, tip_time);
+        -- One row per fan-out: a daily-tip slot on one day, a broadcast. The key makes it unique,
+        -- so a slot that two clocks see (a start-up catch-up and the scheduler) is queued once.
+        CREATE TABLE jobs (
+            id          INTEGER PRIMARY KEY,
+            key         TEXT NOT NULL UNIQUE,
+            kind        TEXT NOT NULL,                     -- tip | message
+            payload     TEXT NOT NULL DEFAULT '{}',        -- JSON, by kind
+            created_at  TEXT NOT NULL
+        );
+        -- The outbox: one row per (job, person), so nobody is queued twice; each outcome is
+        -- written as it happens, and a restart carries on with the pending rows.
+        CREATE TABLE deliveries (
+            job_id      INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+            user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            state       TEXT NOT NULL DEFAULT 'pending',   -- pending|sent|failed|unreachable
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            message_id  BIGINT,
+            error       TEXT,
+            updated_at  TEXT NOT NULL,
+            PRIMARY KEY (job_id, user_id)
+        );
+        CREATE INDEX deliveries_by_state ON deliveries (state, job_id, user_id);
+        """,
+    ),
 ]

@@ -1,0 +1,90 @@
+"""Pacing of everything the bot sends, on PTB's rate-limiter hook.
+
+Telegram allows about 30 messages a second in all and one a second in a private chat. Replies to
+people (the chat in front of a handler) are never held back: someone waiting for an answer comes
+first. Calls made by the outbox (`rate_limit_args=Lane.OUTBOX`) are spaced out so the total,
+replies included, stays at the configured rate, and two outbox messages to one chat are at
+least `per_chat` seconds apart. A 429 from Telegram stops every outbox send for `retry_after`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from enum import Enum
+from typing import Any
+
+from telegram._utils.types import JSONDict
+from telegram.ext import BaseRateLimiter
+
+PER_CHAT_INTERVAL = 1.0
+
+
+class Lane(Enum):
+    """How a call is paced: the outbox's calls wait their turn; replies do not."""
+
+    OUTBOX = "outbox"
+
+
+class Pacer(BaseRateLimiter[Lane]):
+    """A steady pace for the outbox (`rate` calls a second; 0: none) that replies share."""
+
+    def __init__(
+        self,
+        rate: float,
+        per_chat: float = PER_CHAT_INTERVAL,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = rate
+        self.per_chat = per_chat
+        self._monotonic = monotonic
+        self._next_free = 0.0  # the moment the next outbox call may start
+        self._paused_until = 0.0
+        self._chats: dict[int | str, float] = {}  # chat -> earliest next outbox call
+        self._lock = asyncio.Lock()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def pause(self, seconds: float) -> None:
+        """Hold every outbox call for `seconds` (Telegram said "retry after")."""
+        self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: Lane | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        if rate_limit_args is Lane.OUTBOX:
+            await self._wait_turn(data.get("chat_id"))
+        elif self.rate and endpoint.startswith(("send", "edit", "copy", "forward")):
+            # A reply goes at once but uses up a turn, so the total stays under the limit.
+            self._next_free = max(self._next_free, self._monotonic()) + 1 / self.rate
+        return await callback(*args, **kwargs)
+
+    async def _wait_turn(self, chat: int | str | None) -> None:
+        async with self._lock:  # turns are handed out in order of arrival
+            now = self._monotonic()
+            start = max(now, self._paused_until)
+            if self.rate:
+                start = max(start, self._next_free)
+                self._next_free = start + 1 / self.rate
+            if chat is not None and self.per_chat:
+                # Waiting for one chat does not hold up the rest of the queue.
+                start = max(start, self._chats.get(chat, 0.0))
+                self._chats[chat] = start + self.per_chat
+                if len(self._chats) > 10_000:
+                    self._forget(now)
+        while (delay := max(start, self._paused_until) - self._monotonic()) > 0:
+            await asyncio.sleep(delay)  # a pause that began meanwhile holds this call too
+
+    def _forget(self, now: float) -> None:
+        self._chats = {chat: at for chat, at in self._chats.items() if at > now}

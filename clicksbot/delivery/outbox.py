@@ -1,0 +1,193 @@
+"""The outbox: one sending loop for everything that goes to many people.
+
+Jobs put one `deliveries` row per person in the database; this loop streams the pending rows in
+batches, sends each under the `Pacer`, and writes every outcome the moment it is known. A restart
+carries on with the rows still pending, so nobody is dropped, and nobody whose message was
+recorded as sent gets it again: only the messages on their way at a crash (at most `in_flight`)
+can go out twice, since Telegram cannot tell a bot whether a lost reply's message arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
+
+from clicksbot.delivery.compose import Composer, NothingToSend
+from clicksbot.delivery.limiter import Lane, Pacer
+from clicksbot.store import Store
+from clicksbot.store.delivery import Delivery
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+RETRIES = 5  # attempts before a server error or timeout counts as a failure
+BACKOFF = 1.0  # seconds before the first retry; doubled for each further one
+IDLE_CHECK = 30.0  # seconds between looks at the table when nothing woke the loop
+
+
+class Outbox:
+    """Sends the pending deliveries, `in_flight` at a time, until stopped."""
+
+    def __init__(
+        self,
+        store: Store,
+        bot: ExtBot[Lane],
+        composer: Composer,
+        pacer: Pacer,
+        clock: Callable[[], datetime],
+        *,
+        in_flight: int = 8,
+        batch: int = BATCH,
+        retries: int = RETRIES,
+        backoff: float = BACKOFF,
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.composer = composer
+        self.pacer = pacer
+        self.clock = clock
+        self.batch = batch
+        self.retries = retries
+        self.backoff = backoff
+        self._slots = asyncio.Semaphore(in_flight)
+        self._changed = asyncio.Event()  # new rows, a finished send, or stop
+        self._sending: set[tuple[int, int]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        """Start the sending loop in the running event loop."""
+        if self._runner is None:
+            self._stopping = False
+            self._runner = asyncio.create_task(self._run(), name="clicksbot outbox")
+
+    def wake(self) -> None:
+        """Tell the loop that rows were queued."""
+        self._changed.set()
+
+    @property
+    def idle(self) -> bool:
+        """Whether nothing is on its way right now."""
+        return not self._sending
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking rows, let the sends on their way finish (up to `timeout`), then stop."""
+        self._stopping = True
+        self._changed.set()
+        if self._runner is not None:
+            await self._runner
+            self._runner = None
+        if self._tasks:
+            _, late = await asyncio.wait(self._tasks, timeout=timeout)
+            for task in late:  # their rows stay pending and are sent after the restart
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def _run(self) -> None:
+        cursor: tuple[int, int] | None = None
+        started = False  # whether this pass over the table sent anything
+        while not self._stopping:
+            if cursor is None:
+                self._changed.clear()
+                started = False
+            try:
+                rows = await self.store.pending_deliveries(cursor, self.batch)
+            except Exception:
+                logger.exception("The outbox could not read its rows; trying again soon")
+                await self._wait(IDLE_CHECK)
+                continue
+            for row in rows:
+                if row.position in self._sending:
+                    continue  # on its way already (a retry waiting, say)
+                await self._slots.acquire()
+                if self._stopping:
+                    self._slots.release()
+                    return
+                started = True
+                self._sending.add(row.position)
+                task = asyncio.create_task(self._deliver(row))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            if len(rows) == self.batch:
+                cursor = rows[-1].position
+            elif started:
+                cursor = None  # look again from the top: rows queued behind the cursor
+            else:
+                await self._wait(IDLE_CHECK)
+                cursor = None
+
+    async def _wait(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
+    async def _deliver(self, row: Delivery) -> None:
+        try:
+            await self._attempts(row)
+        except Exception as exc:  # a bug must not stop the loop, nor be retried for ever
+            logger.exception("The outbox failed on job %s for a person", row.job_id)
+            try:
+                await self.store.delivery_failed(
+                    row, f"internal error: {exc!r}", self.clock(), final=True
+                )
+            except Exception:
+                logger.exception("The outbox could not record a failure")
+        finally:
+            self._sending.discard(row.position)
+            self._slots.release()
+            self._changed.set()
+
+    async def _attempts(self, row: Delivery) -> None:
+        attempts = row.attempts
+        while True:
+            try:
+                letter = await self.composer.compose(row)
+                message = await self.bot.send_message(
+                    row.user_id,
+                    letter.reply.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=letter.reply.keyboard,
+                    rate_limit_args=Lane.OUTBOX,
+                )
+            except RetryAfter as exc:  # too fast for Telegram: everyone waits, then this again
+                seconds = exc.retry_after
+                wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
+                logger.warning("Telegram asked the outbox to wait %.0f s", wait)
+                self.pacer.pause(wait)
+                continue
+            except Forbidden as exc:  # blocked the bot, or the account is gone
+                await self.store.delivery_unreachable(row, exc.message, self.clock())
+                return
+            except BadRequest as exc:
+                if "chat not found" in exc.message.lower():
+                    await self.store.delivery_unreachable(row, exc.message, self.clock())
+                else:  # the message itself is wrong: retrying cannot help
+                    logger.error("Telegram refused an outbox message of job %s: %s",
+                                 row.job_id, exc.message)  # fmt: skip
+                    await self.store.delivery_failed(row, exc.message, self.clock(), final=True)
+                return
+            except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, a lost connection
+                attempts += 1
+                final = attempts >= self.retries or not isinstance(exc, NetworkError)
+                await self.store.delivery_failed(row, str(exc), self.clock(), final=final)
+                if final:
+                    return
+                delay = self.backoff * 2 ** (attempts - 1)
+                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
+                continue
+            except NothingToSend as exc:
+                await self.store.delivery_failed(row, str(exc), self.clock(), final=True)
+                return
+            now = self.clock()
+            await self.store.delivery_sent(row, message.message_id, now)
+            if letter.tip_id is not None:
+                await self.store.mark_tip_seen(row.user_id, letter.tip_id, now)
+            return

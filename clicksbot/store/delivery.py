@@ -1,0 +1,272 @@
+"""The store's queries for subscriptions, jobs and the outbox (a part of `Store`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from clicksbot.store.stamps import to_text
+
+# Delivery states; "pending" rows are the outbox's work, the others are outcomes.
+PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One message waiting in the outbox, with what is needed to write and send it."""
+
+    job_id: int
+    user_id: int
+    attempts: int
+    kind: str
+    payload: dict[str, Any]
+    language: str
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """Where this row sits in the outbox's order (job, then person)."""
+        return self.job_id, self.user_id
+
+
+@dataclass(frozen=True)
+class DeliveryStats:
+    """The outbox's figures for `clicksbot stats` and admins."""
+
+    people: int
+    subscribers: int
+    unreachable: int
+    pending: int
+    sent_since: int
+    failed_since: int
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """How far one fan-out has got."""
+
+    pending: int
+    sent: int
+    failed: int
+    unreachable: int
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.sent + self.failed + self.unreachable
+
+
+class DeliveryQueries:
+    """Subscriptions, jobs and deliveries; mixed into `Store`, which owns the connection."""
+
+    _db: aiosqlite.Connection
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    async def set_place(self, user_id: int, country: str | None, time_zone: str) -> None:
+        """Remember where a person is (a country code, if they picked one) and their zone."""
+        await self._db.execute(
+            "UPDATE users SET country = ?, time_zone = ? WHERE id = ?",
+            (country, time_zone, user_id),
+        )
+        await self._db.commit()
+
+    async def set_tip_time(self, user_id: int, tip_time: str | None) -> None:
+        """Subscribe a person to a daily tip at "HH:MM" local time, or (None) unsubscribe."""
+        await self._db.execute("UPDATE users SET tip_time = ? WHERE id = ?", (tip_time, user_id))
+        await self._db.commit()
+
+    async def tip_slots(self) -> list[tuple[str, str]]:
+        """Return every (time zone, "HH:MM") at which somebody gets a daily tip."""
+        async with self._db.execute(
+            "SELECT DISTINCT time_zone, tip_time FROM users"
+            " WHERE tip_time IS NOT NULL AND time_zone IS NOT NULL"
+            " ORDER BY time_zone, tip_time"
+        ) as cur:
+            return [(row[0], row[1]) for row in await cur.fetchall()]
+
+    # -- jobs ----------------------------------------------------------------------------
+
+    async def queue_tip_slot(
+        self, time_zone: str, tip_time: str, day: date, now: datetime
+    ) -> tuple[int, int] | None:
+        """Queue the daily tip of one slot on one local day; return (job id, people queued).
+
+        Return None when that slot and day were queued before: a slot is queued once, however
+        many clocks see it. Only people who have not had a daily tip on that local day are
+        queued, so changing one's time or zone never brings a second tip the same day.
+        """
+        key = f"tip:{day.isoformat()}:{time_zone}:{tip_time}"
+        due = (
+            " FROM users WHERE time_zone = ? AND tip_time = ? AND unreachable_since IS NULL"
+            " AND (tip_day IS NULL OR tip_day < ?)"
+        )
+        args = (time_zone, tip_time, day.isoformat())
+        try:
+            cur = await self._db.execute(
+                "INSERT INTO jobs (key, kind, created_at) VALUES (?, 'tip', ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (key, to_text(now)),
+            )
+            if cur.rowcount != 1:
+                await self._db.rollback()
+                return None
+            job_id = cur.lastrowid
+            cur = await self._db.execute(
+                "INSERT INTO deliveries (job_id, user_id, updated_at)"
+                f" SELECT ?, id, ?{due} ON CONFLICT DO NOTHING",
+                (job_id, to_text(now), *args),
+            )
+            queued = cur.rowcount
+            await self._db.execute(f"UPDATE users SET tip_day = ? WHERE id IN (SELECT id{due})",
+                                   (day.isoformat(), *args))  # fmt: skip
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        assert job_id is not None
+        return job_id, queued
+
+    async def queue_message(
+        self, key: str, payload: dict[str, Any], now: datetime
+    ) -> tuple[int, int] | None:
+        """Queue one message for everyone reachable; return (job id, people queued).
+
+        `payload` says what to send (see clicksbot.delivery.compose). Return None if a job with
+        this key exists already.
+        """
+        try:
+            cur = await self._db.execute(
+                "INSERT INTO jobs (key, kind, payload, created_at) VALUES (?, 'message', ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (key, json.dumps(payload, ensure_ascii=False), to_text(now)),
+            )
+            if cur.rowcount != 1:
+                await self._db.rollback()
+                return None
+            job_id = cur.lastrowid
+            cur = await self._db.execute(
+                "INSERT INTO deliveries (job_id, user_id, updated_at)"
+                " SELECT ?, id, ? FROM users WHERE unreachable_since IS NULL"
+                " ON CONFLICT DO NOTHING",
+                (job_id, to_text(now)),
+            )
+            queued = cur.rowcount
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        assert job_id is not None
+        return job_id, queued
+
+    async def job_progress(self, job_id: int) -> JobProgress:
+        """Count one job's deliveries by state."""
+        async with self._db.execute(
+            "SELECT state, COUNT(*) FROM deliveries WHERE job_id = ? GROUP BY state", (job_id,)
+        ) as cur:
+            counts = {row[0]: int(row[1]) for row in await cur.fetchall()}
+        return JobProgress(
+            counts.get(PENDING, 0),
+            counts.get(SENT, 0),
+            counts.get(FAILED, 0),
+            counts.get(UNREACHABLE, 0),
+        )
+
+    # -- the outbox ----------------------------------------------------------------------
+
+    async def pending_deliveries(self, after: tuple[int, int] | None, limit: int) -> list[Delivery]:
+        """Return up to `limit` pending rows in (job, person) order, after `after` if given."""
+        where = "d.state = 'pending'"
+        args: tuple[Any, ...] = ()
+        if after is not None:
+            where += " AND (d.job_id > ? OR (d.job_id = ? AND d.user_id > ?))"
+            args = (after[0], after[0], after[1])
+        async with self._db.execute(
+            "SELECT d.job_id, d.user_id, d.attempts, j.kind, j.payload, u.language"
+            " FROM deliveries d JOIN jobs j ON j.id = d.job_id JOIN users u ON u.id = d.user_id"
+            f" WHERE {where} ORDER BY d.job_id, d.user_id LIMIT ?",
+            (*args, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        payloads: dict[str, dict[str, Any]] = {}
+        return [
+            Delivery(r[0], r[1], r[2], r[3], payloads.setdefault(r[4], json.loads(r[4])), r[5])
+            for r in rows
+        ]
+
+    async def delivery_sent(self, delivery: Delivery, message_id: int, now: datetime) -> None:
+        """Record that a message reached Telegram."""
+        await self._db.execute(
+            "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, message_id = ?,"
+            " error = NULL, updated_at = ? WHERE job_id = ? AND user_id = ?",
+            (message_id, to_text(now), delivery.job_id, delivery.user_id),
+        )
+        await self._db.commit()
+
+    async def delivery_failed(
+        self, delivery: Delivery, error: str, now: datetime, *, final: bool
+    ) -> None:
+        """Record a failed attempt; `final` ends the row as failed, else it stays pending."""
+        await self._db.execute(
+            "UPDATE deliveries SET state = ?, attempts = attempts + 1, error = ?, updated_at = ?"
+            " WHERE job_id = ? AND user_id = ?",
+            (
+                FAILED if final else PENDING,
+                error[:500],
+                to_text(now),
+                delivery.job_id,
+                delivery.user_id,
+            ),
+        )
+        await self._db.commit()
+
+    async def delivery_unreachable(self, delivery: Delivery, reason: str, now: datetime) -> None:
+        """Record that a person cannot be reached; they are skipped from now on."""
+        try:
+            await self._db.execute(
+                "UPDATE deliveries SET state = 'unreachable', attempts = attempts + 1,"
+                " error = ?, updated_at = ? WHERE job_id = ? AND user_id = ?",
+                (reason[:500], to_text(now), delivery.job_id, delivery.user_id),
+            )
+            await self._db.execute(
+                "UPDATE users SET unreachable_since = ?, unreachable_reason = ?"
+                " WHERE id = ? AND unreachable_since IS NULL",
+                (to_text(now), reason[:500], delivery.user_id),
+            )
+            # Their other pending messages will not arrive either.
+            await self._db.execute(
+                "UPDATE deliveries SET state = 'unreachable', error = ?, updated_at = ?"
+                " WHERE user_id = ? AND state = 'pending'",
+                (reason[:500], to_text(now), delivery.user_id),
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+
+    async def delivery_stats(self, since: datetime) -> DeliveryStats:
+        """Return the outbox's figures; "sent" and "failed" count from `since`."""
+        async with self._db.execute(
+            "SELECT COUNT(*), COUNT(tip_time), COUNT(unreachable_since) FROM users"
+        ) as cur:
+            people = await cur.fetchone()
+        async with self._db.execute(
+            "SELECT"
+            " SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN state = 'sent' AND updated_at >= ? THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN state = 'failed' AND updated_at >= ? THEN 1 ELSE 0 END)"
+            " FROM deliveries",
+            (to_text(since), to_text(since)),
+        ) as cur:
+            outbox = await cur.fetchone()
+        assert people is not None and outbox is not None
+        return DeliveryStats(
+            people=int(people[0]),
+            subscribers=int(people[1]),
+            unreachable=int(people[2]),
+            pending=int(outbox[0] or 0),
+            sent_since=int(outbox[1] or 0),
+            failed_since=int(outbox[2] or 0),
+        )
