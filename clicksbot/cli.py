@@ -16,6 +16,7 @@ from clicksbot.config import ENV_CONFIG, ConfigError, Settings, load_settings
 from clicksbot.content import Content, load_content
 from clicksbot.i18n import CatalogError
 from clicksbot.store import StoreError
+from clicksbot.store.delivery import DeliveryStats
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     config_option(validate)
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
 
+    stats = commands.add_parser(
+        "stats", help="print subscribers, messages sent and failed today, unreachable people"
+    )
+    config_option(stats)
+
     sandbox = commands.add_parser(
         "sandbox", help="run the local Bot API emulator alone, for a bot started separately"
     )
@@ -88,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(args.config, require_token=False)
             content = _content_or_exit(settings, skip_broken=True)
             return run_chat(settings, content, name=args.name, language=args.language)
+        if args.command == "stats":
+            return _stats(args)
         if args.command == "sandbox":
             from clicksbot.sandbox.chat import serve_forever
 
@@ -101,6 +109,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return EXIT_USAGE
+
+
+def _stats(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config, require_token=False)
+    if not settings.database.exists():
+        raise ConfigError(settings.source, "database", f"{settings.database} does not exist yet")
+    from datetime import UTC, datetime
+
+    from clicksbot.services.figures import delivery_figures
+    from clicksbot.store import Store
+
+    async def read() -> DeliveryStats:
+        store = await Store.open(settings.database)
+        try:
+            return await delivery_figures(store, datetime.now(UTC), settings.default_timezone)
+        finally:
+            await store.close()
+
+    figures = asyncio.run(read())
+    rows = (
+        ("people", figures.people),
+        ("subscribers", figures.subscribers),
+        ("sent today", figures.sent_since),
+        ("failed today", figures.failed_since),
+        ("unreachable", figures.unreachable),
+        ("pending", figures.pending),
+    )
+    print(f"clicksbot figures ({settings.database}; today since midnight "
+          f"{settings.default_timezone})")  # fmt: skip
+    for name, value in rows:
+        print(f"  {name:<13}{value:>10}")
+    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
