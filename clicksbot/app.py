@@ -12,9 +12,11 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
+from clicksbot.content.pact import Pact
 from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.handlers import admin, daily, errors, fallback, learn, start
+from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
 from clicksbot.transport import AiohttpRequest
@@ -28,7 +30,10 @@ logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 8
 # Open connections to the Bot API: one per update handled at once, and room for the outbox.
 CONNECTIONS = 64
-MENU = ("tip", "quiz", "progress", "subscribe", "settings", "language", "help", "start")
+MENU = (
+    "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language", "help",
+    "start",
+)  # fmt: skip
 
 
 def build_application(
@@ -38,11 +43,14 @@ def build_application(
     catalogs: Catalogs | None = None,
     clock: Callable[[], datetime] = utcnow,
     base_url: str | None = None,
+    pact: Pact | None = None,
 ) -> BotApplication:
     """Return the bot, wired and ready to initialize; nothing is opened or sent yet."""
     # aiohttp rather than PTB's default httpx: see clicksbot.transport for the figures.
     requests, updates_requests = AiohttpRequest(CONNECTIONS), AiohttpRequest(connections=1)
     runtime = Runtime(settings, content, catalogs or Catalogs.load(), clock)
+    if pact is not None:
+        runtime.pact = pact
     runtime.transports = (requests, updates_requests)
     runtime.pacer = Pacer(settings.send_rate)
     api_url = base_url or settings.api_url
@@ -67,6 +75,7 @@ def build_application(
     start.register(app)
     learn.register(app)
     daily.register(app)
+    pact_handlers.register(app)
     admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
@@ -96,6 +105,11 @@ async def _post_init(app: BotApplication) -> None:
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
     await runtime.daily.start()
+    notice = {"key": "pact.updated", "params": {"version": runtime.pact.version}}
+    announced = await store.queue_pact_update(runtime.pact.version, notice, runtime.clock())
+    if announced is not None and announced[1]:
+        logger.info("Pact version %d: %d earlier pledgers offered it", runtime.pact.version,
+                    announced[1])  # fmt: skip
     outbox.start()
     logger.info(
         "clicksbot ready as @%s: %d packs, languages %s",

@@ -62,6 +62,7 @@ class Settings:
     send_rate: float = 25.0
     send_in_flight: int = 8
     late_tip_grace_minutes: int = 120
+    pact_file: Path | None = None  # None: the pact shipped with clicksbot
     source: str = "defaults"
 
     @property
@@ -84,6 +85,7 @@ KEYS: dict[str, str] = {
     "log_level": f"one of {', '.join(LOG_LEVELS)}",
     "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
     "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
+    "pact_file": "a path to a pact YAML file (default: the pact shipped with clicksbot)",
     "late_tip_grace_minutes": "how late a missed daily tip may still go out, 0 to 1440 minutes",
 }
 
@@ -144,6 +146,11 @@ def load_settings(
                 source,
                 whole=True,
             )
+        ),
+        pact_file=(
+            _path(raw, "pact_file", Path("pact.yaml"), base, source)
+            if raw.get("pact_file") is not None
+            else None
         ),
         source=source,
     )

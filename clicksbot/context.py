@@ -13,6 +13,7 @@ from telegram.request import BaseRequest
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
+from clicksbot.content.pact import DEFAULT_PACT, Pact, load_pact
 from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
 from clicksbot.i18n import Catalogs
 from clicksbot.store import Store
@@ -37,6 +38,7 @@ class Runtime:
     store: Store | None = None
     # The bot's HTTP transports, closed by `close_transports` even when start-up failed.
     transports: tuple[BaseRequest, ...] = ()
+    pact: Pact = field(default_factory=lambda: load_pact(DEFAULT_PACT))
     pacer: Pacer | None = None
     outbox: Outbox | None = None
     daily: DailyTips | None = None

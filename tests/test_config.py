@@ -30,6 +30,8 @@ def test_the_example_config_documents_every_key_with_its_default(tmp_path: Path)
     assert settings.packs_dir == REPO / "quizzes"
     assert (settings.default_language, settings.default_timezone) == ("en", "UTC")
     assert settings.admins == frozenset() and settings.log_level == "INFO"
+    assert (settings.send_rate, settings.send_in_flight) == (25, 8)
+    assert settings.late_tip_grace_minutes == 120 and settings.pact_file is None
     text = example.read_text()
     from clicksbot.config import KEYS
 

@@ -47,6 +47,8 @@ async def test_commands_menu_is_registered(bot: Running) -> None:
         "tip",
         "quiz",
         "progress",
+        "pact",
+        "invite",
         "subscribe",
         "settings",
         "language",

@@ -12,7 +12,7 @@ from clicksbot.services.learning import TipPick, choose_tip
 from clicksbot.store import Store
 from clicksbot.store.delivery import Delivery
 
-TIP, MESSAGE = "tip", "message"
+TIP, MESSAGE, NOTICE = "tip", "message", "notice"
 
 
 class NothingToSend(Exception):
@@ -55,4 +55,11 @@ class Composer:
             if not text:
                 raise NothingToSend("the message has no text")
             return Letter(Reply(esc(text)))
+        if delivery.kind == NOTICE:
+            # An interface text by key, with numbers only: names never travel through jobs.
+            key = str(delivery.payload.get("key", ""))
+            params = {k: int(v) for k, v in delivery.payload.get("params", {}).items()}
+            count = params.get("count")
+            text = t.plural(key, count, **params) if count is not None else t(key, **params)
+            return Letter(Reply(text))
         raise NothingToSend(f"unknown kind of job {delivery.kind!r}")

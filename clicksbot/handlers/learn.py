@@ -66,7 +66,8 @@ async def progress_command(update: Update, context: BotContext) -> None:
     figures = await progress.stats(
         context.store, v.user, context.now(), context.settings.default_timezone
     )
-    await send(update, context, render.progress_message(v.t, figures))
+    friends = await context.store.invitation_counts(v.user.id)
+    await send(update, context, render.progress_message(v.t, figures, friends))
 
 
 async def on_button(update: Update, context: BotContext) -> None:

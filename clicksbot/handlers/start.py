@@ -12,7 +12,7 @@ from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
 from clicksbot.render import callbacks as cb
 from clicksbot.render import messages
-from clicksbot.services import people
+from clicksbot.services import pact, people
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +20,16 @@ logger = logging.getLogger(__name__)
 async def start(update: Update, context: BotContext) -> None:
     """Greet the person (new or returning) and offer the language choice."""
     v = await visitor(update, context)
+    payload = context.args[0] if context.args else None
+    arrival = await pact.arrive(context.store, v.user, v.new, payload)
     reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
     await send(update, context, reply)
+    if arrival is not None:  # tell the friend, through the outbox (not the chat in front of us)
+        notice = {"key": "invite.friend_joined", "params": {"count": arrival.joined}}
+        job = f"invite:joined:{v.user.id}"
+        queued = await context.store.queue_notice(job, arrival.inviter, notice, context.now())
+        if queued and context.runtime.outbox is not None:
+            context.runtime.outbox.wake()
 
 
 async def help_command(update: Update, context: BotContext) -> None:

@@ -37,6 +37,13 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "hour": (_HOUR,),  # the daily tip in this hour: which minutes?
     "at": (_SLOT,),  # the daily tip at HH:MM
     "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
+    # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
+    # keep (not sure after all); skip the name; no country
+    "pact": (
+        re.compile(r"commit|cert|invite|withdraw|unpledge|keep|skipname|nocountry"),
+        re.compile(r"[1-9][0-9]{0,3}|-"),
+    ),
+    "pactc": (_COUNTRY,),  # the country of a pledge
 }
 
 

@@ -153,8 +153,9 @@ def _percent(t: Translator, part: int, whole: int) -> str:
     return format_percent(part / whole if whole else 0, locale=t.language)
 
 
-def progress_message(t: Translator, stats: Stats) -> Reply:
-    """Return /progress: answers and accuracy, per competency, streaks, badges."""
+def progress_message(t: Translator, stats: Stats, friends: tuple[int, int] = (0, 0)) -> Reply:
+    """Return /progress: answers and accuracy, per competency, streaks, badges, and the
+    friends who came through the person's invitation (joined, took the pact)."""
     lines = [t("progress.title"), ""]
     if stats.answered:
         lines.append(
@@ -171,6 +172,9 @@ def progress_message(t: Translator, stats: Stats) -> Reply:
     lines.append(t.plural("progress.streak", stats.current_streak, best=stats.best_streak))
     if stats.current_streak == 0:
         lines.append(t("progress.streak_hint"))
+    joined, pledged = friends
+    if joined:
+        lines.append(t.plural("invite.joined", joined) + " " + t.plural("invite.pledged", pledged))
     if stats.scores:
         lines += ["", t("progress.by_competency")]
         order = list(Competency)

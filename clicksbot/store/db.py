@@ -11,6 +11,7 @@ import aiosqlite
 
 from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.migrations import MIGRATIONS
+from clicksbot.store.pact import PactQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -83,7 +84,7 @@ class CompetencyScore:
     correct: int
 
 
-class Store(DeliveryQueries):
+class Store(DeliveryQueries, PactQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:

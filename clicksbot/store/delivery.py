@@ -161,6 +161,29 @@ class DeliveryQueries:
         assert job_id is not None
         return job_id, queued
 
+    async def queue_notice(
+        self, key: str, user_id: int, payload: dict[str, Any], now: datetime
+    ) -> bool:
+        """Queue one message to one person (a friend joined, say); once per key."""
+        try:
+            cur = await self._db.execute(
+                "INSERT INTO jobs (key, kind, payload, created_at) VALUES (?, 'notice', ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (key, json.dumps(payload, ensure_ascii=False), to_text(now)),
+            )
+            if cur.rowcount != 1:
+                await self._db.rollback()
+                return False
+            await self._db.execute(
+                "INSERT INTO deliveries (job_id, user_id, updated_at) VALUES (?, ?, ?)",
+                (cur.lastrowid, user_id, to_text(now)),
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return True
+
     async def job_progress(self, job_id: int) -> JobProgress:
         """Count one job's deliveries by state."""
         async with self._db.execute(

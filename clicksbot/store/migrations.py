@@ -91,4 +91,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX deliveries_by_state ON deliveries (state, job_id, user_id);
         """,
     ),
+    (
+        "m004_pact",
+        """
+        ALTER TABLE users ADD COLUMN invite_code TEXT;    -- random, in the person's /invite link
+        ALTER TABLE users ADD COLUMN referred_by BIGINT;  -- who invited them (credited once)
+        CREATE UNIQUE INDEX users_by_invite_code ON users (invite_code);
+        CREATE INDEX users_by_referrer ON users (referred_by);
+        -- One row per pledge; withdrawing keeps the row (withdrawn_at), so a person may pledge
+        -- a version again later, but has at most one live pledge per version.
+        CREATE TABLE pledges (
+            id                  INTEGER PRIMARY KEY,
+            user_id             BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            version             INTEGER NOT NULL,
+            language            TEXT NOT NULL,
+            country             TEXT,                  -- ISO 3166 code, if they gave it
+            display_name        TEXT,                  -- printed on the certificate, if given
+            via                 BIGINT,                -- the inviter, if they came invited
+            pledged_at          TEXT NOT NULL,
+            withdrawn_at        TEXT,
+            certificate_file_id TEXT                   -- Telegram's copy, to send it again
+        );
+        CREATE UNIQUE INDEX pledges_live ON pledges (user_id, version) WHERE withdrawn_at IS NULL;
+        CREATE INDEX pledges_by_time ON pledges (pledged_at);
+        """,
+    ),
 ]

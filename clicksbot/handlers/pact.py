@@ -1,0 +1,289 @@
+"""/pact, /certificate and /invite: taking the MIL CLICKS Pact and bringing friends.
+
+Committing starts a short conversation (PTB's ConversationHandler): the name for the
+certificate (typed, or skipped), then the country (a button, or skipped), then the certificate.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
+from clicksbot.i18n import SOURCE_LANGUAGE
+from clicksbot.render import Reply
+from clicksbot.render import callbacks as cb
+from clicksbot.render import pact as render
+from clicksbot.render.certificate import certificate_png, clean_name
+from clicksbot.services import pact as service
+from clicksbot.services import places
+from clicksbot.store.pact import Pledge
+
+logger = logging.getLogger(__name__)
+
+NAME, COUNTRY = range(2)
+END = ConversationHandler.END
+TIMEOUT = timedelta(minutes=15)  # an unfinished pledge forgets its questions after this
+
+
+def _session(context: BotContext) -> dict[str, int]:
+    """The pledge a person is giving details for, kept only while the conversation lasts."""
+    data = context.user_data
+    assert data is not None
+    session: dict[str, int] = data.setdefault("pact", {})
+    return session
+
+
+async def _edit_or_send(update: Update, context: BotContext, reply: Reply) -> None:
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(
+                reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+            )
+            return
+        except BadRequest as exc:
+            logger.info("Pact message not edited (%s); sending it afresh", exc.message)
+    await send(update, context, reply)
+
+
+def _likely_country(update: Update, v: Visitor) -> str | None:
+    code = (update.effective_user.language_code if update.effective_user else None) or ""
+    return v.user.country or places.LIKELY_COUNTRY.get(code.split("-")[0].lower())
+
+
+async def pact_command(update: Update, context: BotContext) -> None:
+    """Show the pact, the counter and the person's pledge (or the button to commit)."""
+    v = await visitor(update, context)
+    status = await service.status(context.store, context.runtime.pact, v.user)
+    await send(update, context, render.pact_message(v.t, context.runtime.pact, status))
+
+
+async def on_commit(update: Update, context: BotContext) -> int:
+    """Record the pledge (once, however many taps), then ask for the certificate name."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    pact = context.runtime.pact
+    try:
+        _, version = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return END
+    if version != str(pact.version):  # the pact changed since this button was shown
+        await query.answer(v.t("pact.changed"), show_alert=True)
+        status = await service.status(context.store, pact, v.user)
+        await send(update, context, render.pact_message(v.t, pact, status))
+        return END
+    taken = await service.take(context.store, pact, v.user, context.now())
+    if not taken.new:
+        await query.answer(v.t("pact.already_short"))
+        return END
+    await query.answer(v.t("pact.thanks_short"))
+    if taken.inviter is not None:
+        await _tell_inviter(context, taken.inviter, "invite.friend_pledged", taken.inviter_pledged,
+                            f"invite:pledged:{v.user.id}:{taken.pledge.version}")  # fmt: skip
+    _session(context)["pledge"] = taken.pledge.id
+    await send(update, context, Reply(v.t("pact.thanks")))
+    await send(update, context, render.name_prompt(v.t))
+    return NAME
+
+
+async def _tell_inviter(context: BotContext, inviter: int, key: str, count: int, job: str) -> None:
+    """Tell a friend (through the outbox: not the chat in front of us) about their invitation."""
+    payload = {"key": key, "params": {"count": count}}
+    if await context.store.queue_notice(job, inviter, payload, context.now()):
+        outbox = context.runtime.outbox
+        if outbox is not None:
+            outbox.wake()
+
+
+async def on_name(update: Update, context: BotContext) -> int:
+    """Keep the name typed for the certificate; ask for the country."""
+    v = await visitor(update, context)
+    assert update.effective_message is not None
+    name = clean_name(update.effective_message.text or "")
+    pledge_id = _session(context).get("pledge")
+    if name is None or pledge_id is None:
+        await send(update, context, render.name_prompt(v.t))
+        return NAME
+    await context.store.set_pledge_details(pledge_id, display_name=name)
+    await send(update, context, render.country_prompt(v.t, _likely_country(update, v)))
+    return COUNTRY
+
+
+async def on_skip_name(update: Update, context: BotContext) -> int:
+    """No name on the certificate; ask for the country."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    await query.answer()
+    await _edit_or_send(update, context, render.country_prompt(v.t, _likely_country(update, v)))
+    return COUNTRY
+
+
+async def on_country(update: Update, context: BotContext) -> int:
+    """Keep the country (or none); send the certificate and suggest inviting friends."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    try:
+        press = cb.decode(query.data)
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return COUNTRY
+    pledge_id = _session(context).get("pledge")
+    if press.action == "pactc":
+        if press.args[0] not in places.ZONES:
+            await query.answer(v.t("button.stale"), show_alert=True)
+            return COUNTRY
+        if pledge_id is not None:
+            await context.store.set_pledge_details(pledge_id, country=press.args[0])
+    await query.answer()
+    await _edit_or_send(update, context, Reply(v.t("pact.country_saved")))
+    pledge = await context.store.live_pledge(v.user.id)
+    if pledge is not None:
+        await _send_certificate(update, context, v, pledge)
+    await send(update, context, _invite_suggestion(v))
+    _session(context).pop("pledge", None)
+    return END
+
+
+def _invite_suggestion(v: Visitor) -> Reply:
+    button = InlineKeyboardButton(
+        v.t("pact.invite"), callback_data=cb.encode("pact", "invite", "-")
+    )
+    return Reply(v.t("pact.after"), InlineKeyboardMarkup([[button]]))
+
+
+async def on_timeout(update: Update, context: BotContext) -> None:
+    """An unfinished pledge: the pledge stands; only the questions are dropped."""
+    _session(context).pop("pledge", None)
+
+
+async def _send_certificate(
+    update: Update, context: BotContext, v: Visitor, pledge: Pledge
+) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    caption = render.certificate_caption(v.t)
+    if pledge.certificate_file_id:  # Telegram keeps it: no upload on slow data
+        try:
+            await context.bot.send_photo(chat.id, pledge.certificate_file_id, caption=caption)
+            return
+        except BadRequest as exc:
+            logger.info("Stored certificate not usable (%s); drawing it again", exc.message)
+    english = context.catalogs.get(SOURCE_LANGUAGE)
+    text = render.certificate_text(v.t, english, context.runtime.pact, pledge, context.bot.username)
+    image = certificate_png(text)
+    message = await context.bot.send_photo(
+        chat.id, image, caption=caption, filename="mil-clicks-pact.png"
+    )
+    if message.photo:
+        await context.store.set_certificate_file_id(pledge.id, message.photo[-1].file_id)
+
+
+async def certificate_command(update: Update, context: BotContext) -> None:
+    """Send the certificate of the person's pledge again."""
+    v = await visitor(update, context)
+    pledge = await context.store.live_pledge(v.user.id)
+    if pledge is None:
+        await send(update, context, Reply(v.t("pact.no_pledge")))
+        return
+    await _send_certificate(update, context, v, pledge)
+
+
+async def _invite(update: Update, context: BotContext, v: Visitor) -> None:
+    payload = await service.invite_payload(context.store, v.user)
+    joined, pledged = await context.store.invitation_counts(v.user.id)
+    reply = render.invite_message(v.t, context.bot.username, payload, joined, pledged)
+    await send(update, context, reply)
+
+
+async def invite_command(update: Update, context: BotContext) -> None:
+    """Give the person their invitation link and a one-tap share."""
+    await _invite(update, context, await visitor(update, context))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """The pact's other buttons: certificate, invite, withdraw (with a second step)."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    try:
+        kind, _ = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    if kind == "commit":  # a second tap, once the conversation has moved on
+        pledge = await context.store.live_pledge(v.user.id)
+        current = pledge is not None and pledge.version == context.runtime.pact.version
+        if current:
+            await query.answer(v.t("pact.already_short"))
+        else:
+            await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    if kind == "cert":
+        await query.answer()
+        await certificate_command(update, context)
+    elif kind == "invite":
+        await query.answer()
+        await _invite(update, context, v)
+    elif kind == "withdraw":
+        await query.answer()
+        await _edit_or_send(update, context, render.withdraw_prompt(v.t))
+    elif kind == "unpledge":
+        withdrawn = await context.store.withdraw_pledge(v.user.id, context.now())
+        await query.answer(v.t("pact.withdrawn_short") if withdrawn else v.t("pact.no_pledge"))
+        if withdrawn:
+            await _edit_or_send(update, context, Reply(v.t("pact.withdrawn")))
+    elif kind == "keep":
+        await query.answer(v.t("pact.kept"))
+        status = await service.status(context.store, context.runtime.pact, v.user)
+        await _edit_or_send(update, context, render.pact_message(v.t, context.runtime.pact, status))
+    else:  # skipname / nocountry outside a conversation (it timed out, or a restart)
+        await query.answer(v.t("button.stale"), show_alert=True)
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("pact", pact_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("certificate", certificate_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("invite", invite_command, filters=NEW_MESSAGES))
+    with warnings.catch_warnings():
+        # PTB notes that with per_message=False it tracks a conversation per chat and person,
+        # not per message: that is what we want (the name comes as a message).
+        warnings.simplefilter("ignore", PTBUserWarning)
+        conversation = ConversationHandler(
+            entry_points=[CallbackQueryHandler(on_commit, pattern=r"^1\|pact\|commit\|")],
+            states={
+                NAME: [
+                    MessageHandler(NEW_MESSAGES & filters.TEXT & ~filters.COMMAND, on_name),
+                    CallbackQueryHandler(on_skip_name, pattern=r"^1\|pact\|skipname\|"),
+                ],
+                COUNTRY: [
+                    CallbackQueryHandler(on_country, pattern=cb.pattern("pactc")),
+                    CallbackQueryHandler(on_country, pattern=r"^1\|pact\|nocountry\|"),
+                ],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+            },
+            fallbacks=[],
+            conversation_timeout=TIMEOUT,
+            name="pact",
+        )
+    app.add_handler(conversation)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern("pact")))

@@ -1,0 +1,236 @@
+"""The store's queries for pledges and invitations (a part of `Store`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import aiosqlite
+
+from clicksbot.store.stamps import from_text, to_text
+
+
+@dataclass(frozen=True)
+class Pledge:
+    """A person's pledge to one version of the pact."""
+
+    id: int
+    user_id: int
+    version: int
+    language: str
+    country: str | None
+    display_name: str | None
+    via: int | None
+    pledged_at: datetime
+    withdrawn_at: datetime | None
+    certificate_file_id: str | None
+
+
+@dataclass(frozen=True)
+class PledgeCounts:
+    """Live pledges: people in all, and per country code (None: country not given)."""
+
+    total: int
+    by_country: dict[str | None, int]
+    by_day: dict[date, int]
+
+
+_PLEDGE = (
+    "SELECT id, user_id, version, language, country, display_name, via, pledged_at,"
+    " withdrawn_at, certificate_file_id FROM pledges"
+)
+
+
+def _pledge(row: Any) -> Pledge:
+    return Pledge(
+        row[0], row[1], row[2], row[3], row[4], row[5], row[6], from_text(row[7]),
+        from_text(row[8]) if row[8] else None, row[9],
+    )  # fmt: skip
+
+
+class PactQueries:
+    """Pledges and invitations; mixed into `Store`, which owns the connection."""
+
+    _db: aiosqlite.Connection
+
+    # -- invitations ---------------------------------------------------------------------
+
+    async def invite_code(self, user_id: int, make: Callable[[], str]) -> str:
+        """Return a person's invitation code, making one (with `make`) the first time."""
+        for _ in range(5):
+            async with self._db.execute(
+                "SELECT invite_code FROM users WHERE id = ?", (user_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise LookupError(f"no user {user_id}")
+            if row[0]:
+                return str(row[0])
+            try:
+                await self._db.execute(
+                    "UPDATE users SET invite_code = ? WHERE id = ? AND invite_code IS NULL",
+                    (make(), user_id),
+                )
+                await self._db.commit()
+            except aiosqlite.IntegrityError:  # the code was taken: make another
+                await self._db.rollback()
+        raise RuntimeError("could not make a unique invitation code")
+
+    async def inviter(self, code: str) -> int | None:
+        """Return who owns an invitation code."""
+        async with self._db.execute("SELECT id FROM users WHERE invite_code = ?", (code,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def credit_invitation(self, user_id: int, inviter_id: int) -> bool:
+        """Record who invited a person, once, and never themselves; return whether it was."""
+        cur = await self._db.execute(
+            "UPDATE users SET referred_by = ? WHERE id = ? AND referred_by IS NULL AND id != ?",
+            (inviter_id, user_id, inviter_id),
+        )
+        await self._db.commit()
+        return cur.rowcount == 1
+
+    async def referred_by(self, user_id: int) -> int | None:
+        """Return who invited a person, if anyone."""
+        async with self._db.execute(
+            "SELECT referred_by FROM users WHERE id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    async def invitation_counts(self, inviter_id: int) -> tuple[int, int]:
+        """Return how many friends a person brought, and how many of them took the pact."""
+        async with self._db.execute(
+            "SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM pledges p"
+            "  WHERE p.user_id = u.id AND p.withdrawn_at IS NULL))"
+            " FROM users u WHERE u.referred_by = ?",
+            (inviter_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1] or 0)
+
+    # -- pledges -------------------------------------------------------------------------
+
+    async def pledge(
+        self, user_id: int, version: int, language: str, via: int | None, now: datetime
+    ) -> tuple[Pledge, bool]:
+        """Record a pledge to a version unless the person has a live one; return it and
+        whether it is new (a second tap finds the first)."""
+        cur = await self._db.execute(
+            "INSERT INTO pledges (user_id, version, language, via, pledged_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (user_id, version) WHERE withdrawn_at IS NULL DO NOTHING",
+            (user_id, version, language, via, to_text(now)),
+        )
+        await self._db.commit()
+        live = await self.live_pledge(user_id)
+        assert live is not None and live.version == version
+        return live, cur.rowcount == 1
+
+    async def live_pledge(self, user_id: int) -> Pledge | None:
+        """Return a person's newest pledge that is not withdrawn."""
+        async with self._db.execute(
+            f"{_PLEDGE} WHERE user_id = ? AND withdrawn_at IS NULL"
+            " ORDER BY version DESC, id DESC LIMIT 1",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return _pledge(row) if row else None
+
+    async def set_pledge_details(
+        self, pledge_id: int, *, display_name: str | None = None, country: str | None = None
+    ) -> None:
+        """Set the certificate name and/or the country of a pledge (a new certificate follows)."""
+        if display_name is not None:
+            await self._db.execute(
+                "UPDATE pledges SET display_name = ?, certificate_file_id = NULL WHERE id = ?",
+                (display_name, pledge_id),
+            )
+        if country is not None:
+            await self._db.execute(
+                "UPDATE pledges SET country = ? WHERE id = ?", (country, pledge_id)
+            )
+        await self._db.commit()
+
+    async def set_certificate_file_id(self, pledge_id: int, file_id: str) -> None:
+        """Keep Telegram's id of the certificate photo, to send it again without uploading."""
+        await self._db.execute(
+            "UPDATE pledges SET certificate_file_id = ? WHERE id = ?", (file_id, pledge_id)
+        )
+        await self._db.commit()
+
+    async def withdraw_pledge(self, user_id: int, now: datetime) -> bool:
+        """Withdraw a person's live pledges; the rows stay, marked. Return whether any was."""
+        cur = await self._db.execute(
+            "UPDATE pledges SET withdrawn_at = ? WHERE user_id = ? AND withdrawn_at IS NULL",
+            (to_text(now), user_id),
+        )
+        await self._db.commit()
+        return cur.rowcount > 0
+
+    async def pledge_counts(self, days: int = 14) -> PledgeCounts:
+        """Count live pledges (one per person), by country, and new ones by UTC day."""
+        async with self._db.execute(
+            "SELECT country, COUNT(DISTINCT user_id) FROM pledges WHERE withdrawn_at IS NULL"
+            " GROUP BY country"
+        ) as cur:
+            by_country = {row[0]: int(row[1]) for row in await cur.fetchall()}
+        async with self._db.execute(
+            "SELECT COUNT(DISTINCT user_id) FROM pledges WHERE withdrawn_at IS NULL"
+        ) as cur:
+            total = await cur.fetchone()
+        async with self._db.execute(
+            "SELECT substr(pledged_at, 1, 10) AS day, COUNT(*) FROM pledges"
+            " WHERE withdrawn_at IS NULL GROUP BY day ORDER BY day DESC LIMIT ?",
+            (days,),
+        ) as cur:
+            by_day = {date.fromisoformat(row[0]): int(row[1]) for row in await cur.fetchall()}
+        assert total is not None
+        return PledgeCounts(int(total[0]), by_country, by_day)
+
+    async def export_pledges(self) -> AsyncIterator[tuple[Any, ...]]:
+        """Yield every pledge for export, without names or Telegram ids (only what counts)."""
+        async with self._db.execute(
+            "SELECT id, pledged_at, version, language, country, via IS NOT NULL, withdrawn_at"
+            " FROM pledges ORDER BY id"
+        ) as cur:
+            async for row in cur:
+                yield tuple(row)
+
+    async def queue_pact_update(
+        self, version: int, payload: dict[str, Any], now: datetime
+    ) -> tuple[int, int] | None:
+        """Queue a notice of a new pact version for people whose live pledge is older.
+
+        Return (job id, people queued), or None if this version was announced before.
+        """
+        try:
+            cur = await self._db.execute(
+                "INSERT INTO jobs (key, kind, payload, created_at) VALUES (?, 'notice', ?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (f"pact:v{version}", json.dumps(payload), to_text(now)),
+            )
+            if cur.rowcount != 1:
+                await self._db.rollback()
+                return None
+            job_id = cur.lastrowid
+            cur = await self._db.execute(
+                "INSERT INTO deliveries (job_id, user_id, updated_at)"
+                " SELECT DISTINCT ?, p.user_id, ? FROM pledges p JOIN users u ON u.id = p.user_id"
+                " WHERE p.withdrawn_at IS NULL AND u.unreachable_since IS NULL"
+                " GROUP BY p.user_id HAVING MAX(p.version) < ?"
+                " ON CONFLICT DO NOTHING",
+                (job_id, to_text(now), version),
+            )
+            queued = cur.rowcount
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        assert job_id is not None
+        return job_id, queued
