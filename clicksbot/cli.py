@@ -17,6 +17,7 @@ from clicksbot.content import Content, load_content
 from clicksbot.i18n import CatalogError
 from clicksbot.store import StoreError
 from clicksbot.store.delivery import DeliveryStats
+from clicksbot.store.pact import PledgeCounts
 
 logger = logging.getLogger(__name__)
 
@@ -66,9 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="fail on warnings too")
 
     stats = commands.add_parser(
-        "stats", help="print subscribers, messages sent and failed today, unreachable people"
+        "stats",
+        help="print subscribers, messages sent and failed today, unreachable people, pledges",
     )
     config_option(stats)
+
+    export = commands.add_parser("export", help="export figures as CSV")
+    export.add_argument("what", choices=["pledges"], help="what to export")
+    export.add_argument("--output", "-o", type=Path, help="the CSV file (default: standard output)")
+    config_option(export)
 
     sandbox = commands.add_parser(
         "sandbox", help="run the local Bot API emulator alone, for a bot started separately"
@@ -96,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_chat(settings, content, name=args.name, language=args.language)
         if args.command == "stats":
             return _stats(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "sandbox":
             from clicksbot.sandbox.chat import serve_forever
 
@@ -120,14 +129,18 @@ def _stats(args: argparse.Namespace) -> int:
     from clicksbot.services.figures import delivery_figures
     from clicksbot.store import Store
 
-    async def read() -> DeliveryStats:
+    async def read() -> tuple[DeliveryStats, PledgeCounts]:
         store = await Store.open(settings.database)
         try:
-            return await delivery_figures(store, datetime.now(UTC), settings.default_timezone)
+            now = datetime.now(UTC)
+            return (
+                await delivery_figures(store, now, settings.default_timezone),
+                await store.pledge_counts(days=14),
+            )
         finally:
             await store.close()
 
-    figures = asyncio.run(read())
+    figures, pledges = asyncio.run(read())
     rows = (
         ("people", figures.people),
         ("subscribers", figures.subscribers),
@@ -140,6 +153,48 @@ def _stats(args: argparse.Namespace) -> int:
           f"{settings.default_timezone})")  # fmt: skip
     for name, value in rows:
         print(f"  {name:<13}{value:>10}")
+    print(f"pledges (live): {pledges.total}")
+    for country, count in sorted(pledges.by_country.items(), key=lambda kv: (-kv[1], kv[0] or "")):
+        print(f"  {country or '(no country)':<13}{count:>10}")
+    print("new pledges by day (UTC, last 14 days):")
+    for day, count in sorted(pledges.by_day.items()):
+        print(f"  {day.isoformat():<13}{count:>10}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config, require_token=False)
+    if not settings.database.exists():
+        raise ConfigError(settings.source, "database", f"{settings.database} does not exist yet")
+    import csv
+
+    from clicksbot.store import Store
+
+    async def rows() -> list[tuple[object, ...]]:
+        store = await Store.open(settings.database)
+        try:
+            return [row async for row in store.export_pledges()]
+        finally:
+            await store.close()
+
+    header = ("pledge", "pledged_at", "version", "language", "country", "invited", "withdrawn_at")
+    data = asyncio.run(rows())
+    try:
+        out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
+    except OSError as exc:
+        print(f"clicksbot: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for pledge_id, at, version, language, country, invited, withdrawn in data:
+            writer.writerow((pledge_id, at, version, language, country or "",
+                             "yes" if invited else "no", withdrawn or ""))  # fmt: skip
+    finally:
+        if args.output:
+            out.close()
+    if args.output:
+        print(f"clicksbot: {len(data)} pledges written to {args.output}", file=sys.stderr)
     return 0
 
 

@@ -7,7 +7,8 @@ from telegram.ext import CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
-from clicksbot.render import Reply
+from clicksbot.render import Reply, esc
+from clicksbot.services import places
 from clicksbot.services.figures import delivery_figures
 
 
@@ -19,6 +20,13 @@ async def stats_command(update: Update, context: BotContext) -> None:
         return
     zone = context.settings.default_timezone
     figures = await delivery_figures(context.store, context.now(), zone)
+    pledges = await context.store.pledge_counts(days=7)
+    lines = [v.t.plural("stats.pledges", pledges.total)]
+    for country, count in sorted(pledges.by_country.items(), key=lambda kv: -kv[1]):
+        name = places.country_name(country, v.t.language) if country else v.t("stats.no_country")
+        lines.append(f"  {esc(name)}: {count}")
+    lines.append(v.t("stats.by_day"))
+    lines += [f"  {day.isoformat()}: {count}" for day, count in sorted(pledges.by_day.items())]
     await send(
         update,
         context,
@@ -33,6 +41,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
                 pending=figures.pending,
                 zone=zone,
             )
+            + "\n\n"
+            + "\n".join(lines)
         ),
     )
 
