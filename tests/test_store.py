@@ -78,3 +78,30 @@ async def test_users_are_created_once_and_remember_their_language() -> None:
     assert await store.get_user(6) is None
     assert await store.count_users() == 1
     await store.close()
+
+
+async def test_concurrent_writers_never_commit_each_others_half_transactions(
+    tmp_path: Path,
+) -> None:
+    """Fan-outs queued while other coroutines write: every job has all its deliveries."""
+    import asyncio
+
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    try:
+        for user_id in range(1, 201):
+            await store.touch_user(user_id, "en", now)
+
+        async def fan_out(i: int) -> None:
+            await store.queue_message(f"m{i}", {"text": {"en": "hi"}}, now)
+
+        async def chatter(i: int) -> None:
+            await store.set_language(1 + i % 200, "ms", now)
+            await store.mark_tip_seen(1 + i % 200, f"t{i}", now)
+
+        await asyncio.gather(*(fan_out(i) for i in range(20)), *(chatter(i) for i in range(200)))
+        pending = await store.pending_deliveries(None, 10_000)
+        assert len(pending) == 20 * 200
+        assert len({d.job_id for d in pending}) == 20
+    finally:
+        await store.close()

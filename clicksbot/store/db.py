@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -10,7 +11,9 @@ from pathlib import Path
 import aiosqlite
 
 from clicksbot.store.delivery import DeliveryQueries
+from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
+from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
@@ -84,11 +87,12 @@ class CompetencyScore:
     correct: int
 
 
-class Store(DeliveryQueries, PactQueries):
+class Store(DeliveryQueries, PactQueries, ModerationQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
+        self._write_lock = asyncio.Lock()
         self.path = path
 
     @classmethod
@@ -185,6 +189,7 @@ class Store(DeliveryQueries, PactQueries):
             _dt(row[8]) if row[8] else None,
         )
 
+    @writes
     async def touch_user(self, user_id: int, language: str, now: datetime) -> tuple[User, bool]:
         """Record that a person was seen, creating them with `language` if new.
 
@@ -218,6 +223,7 @@ class Store(DeliveryQueries, PactQueries):
             )
         return user, False
 
+    @writes
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:
         """Remember the interface language a person chose."""
         await self._db.execute(
@@ -241,6 +247,7 @@ class Store(DeliveryQueries, PactQueries):
         ) as cur:
             return {row[0]: (int(row[1]), _dt(row[2])) for row in await cur.fetchall()}
 
+    @writes
     async def mark_tip_seen(self, user_id: int, tip_id: str, now: datetime) -> None:
         """Record that a tip was shown to a person now."""
         await self._db.execute(
@@ -251,6 +258,7 @@ class Store(DeliveryQueries, PactQueries):
         )
         await self._db.commit()
 
+    @writes
     async def ask(
         self,
         user_id: int,
@@ -305,6 +313,7 @@ class Store(DeliveryQueries, PactQueries):
             None if row[10] is None else bool(row[10]),
         )
 
+    @writes
     async def record_answer(
         self, asked_id: int, user_id: int, choice: int, correct: bool, now: datetime
     ) -> bool:
@@ -354,6 +363,7 @@ class Store(DeliveryQueries, PactQueries):
 
     # -- streaks and badges --------------------------------------------------------------
 
+    @writes
     async def add_activity_day(self, user_id: int, day: date) -> None:
         """Record that a person learned something on this (local) day."""
         await self._db.execute(
@@ -363,6 +373,7 @@ class Store(DeliveryQueries, PactQueries):
         )
         await self._db.commit()
 
+    @writes
     async def award_badge(self, user_id: int, badge_id: str, now: datetime) -> bool:
         """Give a person a badge; return False if they already had it."""
         cur = await self._db.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store.locking import writes
 from clicksbot.store.stamps import to_text
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
@@ -52,19 +54,22 @@ class JobProgress:
     sent: int
     failed: int
     unreachable: int
+    cancelled: int = 0
 
     @property
     def total(self) -> int:
-        return self.pending + self.sent + self.failed + self.unreachable
+        return self.pending + self.sent + self.failed + self.unreachable + self.cancelled
 
 
 class DeliveryQueries:
     """Subscriptions, jobs and deliveries; mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
+    _write_lock: asyncio.Lock
 
     # -- subscriptions -------------------------------------------------------------------
 
+    @writes
     async def set_place(self, user_id: int, country: str | None, time_zone: str) -> None:
         """Remember where a person is (a country code, if they picked one) and their zone."""
         await self._db.execute(
@@ -73,6 +78,7 @@ class DeliveryQueries:
         )
         await self._db.commit()
 
+    @writes
     async def set_tip_time(self, user_id: int, tip_time: str | None) -> None:
         """Subscribe a person to a daily tip at "HH:MM" local time, or (None) unsubscribe."""
         await self._db.execute("UPDATE users SET tip_time = ? WHERE id = ?", (tip_time, user_id))
@@ -89,6 +95,7 @@ class DeliveryQueries:
 
     # -- jobs ----------------------------------------------------------------------------
 
+    @writes
     async def queue_tip_slot(
         self, time_zone: str, tip_time: str, day: date, now: datetime
     ) -> tuple[int, int] | None:
@@ -129,6 +136,7 @@ class DeliveryQueries:
         assert job_id is not None
         return job_id, queued
 
+    @writes
     async def queue_message(
         self, key: str, payload: dict[str, Any], now: datetime
     ) -> tuple[int, int] | None:
@@ -161,6 +169,7 @@ class DeliveryQueries:
         assert job_id is not None
         return job_id, queued
 
+    @writes
     async def queue_notice(
         self, key: str, user_id: int, payload: dict[str, Any], now: datetime
     ) -> bool:
@@ -195,6 +204,7 @@ class DeliveryQueries:
             counts.get(SENT, 0),
             counts.get(FAILED, 0),
             counts.get(UNREACHABLE, 0),
+            counts.get("cancelled", 0),
         )
 
     # -- the outbox ----------------------------------------------------------------------
@@ -219,6 +229,7 @@ class DeliveryQueries:
             for r in rows
         ]
 
+    @writes
     async def delivery_sent(self, delivery: Delivery, message_id: int, now: datetime) -> None:
         """Record that a message reached Telegram."""
         await self._db.execute(
@@ -228,6 +239,7 @@ class DeliveryQueries:
         )
         await self._db.commit()
 
+    @writes
     async def delivery_failed(
         self, delivery: Delivery, error: str, now: datetime, *, final: bool
     ) -> None:
@@ -245,6 +257,7 @@ class DeliveryQueries:
         )
         await self._db.commit()
 
+    @writes
     async def delivery_unreachable(self, delivery: Delivery, reason: str, now: datetime) -> None:
         """Record that a person cannot be reached; they are skipped from now on."""
         try:

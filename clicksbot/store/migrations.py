@@ -116,4 +116,55 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX pledges_by_time ON pledges (pledged_at);
         """,
     ),
+    (
+        "m005_moderation",
+        """
+        CREATE TABLE moderators (
+            user_id    BIGINT PRIMARY KEY,
+            granted_by BIGINT NOT NULL,
+            granted_at TEXT NOT NULL
+        );
+        -- Every moderator and admin action, for `clicksbot audit`.
+        CREATE TABLE audit_log (
+            id      INTEGER PRIMARY KEY,
+            at      TEXT NOT NULL,
+            actor   BIGINT,                                -- NULL: the command line
+            action  TEXT NOT NULL,
+            target  TEXT,
+            details TEXT NOT NULL DEFAULT '{}'             -- JSON
+        );
+        -- A sequence of tips sent to an audience on a schedule; `position` is the next step,
+        -- `last_run_at` the occurrence it last went out for, so a restart neither repeats nor
+        -- skips a step.
+        CREATE TABLE campaigns (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL,
+            status      TEXT NOT NULL,                     -- active|paused|cancelled|done
+            audience    TEXT NOT NULL,                     -- JSON: {"kind": ..., "value": ...}
+            tips        TEXT NOT NULL,                     -- JSON list of tip ids
+            start_day   TEXT NOT NULL,                     -- YYYY-MM-DD, local
+            send_time   TEXT NOT NULL,                     -- HH:MM, local
+            time_zone   TEXT NOT NULL,
+            repeat      TEXT NOT NULL,                     -- daily|weekdays|weekly|once
+            position    INTEGER NOT NULL DEFAULT 0,
+            last_run_at TEXT,
+            origin      TEXT NOT NULL,                     -- "bot" or the YAML file it came from
+            created_by  BIGINT,
+            created_at  TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        -- A one-off message to an audience, now or at a set time.
+        CREATE TABLE broadcasts (
+            id          INTEGER PRIMARY KEY,
+            created_by  BIGINT NOT NULL,
+            audience    TEXT NOT NULL,                     -- JSON, as for campaigns
+            payload     TEXT NOT NULL,                     -- JSON: html, photo, button
+            send_at     TEXT NOT NULL,
+            status      TEXT NOT NULL,                     -- scheduled|queued|cancelled
+            job_id      INTEGER REFERENCES jobs (id),
+            created_at  TEXT NOT NULL
+        );
+        ALTER TABLE jobs ADD COLUMN cancelled_at TEXT;
+        """,
+    ),
 ]

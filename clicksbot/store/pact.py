@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store.locking import writes
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -55,9 +57,11 @@ class PactQueries:
     """Pledges and invitations; mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
+    _write_lock: asyncio.Lock
 
     # -- invitations ---------------------------------------------------------------------
 
+    @writes
     async def invite_code(self, user_id: int, make: Callable[[], str]) -> str:
         """Return a person's invitation code, making one (with `make`) the first time."""
         for _ in range(5):
@@ -85,6 +89,7 @@ class PactQueries:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
+    @writes
     async def credit_invitation(self, user_id: int, inviter_id: int) -> bool:
         """Record who invited a person, once, and never themselves; return whether it was."""
         cur = await self._db.execute(
@@ -116,6 +121,7 @@ class PactQueries:
 
     # -- pledges -------------------------------------------------------------------------
 
+    @writes
     async def pledge(
         self, user_id: int, version: int, language: str, via: int | None, now: datetime
     ) -> tuple[Pledge, bool]:
@@ -142,6 +148,7 @@ class PactQueries:
             row = await cur.fetchone()
         return _pledge(row) if row else None
 
+    @writes
     async def set_pledge_details(
         self, pledge_id: int, *, display_name: str | None = None, country: str | None = None
     ) -> None:
@@ -157,6 +164,7 @@ class PactQueries:
             )
         await self._db.commit()
 
+    @writes
     async def set_certificate_file_id(self, pledge_id: int, file_id: str) -> None:
         """Keep Telegram's id of the certificate photo, to send it again without uploading."""
         await self._db.execute(
@@ -164,6 +172,7 @@ class PactQueries:
         )
         await self._db.commit()
 
+    @writes
     async def withdraw_pledge(self, user_id: int, now: datetime) -> bool:
         """Withdraw a person's live pledges; the rows stay, marked. Return whether any was."""
         cur = await self._db.execute(
@@ -202,6 +211,7 @@ class PactQueries:
             async for row in cur:
                 yield tuple(row)
 
+    @writes
     async def queue_pact_update(
         self, version: int, payload: dict[str, Any], now: datetime
     ) -> tuple[int, int] | None:
