@@ -15,7 +15,10 @@ from clicksbot.content import Content
 from clicksbot.content.pact import Pact
 from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
-from clicksbot.handlers import admin, daily, errors, fallback, learn, start
+from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
+from clicksbot.delivery.campaigns import Campaigns
+from clicksbot.delivery.progress import Progress
+from clicksbot.handlers import admin, daily, errors, fallback, learn, moderation, start
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
@@ -76,6 +79,7 @@ def build_application(
     learn.register(app)
     daily.register(app)
     pact_handlers.register(app)
+    moderation.register(app)
     admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
@@ -110,6 +114,12 @@ async def _post_init(app: BotApplication) -> None:
     if announced is not None and announced[1]:
         logger.info("Pact version %d: %d earlier pledgers offered it", runtime.pact.version,
                     announced[1])  # fmt: skip
+    runtime.progress = progress = Progress(store, app.bot, app.job_queue, runtime.catalogs)
+    runtime.campaigns = campaigns = Campaigns(store, outbox, runtime.clock, progress.watch)
+    app.job_queue.run_repeating(
+        _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"
+    )
+    await campaigns.tick()
     outbox.start()
     logger.info(
         "clicksbot ready as @%s: %d packs, languages %s",
@@ -127,6 +137,12 @@ async def _set_commands(app: BotApplication, catalogs: Catalogs) -> None:
         await app.bot.set_my_commands(
             commands, language_code=None if language == SOURCE_LANGUAGE else language
         )
+
+
+async def _tick_campaigns(context: BotContext) -> None:
+    campaigns = context.runtime.campaigns
+    if campaigns is not None:
+        await campaigns.tick()
 
 
 async def _post_stop(app: BotApplication) -> None:

@@ -15,6 +15,8 @@ from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.content.pact import DEFAULT_PACT, Pact, load_pact
 from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
+from clicksbot.delivery.campaigns import Campaigns
+from clicksbot.delivery.progress import Progress
 from clicksbot.i18n import Catalogs
 from clicksbot.store import Store
 
@@ -42,6 +44,8 @@ class Runtime:
     pacer: Pacer | None = None
     outbox: Outbox | None = None
     daily: DailyTips | None = None
+    campaigns: Campaigns | None = None
+    progress: Progress | None = None
 
 
 class BotContext(CallbackContext[ExtBot[Lane], dict[Any, Any], dict[Any, Any], dict[str, Any]]):

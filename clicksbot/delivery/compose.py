@@ -8,11 +8,12 @@ from clicksbot.content import Content
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.render import Reply, esc
 from clicksbot.render.learning import tip_message
+from clicksbot.render.moderation import broadcast_reply
 from clicksbot.services.learning import TipPick, choose_tip
 from clicksbot.store import Store
 from clicksbot.store.delivery import Delivery
 
-TIP, MESSAGE, NOTICE = "tip", "message", "notice"
+TIP, MESSAGE, NOTICE, CAMPAIGN, BROADCAST = "tip", "message", "notice", "campaign", "broadcast"
 
 
 class NothingToSend(Exception):
@@ -25,6 +26,7 @@ class Letter:
 
     reply: Reply
     tip_id: str | None = None
+    photo: str | None = None  # a Telegram file id: the reply's text is then its caption
 
 
 class Composer:
@@ -55,6 +57,15 @@ class Composer:
             if not text:
                 raise NothingToSend("the message has no text")
             return Letter(Reply(esc(text)))
+        if delivery.kind == CAMPAIGN:
+            step = self.content.tip(str(delivery.payload.get("tip")))
+            if step is None:
+                raise NothingToSend(f"tip {delivery.payload.get('tip')!r} is not in the packs")
+            name = str(delivery.payload.get("campaign", ""))
+            reply = tip_message(t, TipPick(step, False, []), self.bot_username, campaign=name)
+            return Letter(reply, step.id)
+        if delivery.kind == BROADCAST:
+            return Letter(broadcast_reply(delivery.payload), photo=delivery.payload.get("photo"))
         if delivery.kind == NOTICE:
             # An interface text by key, with numbers only: names never travel through jobs.
             key = str(delivery.payload.get("key", ""))

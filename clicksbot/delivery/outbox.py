@@ -150,13 +150,23 @@ class Outbox:
         while True:
             try:
                 letter = await self.composer.compose(row)
-                message = await self.bot.send_message(
-                    row.user_id,
-                    letter.reply.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=letter.reply.keyboard,
-                    rate_limit_args=Lane.OUTBOX,
-                )
+                if letter.photo is not None:
+                    message = await self.bot.send_photo(
+                        row.user_id,
+                        letter.photo,
+                        caption=letter.reply.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=letter.reply.keyboard,
+                        rate_limit_args=Lane.OUTBOX,
+                    )
+                else:
+                    message = await self.bot.send_message(
+                        row.user_id,
+                        letter.reply.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=letter.reply.keyboard,
+                        rate_limit_args=Lane.OUTBOX,
+                    )
             except RetryAfter as exc:  # too fast for Telegram: everyone waits, then this again
                 seconds = exc.retry_after
                 wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()

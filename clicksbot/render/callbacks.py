@@ -44,6 +44,18 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
         re.compile(r"[1-9][0-9]{0,3}|-"),
     ),
     "pactc": (_COUNTRY,),  # the country of a pledge
+    # moderators: an audience; a broadcast's send now / later / cancel; stop a fan-out;
+    # pause / resume / cancel a campaign; the steps of a new campaign
+    "aud": (
+        re.compile(r"all|subscribers|pledged|unpledged|countries|lang-[a-z]{2,3}|country-[A-Z]{2}"),
+    ),
+    "bc": (re.compile(r"now|later|cancel|skip"),),
+    "stop": (_ROW_ID,),
+    "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
+    "cnew": (
+        re.compile(r"pack|start|hour|repeat|go|cancel"),
+        re.compile(r"[a-z0-9-]{1,40}"),
+    ),
 }
 
 

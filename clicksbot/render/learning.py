@@ -47,12 +47,16 @@ def share_url(bot_username: str, text: str) -> str:
     )
 
 
-def tip_message(t: Translator, pick: TipPick, bot_username: str, *, daily: bool = False) -> Reply:
+def tip_message(
+    t: Translator, pick: TipPick, bot_username: str, *, daily: bool = False, campaign: str = ""
+) -> Reply:
     """Return a tip with its source, and buttons for another tip and for sharing it."""
     tip: Tip = pick.tip
     parts = []
     if daily:
         parts.append(t("daily.header"))
+    if campaign:
+        parts.append(t("campaign.header", name=esc(campaign)))
     if pick.restarted:
         parts.append(t("tip.restarted"))
     parts.append(t("tip.title", competency=esc(competency_name(t, tip.competency))))

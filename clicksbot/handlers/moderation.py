@@ -1,0 +1,675 @@
+"""Moderators and admins: roles, broadcasts, tip campaigns, stopping a fan-out.
+
+Every command here checks the role on the server; to anyone else it answers as to an unknown
+command, so nobody learns these exist. Every action is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from datetime import timedelta
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from clicksbot.context import BotApplication, BotContext
+from clicksbot.delivery.campaigns import REPEATS, next_occurrence
+from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
+from clicksbot.render import Reply, esc
+from clicksbot.render import callbacks as cb
+from clicksbot.render import moderation as render
+from clicksbot.render.learning import tip_message
+from clicksbot.services import moderation as service
+from clicksbot.services.learning import TipPick
+from clicksbot.services.moderation import Role
+
+logger = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+B_TEXT, B_BUTTON, B_AUDIENCE, B_CONFIRM, B_WHEN = range(5)
+C_NAME, C_PACK, C_AUDIENCE, C_START, C_HOUR, C_REPEAT, C_CONFIRM = range(10, 17)
+NAME_MAX = 60
+TIMEOUT = timedelta(minutes=30)
+
+
+async def _role(update: Update, context: BotContext, v: Visitor) -> Role | None:
+    return await service.role(context.store, context.settings.admins, v.user.id)
+
+
+async def _unknown(update: Update, context: BotContext, v: Visitor) -> int:
+    """Answer as to any unknown command: a non-moderator learns nothing."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(v.t("button.stale"), show_alert=True)
+    else:
+        await send(update, context, Reply(v.t("fallback.text")))
+    return END
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    data = context.user_data
+    assert data is not None
+    draft: dict[str, Any] = data.setdefault("moderation", {})
+    return draft
+
+
+async def _audit(
+    context: BotContext, v: Visitor, action: str, target: str | None, **details: Any
+) -> None:
+    await context.store.audit(v.user.id, action, target, details, context.now())
+
+
+async def _sizes(context: BotContext) -> dict[str, int]:
+    keys = ["all", "subscribers", "pledged", "unpledged"]
+    keys += [f"lang-{code}" for code in _languages(context)]
+    return {k: await context.store.audience_size(service.audience_of(k)) for k in keys}
+
+
+def _languages(context: BotContext) -> tuple[str, ...]:
+    return tuple(sorted(set(context.catalogs.languages) | set(context.content.languages)))
+
+
+# -- roles ---------------------------------------------------------------------------------
+
+
+def _target(update: Update, context: BotContext) -> int | None:
+    """The person an admin means: a user id argument, or the author of the message replied to
+    (a forwarded message carries its original author, unless they hide it)."""
+    if context.args:
+        try:
+            return int(context.args[0])
+        except ValueError:
+            return None
+    message = update.effective_message
+    replied = message.reply_to_message if message is not None else None
+    if replied is None:
+        return None
+    origin = replied.forward_origin
+    if origin is not None:
+        sender = getattr(origin, "sender_user", None)
+        return sender.id if sender is not None else None
+    return replied.from_user.id if replied.from_user is not None else None
+
+
+async def addmod_command(update: Update, context: BotContext) -> None:
+    """An admin makes a person a moderator."""
+    await _set_moderator(update, context, grant=True)
+
+
+async def delmod_command(update: Update, context: BotContext) -> None:
+    """An admin takes the moderator role back."""
+    await _set_moderator(update, context, grant=False)
+
+
+async def _set_moderator(update: Update, context: BotContext, *, grant: bool) -> None:
+    v = await visitor(update, context)
+    if await _role(update, context, v) is not Role.ADMIN:
+        await _unknown(update, context, v)
+        return
+    target = _target(update, context)
+    if target is None or target <= 0:
+        await send(update, context, Reply(v.t("moderation.who")))
+        return
+    if grant:
+        changed = await context.store.add_moderator(target, v.user.id, context.now())
+        key = "moderation.granted" if changed else "moderation.already"
+    else:
+        changed = await context.store.remove_moderator(target)
+        key = "moderation.revoked" if changed else "moderation.not_moderator"
+    if changed:
+        await _audit(context, v, "grant_moderator" if grant else "revoke_moderator", str(target))
+    await send(update, context, Reply(v.t(key, id=target)))
+
+
+async def mods_command(update: Update, context: BotContext) -> None:
+    """List the moderators (admins only)."""
+    v = await visitor(update, context)
+    if await _role(update, context, v) is not Role.ADMIN:
+        await _unknown(update, context, v)
+        return
+    mods = await context.store.moderators()
+    lines = [v.t.plural("moderation.list", len(mods))]
+    lines += [
+        v.t("moderation.line", id=uid, by=by, date=esc(at.date().isoformat()))
+        for uid, by, at in mods
+    ]
+    await send(update, context, Reply("\n".join(lines)))
+
+
+# -- broadcasts ----------------------------------------------------------------------------
+
+
+async def broadcast_start(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:
+        return await _unknown(update, context, v)
+    _draft(context).clear()
+    await send(update, context, Reply(v.t("broadcast.compose")))
+    return B_TEXT
+
+
+def _html_of(message: Message) -> str:
+    """The message as Telegram HTML: formatting done in the app becomes tags; typed tags are
+    kept as typed (a mistake in them is caught by the preview)."""
+    if message.photo:
+        if message.caption_entities:
+            return message.caption_html
+        return message.caption or ""
+    if message.entities:
+        return message.text_html
+    return message.text or ""
+
+
+async def broadcast_text(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    draft["html"] = _html_of(message)
+    draft["photo"] = message.photo[-1].file_id if message.photo else None
+    buttons = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(v.t("broadcast.no_button"), callback_data=cb.encode("bc", "skip"))]]
+    )
+    await send(update, context, Reply(v.t("broadcast.ask_button"), buttons))
+    return B_BUTTON
+
+
+async def broadcast_button(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    draft = _draft(context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        draft["button"] = None
+    else:
+        message = update.effective_message
+        assert message is not None
+        parsed = service.parse_button(message.text or "")
+        if parsed is None:
+            await send(update, context, Reply(v.t("broadcast.bad_button")))
+            return B_BUTTON
+        draft["button"] = {"text": parsed[0], "url": parsed[1]}
+    return await _preview(update, context, v)
+
+
+async def _preview(update: Update, context: BotContext, v: Visitor) -> int:
+    """Show the broadcast exactly as recipients will see it; Telegram checks its formatting."""
+    draft = _draft(context)
+    chat = update.effective_chat
+    assert chat is not None
+    await send(update, context, Reply(v.t("broadcast.preview_title")))
+    reply = render.broadcast_reply(draft)
+    try:
+        if draft.get("photo"):
+            await context.bot.send_photo(
+                chat.id,
+                draft["photo"],
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply.keyboard,
+            )
+        else:
+            await context.bot.send_message(
+                chat.id, reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
+            )
+    except BadRequest as exc:
+        await send(update, context, Reply(v.t("broadcast.mistake", problem=esc(exc.message))))
+        return B_TEXT
+    sizes = await _sizes(context)
+    await send(update, context, render.audience_picker(v.t, _languages(context), sizes))
+    return B_AUDIENCE
+
+
+async def _pick_audience(update: Update, context: BotContext, v: Visitor) -> dict[str, Any] | None:
+    """Handle an audience press: the country list, or the audience chosen (None: not yet)."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        (key,) = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return None
+    await query.answer()
+    if key == "countries":
+        message = render.country_picker(v.t)
+        await query.edit_message_text(message.text, reply_markup=message.keyboard)
+        return None
+    return service.audience_of(key)
+
+
+async def broadcast_audience(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    audience = await _pick_audience(update, context, v)
+    if audience is None:
+        return B_AUDIENCE
+    _draft(context)["audience"] = audience
+    size = await context.store.audience_size(audience)
+    await send(update, context, render.broadcast_confirm(v.t, audience, size))
+    return B_CONFIRM
+
+
+async def broadcast_confirm(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:  # revoked meanwhile
+        return await _unknown(update, context, v)
+    try:
+        (choice,) = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return B_CONFIRM
+    await query.answer()
+    if choice == "cancel":
+        await query.edit_message_text(v.t("moderation.cancelled"))
+        return END
+    if choice == "later":
+        zone = v.user.time_zone or context.settings.default_timezone
+        await query.edit_message_text(v.t("broadcast.ask_when", zone=esc(zone)))
+        return B_WHEN
+    await query.edit_message_text(v.t("broadcast.sending"))
+    await _schedule_broadcast(update, context, v, context.now())
+    return END
+
+
+async def broadcast_when(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    message = update.effective_message
+    assert message is not None
+    zone = v.user.time_zone or context.settings.default_timezone
+    moment = service.parse_when(message.text or "", zone, context.now())
+    if moment is None:
+        await send(update, context, Reply(v.t("broadcast.bad_when", zone=esc(zone))))
+        return B_WHEN
+    broadcast_id = await _schedule_broadcast(update, context, v, moment)
+    await send(
+        update,
+        context,
+        Reply(v.t("broadcast.scheduled", id=broadcast_id, when=render.when(v.t, moment, zone))),
+    )
+    return END
+
+
+async def _schedule_broadcast(update: Update, context: BotContext, v: Visitor, at: Any) -> int:
+    draft = _draft(context)
+    payload = {"html": draft["html"], "photo": draft.get("photo"), "button": draft.get("button")}
+    audience = draft["audience"]
+    broadcast_id = await context.store.create_broadcast(
+        v.user.id, audience, payload, at, context.now()
+    )
+    await _audit(
+        context,
+        v,
+        "broadcast",
+        f"broadcast:{broadcast_id}",
+        audience=audience,
+        send_at=at.isoformat(),
+        chars=len(payload["html"]),
+    )
+    campaigns = context.runtime.campaigns
+    if campaigns is not None:
+        await campaigns.tick()  # a broadcast for now goes at once
+    draft.clear()
+    return broadcast_id
+
+
+async def cancel_command(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    _draft(context).clear()
+    await send(update, context, Reply(v.t("moderation.cancelled")))
+    return END
+
+
+# -- campaigns -----------------------------------------------------------------------------
+
+
+async def newcampaign_start(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:
+        return await _unknown(update, context, v)
+    _draft(context).clear()
+    await send(update, context, Reply(v.t("campaign.ask_name")))
+    return C_NAME
+
+
+async def campaign_name(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    message = update.effective_message
+    assert message is not None
+    name = " ".join((message.text or "").split())
+    if not name or len(name) > NAME_MAX:
+        await send(update, context, Reply(v.t("campaign.bad_name", max=NAME_MAX)))
+        return C_NAME
+    _draft(context)["name"] = name
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{p.title} ({p.language}) · {len(p.tips)}",
+                callback_data=cb.encode("cnew", "pack", p.id),
+            )
+        ]
+        for p in context.content.packs
+        if p.tips
+    ]
+    await send(update, context, Reply(v.t("campaign.ask_pack"), InlineKeyboardMarkup(rows)))
+    return C_PACK
+
+
+def _cnew(update: Update) -> tuple[str, str] | None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        kind, arg = cb.decode(query.data).args
+    except cb.CallbackError:
+        return None
+    return kind, arg
+
+
+async def campaign_pack(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    query = update.callback_query
+    assert query is not None
+    press = _cnew(update)
+    pack = next((p for p in context.content.packs if press and p.id == press[1]), None)
+    if pack is None:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return C_PACK
+    await query.answer()
+    _draft(context)["tips"] = [tip.id for tip in pack.tips]
+    _draft(context)["pack"] = pack.title
+    sizes = await _sizes(context)
+    await send(update, context, render.audience_picker(v.t, _languages(context), sizes))
+    return C_AUDIENCE
+
+
+async def campaign_audience(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    audience = await _pick_audience(update, context, v)
+    if audience is None:
+        return C_AUDIENCE
+    _draft(context)["audience"] = audience
+    rows = [
+        [
+            InlineKeyboardButton(
+                v.t("campaign.today"), callback_data=cb.encode("cnew", "start", "0")
+            ),
+            InlineKeyboardButton(
+                v.t("campaign.tomorrow"), callback_data=cb.encode("cnew", "start", "1")
+            ),
+        ]
+    ]
+    await send(update, context, Reply(v.t("campaign.ask_start"), InlineKeyboardMarkup(rows)))
+    return C_START
+
+
+def _zone(context: BotContext, v: Visitor) -> str:
+    return v.user.time_zone or context.settings.default_timezone
+
+
+async def campaign_start_day(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    query = update.callback_query
+    assert query is not None
+    press = _cnew(update)
+    if press is None or press[0] != "start" or press[1] not in ("0", "1"):
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return C_START
+    await query.answer()
+    from zoneinfo import ZoneInfo
+
+    today = context.now().astimezone(ZoneInfo(_zone(context, v))).date()
+    _draft(context)["start"] = (today + timedelta(days=int(press[1]))).isoformat()
+    buttons = [
+        InlineKeyboardButton(f"{h:02d}:00", callback_data=cb.encode("cnew", "hour", f"{h:02d}"))
+        for h in range(24)
+    ]
+    rows = [buttons[i : i + 6] for i in range(0, 24, 6)]
+    text = v.t("campaign.ask_hour", zone=esc(_zone(context, v)))
+    await send(update, context, Reply(text, InlineKeyboardMarkup(rows)))
+    return C_HOUR
+
+
+async def campaign_hour(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    query = update.callback_query
+    assert query is not None
+    press = _cnew(update)
+    if press is None or press[0] != "hour" or not press[1].isdigit() or int(press[1]) > 23:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return C_HOUR
+    await query.answer()
+    _draft(context)["time"] = f"{int(press[1]):02d}:00"
+    rows = [
+        [
+            InlineKeyboardButton(
+                v.t(f"campaign.repeat_{r}"), callback_data=cb.encode("cnew", "repeat", r)
+            )
+        ]
+        for r in REPEATS
+    ]
+    await send(update, context, Reply(v.t("campaign.ask_repeat"), InlineKeyboardMarkup(rows)))
+    return C_REPEAT
+
+
+async def campaign_repeat(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    query = update.callback_query
+    assert query is not None
+    press = _cnew(update)
+    if press is None or press[0] != "repeat" or press[1] not in REPEATS:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return C_REPEAT
+    await query.answer()
+    draft = _draft(context)
+    draft["repeat"] = press[1]
+    # The preview: the first message exactly as recipients will see it, and the numbers.
+    first = context.content.tip(draft["tips"][0])
+    assert first is not None
+    preview = tip_message(
+        v.t, TipPick(first, False, []), context.bot.username, campaign=draft["name"]
+    )
+    await send(update, context, Reply(v.t("campaign.preview_title")))
+    await send(update, context, preview)
+    from datetime import date
+
+    zone = _zone(context, v)
+    start = next_occurrence(
+        draft["repeat"], date.fromisoformat(draft["start"]), draft["time"], zone, context.now()
+    )
+    size = await context.store.audience_size(draft["audience"])
+    summary = v.t.plural(
+        "campaign.summary",
+        size,
+        name=esc(draft["name"]),
+        steps=len(draft["tips"]),
+        audience=render.audience_name(v.t, draft["audience"]),
+        first=render.when(v.t, start, zone) if start else "-",
+        repeat=v.t(f"campaign.repeat_{draft['repeat']}"),
+    )
+    rows = [
+        [
+            InlineKeyboardButton(
+                v.t("campaign.activate"), callback_data=cb.encode("cnew", "go", "-")
+            ),
+            InlineKeyboardButton(
+                v.t("moderation.cancel"), callback_data=cb.encode("cnew", "cancel", "-")
+            ),
+        ]
+    ]
+    await send(update, context, Reply(summary, InlineKeyboardMarkup(rows)))
+    return C_CONFIRM
+
+
+async def campaign_confirm(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    query = update.callback_query
+    assert query is not None
+    if await _role(update, context, v) is None:
+        return await _unknown(update, context, v)
+    press = _cnew(update)
+    await query.answer()
+    if press is None or press[0] != "go":
+        await query.edit_message_text(v.t("moderation.cancelled"))
+        return END
+    from datetime import date
+
+    d = _draft(context)
+    campaign_id = await context.store.create_campaign(
+        d["name"],
+        d["audience"],
+        d["tips"],
+        date.fromisoformat(d["start"]),
+        d["time"],
+        _zone(context, v),
+        d["repeat"],
+        "bot",
+        v.user.id,
+        context.now(),
+    )
+    await _audit(
+        context,
+        v,
+        "campaign_create",
+        f"campaign:{campaign_id}",
+        name=d["name"],
+        audience=d["audience"],
+        steps=len(d["tips"]),
+        repeat=d["repeat"],
+    )
+    await query.edit_message_text(v.t("campaign.created", id=campaign_id, name=esc(d["name"])))
+    d.clear()
+    campaigns = context.runtime.campaigns
+    if campaigns is not None:
+        await campaigns.tick()
+    return END
+
+
+async def campaigns_command(update: Update, context: BotContext) -> None:
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:
+        await _unknown(update, context, v)
+        return
+    listed = await context.store.campaigns("active", "paused")
+    await send(update, context, render.campaigns_message(v.t, listed))
+
+
+async def on_campaign_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:
+        await _unknown(update, context, v)
+        return
+    try:
+        action, raw_id = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    campaign = await context.store.campaign(int(raw_id))
+    if campaign is None:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    now = context.now()
+    status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[action]
+    last_run = None
+    if action == "resume":  # occurrences during the pause are not caught up
+        from clicksbot.delivery.campaigns import latest_occurrence
+
+        last_run = latest_occurrence(
+            campaign.repeat, campaign.start_day, campaign.send_time, campaign.time_zone, now
+        )
+    changed = await context.store.set_campaign_status(
+        campaign.id, status, now, last_run_at=last_run
+    )
+    if changed:
+        await _audit(context, v, f"campaign_{action}", f"campaign:{campaign.id}")
+    await query.answer(v.t(f"campaign.{status}") if changed else v.t("button.stale"))
+    listed = await context.store.campaigns("active", "paused")
+    reply = render.campaigns_message(v.t, listed)
+    try:
+        await query.edit_message_text(
+            reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
+        )
+    except BadRequest as exc:
+        logger.info("Campaign list not edited: %s", exc.message)
+
+
+async def on_stop_button(update: Update, context: BotContext) -> None:
+    """Stop a fan-out in the middle (its progress message's button)."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:
+        await _unknown(update, context, v)
+        return
+    try:
+        (raw_id,) = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    job_id = int(raw_id)
+    stopped = await context.store.cancel_job(job_id, context.now())
+    progress = context.runtime.progress
+    if progress is not None:
+        progress.cancelled(job_id)
+    await _audit(context, v, "stop_sending", f"job:{job_id}", cancelled=stopped)
+    await query.answer(v.t.plural("sending.stopped", stopped))
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("addmod", addmod_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("delmod", delmod_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("mods", mods_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("campaigns", campaigns_command, filters=NEW_MESSAGES))
+    text = NEW_MESSAGES & filters.TEXT & ~filters.COMMAND
+    cancel: list[BaseHandler[Update, BotContext, Any]] = [
+        CommandHandler("cancel", cancel_command, filters=NEW_MESSAGES)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBUserWarning)  # per chat and person, as intended
+        broadcast = ConversationHandler(
+            entry_points=[CommandHandler("broadcast", broadcast_start, filters=NEW_MESSAGES)],
+            states={
+                B_TEXT: [MessageHandler(text | (NEW_MESSAGES & filters.PHOTO), broadcast_text)],
+                B_BUTTON: [
+                    MessageHandler(text, broadcast_button),
+                    CallbackQueryHandler(broadcast_button, pattern=r"^1\|bc\|skip$"),
+                ],
+                B_AUDIENCE: [CallbackQueryHandler(broadcast_audience, pattern=cb.pattern("aud"))],
+                B_CONFIRM: [CallbackQueryHandler(broadcast_confirm, pattern=cb.pattern("bc"))],
+                B_WHEN: [MessageHandler(text, broadcast_when)],
+            },
+            fallbacks=cancel,
+            conversation_timeout=TIMEOUT,
+            name="broadcast",
+        )
+        campaign = ConversationHandler(
+            entry_points=[CommandHandler("newcampaign", newcampaign_start, filters=NEW_MESSAGES)],
+            states={
+                C_NAME: [MessageHandler(text, campaign_name)],
+                C_PACK: [CallbackQueryHandler(campaign_pack, pattern=cb.pattern("cnew"))],
+                C_AUDIENCE: [CallbackQueryHandler(campaign_audience, pattern=cb.pattern("aud"))],
+                C_START: [CallbackQueryHandler(campaign_start_day, pattern=cb.pattern("cnew"))],
+                C_HOUR: [CallbackQueryHandler(campaign_hour, pattern=cb.pattern("cnew"))],
+                C_REPEAT: [CallbackQueryHandler(campaign_repeat, pattern=cb.pattern("cnew"))],
+                C_CONFIRM: [CallbackQueryHandler(campaign_confirm, pattern=cb.pattern("cnew"))],
+            },
+            fallbacks=cancel,
+            conversation_timeout=TIMEOUT,
+            name="campaign",
+        )
+    app.add_handler(broadcast)
+    app.add_handler(campaign)
+    app.add_handler(CallbackQueryHandler(on_campaign_button, pattern=cb.pattern("camp")))
+    app.add_handler(CallbackQueryHandler(on_stop_button, pattern=cb.pattern("stop")))

@@ -1,0 +1,172 @@
+"""Moderators' messages: audiences, broadcasts, campaigns and the live progress of a fan-out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from clicksbot.i18n import Translator, language_name
+from clicksbot.render import Reply, esc
+from clicksbot.render import callbacks as cb
+from clicksbot.services import places
+from clicksbot.store.delivery import JobProgress
+from clicksbot.store.moderation import Campaign
+
+
+def broadcast_reply(payload: dict[str, Any]) -> Reply:
+    """A broadcast exactly as its recipients see it (text or caption, and a link button)."""
+    button = payload.get("button")
+    keyboard = None
+    if isinstance(button, dict):
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(str(button["text"]), url=str(button["url"]))]]
+        )
+    return Reply(str(payload.get("html", "")), keyboard)
+
+
+def audience_name(t: Translator, audience: dict[str, Any]) -> str:
+    """Say who an audience is, e.g. "people whose language is Bahasa Melayu"."""
+    kind, value = audience.get("kind", "all"), audience.get("value")
+    if kind == "language":
+        return t("audience.language", language=esc(language_name(str(value))))
+    if kind == "country":
+        return t("audience.country", country=esc(places.country_name(str(value), t.language)))
+    return t(f"audience.{kind}")
+
+
+def audience_picker(t: Translator, languages: tuple[str, ...], sizes: dict[str, int]) -> Reply:
+    """Buttons for the audiences (with their sizes): everyone, subscribers, pledged or not,
+    a language, a country."""
+
+    def button(label: str, key: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            f"{label} · {sizes.get(key, 0)}", callback_data=cb.encode("aud", key)
+        )
+
+    rows = [
+        [button(t("audience.all"), "all"), button(t("audience.subscribers"), "subscribers")],
+        [button(t("audience.pledged"), "pledged"), button(t("audience.unpledged"), "unpledged")],
+    ]
+    langs = [button(language_name(code), f"lang-{code}") for code in languages]
+    rows += [langs[i : i + 3] for i in range(0, len(langs), 3)]
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t("audience.by_country"), callback_data=cb.encode("aud", "countries")
+            )
+        ]
+    )
+    return Reply(t("moderation.choose_audience"), InlineKeyboardMarkup(rows))
+
+
+def country_picker(t: Translator) -> Reply:
+    """Every country the bot offers, for a country audience."""
+    countries = [c for region in places.REGIONS for c in region.countries]
+    buttons = [
+        InlineKeyboardButton(
+            f"{places.flag(c)} {places.country_name(c, t.language)}",
+            callback_data=cb.encode("aud", f"country-{c}"),
+        )
+        for c in countries
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return Reply(t("moderation.choose_country"), InlineKeyboardMarkup(rows))
+
+
+def when(t: Translator, moment: datetime, zone: str) -> str:
+    """A moment as the moderator reads it, in their zone."""
+    local = moment.astimezone(ZoneInfo(zone))
+    written = format_datetime(local, "medium", locale=t.language)
+    return f"{esc(written)} ({esc(places.zone_name(zone, t.language))})"
+
+
+def broadcast_confirm(t: Translator, audience: dict[str, Any], size: int) -> Reply:
+    """Last check before a broadcast: to whom, how many; send now, schedule or cancel."""
+    text = t.plural("broadcast.confirm", size, audience=audience_name(t, audience))
+    rows = [
+        [InlineKeyboardButton(t("broadcast.send_now"), callback_data=cb.encode("bc", "now"))],
+        [InlineKeyboardButton(t("broadcast.schedule"), callback_data=cb.encode("bc", "later"))],
+        [InlineKeyboardButton(t("moderation.cancel"), callback_data=cb.encode("bc", "cancel"))],
+    ]
+    return Reply(text, InlineKeyboardMarkup(rows))
+
+
+def progress_text(
+    t: Translator, title: str, job_id: int, progress: JobProgress, rate: float, cancelled: bool
+) -> Reply:
+    """The live progress of a fan-out, or its summary once nothing is pending."""
+    done = progress.pending == 0
+    figures = t(
+        "sending.figures",
+        sent=progress.sent,
+        total=progress.total,
+        remaining=progress.pending,
+        unreachable=progress.unreachable,
+        failed=progress.failed,
+    )
+    if done:
+        head = t("sending.cancelled", title=title) if cancelled else t("sending.done", title=title)
+        extra = t("sending.cancelled_count", count=progress.cancelled) if progress.cancelled else ""
+        return Reply("\n".join(x for x in (head, figures, extra) if x))
+    eta = progress.pending / rate if rate > 0 else None
+    status = t("sending.rate", rate=f"{rate:.1f}") + (
+        " · " + t("sending.eta", minutes=int(eta // 60), seconds=int(eta % 60)) if eta else ""
+    )
+    keyboard = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t("sending.stop"), callback_data=cb.encode("stop", str(job_id)))]]
+    )
+    return Reply("\n".join((t("sending.title", title=title), figures, status)), keyboard)
+
+
+def campaign_line(t: Translator, campaign: Campaign) -> str:
+    """One campaign in /campaigns."""
+    return t(
+        "campaign.line",
+        id=campaign.id,
+        name=esc(campaign.name),
+        status=t(f"campaign.status_{campaign.status}"),
+        step=campaign.position,
+        steps=len(campaign.tips),
+        time=esc(campaign.send_time),
+        zone=esc(places.zone_name(campaign.time_zone, t.language)),
+        repeat=t(f"campaign.repeat_{campaign.repeat}"),
+        audience=audience_name(t, campaign.audience),
+    )
+
+
+def campaigns_message(t: Translator, campaigns: list[Campaign]) -> Reply:
+    """Every campaign not finished, with pause / resume / cancel buttons."""
+    if not campaigns:
+        return Reply(t("campaign.none"))
+    rows = []
+    for c in campaigns:
+        buttons = []
+        if c.status == "active":
+            buttons.append(
+                InlineKeyboardButton(
+                    t("campaign.pause", id=c.id),
+                    callback_data=cb.encode("camp", "pause", str(c.id)),
+                )
+            )
+        if c.status == "paused":
+            buttons.append(
+                InlineKeyboardButton(
+                    t("campaign.resume", id=c.id),
+                    callback_data=cb.encode("camp", "resume", str(c.id)),
+                )
+            )
+        if c.status in ("active", "paused"):
+            buttons.append(
+                InlineKeyboardButton(
+                    t("campaign.cancel", id=c.id),
+                    callback_data=cb.encode("camp", "cancel", str(c.id)),
+                )
+            )
+        if buttons:
+            rows.append(buttons)
+    text = "\n\n".join([t("campaign.list_title")] + [campaign_line(t, c) for c in campaigns])
+    return Reply(text, InlineKeyboardMarkup(rows) if rows else None)

@@ -1,0 +1,64 @@
+"""Roles, audiences and the small parsers of the moderators' conversations (no Telegram)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from clicksbot.store import Store
+
+BUTTON_TEXT_MAX = 40
+_URL = re.compile(r"https?://[^\s<>\"]{3,500}")
+_WHEN = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})")
+
+
+class Role(Enum):
+    """What a person may do in the bot."""
+
+    ADMIN = "admin"
+    MODERATOR = "moderator"
+
+
+async def role(store: Store, admins: frozenset[int], user_id: int) -> Role | None:
+    """Return a person's role: admins come from the config, moderators from the database."""
+    if user_id in admins:
+        return Role.ADMIN
+    if await store.is_moderator(user_id):
+        return Role.MODERATOR
+    return None
+
+
+def audience_of(key: str) -> dict[str, Any]:
+    """Return the audience a picker key stands for ("all", "lang-ms", "country-PH", ...)."""
+    if key.startswith("lang-"):
+        return {"kind": "language", "value": key[len("lang-") :]}
+    if key.startswith("country-"):
+        return {"kind": "country", "value": key[len("country-") :]}
+    return {"kind": key}
+
+
+def parse_button(text: str) -> tuple[str, str] | None:
+    """Read "Button text | https://link" into (text, link); None if it is not that."""
+    label, bar, url = text.partition("|")
+    label, url = label.strip(), url.strip()
+    if not bar or not label or len(label) > BUTTON_TEXT_MAX or not _URL.fullmatch(url):
+        return None
+    return label, url
+
+
+def parse_when(text: str, zone: str, now: datetime) -> datetime | None:
+    """Read "YYYY-MM-DD HH:MM" (local to `zone`) into a moment after `now`; None otherwise."""
+    match = _WHEN.fullmatch(text.strip())
+    if match is None:
+        return None
+    try:
+        day = date.fromisoformat(match.group(1))
+        moment = datetime.combine(
+            day, time(int(match.group(2)), int(match.group(3))), tzinfo=ZoneInfo(zone)
+        )
+    except ValueError:
+        return None
+    return moment if moment > now else None
