@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -72,6 +73,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     config_option(stats)
 
+    campaign = commands.add_parser(
+        "campaign", help="tip campaigns: add from a YAML file, list, pause, resume, cancel"
+    )
+    campaign_commands = campaign.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = campaign_commands.add_parser("add", help="add a campaign from a YAML file (active)")
+    add.add_argument("file", type=Path)
+    config_option(add)
+    listing = campaign_commands.add_parser("list", help="list the campaigns")
+    config_option(listing)
+    for action in ("pause", "resume", "cancel"):
+        change = campaign_commands.add_parser(action, help=f"{action} a campaign")
+        change.add_argument("id", type=int)
+        config_option(change)
+
+    audit = commands.add_parser("audit", help="print the audit log of moderator actions")
+    audit.add_argument("--limit", type=int, default=100, help="how many lines (default 100)")
+    config_option(audit)
+
     export = commands.add_parser("export", help="export figures as CSV")
     export.add_argument("what", choices=["pledges"], help="what to export")
     export.add_argument("--output", "-o", type=Path, help="the CSV file (default: standard output)")
@@ -105,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stats(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "campaign":
+            return _campaign(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "sandbox":
             from clicksbot.sandbox.chat import serve_forever
 
@@ -149,8 +172,9 @@ def _stats(args: argparse.Namespace) -> int:
         ("unreachable", figures.unreachable),
         ("pending", figures.pending),
     )
-    print(f"clicksbot figures ({settings.database}; today since midnight "
-          f"{settings.default_timezone})")  # fmt: skip
+    print(
+        f"clicksbot figures ({settings.database}; today since midnight {settings.default_timezone})"
+    )
     for name, value in rows:
         print(f"  {name:<13}{value:>10}")
     print(f"pledges (live): {pledges.total}")
@@ -159,6 +183,118 @@ def _stats(args: argparse.Namespace) -> int:
     print("new pledges by day (UTC, last 14 days):")
     for day, count in sorted(pledges.by_day.items()):
         print(f"  {day.isoformat():<13}{count:>10}")
+    return 0
+
+
+def _existing_database(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config, require_token=False)
+    if not settings.database.exists():
+        raise ConfigError(settings.source, "database", f"{settings.database} does not exist yet")
+    return settings
+
+
+def _campaign(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from clicksbot.delivery.campaigns import latest_occurrence
+    from clicksbot.services.campaign_files import CampaignFileError, load_campaign_file
+    from clicksbot.store import Store
+
+    settings = _existing_database(args)
+    spec = None
+    if args.action == "add":
+        content = _content_or_exit(settings, skip_broken=False)
+        try:
+            spec = load_campaign_file(args.file, content)
+        except CampaignFileError as exc:
+            print(f"clicksbot: {exc}", file=sys.stderr)
+            return EXIT_PROBLEMS
+
+    async def act() -> int:
+        store = await Store.open(settings.database)
+        now = datetime.now(UTC)
+        try:
+            if spec is not None:
+                campaign_id = await store.create_campaign(
+                    spec.name,
+                    spec.audience,
+                    spec.tips,
+                    spec.start,
+                    spec.send_time,
+                    spec.time_zone,
+                    spec.repeat,
+                    str(args.file),
+                    None,
+                    now,
+                )
+                await store.audit(
+                    None,
+                    "campaign_create",
+                    f"campaign:{campaign_id}",
+                    {"name": spec.name, "file": str(args.file)},
+                    now,
+                )
+                print(
+                    f"campaign #{campaign_id} added and active: {spec.name!r}, "
+                    f"{len(spec.tips)} steps, {spec.repeat} at {spec.send_time} {spec.time_zone}"
+                )
+                return 0
+            if args.action == "list":
+                for c in await store.campaigns():
+                    print(
+                        f"#{c.id:<4} {c.status:<9} step {c.position}/{len(c.tips):<4} "
+                        f"{c.repeat:<8} {c.send_time} {c.time_zone:<20} {c.name}"
+                        f"  [{c.origin}]"
+                    )
+                return 0
+            campaign = await store.campaign(args.id)
+            if campaign is None:
+                print(
+                    f"clicksbot: no campaign #{args.id} (see `clicksbot campaign list`)",
+                    file=sys.stderr,
+                )
+                return EXIT_PROBLEMS
+            status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[args.action]
+            last_run = None
+            if args.action == "resume":
+                last_run = latest_occurrence(
+                    campaign.repeat, campaign.start_day, campaign.send_time, campaign.time_zone, now
+                )
+            if not await store.set_campaign_status(campaign.id, status, now, last_run_at=last_run):
+                print(
+                    f"clicksbot: campaign #{campaign.id} is {campaign.status}; cannot "
+                    f"{args.action} it",
+                    file=sys.stderr,
+                )
+                return EXIT_PROBLEMS
+            await store.audit(None, f"campaign_{args.action}", f"campaign:{campaign.id}", {}, now)
+            print(f"campaign #{campaign.id} is now {status}")
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(act())
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from clicksbot.store import Store
+
+    settings = _existing_database(args)
+
+    async def read() -> list[str]:
+        store = await Store.open(settings.database)
+        try:
+            entries = await store.audit_entries(args.limit)
+        finally:
+            await store.close()
+        return [
+            f"{e.at.isoformat()}  {'cli' if e.actor is None else e.actor!s:<12} {e.action:<18} "
+            f"{e.target or '-':<16} {json.dumps(e.details, ensure_ascii=False)}"
+            for e in entries
+        ]
+
+    for line in asyncio.run(read()):
+        print(line)
     return 0
 
 
@@ -188,8 +324,17 @@ def _export(args: argparse.Namespace) -> int:
         writer = csv.writer(out)
         writer.writerow(header)
         for pledge_id, at, version, language, country, invited, withdrawn in data:
-            writer.writerow((pledge_id, at, version, language, country or "",
-                             "yes" if invited else "no", withdrawn or ""))  # fmt: skip
+            writer.writerow(
+                (
+                    pledge_id,
+                    at,
+                    version,
+                    language,
+                    country or "",
+                    "yes" if invited else "no",
+                    withdrawn or "",
+                )
+            )
     finally:
         if args.output:
             out.close()

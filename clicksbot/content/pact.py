@@ -41,16 +41,16 @@ class Pact:
         return self.texts.get(language) or self.texts[SOURCE_LANGUAGE]
 
 
-def _lines(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+def key_lines(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
     """Map each key path (`languages.en.title`, `...commitments[2]`) to its line."""
     out = {} if out is None else out
     out[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            _lines(value, f"{path}.{key.value}" if path else str(key.value), out)
+            key_lines(value, f"{path}.{key.value}" if path else str(key.value), out)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", out)
+            key_lines(item, f"{path}[{i}]", out)
     return out
 
 
@@ -68,7 +68,7 @@ def load_pact(path: Path) -> Pact:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         raise PactError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    lines = _lines(root) if root is not None else {}
+    lines = key_lines(root) if root is not None else {}
 
     def fail(key: str, problem: str) -> PactError:
         return PactError(f"{path}:{lines.get(key, 1)}: {key or '(file)'}: {problem}")

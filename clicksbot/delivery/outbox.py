@@ -63,12 +63,17 @@ class Outbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
+        self._cancelled: set[int] = set()  # jobs stopped: rows already read are skipped
 
     def start(self) -> None:
         """Start the sending loop in the running event loop."""
         if self._runner is None:
             self._stopping = False
             self._runner = asyncio.create_task(self._run(), name="clicksbot outbox")
+
+    def cancel(self, job_id: int) -> None:
+        """Skip a job's rows not yet on their way (the store has marked them cancelled)."""
+        self._cancelled.add(job_id)
 
     def wake(self) -> None:
         """Tell the loop that rows were queued."""
@@ -109,6 +114,9 @@ class Outbox:
                 if row.position in self._sending:
                     continue  # on its way already (a retry waiting, say)
                 await self._slots.acquire()
+                if row.job_id in self._cancelled:  # stopped while this row waited its turn
+                    self._slots.release()
+                    continue
                 if self._stopping:
                     self._slots.release()
                     return

@@ -13,7 +13,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from clicksbot.i18n import Catalogs, Translator
-from clicksbot.render import esc
+from clicksbot.render import Reply, esc
 from clicksbot.render.moderation import progress_text
 from clicksbot.store import Store
 
@@ -36,6 +36,7 @@ class Watch:
     started: float = field(default_factory=time.monotonic)
     message_id: int | None = None
     cancelled: bool = False
+    shown: str = ""  # the text on screen: an edit that changes nothing is not sent
 
 
 class Progress:
@@ -90,6 +91,14 @@ class Progress:
         if not watch.title:
             watch.title = await self._title(t, watch.what)
         reply = progress_text(t, watch.title, watch.job_id, progress, rate, watch.cancelled)
+        if reply.text != watch.shown:
+            watch.shown = reply.text
+            await self._show(watch, reply)
+        if progress.pending == 0:
+            context.job.schedule_removal()
+            self._watches.pop(watch.job_id, None)
+
+    async def _show(self, watch: Watch, reply: Reply) -> None:
         try:
             if watch.message_id is None:
                 message = await self.bot.send_message(
@@ -112,6 +121,3 @@ class Progress:
                 logger.info("Progress of job %d not shown: %s", watch.job_id, exc.message)
         except TelegramError as exc:
             logger.info("Progress of job %d not shown: %s", watch.job_id, exc)
-        if progress.pending == 0:
-            context.job.schedule_removal()
-            self._watches.pop(watch.job_id, None)

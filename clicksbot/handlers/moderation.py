@@ -207,6 +207,10 @@ async def _preview(update: Update, context: BotContext, v: Visitor) -> int:
     draft = _draft(context)
     chat = update.effective_chat
     assert chat is not None
+    problem = service.formatting_problem(draft["html"], caption=bool(draft.get("photo")))
+    if problem is not None:  # caught before anything reaches Telegram, let alone thousands
+        await send(update, context, Reply(v.t("broadcast.mistake", problem=esc(problem))))
+        return B_TEXT
     await send(update, context, Reply(v.t("broadcast.preview_title")))
     reply = render.broadcast_reply(draft)
     try:
@@ -618,6 +622,8 @@ async def on_stop_button(update: Update, context: BotContext) -> None:
         await query.answer(v.t("button.stale"), show_alert=True)
         return
     job_id = int(raw_id)
+    if context.runtime.outbox is not None:
+        context.runtime.outbox.cancel(job_id)
     stopped = await context.store.cancel_job(job_id, context.now())
     progress = context.runtime.progress
     if progress is not None:

@@ -972,10 +972,26 @@ class Person:
         """Return every message the bot has in this person's chat now, oldest first."""
         return [BotMessage(m) for m in self.chat.messages.values() if m["from"]["id"] != self.id]
 
-    def send(self, text: str, chat: ChatState | None = None) -> dict[str, Any]:
-        """Write a message (commands get their bot_command entity, as Telegram adds it)."""
+    def send(
+        self,
+        text: str,
+        chat: ChatState | None = None,
+        *,
+        reply_to: dict[str, Any] | None = None,
+        forwarded_from: Person | None = None,
+    ) -> dict[str, Any]:
+        """Write a message (commands get their bot_command entity, as Telegram adds it), as a
+        reply to an earlier message, or forwarding one written by `forwarded_from`."""
         chat = chat or self.chat
         body: dict[str, Any] = {"text": text}
+        if reply_to is not None:
+            body["reply_to_message"] = dict(reply_to)
+        if forwarded_from is not None:
+            body["forward_origin"] = {
+                "type": "user",
+                "date": int(time.time()),
+                "sender_user": forwarded_from.user,
+            }
         match = re.match(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?", text)
         if match:
             body["entities"] = [

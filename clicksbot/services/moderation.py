@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from clicksbot.sandbox import rules
 from clicksbot.store import Store
 
 BUTTON_TEXT_MAX = 40
@@ -47,6 +48,19 @@ def parse_button(text: str) -> tuple[str, str] | None:
     if not bar or not label or len(label) > BUTTON_TEXT_MAX or not _URL.fullmatch(url):
         return None
     return label, url
+
+
+def formatting_problem(html: str, *, caption: bool) -> str | None:
+    """Say what Telegram would refuse in a broadcast's text (bad tags, too long, empty), using
+    the same strict rules as the emulator; None if it would be accepted."""
+    try:
+        if caption:
+            rules.check_caption(html, "HTML", None)
+        else:
+            rules.check_message_text(html, "HTML", None)
+    except rules.ApiError as exc:
+        return exc.description.removeprefix("Bad Request: ")
+    return None
 
 
 def parse_when(text: str, zone: str, now: datetime) -> datetime | None:
