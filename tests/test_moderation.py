@@ -65,13 +65,23 @@ async def test_roles_are_checked_on_the_server(bot: Running) -> None:
     admin = await started(bot, "Admin")
     mod = await started(bot, "Mod")
     make_admin(bot, admin)
-    for command in ("/broadcast", "/newcampaign", "/campaigns", "/mods", f"/addmod {mod.id}"):
+    for command in (
+        "/broadcast",
+        "/newcampaign",
+        "/campaigns",
+        "/mods",
+        "/modhelp",
+        f"/addmod {mod.id}",
+    ):
         mod.send(command)
         assert "I only understand commands" in (await mod.receive()).text, command
     admin.send(f"/addmod {mod.id}")
     assert f"{mod.id} is now a moderator" in (await admin.receive()).text
     admin.send("/mods")
     assert "1 moderator:" in (await admin.receive()).text
+    mod.send("/modhelp")
+    helptext = (await mod.receive()).text
+    assert "/broadcast" in helptext and "/addmod" not in helptext
     mod.send("/broadcast")
     assert "New broadcast" in (await mod.receive()).text
     mod.send("/cancel")

@@ -132,6 +132,19 @@ async def _set_moderator(update: Update, context: BotContext, *, grant: bool) ->
     await send(update, context, Reply(v.t(key, id=target)))
 
 
+async def modhelp_command(update: Update, context: BotContext) -> None:
+    """What moderators (and admins) can do; unknown to everyone else."""
+    v = await visitor(update, context)
+    role = await _role(update, context, v)
+    if role is None:
+        await _unknown(update, context, v)
+        return
+    text = v.t("moderation.help")
+    if role is Role.ADMIN:
+        text += "\n\n" + v.t("moderation.help_admin")
+    await send(update, context, Reply(text))
+
+
 async def mods_command(update: Update, context: BotContext) -> None:
     """List the moderators (admins only)."""
     v = await visitor(update, context)
@@ -637,6 +650,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("addmod", addmod_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("delmod", delmod_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("mods", mods_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("modhelp", modhelp_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("campaigns", campaigns_command, filters=NEW_MESSAGES))
     text = NEW_MESSAGES & filters.TEXT & ~filters.COMMAND
     cancel: list[BaseHandler[Update, BotContext, Any]] = [
