@@ -18,7 +18,17 @@ from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.progress import Progress
-from clicksbot.handlers import admin, daily, errors, fallback, learn, moderation, start
+from clicksbot.handlers import (
+    admin,
+    daily,
+    errors,
+    fallback,
+    flood,
+    learn,
+    moderation,
+    privacy,
+    start,
+)
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
@@ -33,9 +43,10 @@ logger = logging.getLogger(__name__)
 CONCURRENT_UPDATES = 8
 # Open connections to the Bot API: one per update handled at once, and room for the outbox.
 CONNECTIONS = 64
+RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the retention period
 MENU = (
-    "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language", "help",
-    "start",
+    "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language",
+    "privacy", "help", "start",
 )  # fmt: skip
 
 
@@ -56,6 +67,7 @@ def build_application(
         runtime.pact = pact
     runtime.transports = (requests, updates_requests)
     runtime.pacer = Pacer(settings.send_rate)
+    runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)
     api_url = base_url or settings.api_url
     app: BotApplication = (
         ApplicationBuilder()
@@ -74,12 +86,14 @@ def build_application(
     )
     app.bot_data[RUNTIME_KEY] = runtime
 
+    flood.register(app)  # group -1: before everything else
     # Group 0, first match wins: features first, the catch-alls last.
     start.register(app)
     learn.register(app)
     daily.register(app)
     pact_handlers.register(app)
     moderation.register(app)
+    privacy.register(app)
     admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
@@ -120,6 +134,10 @@ async def _post_init(app: BotApplication) -> None:
         _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"
     )
     await campaigns.tick()
+    if settings.retention_days:
+        app.job_queue.run_repeating(
+            _expire, interval=RETENTION_INTERVAL, first=5.0, name="retention"
+        )
     outbox.start()
     logger.info(
         "clicksbot ready as @%s: %d packs, languages %s",
@@ -136,6 +154,19 @@ async def _set_commands(app: BotApplication, catalogs: Catalogs) -> None:
         commands = [BotCommand(name, t(f"command.{name}")) for name in MENU]
         await app.bot.set_my_commands(
             commands, language_code=None if language == SOURCE_LANGUAGE else language
+        )
+
+
+async def _expire(context: BotContext) -> None:
+    """Delete the data of people inactive for longer than the retention period."""
+    settings = context.settings
+    before = context.now() - timedelta(days=settings.retention_days)
+    gone = 0
+    for person in await context.store.inactive_people(before, settings.admins):
+        gone += await context.store.forget(person)
+    if gone:
+        logger.info(
+            "Retention: deleted the data of %d people inactive since %s", gone, before.date()
         )
 
 

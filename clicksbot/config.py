@@ -63,6 +63,9 @@ class Settings:
     send_in_flight: int = 8
     late_tip_grace_minutes: int = 120
     pact_file: Path | None = None  # None: the pact shipped with clicksbot
+    retention_days: int = 365
+    flood_burst: int = 12
+    flood_rate: float = 1.0
     source: str = "defaults"
 
     @property
@@ -86,6 +89,10 @@ KEYS: dict[str, str] = {
     "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
     "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
     "pact_file": "a path to a pact YAML file (default: the pact shipped with clicksbot)",
+    "retention_days": "days of inactivity after which a person's data is deleted, 0 to 3650 "
+    "(0: never)",
+    "flood_burst": "messages and button presses one person may send at once, 1 to 1000",
+    "flood_rate": "messages and presses a second one person may keep sending, above 0 up to 100",
     "late_tip_grace_minutes": "how late a missed daily tip may still go out, 0 to 1440 minutes",
 }
 
@@ -147,6 +154,13 @@ def load_settings(
                 whole=True,
             )
         ),
+        retention_days=int(
+            _number(raw, "retention_days", Settings.retention_days, 0, 3650, source, whole=True)
+        ),
+        flood_burst=int(
+            _number(raw, "flood_burst", Settings.flood_burst, 1, 1000, source, whole=True)
+        ),
+        flood_rate=float(_number(raw, "flood_rate", Settings.flood_rate, 0.01, 100, source)),
         pact_file=(
             _path(raw, "pact_file", Path("pact.yaml"), base, source)
             if raw.get("pact_file") is not None

@@ -6,7 +6,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 from telegram.request import BaseRequest
@@ -17,6 +17,9 @@ from clicksbot.content.pact import DEFAULT_PACT, Pact, load_pact
 from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.progress import Progress
+
+if TYPE_CHECKING:
+    from clicksbot.handlers.flood import FloodGuard
 from clicksbot.i18n import Catalogs
 from clicksbot.store import Store
 
@@ -45,6 +48,7 @@ class Runtime:
     outbox: Outbox | None = None
     daily: DailyTips | None = None
     campaigns: Campaigns | None = None
+    flood: FloodGuard | None = None
     progress: Progress | None = None
 
 

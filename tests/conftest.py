@@ -68,6 +68,8 @@ def settings(tmp_path: Path) -> Settings:
         database=tmp_path / "clicksbot.sqlite3",
         packs_dir=REPO / "quizzes",
         admins=frozenset({42}),
+        # Test people act at machine speed; test_privacy checks the real flood limits.
+        flood_burst=1000,
     )
 
 

@@ -52,6 +52,7 @@ async def test_commands_menu_is_registered(bot: Running) -> None:
         "subscribe",
         "settings",
         "language",
+        "privacy",
         "help",
         "start",
     ]

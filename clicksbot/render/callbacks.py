@@ -51,6 +51,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "bc": (re.compile(r"now|later|cancel|skip"),),
     "stop": (_ROW_ID,),
+    "forget": (re.compile(r"yes|no"),),  # /forget: sure, or not
     "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
     "cnew": (
         re.compile(r"pack|start|hour|repeat|go|cancel"),

@@ -13,7 +13,7 @@ import tornado.iostream
 import tornado.netutil
 import tornado.web
 
-from clicksbot.sandbox.emulator import Emulator
+from clicksbot.sandbox.emulator import NAME_SUFFIX, Emulator
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class _MethodHandler(tornado.web.RequestHandler):
                 params[key] = values[-1].decode("utf-8", errors="replace")
             for key, uploads in self.request.files.items():
                 files[key] = uploads[-1]["body"]
+                files[key + NAME_SUFFIX] = str(uploads[-1].get("filename") or "").encode()
         for key, value in parse_qsl(self.request.query):
             params.setdefault(key, value)
         status, reply = await self.emulator.call(token, method, params, files)

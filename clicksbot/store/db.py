@@ -15,6 +15,7 @@ from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
+from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -87,7 +88,7 @@ class CompetencyScore:
     correct: int
 
 
-class Store(DeliveryQueries, PactQueries, ModerationQueries):
+class Store(DeliveryQueries, PactQueries, ModerationQueries, PrivacyQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:

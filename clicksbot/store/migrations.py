@@ -167,4 +167,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE jobs ADD COLUMN cancelled_at TEXT;
         """,
     ),
+    (
+        "m006_privacy",
+        """
+        -- What forgotten people leave behind: only anonymous totals ("pledges", "pledges:MY",
+        -- "answers", "friends:<inviter id>", ...), so the counters people see stay right.
+        CREATE TABLE forgotten_totals (
+            key   TEXT PRIMARY KEY,
+            count INTEGER NOT NULL
+        );
+        CREATE INDEX users_by_last_seen ON users (last_seen_at);
+        """,
+    ),
 ]

@@ -117,7 +117,15 @@ class PactQueries:
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
-        return int(row[0]), int(row[1] or 0)
+        async with self._db.execute(
+            "SELECT key, count FROM forgotten_totals WHERE key IN (?, ?)",
+            (f"friends:{inviter_id}", f"friends_pledged:{inviter_id}"),
+        ) as cur:
+            gone = {r[0]: int(r[1]) for r in await cur.fetchall()}
+        return (
+            int(row[0]) + gone.get(f"friends:{inviter_id}", 0),
+            int(row[1] or 0) + gone.get(f"friends_pledged:{inviter_id}", 0),
+        )
 
     # -- pledges -------------------------------------------------------------------------
 
@@ -200,7 +208,19 @@ class PactQueries:
         ) as cur:
             by_day = {date.fromisoformat(row[0]): int(row[1]) for row in await cur.fetchall()}
         assert total is not None
-        return PledgeCounts(int(total[0]), by_country, by_day)
+        # People who asked to be forgotten still count, anonymously.
+        async with self._db.execute(
+            "SELECT key, count FROM forgotten_totals WHERE key = 'pledges' OR key LIKE 'pledges:%'"
+        ) as cur:
+            forgotten = {row[0]: int(row[1]) for row in await cur.fetchall()}
+        for key, count in forgotten.items():
+            if key.startswith("pledges:"):
+                country = key.split(":", 1)[1]
+                by_country[country] = by_country.get(country, 0) + count
+        in_country = sum(v for k, v in forgotten.items() if k.startswith("pledges:"))
+        if forgotten.get("pledges", 0) > in_country:
+            by_country[None] = by_country.get(None, 0) + forgotten["pledges"] - in_country
+        return PledgeCounts(int(total[0]) + forgotten.get("pledges", 0), by_country, by_day)
 
     async def export_pledges(self) -> AsyncIterator[tuple[Any, ...]]:
         """Yield every pledge for export, without names or Telegram ids (only what counts)."""

@@ -1,0 +1,105 @@
+"""/privacy, /mydata and /forget: what the bot keeps, all of it on request, none of it after."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
+from clicksbot.render import Reply
+from clicksbot.render import callbacks as cb
+
+logger = logging.getLogger(__name__)
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+async def privacy_command(update: Update, context: BotContext) -> None:
+    """Say in plain words what is kept, why and for how long."""
+    v = await visitor(update, context)
+    days = context.settings.retention_days
+    keep = v.t.plural("privacy.retention", days) if days else v.t("privacy.retention_forever")
+    await send(update, context, Reply(v.t("privacy.text", retention=keep)))
+
+
+async def mydata_command(update: Update, context: BotContext) -> None:
+    """Send everything stored about the person: a summary, and the whole as a JSON file."""
+    v = await visitor(update, context)
+    data = await context.store.personal_data(v.user.id)
+    counts = {table: len(rows) for table, rows in data.items()}
+    summary = v.t(
+        "mydata.summary",
+        language=v.t.language_name,
+        tips=counts.get("seen_tips", 0),
+        answers=counts.get("answers", 0),
+        days=counts.get("activity_days", 0),
+        badges=counts.get("badges", 0),
+        pledges=counts.get("pledges", 0),
+        messages=counts.get("deliveries", 0),
+    )
+    await send(update, context, Reply(summary))
+    document = json.dumps(
+        {"telegram_user_id": v.user.id, "tables": data},
+        indent=2,
+        ensure_ascii=False,
+        default=_json_default,
+    ).encode()
+    chat = update.effective_chat
+    assert chat is not None
+    await context.bot.send_document(
+        chat.id, document, filename="clicksbot-my-data.json", caption=v.t("mydata.caption")
+    )
+
+
+async def forget_command(update: Update, context: BotContext) -> None:
+    """Ask for confirmation before deleting everything."""
+    v = await visitor(update, context)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(v.t("forget.yes"), callback_data=cb.encode("forget", "yes")),
+                InlineKeyboardButton(v.t("forget.no"), callback_data=cb.encode("forget", "no")),
+            ]
+        ]
+    )
+    await send(update, context, Reply(v.t("forget.confirm"), keyboard))
+
+
+async def on_forget(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and update.effective_user is not None
+    # No visitor() here: recording the person again is the last thing to do.
+    user = await context.store.get_user(update.effective_user.id)
+    t = context.catalogs.get(user.language if user else context.settings.default_language)
+    try:
+        (choice,) = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(t("button.stale"), show_alert=True)
+        return
+    if choice == "no":
+        await query.answer()
+        await query.edit_message_text(t("forget.kept"))
+        return
+    forgotten = await context.store.forget(update.effective_user.id)
+    if context.user_data is not None:
+        context.user_data.clear()
+    logger.info("A person asked to be forgotten; their data is deleted")
+    await query.answer()
+    await query.edit_message_text(t("forget.done") if forgotten else t("forget.nothing"))
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(CommandHandler("privacy", privacy_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("mydata", mydata_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("forget", forget_command, filters=NEW_MESSAGES))
+    app.add_handler(CallbackQueryHandler(on_forget, pattern=cb.pattern("forget")))

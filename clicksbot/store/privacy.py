@@ -1,0 +1,156 @@
+"""What the store holds about a person: all of it for /mydata, none of it after /forget."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from clicksbot.store.locking import writes
+from clicksbot.store.stamps import to_text
+
+# Every table, with the columns that hold a person's Telegram id. A table that holds nobody's
+# id says so with (); a test checks this list against the schema, so none can be forgotten.
+PERSONAL: dict[str, tuple[str, ...]] = {
+    "users": ("id", "referred_by"),
+    "seen_tips": ("user_id",),
+    "answers": ("user_id",),
+    "activity_days": ("user_id",),
+    "badges": ("user_id",),
+    "pledges": ("user_id", "via"),
+    "deliveries": ("user_id",),
+    "moderators": ("user_id", "granted_by"),
+    "audit_log": ("actor",),
+    "campaigns": ("created_by",),
+    "broadcasts": ("created_by",),
+    "jobs": (),  # keys of invitation notices name a person: see forget()
+    "forgotten_totals": (),  # keys "friends:<id>" name an inviter: see forget()
+    "schema_migrations": (),
+}
+# Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
+# that merely mention them.
+OWN: dict[str, str] = {
+    "users": "id",
+    "seen_tips": "user_id",
+    "answers": "user_id",
+    "activity_days": "user_id",
+    "badges": "user_id",
+    "pledges": "user_id",
+    "deliveries": "user_id",
+    "moderators": "user_id",
+}
+
+
+class PrivacyQueries:
+    """Mixed into `Store`, which owns the connection."""
+
+    _db: aiosqlite.Connection
+    _write_lock: asyncio.Lock
+
+    async def personal_data(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Return every row that is this person's, table by table."""
+        data: dict[str, list[dict[str, Any]]] = {}
+        for table, column in OWN.items():
+            async with self._db.execute(
+                f"SELECT * FROM {table} WHERE {column} = ?", (user_id,)
+            ) as cur:
+                names = [d[0] for d in cur.description]
+                rows = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+            if rows:
+                data[table] = rows
+        return data
+
+    async def _tally(self, key: str, count: int) -> None:
+        if count:
+            await self._db.execute(
+                "INSERT INTO forgotten_totals (key, count) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
+                (key, count),
+            )
+
+    async def _count(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        async with self._db.execute(sql, args) as cur:
+            return [tuple(row) for row in await cur.fetchall()]
+
+    @writes
+    async def forget(self, user_id: int) -> bool:
+        """Delete everything about a person; keep only anonymous totals. Return whether the
+        bot knew them."""
+        try:
+            known = await self._count("SELECT referred_by FROM users WHERE id = ?", user_id)
+            if not known:
+                return False
+            (inviter,) = known[0]
+            for (count,) in await self._count(
+                "SELECT COUNT(*) FROM answers WHERE user_id = ? AND answered_at IS NOT NULL",
+                user_id,
+            ):
+                await self._tally("answers", int(count))
+            for country, count in await self._count(
+                "SELECT country, COUNT(DISTINCT user_id) FROM pledges"
+                " WHERE user_id = ? AND withdrawn_at IS NULL GROUP BY country",
+                user_id,
+            ):
+                await self._tally("pledges", int(count))
+                if country:
+                    await self._tally(f"pledges:{country}", int(count))
+                if inviter is not None:
+                    await self._tally(f"friends_pledged:{inviter}", int(count))
+            if inviter is not None:
+                await self._tally(f"friends:{inviter}", 1)
+            for (count,) in await self._count(
+                "SELECT COUNT(*) FROM deliveries WHERE user_id = ? AND state = 'sent'", user_id
+            ):
+                await self._tally("messages_sent", int(count))
+            for (count,) in await self._count(
+                "SELECT COUNT(*) FROM users WHERE referred_by = ?", user_id
+            ):
+                await self._tally("invitations", int(count))
+            # Others' rows that mention them lose the mention.
+            for sql in (
+                "UPDATE users SET referred_by = NULL WHERE referred_by = ?",
+                "UPDATE pledges SET via = NULL WHERE via = ?",
+                "UPDATE moderators SET granted_by = 0 WHERE granted_by = ?",
+                "UPDATE audit_log SET actor = NULL WHERE actor = ?",
+                "UPDATE campaigns SET created_by = NULL WHERE created_by = ?",
+                "UPDATE broadcasts SET created_by = 0 WHERE created_by = ?",
+                "DELETE FROM moderators WHERE user_id = ?",
+            ):
+                await self._db.execute(sql, (user_id,))
+            await self._db.execute(
+                "UPDATE audit_log SET target = NULL WHERE target = ?", (str(user_id),)
+            )
+            await self._db.execute(
+                "DELETE FROM jobs WHERE key = ? OR key LIKE ?",
+                (f"invite:joined:{user_id}", f"invite:pledged:{user_id}:%"),
+            )
+            await self._db.execute(
+                "DELETE FROM forgotten_totals WHERE key IN (?, ?)",
+                (f"friends:{user_id}", f"friends_pledged:{user_id}"),
+            )
+            # Their own rows: the rest goes with the user (ON DELETE CASCADE).
+            await self._db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return True
+
+    async def forgotten_total(self, key: str) -> int:
+        """Return an anonymous total left by forgotten people."""
+        async with self._db.execute(
+            "SELECT count FROM forgotten_totals WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def inactive_people(self, before: datetime, keep: frozenset[int]) -> list[int]:
+        """Return who was last seen before `before` (moderators and `keep` excepted)."""
+        async with self._db.execute(
+            "SELECT id FROM users WHERE last_seen_at < ?"
+            " AND id NOT IN (SELECT user_id FROM moderators) ORDER BY id",
+            (to_text(before),),
+        ) as cur:
+            return [int(r[0]) for r in await cur.fetchall() if int(r[0]) not in keep]
