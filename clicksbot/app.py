@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes
@@ -195,14 +198,32 @@ async def close_transports(app: BotApplication) -> None:
         await transport.shutdown()
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates: the public URL, and the local address that receives them.
+
+    Telegram sends `secret` in the X-Telegram-Bot-Api-Secret-Token header of every request;
+    PTB's webhook server refuses (403) any request without it.
+    """
+
+    url: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+    secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path.lstrip("/")
+
+
 @asynccontextmanager
-async def polling(
-    app: BotApplication, *, poll_timeout: float = 10
+async def receiving(
+    app: BotApplication, *, poll_timeout: float = 10, webhook: Webhook | None = None
 ) -> AsyncIterator[BotApplication]:
-    """Run the bot by long polling inside the current event loop, as `run_polling` does.
+    """Run the bot inside the current event loop, as `run_polling` / `run_webhook` do.
 
     For callers that own the loop (the terminal chat, tests); the steps and their order are
-    those of PTB's `run_polling`, hooks included.
+    those of PTB's own runners, hooks included.
     """
     try:
         await app.initialize()
@@ -213,7 +234,16 @@ async def polling(
         if app.post_init is not None:
             await app.post_init(app)
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=int(poll_timeout))
+        if webhook is None:
+            await app.updater.start_polling(poll_interval=0, timeout=int(poll_timeout))
+        else:
+            await app.updater.start_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+            )
         await app.start()
         try:
             yield app
@@ -228,3 +258,10 @@ async def polling(
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+def polling(
+    app: BotApplication, *, poll_timeout: float = 10
+) -> AbstractAsyncContextManager[BotApplication]:
+    """Run the bot by long polling inside the current event loop (see `receiving`)."""
+    return receiving(app, poll_timeout=poll_timeout)

@@ -8,12 +8,13 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from clicksbot import __version__, logs
-from clicksbot.config import ENV_CONFIG, ConfigError, Settings, load_settings
+from clicksbot.config import ENV_CONFIG, ENV_WEBHOOK_SECRET, ConfigError, Settings, load_settings
 from clicksbot.content import Content, load_content
 from clicksbot.i18n import CatalogError
 from clicksbot.store import StoreError
@@ -45,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the bot (long polling)")
     config_option(run)
+    run.add_argument(
+        "--webhook",
+        metavar="URL",
+        help="receive updates by webhook at this public https URL instead of long polling "
+        "(the secret token comes from $CLICKSBOT_WEBHOOK_SECRET, or is made at start)",
+    )
+    run.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on")
+    run.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
     run.add_argument(
         "--skip-broken-packs",
         action="store_true",
@@ -379,15 +388,40 @@ def _run(args: argparse.Namespace) -> int:
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
     from telegram.error import InvalidToken, NetworkError
 
-    from clicksbot.app import build_application, close_transports
+    from clicksbot.app import Webhook, build_application, close_transports
 
     app = build_application(settings, content)
-    logger.info("Starting clicksbot %s (polling)", __version__)
+    webhook = None
+    if args.webhook:
+        if not re.match(r"^https?://[^\s/]+/\S*$", args.webhook):
+            print(
+                "clicksbot: --webhook needs a URL like https://bot.example.org/telegram",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        secret = os.environ.get(ENV_WEBHOOK_SECRET, "")
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            print(f"clicksbot: {ENV_WEBHOOK_SECRET} may hold only A-Z, a-z, 0-9, _ and -, "
+                  "1 to 256 characters", file=sys.stderr)
+            return EXIT_USAGE
+        webhook = Webhook(args.webhook, args.listen, args.port, *([secret] if secret else []))
+    mode = f"webhook on {args.listen}:{args.port}" if webhook else "polling"
+    logger.info("Starting clicksbot %s (%s)", __version__, mode)
     secret = settings.token.value
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        app.run_polling(allowed_updates=None, drop_pending_updates=False, close_loop=False)
+        if webhook is None:
+            app.run_polling(allowed_updates=None, drop_pending_updates=False, close_loop=False)
+        else:
+            app.run_webhook(
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.path,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                close_loop=False,
+            )
     except StoreError as exc:
         print(f"clicksbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
