@@ -322,7 +322,7 @@ def _export(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    header = ("pledge", "pledged_at", "version", "language", "country", "invited", "withdrawn_at")
+    header = ("pledged_on", "version", "language", "country", "invited", "withdrawn_on")
     data = asyncio.run(rows())
     try:
         out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
@@ -332,10 +332,9 @@ def _export(args: argparse.Namespace) -> int:
     try:
         writer = csv.writer(out)
         writer.writerow(header)
-        for pledge_id, at, version, language, country, invited, withdrawn in data:
+        for at, version, language, country, invited, withdrawn in data:
             writer.writerow(
                 (
-                    pledge_id,
                     at,
                     version,
                     language,
@@ -401,8 +400,11 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         secret = os.environ.get(ENV_WEBHOOK_SECRET, "")
         if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-            print(f"clicksbot: {ENV_WEBHOOK_SECRET} may hold only A-Z, a-z, 0-9, _ and -, "
-                  "1 to 256 characters", file=sys.stderr)
+            print(
+                f"clicksbot: {ENV_WEBHOOK_SECRET} may hold only A-Z, a-z, 0-9, _ and -, "
+                "1 to 256 characters",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         webhook = Webhook(args.webhook, args.listen, args.port, *([secret] if secret else []))
     mode = f"webhook on {args.listen}:{args.port}" if webhook else "polling"

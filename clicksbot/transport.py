@@ -9,6 +9,8 @@ this layer: status codes become `BadRequest`, `Forbidden`, `RetryAfter` and the 
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -41,6 +43,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY and friends, as httpx honoured them
                 skip_auto_headers=("Accept-Encoding",),
             )
 
@@ -94,6 +97,13 @@ class AiohttpRequest(BaseRequest):
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
-            raise TimedOut from err
+            # aiohttp's messages (and so the chained traceback) contain the URL, with the token.
+            raise TimedOut(f"Timed out ({_redact(err, url)})") from None
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {_redact(err, url)}") from None
+
+
+def _redact(err: BaseException, url: str) -> str:
+    """Return an error's message without the request URL (it holds the bot token)."""
+    text = str(err).replace(url, "<bot api url>")
+    return re.sub(r"/bot[^/\s]+", "/bot<token>", text)

@@ -302,9 +302,6 @@ async def test_stats_and_export_of_pledges(
         == 0
     )
     csv_text = target.read_text()
-    assert (
-        csv_text.splitlines()[0]
-        == "pledge,pledged_at,version,language,country,invited,withdrawn_at"
-    )
+    assert csv_text.splitlines()[0] == "pledged_on,version,language,country,invited,withdrawn_on"
     assert len(csv_text.splitlines()) == 4
     assert "Secret Name" not in csv_text  # no names, no Telegram ids

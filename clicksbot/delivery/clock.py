@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 # A job may fire a moment before its second; the slot it means is the one about to begin.
 EARLY = timedelta(seconds=30)
+SAFETY_LOOK = 300.0  # seconds between looks for slots a job missed
 
 
 def parse_slot_time(value: str) -> time:
@@ -68,6 +69,11 @@ class DailyTips:
         """Make a job for every slot in the database, then queue the slots missed while down."""
         for time_zone, tip_time in await self.store.tip_slots():
             self.schedule(time_zone, tip_time)
+        # A safety net: if a slot's job failed (a locked database, say) or fired before the
+        # scheduler ran, the next look queues it, within grace; the jobs table prevents twice.
+        self.job_queue.run_repeating(
+            self._look, interval=SAFETY_LOOK, first=SAFETY_LOOK, name="daily tips: look again"
+        )
         queued = await self.tick()
         logger.info("Daily tips: %d slots scheduled, %d queued at start", len(self._scheduled),
                     queued)  # fmt: skip
@@ -86,20 +92,25 @@ class DailyTips:
             job_kwargs={"misfire_grace_time": int(self.grace.total_seconds()) or 1},
         )
 
+    async def _look(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
+        await self.tick()
+
     async def _fire(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
         assert context.job is not None
         time_zone: str
         tip_time: str
         time_zone, tip_time = context.job.data  # type: ignore[misc]
-        if await self.queue_slot(time_zone, tip_time, self.clock() + EARLY):
+        if await self.queue_slot(time_zone, tip_time, self.clock(), early=EARLY):
             self.outbox.wake()
 
-    async def queue_slot(self, time_zone: str, tip_time: str, now: datetime) -> int:
+    async def queue_slot(
+        self, time_zone: str, tip_time: str, now: datetime, early: timedelta = timedelta(0)
+    ) -> int:
         """Queue the latest occurrence of a slot if it is due, within grace and not yet queued.
 
         Return how many people were queued.
         """
-        moment = latest_occurrence(time_zone, tip_time, now)
+        moment = latest_occurrence(time_zone, tip_time, now + early)
         if now - moment > self.grace:
             return 0
         queued = await self.store.queue_tip_slot(time_zone, tip_time, moment.date(), self.clock())

@@ -53,6 +53,8 @@ class Pacer(BaseRateLimiter[Lane]):
     def pause(self, seconds: float) -> None:
         """Hold every outbox call for `seconds` (Telegram said "retry after")."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)
+        # Turns after the pause are spaced out again, not all at its end.
+        self._next_free = max(self._next_free, self._paused_until)
 
     async def process_request(
         self,
@@ -71,7 +73,19 @@ class Pacer(BaseRateLimiter[Lane]):
         return await callback(*args, **kwargs)
 
     async def _wait_turn(self, chat: int | str | None) -> None:
-        async with self._lock:  # turns are handed out in order of arrival
+        while True:
+            pause_seen = self._paused_until
+            start = await self._take_turn(chat)
+            while (delay := start - self._monotonic()) > 0:
+                await asyncio.sleep(delay)
+                if self._paused_until != pause_seen:
+                    break  # a pause began meanwhile: queue again behind it, in order
+            else:
+                return
+
+    async def _take_turn(self, chat: int | str | None) -> float:
+        """Reserve the next moment this call may go (turns in order of arrival)."""
+        async with self._lock:
             now = self._monotonic()
             start = max(now, self._paused_until)
             if self.rate:
@@ -83,8 +97,7 @@ class Pacer(BaseRateLimiter[Lane]):
                 self._chats[chat] = start + self.per_chat
                 if len(self._chats) > 10_000:
                     self._forget(now)
-        while (delay := max(start, self._paused_until) - self._monotonic()) > 0:
-            await asyncio.sleep(delay)  # a pause that began meanwhile holds this call too
+            return start
 
     def _forget(self, now: float) -> None:
         self._chats = {chat: at for chat, at in self._chats.items() if at > now}

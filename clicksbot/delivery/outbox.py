@@ -17,7 +17,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ExtBot
 
 from clicksbot.delivery.compose import Composer, NothingToSend
@@ -30,7 +37,9 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 RETRIES = 5  # attempts before a server error or timeout counts as a failure
 BACKOFF = 1.0  # seconds before the first retry; doubled for each further one
+READ_RETRY = 5.0  # seconds before reading the table again after an error
 IDLE_CHECK = 30.0  # seconds between looks at the table when nothing woke the loop
+TOKEN_RETRY = 300.0  # seconds to hold all sending when the Bot API refuses the token
 
 
 class Outbox:
@@ -60,6 +69,11 @@ class Outbox:
         self._slots = asyncio.Semaphore(in_flight)
         self._changed = asyncio.Event()  # new rows, a finished send, or stop
         self._sending: set[tuple[int, int]] = set()
+        # Rows finished since the current read of the table began: that read may still show
+        # them as pending, so they are skipped until the next read.
+        self._finished: set[tuple[int, int]] = set()
+        # Rows whose outcome could not be written: this process never sends them again.
+        self._unrecorded: set[tuple[int, int]] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
@@ -89,7 +103,9 @@ class Outbox:
         self._stopping = True
         self._changed.set()
         if self._runner is not None:
-            await self._runner
+            self._runner.cancel()  # it may be waiting for a slot held through a long 429 pause
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
             self._runner = None
         if self._tasks:
             _, late = await asyncio.wait(self._tasks, timeout=timeout)
@@ -104,15 +120,21 @@ class Outbox:
             if cursor is None:
                 self._changed.clear()
                 started = False
+            self._finished.clear()
             try:
                 rows = await self.store.pending_deliveries(cursor, self.batch)
             except Exception:
                 logger.exception("The outbox could not read its rows; trying again soon")
-                await self._wait(IDLE_CHECK)
+                cursor = None
+                self._changed.clear()  # a send finished earlier must not cut the wait short
+                await self._wait(READ_RETRY)
                 continue
             for row in rows:
-                if row.position in self._sending:
-                    continue  # on its way already (a retry waiting, say)
+                position = row.position
+                if position in self._sending or position in self._finished:
+                    continue  # on its way (a retry waiting, say), or done since the read began
+                if position in self._unrecorded:
+                    continue  # perhaps sent, but not recorded: never twice from here
                 await self._slots.acquire()
                 if row.job_id in self._cancelled:  # stopped while this row waited its turn
                     self._slots.release()
@@ -148,7 +170,9 @@ class Outbox:
                 )
             except Exception:
                 logger.exception("The outbox could not record a failure")
+                self._unrecorded.add(row.position)  # it may have been sent: not again
         finally:
+            self._finished.add(row.position)
             self._sending.discard(row.position)
             self._slots.release()
             self._changed.set()
@@ -180,6 +204,10 @@ class Outbox:
                 wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
                 logger.warning("Telegram asked the outbox to wait %.0f s", wait)
                 self.pacer.pause(wait)
+                continue
+            except InvalidToken:  # the token was revoked, or api_url is wrong: not this row's fault
+                logger.error("The Bot API refuses the token; the outbox waits %.0f s", TOKEN_RETRY)
+                self.pacer.pause(TOKEN_RETRY)
                 continue
             except Forbidden as exc:  # blocked the bot, or the account is gone
                 await self.store.delivery_unreachable(row, exc.message, self.clock())

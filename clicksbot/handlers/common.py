@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Update
-from telegram.ext import filters
+from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
 
 from clicksbot.context import BotContext
 from clicksbot.i18n import Translator
@@ -15,6 +17,31 @@ from clicksbot.store import User
 
 # Commands answer new messages only: editing an old command must not run it again.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
+# Conversations (typing a name, composing a broadcast) happen in private chats only.
+PRIVATE = NEW_MESSAGES & filters.ChatType.PRIVATE
+
+# Handler groups: flood control first, then the conversations, then the features (group 0).
+FLOOD_GROUP = -2
+CONVERSATION_GROUP = -1
+
+Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
+
+
+def exclusive(step: Step) -> Step:
+    """Wrap a conversation step so the update it handled goes no further (PTB's
+    ApplicationHandlerStop, carrying the next state): the features' group does not answer a
+    typed name, nor a button the conversation took."""
+
+    async def only(update: Update, context: BotContext) -> object:
+        raise ApplicationHandlerStop(await step(update, context))
+
+    return only
+
+
+async def leave(update: Update, context: BotContext) -> int:
+    """A command in the middle of a conversation ends it; the command itself then runs as
+    usual (this returns rather than stopping), so nothing typed later is taken for an answer."""
+    return ConversationHandler.END
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
+from clicksbot.handlers.common import PRIVATE, Visitor, send, visitor
 from clicksbot.render import Reply, messages
 from clicksbot.render import callbacks as cb
 from clicksbot.render import daily as render
@@ -37,6 +37,8 @@ async def _show(update: Update, context: BotContext, reply: Reply) -> None:
             )
             return
         except BadRequest as exc:
+            if "not modified" in exc.message:  # a double tap: it already shows this
+                return
             logger.info("Picker not edited (%s); sending it afresh", exc.message)
     await send(update, context, reply)
 
@@ -161,8 +163,8 @@ def _with_time(user: User, tip_time: str | None) -> User:
 
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("subscribe", subscribe_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("unsubscribe", unsubscribe_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("settings", settings_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("subscribe", subscribe_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("unsubscribe", unsubscribe_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("settings", settings_command, filters=PRIVATE))
     for action in ("where", "region", "country", "zone", "hour", "at", "daily"):
         app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))

@@ -1,7 +1,7 @@
 """Flood control: someone sending many messages or presses at once is slowed down politely.
 
 A token bucket per person (burst `flood_burst`, refilled at `flood_rate` a second) runs before
-every other handler (group -1); an update over the limit is dropped with PTB's
+every other handler (the first group); an update over the limit is dropped with PTB's
 ApplicationHandlerStop, after telling the person once per spell to slow down. Handling stays
 cheap for them, so nobody can make the bot slow for others, nor make it exceed Telegram's
 per-chat limit with its replies.
@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers.common import FLOOD_GROUP
 
 FORGET_AFTER = 600.0  # seconds: buckets of people who stopped are dropped
 
@@ -75,4 +76,4 @@ async def guard(update: Update, context: BotContext) -> None:
 
 def register(app: BotApplication) -> None:
     """Run the guard before every other handler."""
-    app.add_handler(TypeHandler(Update, guard), group=-1)
+    app.add_handler(TypeHandler(Update, guard), group=FLOOD_GROUP)

@@ -26,7 +26,16 @@ from telegram.warnings import PTBUserWarning
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.delivery.campaigns import REPEATS, next_occurrence
-from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
+from clicksbot.handlers.common import (
+    CONVERSATION_GROUP,
+    NEW_MESSAGES,
+    PRIVATE,
+    Visitor,
+    exclusive,
+    leave,
+    send,
+    visitor,
+)
 from clicksbot.render import Reply, esc
 from clicksbot.render import callbacks as cb
 from clicksbot.render import moderation as render
@@ -652,44 +661,49 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("mods", mods_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("modhelp", modhelp_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("campaigns", campaigns_command, filters=NEW_MESSAGES))
-    text = NEW_MESSAGES & filters.TEXT & ~filters.COMMAND
-    cancel: list[BaseHandler[Update, BotContext, Any]] = [
-        CommandHandler("cancel", cancel_command, filters=NEW_MESSAGES)
+    text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    x = exclusive
+    fallbacks: list[BaseHandler[Update, BotContext, Any]] = [
+        CommandHandler("cancel", x(cancel_command), filters=PRIVATE),
+        # Any other command ends the conversation and then runs as usual.
+        MessageHandler(filters.COMMAND, leave),
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)  # per chat and person, as intended
         broadcast = ConversationHandler(
-            entry_points=[CommandHandler("broadcast", broadcast_start, filters=NEW_MESSAGES)],
+            entry_points=[CommandHandler("broadcast", x(broadcast_start), filters=PRIVATE)],
             states={
-                B_TEXT: [MessageHandler(text | (NEW_MESSAGES & filters.PHOTO), broadcast_text)],
+                B_TEXT: [MessageHandler(text | (PRIVATE & filters.PHOTO), x(broadcast_text))],
                 B_BUTTON: [
-                    MessageHandler(text, broadcast_button),
-                    CallbackQueryHandler(broadcast_button, pattern=r"^1\|bc\|skip$"),
+                    MessageHandler(text, x(broadcast_button)),
+                    CallbackQueryHandler(x(broadcast_button), pattern=r"^1\|bc\|skip$"),
                 ],
-                B_AUDIENCE: [CallbackQueryHandler(broadcast_audience, pattern=cb.pattern("aud"))],
-                B_CONFIRM: [CallbackQueryHandler(broadcast_confirm, pattern=cb.pattern("bc"))],
-                B_WHEN: [MessageHandler(text, broadcast_when)],
+                B_AUDIENCE: [
+                    CallbackQueryHandler(x(broadcast_audience), pattern=cb.pattern("aud"))
+                ],
+                B_CONFIRM: [CallbackQueryHandler(x(broadcast_confirm), pattern=cb.pattern("bc"))],
+                B_WHEN: [MessageHandler(text, x(broadcast_when))],
             },
-            fallbacks=cancel,
+            fallbacks=fallbacks,
             conversation_timeout=TIMEOUT,
             name="broadcast",
         )
         campaign = ConversationHandler(
-            entry_points=[CommandHandler("newcampaign", newcampaign_start, filters=NEW_MESSAGES)],
+            entry_points=[CommandHandler("newcampaign", x(newcampaign_start), filters=PRIVATE)],
             states={
-                C_NAME: [MessageHandler(text, campaign_name)],
-                C_PACK: [CallbackQueryHandler(campaign_pack, pattern=cb.pattern("cnew"))],
-                C_AUDIENCE: [CallbackQueryHandler(campaign_audience, pattern=cb.pattern("aud"))],
-                C_START: [CallbackQueryHandler(campaign_start_day, pattern=cb.pattern("cnew"))],
-                C_HOUR: [CallbackQueryHandler(campaign_hour, pattern=cb.pattern("cnew"))],
-                C_REPEAT: [CallbackQueryHandler(campaign_repeat, pattern=cb.pattern("cnew"))],
-                C_CONFIRM: [CallbackQueryHandler(campaign_confirm, pattern=cb.pattern("cnew"))],
+                C_NAME: [MessageHandler(text, x(campaign_name))],
+                C_PACK: [CallbackQueryHandler(x(campaign_pack), pattern=cb.pattern("cnew"))],
+                C_AUDIENCE: [CallbackQueryHandler(x(campaign_audience), pattern=cb.pattern("aud"))],
+                C_START: [CallbackQueryHandler(x(campaign_start_day), pattern=cb.pattern("cnew"))],
+                C_HOUR: [CallbackQueryHandler(x(campaign_hour), pattern=cb.pattern("cnew"))],
+                C_REPEAT: [CallbackQueryHandler(x(campaign_repeat), pattern=cb.pattern("cnew"))],
+                C_CONFIRM: [CallbackQueryHandler(x(campaign_confirm), pattern=cb.pattern("cnew"))],
             },
-            fallbacks=cancel,
+            fallbacks=fallbacks,
             conversation_timeout=TIMEOUT,
             name="campaign",
         )
-    app.add_handler(broadcast)
-    app.add_handler(campaign)
+    app.add_handler(broadcast, group=CONVERSATION_GROUP)
+    app.add_handler(campaign, group=CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_campaign_button, pattern=cb.pattern("camp")))
     app.add_handler(CallbackQueryHandler(on_stop_button, pattern=cb.pattern("stop")))

@@ -6,6 +6,7 @@ certificate (typed, or skipped), then the country (a button, or skipped), then t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from datetime import timedelta
@@ -17,13 +18,20 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
+from clicksbot.handlers.common import (
+    CONVERSATION_GROUP,
+    PRIVATE,
+    Visitor,
+    exclusive,
+    leave,
+    send,
+    visitor,
+)
 from clicksbot.i18n import SOURCE_LANGUAGE
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
@@ -40,14 +48,6 @@ END = ConversationHandler.END
 TIMEOUT = timedelta(minutes=15)  # an unfinished pledge forgets its questions after this
 
 
-def _session(context: BotContext) -> dict[str, int]:
-    """The pledge a person is giving details for, kept only while the conversation lasts."""
-    data = context.user_data
-    assert data is not None
-    session: dict[str, int] = data.setdefault("pact", {})
-    return session
-
-
 async def _edit_or_send(update: Update, context: BotContext, reply: Reply) -> None:
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -57,6 +57,8 @@ async def _edit_or_send(update: Update, context: BotContext, reply: Reply) -> No
             )
             return
         except BadRequest as exc:
+            if "not modified" in exc.message:  # a double tap: it already shows this
+                return
             logger.info("Pact message not edited (%s); sending it afresh", exc.message)
     await send(update, context, reply)
 
@@ -96,8 +98,7 @@ async def on_commit(update: Update, context: BotContext) -> int:
     await query.answer(v.t("pact.thanks_short"))
     if taken.inviter is not None:
         await _tell_inviter(context, taken.inviter, "invite.friend_pledged", taken.inviter_pledged,
-                            f"invite:pledged:{v.user.id}:{taken.pledge.version}")  # fmt: skip
-    _session(context)["pledge"] = taken.pledge.id
+                            f"invite:pledged:{v.user.id}")  # fmt: skip
     await send(update, context, Reply(v.t("pact.thanks")))
     await send(update, context, render.name_prompt(v.t))
     return NAME
@@ -117,8 +118,11 @@ async def on_name(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
     assert update.effective_message is not None
     name = clean_name(update.effective_message.text or "")
-    pledge_id = _session(context).get("pledge")
-    if name is None or pledge_id is None:
+    live = await context.store.live_pledge(v.user.id)
+    pledge_id = live.id if live is not None else None
+    if pledge_id is None:  # withdrawn meanwhile
+        return END
+    if name is None:
         await send(update, context, render.name_prompt(v.t))
         return NAME
     await context.store.set_pledge_details(pledge_id, display_name=name)
@@ -146,20 +150,21 @@ async def on_country(update: Update, context: BotContext) -> int:
     except cb.CallbackError:
         await query.answer(v.t("button.stale"), show_alert=True)
         return COUNTRY
-    pledge_id = _session(context).get("pledge")
+    live = await context.store.live_pledge(v.user.id)
+    if live is None:  # withdrawn meanwhile
+        await query.answer(v.t("pact.no_pledge"), show_alert=True)
+        return END
     if press.action == "pactc":
         if press.args[0] not in places.ZONES:
             await query.answer(v.t("button.stale"), show_alert=True)
             return COUNTRY
-        if pledge_id is not None:
-            await context.store.set_pledge_details(pledge_id, country=press.args[0])
+        await context.store.set_pledge_details(live.id, country=press.args[0])
     await query.answer()
     await _edit_or_send(update, context, Reply(v.t("pact.country_saved")))
     pledge = await context.store.live_pledge(v.user.id)
     if pledge is not None:
         await _send_certificate(update, context, v, pledge)
     await send(update, context, _invite_suggestion(v))
-    _session(context).pop("pledge", None)
     return END
 
 
@@ -168,11 +173,6 @@ def _invite_suggestion(v: Visitor) -> Reply:
         v.t("pact.invite"), callback_data=cb.encode("pact", "invite", "-")
     )
     return Reply(v.t("pact.after"), InlineKeyboardMarkup([[button]]))
-
-
-async def on_timeout(update: Update, context: BotContext) -> None:
-    """An unfinished pledge: the pledge stands; only the questions are dropped."""
-    _session(context).pop("pledge", None)
 
 
 async def _send_certificate(
@@ -189,7 +189,7 @@ async def _send_certificate(
             logger.info("Stored certificate not usable (%s); drawing it again", exc.message)
     english = context.catalogs.get(SOURCE_LANGUAGE)
     text = render.certificate_text(v.t, english, context.runtime.pact, pledge, context.bot.username)
-    image = certificate_png(text)
+    image = await asyncio.to_thread(certificate_png, text)  # ~0.2 s of drawing: not on the loop
     message = await context.bot.send_photo(
         chat.id, image, caption=caption, filename="mil-clicks-pact.png"
     )
@@ -255,35 +255,41 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(v.t("pact.kept"))
         status = await service.status(context.store, context.runtime.pact, v.user)
         await _edit_or_send(update, context, render.pact_message(v.t, context.runtime.pact, status))
-    else:  # skipname / nocountry outside a conversation (it timed out, or a restart)
-        await query.answer(v.t("button.stale"), show_alert=True)
+    elif kind == "skipname":  # the questions timed out, or the bot restarted: carry on
+        await on_skip_name(update, context)
+    else:  # nocountry, likewise
+        await on_country(update, context)
 
 
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("pact", pact_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("certificate", certificate_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("invite", invite_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("pact", pact_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("certificate", certificate_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("invite", invite_command, filters=PRIVATE))
     with warnings.catch_warnings():
         # PTB notes that with per_message=False it tracks a conversation per chat and person,
         # not per message: that is what we want (the name comes as a message).
         warnings.simplefilter("ignore", PTBUserWarning)
         conversation = ConversationHandler(
-            entry_points=[CallbackQueryHandler(on_commit, pattern=r"^1\|pact\|commit\|")],
+            entry_points=[
+                CallbackQueryHandler(exclusive(on_commit), pattern=r"^1\|pact\|commit\|")
+            ],
             states={
                 NAME: [
-                    MessageHandler(NEW_MESSAGES & filters.TEXT & ~filters.COMMAND, on_name),
-                    CallbackQueryHandler(on_skip_name, pattern=r"^1\|pact\|skipname\|"),
+                    MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, exclusive(on_name)),
+                    CallbackQueryHandler(exclusive(on_skip_name), pattern=r"^1\|pact\|skipname\|"),
                 ],
                 COUNTRY: [
-                    CallbackQueryHandler(on_country, pattern=cb.pattern("pactc")),
-                    CallbackQueryHandler(on_country, pattern=r"^1\|pact\|nocountry\|"),
+                    CallbackQueryHandler(exclusive(on_country), pattern=cb.pattern("pactc")),
+                    CallbackQueryHandler(exclusive(on_country), pattern=r"^1\|pact\|nocountry\|"),
                 ],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
             },
-            fallbacks=[],
+            # Moving on (/tip, /quiz, ...) ends the questions; the command runs as usual.
+            fallbacks=[MessageHandler(filters.COMMAND, leave)],
             conversation_timeout=TIMEOUT,
             name="pact",
         )
-    app.add_handler(conversation)
+    app.add_handler(conversation, group=CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern("pact")))
+    # The country buttons still work after the questions timed out or the bot restarted.
+    app.add_handler(CallbackQueryHandler(on_country, pattern=cb.pattern("pactc")))

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
+from clicksbot.handlers.common import PRIVATE, send, visitor
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
 
@@ -99,7 +99,7 @@ async def on_forget(update: Update, context: BotContext) -> None:
 
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("privacy", privacy_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("mydata", mydata_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("forget", forget_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("privacy", privacy_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("mydata", mydata_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("forget", forget_command, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(on_forget, pattern=cb.pattern("forget")))

@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiosqlite
@@ -110,8 +110,8 @@ class PactQueries:
     async def invitation_counts(self, inviter_id: int) -> tuple[int, int]:
         """Return how many friends a person brought, and how many of them took the pact."""
         async with self._db.execute(
-            "SELECT COUNT(*), SUM(EXISTS (SELECT 1 FROM pledges p"
-            "  WHERE p.user_id = u.id AND p.withdrawn_at IS NULL))"
+            "SELECT COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM pledges p"
+            "  WHERE p.user_id = u.id AND p.withdrawn_at IS NULL) THEN 1 ELSE 0 END)"
             " FROM users u WHERE u.referred_by = ?",
             (inviter_id,),
         ) as cur:
@@ -143,7 +143,8 @@ class PactQueries:
         )
         await self._db.commit()
         live = await self.live_pledge(user_id)
-        assert live is not None and live.version == version
+        if live is None:
+            raise LookupError(f"the pledge of {user_id} vanished while being recorded")
         return live, cur.rowcount == 1
 
     async def live_pledge(self, user_id: int) -> Pledge | None:
@@ -184,7 +185,9 @@ class PactQueries:
     async def withdraw_pledge(self, user_id: int, now: datetime) -> bool:
         """Withdraw a person's live pledges; the rows stay, marked. Return whether any was."""
         cur = await self._db.execute(
-            "UPDATE pledges SET withdrawn_at = ? WHERE user_id = ? AND withdrawn_at IS NULL",
+            # The typed name goes with the pledge: only the fact of a withdrawn pledge stays.
+            "UPDATE pledges SET withdrawn_at = ?, display_name = NULL, certificate_file_id = NULL"
+            " WHERE user_id = ? AND withdrawn_at IS NULL",
             (to_text(now), user_id),
         )
         await self._db.commit()
@@ -203,8 +206,8 @@ class PactQueries:
             total = await cur.fetchone()
         async with self._db.execute(
             "SELECT substr(pledged_at, 1, 10) AS day, COUNT(*) FROM pledges"
-            " WHERE withdrawn_at IS NULL GROUP BY day ORDER BY day DESC LIMIT ?",
-            (days,),
+            " WHERE withdrawn_at IS NULL AND pledged_at >= ? GROUP BY day ORDER BY day",
+            (to_text(datetime.now(UTC) - timedelta(days=days)),),
         ) as cur:
             by_day = {date.fromisoformat(row[0]): int(row[1]) for row in await cur.fetchall()}
         assert total is not None
@@ -223,10 +226,11 @@ class PactQueries:
         return PledgeCounts(int(total[0]) + forgotten.get("pledges", 0), by_country, by_day)
 
     async def export_pledges(self) -> AsyncIterator[tuple[Any, ...]]:
-        """Yield every pledge for export, without names or Telegram ids (only what counts)."""
+        """Yield every pledge for export: no names, no Telegram ids, days rather than times,
+        in day order rather than pledge order (nothing to single a person out by)."""
         async with self._db.execute(
-            "SELECT id, pledged_at, version, language, country, via IS NOT NULL, withdrawn_at"
-            " FROM pledges ORDER BY id"
+            "SELECT substr(pledged_at, 1, 10), version, language, country, via IS NOT NULL,"
+            " substr(withdrawn_at, 1, 10) FROM pledges ORDER BY 1, 4, 3, 2"
         ) as cur:
             async for row in cur:
                 yield tuple(row)

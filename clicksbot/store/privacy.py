@@ -123,8 +123,8 @@ class PrivacyQueries:
                 "UPDATE audit_log SET target = NULL WHERE target = ?", (str(user_id),)
             )
             await self._db.execute(
-                "DELETE FROM jobs WHERE key = ? OR key LIKE ?",
-                (f"invite:joined:{user_id}", f"invite:pledged:{user_id}:%"),
+                "DELETE FROM jobs WHERE key IN (?, ?)",
+                (f"invite:joined:{user_id}", f"invite:pledged:{user_id}"),
             )
             await self._db.execute(
                 "DELETE FROM forgotten_totals WHERE key IN (?, ?)",
