@@ -167,6 +167,7 @@ async def _expire(context: BotContext) -> None:
     gone = 0
     for person in await context.store.inactive_people(before, settings.admins):
         gone += await context.store.forget(person)
+    await context.store.purge_deliveries(before)
     if gone:
         logger.info(
             "Retention: deleted the data of %d people inactive since %s", gone, before.date()

@@ -7,7 +7,7 @@ import asyncio
 import json
 import socket
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -157,6 +157,12 @@ async def test_retention_forgets_people_inactive_too_long(bot: Running, clock: C
     assert store is not None
     assert await store.get_user(old.id) is None
     assert await store.get_user(recent.id) is not None
+    # The outbox's history is kept no longer than the rest.
+    await store.queue_message("old news", {"text": {"en": "x"}}, clock() - timedelta(days=500))
+    await store.purge_deliveries(clock() - timedelta(days=365))
+    assert [d.kind for d in await store.pending_deliveries(None, 10)] == [
+        "message"
+    ]  # pending stays
 
 
 async def test_a_flooder_is_slowed_down_politely_and_others_are_not(bot: Running) -> None:

@@ -12,7 +12,8 @@ SOURCE_LANGUAGE = "en"  # the language every pact must have
 
 DEFAULT_PACT = Path(__file__).resolve().parent.parent / "assets" / "pact.yaml"
 COMMITMENTS_MIN, COMMITMENTS_MAX = 3, 10
-TEXT_MAX = 400  # each commitment, intro or closing: the whole pact fits one message
+TEXT_MAX = 400  # each commitment, intro or closing
+TOTAL_MAX = 3500  # the whole pact in one language: with the counter, one message (4096)
 
 
 class PactError(Exception):
@@ -101,6 +102,9 @@ def load_pact(path: Path) -> Pact:
         for i, item in enumerate(commitments):
             if not isinstance(item, str) or not item.strip() or len(item) > TEXT_MAX:
                 raise fail(f"{key}.commitments[{i}]", f"must be text of 1 to {TEXT_MAX} characters")
+        total = sum(len(fields[n]) for n in fields) + sum(len(str(c)) for c in commitments)
+        if total > TOTAL_MAX:
+            raise fail(key, f"is {total} characters in all; keep the pact under {TOTAL_MAX}")
         texts[str(code)] = PactText(
             fields["title"],
             fields["intro"],

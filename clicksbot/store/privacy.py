@@ -146,6 +146,27 @@ class PrivacyQueries:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
+    @writes
+    async def purge_deliveries(self, before: datetime) -> int:
+        """Delete finished outbox rows (and emptied jobs) older than `before`: the outbox's
+        history of who was sent what is kept no longer than people's other data."""
+        try:
+            cur = await self._db.execute(
+                "DELETE FROM deliveries WHERE state != 'pending' AND updated_at < ?",
+                (to_text(before),),
+            )
+            await self._db.execute(
+                "DELETE FROM jobs WHERE created_at < ? AND NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
+                " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
+                (to_text(before),),
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return cur.rowcount
+
     async def inactive_people(self, before: datetime, keep: frozenset[int]) -> list[int]:
         """Return who was last seen before `before` (moderators and `keep` excepted)."""
         async with self._db.execute(
