@@ -50,6 +50,14 @@ def quiet_libraries(level: str = "INFO") -> None:
     logging.getLogger("telegram.ext.ExtBot").setLevel(
         max(logging.INFO, logging.getLevelName(level))
     )
+    # At DEBUG, PTB logs each whole update: what people wrote, their names. Users are minors;
+    # debugging needs update ids and handlers, which the error log and our own lines give.
+    for name in (
+        "telegram.ext.Application",
+        "telegram.ext.Updater",
+        "telegram.ext.ConversationHandler",
+    ):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
 
 
 def configure(level: str, secrets: Iterable[str] = ()) -> RedactFilter:

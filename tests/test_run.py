@@ -43,6 +43,8 @@ async def test_run_answers_start_and_help_and_never_prints_the_token(tmp_path: P
             assert "Hi Alice!" in greeting.text
             alice.send("/help")
             assert "/language" in (await alice.receive(timeout=10)).text
+            alice.send("my secret diary entry")  # what people write stays out of the log
+            await alice.receive(timeout=10)
         finally:
             process.send_signal(signal.SIGTERM)
             output, _ = await asyncio.wait_for(process.communicate(), 30)
@@ -50,6 +52,7 @@ async def test_run_answers_start_and_help_and_never_prints_the_token(tmp_path: P
     assert process.returncode == 0, text
     assert "Traceback" not in text
     assert "SecretPartOfTheToken" not in text
+    assert "secret diary" not in text and "Alice" not in text
     assert "getUpdates" in text or "Application" in text  # it did log, at DEBUG
     assert emulator.refused == []
 
