@@ -261,3 +261,43 @@ def test_odd_urls_and_self_referring_aliases_are_reported(tmp_path: Path) -> Non
     loop = write(tmp_path, "en/loop.yaml", "id: &a [*a]\n")
     assert any("'source' is not a web address" in f for f in messages(load_pack_file(odd)[1]))
     assert messages(load_pack_file(loop)[1])
+
+
+def test_weak_items_are_warned_about(tmp_path: Path) -> None:
+    """An explanation that only repeats the answer, options whose length gives the answer
+    away, and a question another pack already asks are warnings (the pack still loads)."""
+    weak = (
+        GOOD.replace(
+            "explanation: Look for the original study and what other outlets say about it.",
+            "explanation: Check who published it first.",
+        )
+        .replace('- "Yes"', '- "No"')
+        .replace(
+            '"Check who published it first"',
+            '"Check who published it first, then look for the study and what others say"',
+        )
+    )
+    write(tmp_path / "en", "weak.yaml", weak)
+    copy = GOOD.replace("en-good", "en-copy").replace("A good pack", "A copy")
+    write(tmp_path / "en", "zcopy.yaml", copy)
+    report = validate_paths([tmp_path])
+    found = messages(report.warnings)
+    assert any("weak.yaml:10: en-good-q01: warning: the explanation only repeats" in m
+               for m in found), found  # fmt: skip
+    assert any("options run from 2 to 73 characters" in m for m in found), found
+    assert any("zcopy.yaml" in m and "looks like question en-good-q01" in m for m in found), found
+    assert report.errors == [] and len(report.content.packs) == 2
+
+
+def test_shipped_content_meets_the_numbers_with_no_warnings() -> None:
+    """At least 100 English tips and questions over all seven competencies, a starter pack
+    (10 tips, 10 questions) in Malay, Indonesian, Filipino, Thai and Russian, no warnings."""
+    report = validate_paths([REPO / "quizzes"])
+    assert report.errors == [] and report.warnings == []
+    content = report.content
+    assert len(list(content.tips("en"))) >= 100 and len(list(content.questions("en"))) >= 100
+    for competency in COMPETENCIES:
+        assert list(content.questions("en", competency)), competency
+    for language in ("ms", "id", "fil", "th", "ru"):
+        assert len(list(content.tips(language))) >= 10, language
+        assert len(list(content.questions(language))) >= 10, language

@@ -90,6 +90,15 @@ def load_pack_file(path: Path) -> tuple[Pack | None, list[Problem]]:
     return pack, problems
 
 
+# Weak items (warnings): an explanation adding fewer new words than this to the answer; options
+# differing by more than this many characters and this ratio; questions sharing this much of
+# their words (Jaccard) with one in another pack.
+EXPLANATION_NEW_WORDS = 8
+OPTION_SPREAD = 30
+OPTION_RATIO = 2.5
+DUPLICATE_OVERLAP = 0.8
+
+
 def _drop_duplicates(
     loaded: list[tuple[Pack, dict[str, int]]], problems: list[Problem]
 ) -> list[Pack]:
@@ -435,9 +444,53 @@ def _question(
     answer = _answer(f, options, qid, line, report)
     explanation = _text(f, "explanation", qid, line, report, maximum=limits.EXPLANATION_MAX)
     source = _url(f, qid, line, report)
+    _weak(qid, line, options, options[answer] if answer < len(options) else "", explanation,
+          report)  # fmt: skip
     return Question(
         qid, kind, text, tuple(options), answer, explanation, source, pack_id, language, competency
     )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _weak(
+    qid: str, line: int, options: list[str], answer: str, explanation: str, report: _Report
+) -> None:
+    """Warn about questions that teach little: an explanation that only repeats the answer,
+    options whose lengths give the answer away."""
+    if explanation and answer:
+        extra = [w for w in _words(explanation) if w not in set(_words(answer))]
+        if len(extra) < EXPLANATION_NEW_WORDS:
+            report.warn(line, qid, "the explanation only repeats the answer: say why it is "
+                        "right, and how to check next time")  # fmt: skip
+    lengths = [len(o) for o in options if o]
+    if len(lengths) >= 2:
+        short, long = min(lengths), max(lengths)
+        if long - short > OPTION_SPREAD and long > OPTION_RATIO * short:
+            report.warn(line, qid, f"options run from {short} to {long} characters: the right "
+                        "one can stand out by its length alone; make them alike")  # fmt: skip
+
+
+def _similar_questions(packs: list[Pack], problems: list[Problem], lines: dict[str, int]) -> None:
+    """Warn about a question that says (nearly) what one in another pack says."""
+    seen: list[tuple[set[str], Question]] = []
+    for pack in packs:
+        for q in pack.questions:
+            words = set(_words(q.text))
+            for other_words, other in seen:
+                if other.pack_id == q.pack_id or not words or not other_words:
+                    continue
+                overlap = len(words & other_words) / len(words | other_words)
+                if overlap >= DUPLICATE_OVERLAP:
+                    problems.append(Problem(
+                        pack.path, lines.get(q.id, 1), q.id,
+                        f"looks like question {other.id} of pack {other.pack_id}: a duplicate?",
+                        warning=True,
+                    ))  # fmt: skip
+                    break
+            seen.append((words, q))
 
 
 def _options(f: dict[str, Node], qid: str, line: int, report: _Report) -> list[str]:
@@ -561,4 +614,6 @@ def validate_paths(paths: Iterable[Path]) -> ValidationReport:
         if pack is not None:
             loaded.append((pack, lines))
     packs = _drop_duplicates(loaded, problems)
+    all_lines = {item: line for _, lines in loaded for item, line in lines.items()}
+    _similar_questions(packs, problems, all_lines)
     return ValidationReport(tuple(problems), Content.of(tuple(packs)))
