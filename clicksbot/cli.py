@@ -82,6 +82,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     config_option(stats)
 
+    translations = commands.add_parser(
+        "translations", help="list the interface languages, their review status and gaps"
+    )
+    translations.add_argument(
+        "--missing", action="store_true", help="also list every untranslated key"
+    )
+
     campaign = commands.add_parser(
         "campaign", help="tip campaigns: add from a YAML file, list, pause, resume, cancel"
     )
@@ -133,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stats(args)
         if args.command == "export":
             return _export(args)
+        if args.command == "translations":
+            return _translations(args)
         if args.command == "campaign":
             return _campaign(args)
         if args.command == "audit":
@@ -192,6 +201,21 @@ def _stats(args: argparse.Namespace) -> int:
     print("new pledges by day (UTC, last 14 days):")
     for day, count in sorted(pledges.by_day.items()):
         print(f"  {day.isoformat():<13}{count:>10}")
+    return 0
+
+
+def _translations(args: argparse.Namespace) -> int:
+    from clicksbot.i18n import Catalogs, language_name
+
+    catalogs = Catalogs.load()
+    total = sum(1 for m in catalogs.catalog("en") if m.id)
+    for code in catalogs.languages:
+        missing = catalogs.missing(code)
+        status = catalogs.review_status(code) or ("source" if code == "en" else "no status")
+        print(f"{code:<4} {language_name(code):<22} {total - len(missing):>4}/{total:<4} {status}")
+        if args.missing:
+            for key in missing:
+                print(f"       missing: {key} (English is shown)")
     return 0
 
 

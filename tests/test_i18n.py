@@ -112,6 +112,19 @@ TOASTS = (
     "quiz.already",
     "quiz.recorded",
     "error.generic",
+    "error.busy",
+    "pact.already_short",
+    "pact.thanks_short",
+    "pact.changed",
+    "pact.no_pledge",
+    "pact.withdrawn_short",
+    "pact.kept",
+    "daily.saved",
+    "daily.unsubscribed_short",
+    "campaign.paused",
+    "campaign.active",
+    "campaign.cancelled",
+    "flood.slow_down",
 )
 
 
@@ -123,3 +136,52 @@ def test_button_answers_fit_telegram(language: str) -> None:
         text = t(key)
         assert len(text) <= 200, (language, key, len(text))
         assert "<" not in text, (language, key)
+
+
+@pytest.mark.parametrize("language", CATALOGS.languages)
+def test_catalogs_parse_strictly(language: str) -> None:
+    """Every catalog is a well-formed .po file (Babel otherwise only prints a warning)."""
+    from babel.messages.pofile import read_po
+
+    path = PACKAGE / "i18n" / "locales" / f"{language}.po"
+    with path.open("rb") as fh:
+        read_po(fh, locale=language, abort_invalid=True)
+
+
+def test_a_missing_key_falls_back_to_english_with_a_warning_and_is_listed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    shutil.copy(PACKAGE / "i18n" / "locales" / "en.po", tmp_path / "en.po")
+    (tmp_path / "xx.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: xx\\n"\n"X-Review-Status: draft\\n"\n\n'
+        'msgid "help.text"\nmsgstr "Hilfe"\n',
+        encoding="utf-8",
+    )
+    catalogs = Catalogs.load(tmp_path)
+    t = catalogs.get("xx")
+    assert t("help.text") == "Hilfe"
+    assert t("fallback.text") == CATALOGS.get("en")("fallback.text")
+    t("fallback.text")
+    warnings = [r for r in caplog.records if "No xx translation of 'fallback.text'" in r.message]
+    assert len(warnings) == 1  # once per key
+    assert "fallback.text" in catalogs.missing("xx") and "help.text" not in catalogs.missing("xx")
+    assert catalogs.review_status("xx") == "draft"
+
+
+def test_the_translations_command_lists_languages_and_gaps(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from clicksbot.cli import main
+
+    assert main(["translations", "--missing"]) == 0
+    out = capsys.readouterr().out
+    for language in CATALOGS.languages:
+        assert re.search(rf"^{language}\s", out, re.MULTILINE), language
+
+
+def test_telegram_codes_for_filipino_map_to_it() -> None:
+    from clicksbot.i18n import ALIASES
+
+    assert ALIASES["tl"] == "fil"

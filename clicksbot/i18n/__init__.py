@@ -78,10 +78,41 @@ def placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in Formatter().parse(text) if field}
 
 
+class _EnglishFallback(gettext.NullTranslations):
+    """English for a key a language lacks, with a warning (once per key) saying which."""
+
+    def __init__(self, language: str, source: gettext.NullTranslations) -> None:
+        super().__init__()
+        self._language = language
+        self._source = source
+        self._warned: set[str] = set()
+
+    def _note(self, key: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning("No %s translation of %r: English is shown (see `clicksbot "
+                           "translations`)", self._language, key)  # fmt: skip
+
+    def gettext(self, message: str) -> str:
+        self._note(message)
+        return self._source.gettext(message)
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        self._note(msgid1)
+        return self._source.ngettext(msgid1, msgid2, n)
+
+
+# Telegram language codes that mean a language the bot has under another code.
+ALIASES = {"tl": "fil", "in": "id", "iw": "he", "zh-hans": "zh"}
+
+
 class Catalogs:
     """Every interface language the bot has, with English as the fallback for missing keys."""
 
-    def __init__(self, catalogs: dict[str, Catalog]) -> None:
+    def __init__(
+        self, catalogs: dict[str, Catalog], statuses: dict[str, str] | None = None
+    ) -> None:
+        self._statuses = statuses or {}
         if SOURCE_LANGUAGE not in catalogs:
             raise CatalogError(f"no {SOURCE_LANGUAGE}.po catalog: it is the source language")
         self._catalogs = catalogs
@@ -90,20 +121,26 @@ class Catalogs:
         for code, catalog in catalogs.items():
             translations = source if code == SOURCE_LANGUAGE else _translations(catalog)
             if code != SOURCE_LANGUAGE:
-                translations.add_fallback(source)
+                translations.add_fallback(_EnglishFallback(code, source))
             self._translators[code] = Translator(code, translations)
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalogs:
         """Read every `<language>.po` in `directory`."""
         catalogs: dict[str, Catalog] = {}
+        statuses: dict[str, str] = {}
         for path in sorted(directory.glob("*.po")):
             try:
                 with path.open("rb") as fh:
                     catalogs[path.stem] = read_po(fh, locale=path.stem)
+                # Babel keeps only the standard headers: read the review status ourselves.
+                found = re.search(r'^"X-Review-Status:\s*(.*?)\\n"$',
+                                  path.read_text(encoding="utf-8"), re.MULTILINE)  # fmt: skip
+                if found:
+                    statuses[path.stem] = found.group(1).strip()
             except Exception as exc:  # Babel raises several kinds for a broken file
                 raise CatalogError(f"{path}: cannot read the catalog: {exc}") from None
-        return cls(catalogs)
+        return cls(catalogs, statuses)
 
     @property
     def languages(self) -> tuple[str, ...]:
@@ -114,6 +151,26 @@ class Catalogs:
     def catalog(self, language: str) -> Catalog:
         """Return the raw catalog of one language (for checks and tooling)."""
         return self._catalogs[language]
+
+    def missing(self, language: str) -> list[str]:
+        """Return the English keys a language has no translation for (English is shown)."""
+        catalog = self._catalogs[language]
+        missing = []
+        for message in self._catalogs[SOURCE_LANGUAGE]:
+            if not message.id:
+                continue
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            theirs = catalog.get(key)
+            strings = [] if theirs is None else (
+                list(theirs.string) if isinstance(theirs.string, tuple | list) else [theirs.string]
+            )  # fmt: skip
+            if not strings or not all(strings):
+                missing.append(key)
+        return missing
+
+    def review_status(self, language: str) -> str:
+        """Return a catalog's X-Review-Status header ("" if none)."""
+        return self._statuses.get(language, "")
 
     def get(self, language: str) -> Translator:
         """Return the translator for a language the bot has (English otherwise)."""
@@ -126,6 +183,7 @@ class Catalogs:
             if code in self._translators:
                 return code
             base = re.split(r"-", code, maxsplit=1)[0]
+            base = ALIASES.get(code) or ALIASES.get(base) or base
             if base in self._translators:
                 return base
         return default if default in self._translators else SOURCE_LANGUAGE
