@@ -185,3 +185,18 @@ def test_telegram_codes_for_filipino_map_to_it() -> None:
     from clicksbot.i18n import ALIASES
 
     assert ALIASES["tl"] == "fil"
+
+
+def test_right_to_left_texts_start_with_a_right_to_left_mark(tmp_path: Path) -> None:
+    """An Arabic text that starts with an emoji or a command still lays out right to left."""
+    import shutil
+
+    shutil.copy(PACKAGE / "i18n" / "locales" / "en.po", tmp_path / "en.po")
+    (tmp_path / "ar.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: ar\\n"\n\nmsgid "help.text"\nmsgstr "/tip: نصيحة"\n',
+        encoding="utf-8",
+    )
+    t = Catalogs.load(tmp_path).get("ar")
+    assert t("help.text") == "\u200f/tip: نصيحة"
+    assert t("fallback.text").startswith("\u200f")  # English shown, still laid out RTL
+    assert not CATALOGS.get("en")("help.text").startswith("\u200f")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gettext
 import io
 import logging
@@ -19,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 SOURCE_LANGUAGE = "en"
+RLM = "\u200f"  # RIGHT-TO-LEFT MARK
 
 
 class CatalogError(Exception):
@@ -34,11 +36,18 @@ class Translator:
 
     def __call__(self, key: str, /, **params: object) -> str:
         """Return the text for `key`, with `{placeholders}` filled in."""
-        return _fill(self._translations.gettext(key), params)
+        return self._direct(_fill(self._translations.gettext(key), params))
 
     def plural(self, key: str, count: int, /, **params: object) -> str:
         """Return the form of `key` for `count` (available as `{count}`) in this language."""
-        return _fill(self._translations.ngettext(key, key, count), {"count": count, **params})
+        text = _fill(self._translations.ngettext(key, key, count), {"count": count, **params})
+        return self._direct(text)
+
+    def _direct(self, text: str) -> str:
+        # In a right-to-left language a text that starts with an emoji, a number or a Latin
+        # word (a command, a name) would be laid out left to right: a right-to-left mark first
+        # keeps the whole message right to left.
+        return RLM + text if self.rtl and not text.startswith(RLM) else text
 
     @property
     def rtl(self) -> bool:
@@ -60,6 +69,7 @@ def _fill(text: str, params: dict[str, object]) -> str:
         return text
 
 
+@functools.cache
 def _locale(code: str) -> Locale:
     try:
         return Locale.parse(code)

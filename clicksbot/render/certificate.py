@@ -50,9 +50,13 @@ def _codepoints() -> frozenset[int]:
 
 
 def drawable(text: str) -> bool:
-    """Return whether the certificate font has every character of `text`."""
+    """Return whether the certificate can print `text`: the font has every character, and
+    none is of a right-to-left script (Pillow's basic layout cannot shape or reorder them)."""
     have = _codepoints()
-    return all(ord(ch) in have or ch.isspace() for ch in text)
+    return all(
+        (ord(ch) in have or ch.isspace()) and unicodedata.bidirectional(ch) not in ("R", "AL")
+        for ch in text
+    )
 
 
 def clean_name(raw: str) -> str | None:

@@ -34,7 +34,7 @@ def source_link(url: str) -> str:
 def _rtl(t: Translator, text: str) -> str:
     # A right-to-left mark first keeps a message that starts with an emoji or a Latin word
     # (a link, a name) laid out right to left.
-    return "\u200f" + text if t.rtl else text
+    return "\u200f" + text if t.rtl and not text.startswith("\u200f") else text
 
 
 def share_url(bot_username: str, text: str) -> str:
