@@ -27,6 +27,7 @@ from clicksbot.handlers import (
     errors,
     fallback,
     flood,
+    inline,
     learn,
     moderation,
     privacy,
@@ -97,6 +98,7 @@ def build_application(
     pact_handlers.register(app)
     moderation.register(app)
     privacy.register(app)
+    inline.register(app)
     admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)

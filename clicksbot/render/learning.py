@@ -89,7 +89,7 @@ def topics_message(t: Translator, topics: list[Competency]) -> Reply:
     return Reply(_rtl(t, t("quiz.choose_topic")), InlineKeyboardMarkup(rows))
 
 
-def _question_text(t: Translator, question: Question, options: list[str]) -> str:
+def question_text(t: Translator, question: Question, options: list[str]) -> str:
     title = t(
         "quiz.title",
         kind=esc(t(f"kind.{question.kind}")),
@@ -104,7 +104,7 @@ def _question_text(t: Translator, question: Question, options: list[str]) -> str
 def question_message(t: Translator, asked: AskedQuestion) -> Reply:
     """Return a fact-check question with one button per option, in the shown order."""
     options = asked.shown_options
-    text = _question_text(t, asked.question, options)
+    text = question_text(t, asked.question, options)
     if asked.restarted:
         text = f"{t('quiz.restarted')}\n\n{text}"
     rows = [
@@ -129,7 +129,7 @@ def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
     right = outcome.choice == question.answer
     letter = LETTERS[order.index(outcome.choice)] if outcome.choice in order else ""
     parts = [
-        _question_text(t, question, options),
+        question_text(t, question, options),
         t(
             "quiz.your_answer",
             mark="✅" if right else "❌",

@@ -1144,6 +1144,53 @@ class Person:
         except TimeoutError:
             raise AssertionError(f"the bot did not answer the inline query {query!r}") from None
 
+    def send_inline_result(self, chat: ChatState, result: dict[str, Any]) -> BotMessage:
+        """Pick an inline result (from `inline_query`): it is posted in `chat` "via" the bot,
+        with its buttons, as Telegram does; returns that message as the chat sees it."""
+        content = result.get("input_message_content") or {}
+        body: dict[str, Any] = {"text": content.get("message_text", "")}
+        if content.get("entities"):
+            body["entities"] = content["entities"]
+        if result.get("reply_markup"):
+            body["reply_markup"] = result["reply_markup"]
+        body["via_bot"] = self.emulator.bot_user
+        message = self.emulator._new_message(chat, self.user, body)
+        inline_id = f"inline-{next(self.emulator._query_ids)}"
+        message["_inline_message_id"] = inline_id
+        return BotMessage(message)
+
+    async def press_inline(
+        self, message: BotMessage, button: str | int, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Press a button of a message posted through inline mode: the bot gets the press
+        with an inline_message_id and no message, as Telegram sends it."""
+        flat = [b for row in message.buttons for b in row]
+        chosen = (
+            flat[button]
+            if isinstance(button, int)
+            else next(b for b in flat if button in b["text"])
+        )
+        if "callback_data" not in chosen:
+            raise AssertionError(f"button {chosen['text']!r} does not call the bot")
+        query_id = str(next(self.emulator._query_ids))
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self.emulator._queries[query_id] = future
+        self.emulator.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.user,
+                    "inline_message_id": message.raw["_inline_message_id"],
+                    "chat_instance": str(message.raw["chat"]["id"]),
+                    "data": chosen["callback_data"],
+                }
+            }
+        )
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise AssertionError(f"the bot did not answer the press of {button!r}") from None
+
     def vote(self, message: BotMessage, *options: int) -> None:
         """Answer a poll (a non-anonymous poll tells the bot who chose what)."""
         poll = message.raw["poll"]

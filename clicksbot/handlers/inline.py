@@ -1,0 +1,71 @@
+"""Inline mode: `@bot words` in any chat offers tips and questions to post there; anyone in that
+chat can then answer a posted question and see, privately, whether they were right and why.
+
+Nothing is stored for inline use: the person typing may never have started the bot.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, InlineQueryHandler
+
+from clicksbot.context import BotApplication, BotContext
+from clicksbot.i18n import Translator
+from clicksbot.render import callbacks as cb
+from clicksbot.render import inline as render
+from clicksbot.render.learning import competency_name
+from clicksbot.services import inline as service
+
+CACHE_SECONDS = 300
+
+
+async def _translator(update: Update, context: BotContext) -> Translator:
+    """The person's language: the one they chose in the bot, or their Telegram language."""
+    person = update.effective_user
+    assert person is not None
+    user = await context.store.get_user(person.id)
+    if user is not None:
+        return context.catalogs.get(user.language)
+    code = context.catalogs.match(person.language_code, context.settings.default_language)
+    return context.catalogs.get(code)
+
+
+async def on_inline_query(update: Update, context: BotContext) -> None:
+    """Answer `@bot words` with a page of matching tips and questions."""
+    query = update.inline_query
+    assert query is not None
+    t = await _translator(update, context)
+    found = service.search(
+        context.content, t.language, query.query, lambda c: competency_name(t, c)
+    )
+    chunk, next_offset = service.page(found, query.offset)
+    await query.answer(
+        render.results(t, chunk, context.bot.username),
+        cache_time=CACHE_SECONDS,
+        is_personal=True,  # results follow the person's language
+        next_offset=next_offset,
+    )
+
+
+async def on_shared_answer(update: Update, context: BotContext) -> None:
+    """Someone pressed an option of a posted question: tell them alone, right or wrong, why."""
+    press = update.callback_query
+    assert press is not None
+    t = await _translator(update, context)
+    try:
+        question_id, raw_choice = cb.decode(press.data).args
+    except cb.CallbackError:
+        await press.answer(t("button.stale"), show_alert=True)
+        return
+    question = context.content.question(question_id)
+    choice = int(raw_choice)
+    if question is None or choice >= len(question.options):
+        await press.answer(t("quiz.gone"), show_alert=True)
+        return
+    await press.answer(render.answer_alert(t, question, choice), show_alert=True)
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers."""
+    app.add_handler(InlineQueryHandler(on_inline_query))
+    app.add_handler(CallbackQueryHandler(on_shared_answer, pattern=cb.pattern("iq")))
