@@ -27,6 +27,7 @@ from clicksbot.handlers import (
     errors,
     fallback,
     flood,
+    groups,
     inline,
     learn,
     moderation,
@@ -48,6 +49,7 @@ CONCURRENT_UPDATES = 8
 # Open connections to the Bot API: one per update handled at once, and room for the outbox.
 CONNECTIONS = 64
 RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the retention period
+TWO_LETTER = {"fil": "tl"}
 MENU = (
     "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language",
     "privacy", "help", "start",
@@ -93,6 +95,7 @@ def build_application(
     flood.register(app)  # group -1: before everything else
     # Group 0, first match wins: features first, the catch-alls last.
     start.register(app)
+    groups.register(app)  # before learn: /quiz in a group is the group's quiz
     learn.register(app)
     daily.register(app)
     pact_handlers.register(app)
@@ -139,6 +142,9 @@ async def _post_init(app: BotApplication) -> None:
         _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"
     )
     await campaigns.tick()
+    runtime.job_queue = app.job_queue
+    for group in await store.all_group_settings():  # groups' daily posts, from the database
+        groups.schedule(runtime, group)
     if settings.retention_days:
         app.job_queue.run_repeating(
             _expire, interval=RETENTION_INTERVAL, first=5.0, name="retention"
@@ -157,8 +163,12 @@ async def _set_commands(app: BotApplication, catalogs: Catalogs) -> None:
     for language in catalogs.languages:
         t = catalogs.get(language)
         commands = [BotCommand(name, t(f"command.{name}")) for name in MENU]
+        # setMyCommands takes two-letter ISO 639-1 codes: Filipino is Telegram's "tl".
+        code = TWO_LETTER.get(language, language)
+        if language != SOURCE_LANGUAGE and len(code) != 2:
+            continue
         await app.bot.set_my_commands(
-            commands, language_code=None if language == SOURCE_LANGUAGE else language
+            commands, language_code=None if language == SOURCE_LANGUAGE else code
         )
 
 

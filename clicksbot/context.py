@@ -49,6 +49,7 @@ class Runtime:
     daily: DailyTips | None = None
     campaigns: Campaigns | None = None
     flood: FloodGuard | None = None
+    job_queue: Any = None  # the application's JobQueue, for features that schedule
     progress: Progress | None = None
 
 

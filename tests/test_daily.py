@@ -65,11 +65,11 @@ async def started(bot: Running, name: str, language: str = "en") -> Person:
 async def test_choosing_country_zone_and_time_by_buttons(bot: Running) -> None:
     """/subscribe offers the person's likely country first, then hours and minutes, shows the
     local time to check the zone, and confirms; /settings and /unsubscribe follow."""
-    maria = await started(bot, "Maria", "fil")
+    maria = await started(bot, "Maria", "en-PH")
     maria.send("/subscribe")
     where = await maria.receive()
     assert "Where are you?" in where.text
-    assert where.button_texts[0] == "🇵🇭 Philippines"  # Filipino: the Philippines first
+    assert where.button_texts[0] == "🇵🇭 Philippines"  # en-PH: the Philippines first
     for country in ("Indonesia", "Malaysia", "Thailand", "Kazakhstan", "Uzbekistan"):
         assert any(country in b for b in where.button_texts)
     await maria.press(where, 0)
@@ -208,7 +208,7 @@ async def test_one_tip_per_local_day_in_each_zone(bot: Running, clock: Clock) ->
 async def test_daylight_saving_changes_keep_one_tip_a_day(bot: Running, clock: Clock) -> None:
     """Lisbon's clocks go back on 25 October 2026 (01:30 happens twice) and forward on
     28 March 2027 (01:30 never happens): still one tip per local day."""
-    ana = await started(bot, "Ana", "pt")
+    ana = await started(bot, "Ana", "en-PT")
     await subscribe(bot, ana, "Europe/Lisbon", "01:30")
     moments: list[datetime] = []
     for start in (datetime(2026, 10, 23, 12, tzinfo=UTC), datetime(2027, 3, 26, 12, tzinfo=UTC)):

@@ -76,14 +76,14 @@ async def test_tips_do_not_repeat_until_all_read_then_start_over(
 async def test_tips_come_in_the_persons_language_or_else_in_english(
     bot: Running, shipped_content: Content
 ) -> None:
-    """A Malay speaker reads Malay tips in a Malay interface; a Khmer speaker, for whom there
-    is no interface or pack yet, reads English ones."""
+    """A Malay speaker reads Malay tips in a Malay interface; a German speaker, for whom there
+    is no interface or pack, reads English ones."""
     siti = bot.emulator.person("Siti", language_code="ms")
     siti.send("/tip")
     tip = await siti.receive()
     assert "Sumber:" in tip.text  # "Source:" in Malay
     assert any(t.text in tip.text for t in shipped_content.tips("ms"))
-    dara = bot.emulator.person("Dara", language_code="km")
+    dara = bot.emulator.person("Dara", language_code="de")
     dara.send("/tip")
     tip = await dara.receive()
     assert "Source:" in tip.text

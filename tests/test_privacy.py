@@ -216,7 +216,7 @@ async def test_hostile_names_pass_through_every_echo_safely(bot: Running, name: 
     assert "evil" not in str(greeting.links)
     first_line = greeting.text.split("\n", 1)[0]
     assert len(first_line) < 200 and "\u202e" not in first_line and "\u200b" not in first_line
-    await person.press(greeting, "Bahasa Melayu" if "Bahasa Melayu" in greeting.button_texts else 1)
+    await person.press(greeting, "Melayu")
     await person.receive()
     person.send(name)  # free text: answered without echoing it
     assert name not in (await person.receive()).text

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from enum import Enum
 from typing import Any
@@ -19,6 +20,7 @@ from telegram._utils.types import JSONDict
 from telegram.ext import BaseRateLimiter
 
 PER_CHAT_INTERVAL = 1.0
+GROUP_LIMIT, GROUP_WINDOW = 20, 60.0  # Telegram: about 20 messages a minute to one group
 
 
 class Lane(Enum):
@@ -35,9 +37,15 @@ class Pacer(BaseRateLimiter[Lane]):
         rate: float,
         per_chat: float = PER_CHAT_INTERVAL,
         monotonic: Callable[[], float] = time.monotonic,
+        group_limit: int = GROUP_LIMIT,
+        group_window: float = GROUP_WINDOW,
     ) -> None:
         self.rate = rate
         self.per_chat = per_chat
+        self.group_limit = group_limit
+        self.group_window = group_window
+        self._groups: dict[int, deque[float]] = {}  # group chat -> when its last sends went
+        self._group_locks: dict[int, asyncio.Lock] = {}
         self._monotonic = monotonic
         self._next_free = 0.0  # the moment the next outbox call may start
         self._paused_until = 0.0
@@ -65,8 +73,11 @@ class Pacer(BaseRateLimiter[Lane]):
         data: dict[str, Any],
         rate_limit_args: Lane | None,
     ) -> bool | JSONDict | list[JSONDict]:
+        chat = data.get("chat_id")
+        if isinstance(chat, int) and chat < 0 and endpoint.startswith(("send", "copy", "forward")):
+            await self._wait_group(chat)  # replies too: a group's limit is per minute, for all
         if rate_limit_args is Lane.OUTBOX:
-            await self._wait_turn(data.get("chat_id"))
+            await self._wait_turn(chat)
         elif self.rate and endpoint.startswith(("send", "edit", "copy", "forward")):
             # A reply goes at once but uses up a turn, so the total stays under the limit.
             self._next_free = max(self._next_free, self._monotonic()) + 1 / self.rate
@@ -98,6 +109,20 @@ class Pacer(BaseRateLimiter[Lane]):
                 if len(self._chats) > 10_000:
                     self._forget(now)
             return start
+
+    async def _wait_group(self, chat: int) -> None:
+        """Hold a message to a group until it is within `group_limit` per `group_window`."""
+        lock = self._group_locks.setdefault(chat, asyncio.Lock())
+        async with lock:  # in order of arrival within the group
+            sent = self._groups.setdefault(chat, deque())
+            while True:
+                now = self._monotonic()
+                while sent and now - sent[0] >= self.group_window:
+                    sent.popleft()
+                if len(sent) < self.group_limit:
+                    sent.append(now)
+                    return
+                await asyncio.sleep(sent[0] + self.group_window - now)
 
     def _forget(self, now: float) -> None:
         self._chats = {chat: at for chat, at in self._chats.items() if at > now}

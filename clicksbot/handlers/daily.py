@@ -21,10 +21,8 @@ logger = logging.getLogger(__name__)
 
 
 def _likely_country(update: Update, v: Visitor) -> str | None:
-    code = (update.effective_user.language_code if update.effective_user else None) or ""
-    return places.LIKELY_COUNTRY.get(code.split("-")[0].lower()) or places.LIKELY_COUNTRY.get(
-        v.user.language
-    )
+    code = update.effective_user.language_code if update.effective_user else None
+    return places.likely_country(code, v.user.language)
 
 
 async def _show(update: Update, context: BotContext, reply: Reply) -> None:

@@ -64,8 +64,8 @@ async def _edit_or_send(update: Update, context: BotContext, reply: Reply) -> No
 
 
 def _likely_country(update: Update, v: Visitor) -> str | None:
-    code = (update.effective_user.language_code if update.effective_user else None) or ""
-    return v.user.country or places.LIKELY_COUNTRY.get(code.split("-")[0].lower())
+    code = update.effective_user.language_code if update.effective_user else None
+    return v.user.country or places.likely_country(code, v.user.language)
 
 
 async def pact_command(update: Update, context: BotContext) -> None:

@@ -53,6 +53,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "stop": (_ROW_ID,),
     "forget": (re.compile(r"yes|no"),),  # /forget: sure, or not
     "iq": (re.compile(r"[a-z0-9-]{3,40}"), _POSITION),  # a shared question's option <n>
+    "gq": (_ROW_ID, _POSITION),  # answer group question <row id> with option <n>
     "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
     "cnew": (
         re.compile(r"pack|start|hour|repeat|go|cancel"),

@@ -80,6 +80,15 @@ _SLOT = re.compile(r"([01][0-9]|2[0-3]):(00|15|30|45)")
 MINUTES = ("00", "15", "30", "45")
 
 
+def likely_country(telegram_code: str | None, language: str) -> str | None:
+    """Guess a person's country from their Telegram language tag: its region ("en-PH") if it
+    has one the bot offers, else the country of the language ("ms"), else of `language`."""
+    parts = (telegram_code or "").replace("_", "-").split("-")
+    if len(parts) > 1 and parts[1].upper() in ZONES:
+        return parts[1].upper()
+    return LIKELY_COUNTRY.get(parts[0].lower()) or LIKELY_COUNTRY.get(language)
+
+
 def offset_zone(hours: int) -> str:
     """Return the IANA zone of a whole-hour UTC offset."""
     if hours == 0:

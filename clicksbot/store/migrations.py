@@ -179,4 +179,42 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX users_by_last_seen ON users (last_seen_at);
         """,
     ),
+    (
+        "m007_groups",
+        """
+        -- The bot in group chats: settings per group, questions posted there, one answer per
+        -- person and question, and the members who chose to appear on the leaderboard.
+        CREATE TABLE group_settings (
+            chat_id     BIGINT PRIMARY KEY,
+            language    TEXT NOT NULL,
+            daily_time  TEXT,                              -- HH:MM local; NULL: no daily post
+            time_zone   TEXT NOT NULL,
+            updated_at  TEXT NOT NULL
+        );
+        CREATE TABLE group_questions (
+            id          INTEGER PRIMARY KEY,
+            chat_id     BIGINT NOT NULL,
+            question_id TEXT NOT NULL,
+            competency  TEXT NOT NULL,
+            asked_at    TEXT NOT NULL
+        );
+        CREATE TABLE group_answers (
+            group_question_id INTEGER NOT NULL REFERENCES group_questions (id) ON DELETE CASCADE,
+            user_id     BIGINT NOT NULL,
+            chat_id     BIGINT NOT NULL,
+            competency  TEXT NOT NULL,
+            correct     INTEGER NOT NULL,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (group_question_id, user_id)
+        );
+        CREATE INDEX group_answers_by_chat ON group_answers (chat_id, user_id);
+        CREATE TABLE group_members (
+            chat_id      BIGINT NOT NULL,
+            user_id      BIGINT NOT NULL,
+            display_name TEXT NOT NULL,                    -- as they agreed to be shown
+            joined_at    TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        );
+        """,
+    ),
 ]

@@ -28,6 +28,10 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "jobs": (),  # keys of invitation notices name a person: see forget()
     "forgotten_totals": (),  # keys "friends:<id>" name an inviter: see forget()
     "schema_migrations": (),
+    "group_settings": (),  # chats, not people
+    "group_questions": (),
+    "group_answers": ("user_id",),
+    "group_members": ("user_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -40,6 +44,8 @@ OWN: dict[str, str] = {
     "pledges": "user_id",
     "deliveries": "user_id",
     "moderators": "user_id",
+    "group_answers": "user_id",
+    "group_members": "user_id",
 }
 
 
@@ -117,6 +123,8 @@ class PrivacyQueries:
                 "UPDATE campaigns SET created_by = NULL WHERE created_by = ?",
                 "UPDATE broadcasts SET created_by = 0 WHERE created_by = ?",
                 "DELETE FROM moderators WHERE user_id = ?",
+                "DELETE FROM group_answers WHERE user_id = ?",
+                "DELETE FROM group_members WHERE user_id = ?",
             ):
                 await self._db.execute(sql, (user_id,))
             await self._db.execute(

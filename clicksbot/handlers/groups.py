@@ -1,0 +1,265 @@
+"""The bot in a group chat (a class, a club): a quiz everyone answers once, an opt-in
+leaderboard, a daily tip or quiz at the group's time, and the teacher's figures.
+
+The bot answers only its commands and its buttons in groups, never ordinary chatter, and its
+messages to a group are paced under Telegram's 20 a minute (see delivery.limiter).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, CallbackQueryHandler, CommandHandler, filters
+
+from clicksbot.content import Competency
+from clicksbot.context import BotApplication, BotContext, Runtime
+from clicksbot.handlers.common import NEW_MESSAGES
+from clicksbot.render import callbacks as cb
+from clicksbot.render import display_name, esc
+from clicksbot.render.inline import answer_alert
+from clicksbot.render.learning import LETTERS, competency_name, question_text, tip_message
+from clicksbot.services import moderation as roles
+from clicksbot.services.learning import TipPick, content_language
+from clicksbot.services.places import known_zone
+from clicksbot.store.groups import GroupSettings
+
+logger = logging.getLogger(__name__)
+
+IN_GROUPS = NEW_MESSAGES & filters.ChatType.GROUPS
+_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+
+
+async def _settings(context: BotContext, update: Update) -> GroupSettings:
+    chat = update.effective_chat
+    assert chat is not None
+    found = await context.store.group_settings(chat.id)
+    if found is not None:
+        return found
+    person = update.effective_user
+    language = context.catalogs.match(
+        person.language_code if person else None, context.settings.default_language
+    )
+    return GroupSettings(chat.id, language, None, context.settings.default_timezone)
+
+
+async def _post_quiz(runtime: Runtime, bot: Any, settings: GroupSettings) -> None:
+    """Post a question the group has seen least, with one button per option."""
+    assert runtime.store is not None
+    content = runtime.content
+    language = content_language(content, settings.language)
+    questions = list(content.questions(language))
+    if not questions:
+        return
+    asked = await runtime.store.group_questions_asked(settings.chat_id)
+    fewest = min(asked.get(q.id, 0) for q in questions)
+    question = runtime.rng.choice([q for q in questions if asked.get(q.id, 0) == fewest])
+    row = await runtime.store.post_group_question(
+        settings.chat_id, question.id, question.competency.value, runtime.clock()
+    )
+    t = runtime.catalogs.get(settings.language)
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{LETTERS[i]}. {option}"[:64], callback_data=cb.encode("gq", str(row), str(i))
+            )
+        ]
+        for i, option in enumerate(question.options)
+    ]
+    text = question_text(t, question, list(question.options)) + "\n\n" + t("group.quiz_footer")
+    await bot.send_message(
+        settings.chat_id, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def quiz_in_group(update: Update, context: BotContext) -> None:
+    """/quiz in a group: a question for everyone."""
+    await _post_quiz(context.runtime, context.bot, await _settings(context, update))
+
+
+async def on_group_answer(update: Update, context: BotContext) -> None:
+    """A member answers a group question: once; they alone see whether it was right."""
+    press = update.callback_query
+    assert press is not None and update.effective_user is not None
+    try:
+        raw_row, raw_choice = cb.decode(press.data).args
+    except cb.CallbackError:
+        await press.answer(context.catalogs.get("en")("button.stale"), show_alert=True)
+        return
+    person = update.effective_user
+    language = context.catalogs.match(person.language_code, context.settings.default_language)
+    t = context.catalogs.get(language)
+    posted = await context.store.group_question(int(raw_row))
+    question = context.content.question(posted[1]) if posted else None
+    choice = int(raw_choice)
+    if posted is None or question is None or choice >= len(question.options):
+        await press.answer(t("quiz.gone"), show_alert=True)
+        return
+    recorded = await context.store.answer_group_question(
+        int(raw_row),
+        person.id,
+        posted[0],
+        question.competency.value,
+        choice == question.answer,
+        context.now(),
+    )
+    if not recorded:
+        await press.answer(t("group.already"), show_alert=True)
+        return
+    await press.answer(answer_alert(t, question, choice), show_alert=True)
+
+
+async def top_command(update: Update, context: BotContext) -> None:
+    """/top: the leaderboard of members who chose to appear; /top join, /top leave."""
+    chat, person = update.effective_chat, update.effective_user
+    assert chat is not None and person is not None
+    settings = await _settings(context, update)
+    t = context.catalogs.get(settings.language)
+    arg = (context.args or [""])[0].lower()
+    if arg == "join":
+        name = display_name(person.first_name, fallback="🙂")
+        await context.store.join_leaderboard(chat.id, person.id, name, context.now())
+        await _say(context, chat.id, t("group.joined", name=name))
+        return
+    if arg == "leave":
+        await context.store.leave_leaderboard(chat.id, person.id)
+        await _say(context, chat.id, t("group.left"))
+        return
+    shown, hidden = await context.store.leaderboard(chat.id)
+    lines = [t("group.top_title")]
+    medals = ["🥇", "🥈", "🥉"]
+    for i, (name, score) in enumerate(shown):
+        lines.append(f"{medals[i] if i < 3 else f'{i + 1}.'} {name}: {score}")
+    if not shown:
+        lines.append(t("group.top_empty"))
+    if hidden:
+        lines.append(t.plural("group.top_hidden", hidden))
+    lines.append(t("group.top_how"))
+    await _say(context, chat.id, "\n".join(lines))
+
+
+async def _say(context: BotContext, chat_id: int, text: str) -> None:
+    await context.bot.send_message(chat_id, text, parse_mode="HTML")
+
+
+async def _is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
+    if user_id in context.settings.admins:
+        return True
+    try:
+        member = await context.bot.get_chat_member(chat_id, user_id)
+    except TelegramError:
+        return False
+    return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+async def groupdaily_command(update: Update, context: BotContext) -> None:
+    """/groupdaily HH:MM [time zone] | off: a group admin sets the daily tip and quiz."""
+    chat, person = update.effective_chat, update.effective_user
+    assert chat is not None and person is not None
+    settings = await _settings(context, update)
+    t = context.catalogs.get(settings.language)
+    if not await _is_group_admin(context, chat.id, person.id):
+        await _say(context, chat.id, t("group.admins_only"))
+        return
+    args = context.args or []
+    if args and args[0].lower() == "off":
+        await context.store.set_group_settings(
+            chat.id, settings.language, None, settings.time_zone, context.now()
+        )
+        _unschedule(context.runtime, chat.id)
+        await _say(context, chat.id, t("group.daily_off"))
+        return
+    match = _TIME.fullmatch(args[0]) if args else None
+    zone = args[1] if len(args) > 1 else settings.time_zone
+    if match is None or not known_zone(zone):
+        await _say(context, chat.id, t("group.daily_usage", zone=esc(settings.time_zone)))
+        return
+    at = f"{int(match.group(1)):02d}:{match.group(2)}"
+    await context.store.set_group_settings(chat.id, settings.language, at, zone, context.now())
+    schedule(context.runtime, GroupSettings(chat.id, settings.language, at, zone))
+    await _say(context, chat.id, t("group.daily_on", time=at, zone=esc(zone)))
+
+
+def _job_name(chat_id: int) -> str:
+    return f"group daily {chat_id}"
+
+
+def _unschedule(runtime: Runtime, chat_id: int) -> None:
+    queue = runtime.job_queue
+    if queue is not None:
+        for job in queue.get_jobs_by_name(_job_name(chat_id)):
+            job.schedule_removal()
+
+
+def schedule(runtime: Runtime, settings: GroupSettings) -> None:
+    """(Re)make the daily job of a group, at its local time."""
+    _unschedule(runtime, settings.chat_id)
+    if runtime.job_queue is None or settings.daily_time is None:
+        return
+    hour, minute = (int(x) for x in settings.daily_time.split(":"))
+    runtime.job_queue.run_daily(
+        _daily_post,
+        time(hour, minute, tzinfo=ZoneInfo(settings.time_zone)),
+        data=settings.chat_id,
+        name=_job_name(settings.chat_id),
+    )
+
+
+async def _daily_post(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """The group's daily post: a tip, then a question to answer."""
+    assert context.job is not None
+    runtime: Runtime = context.bot_data["clicksbot.runtime"]
+    assert runtime.store is not None
+    chat_id = context.job.data
+    assert isinstance(chat_id, int)
+    settings = await runtime.store.group_settings(chat_id)
+    if settings is None or settings.daily_time is None:
+        return
+    await post_daily(runtime, context.bot, settings)
+
+
+async def post_daily(runtime: Runtime, bot: Any, settings: GroupSettings) -> None:
+    t = runtime.catalogs.get(settings.language)
+    tips = list(runtime.content.tips(content_language(runtime.content, settings.language)))
+    if tips:
+        tip = random.Random(runtime.clock().date().toordinal()).choice(tips)
+        reply = tip_message(t, TipPick(tip, False, []), bot.username, daily=True)
+        await bot.send_message(settings.chat_id, reply.text, parse_mode="HTML")
+    await _post_quiz(runtime, bot, settings)
+
+
+async def classstats_command(update: Update, context: BotContext) -> None:
+    """/classstats: a moderator's view of the group: participation and accuracy per
+    competency, with nobody's own answers."""
+    chat, person = update.effective_chat, update.effective_user
+    assert chat is not None and person is not None
+    settings = await _settings(context, update)
+    t = context.catalogs.get(settings.language)
+    if await roles.role(context.store, context.settings.admins, person.id) is None:
+        return  # nobody else learns it exists; and no chatter in groups
+    figures = await context.store.group_figures(chat.id)
+    lines = [
+        t("group.stats_title"),
+        t("group.stats_players", players=figures.players, answers=figures.answers),
+    ]
+    for key, (answers, correct) in sorted(figures.by_competency.items()):
+        name = competency_name(t, Competency(key))
+        percent = round(100 * correct / answers) if answers else 0
+        lines.append(t("group.stats_line", competency=esc(name), answers=answers, percent=percent))
+    await _say(context, chat.id, "\n".join(lines))
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's handlers (before the private ones: the first match wins)."""
+    app.add_handler(CommandHandler("quiz", quiz_in_group, filters=IN_GROUPS))
+    app.add_handler(CommandHandler("top", top_command, filters=IN_GROUPS))
+    app.add_handler(CommandHandler("groupdaily", groupdaily_command, filters=IN_GROUPS))
+    app.add_handler(CommandHandler("classstats", classstats_command, filters=IN_GROUPS))
+    app.add_handler(CallbackQueryHandler(on_group_answer, pattern=cb.pattern("gq")))

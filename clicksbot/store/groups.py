@@ -1,0 +1,167 @@
+"""The store's queries for group chats (a part of `Store`)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from clicksbot.store.locking import writes
+from clicksbot.store.stamps import to_text
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    chat_id: int
+    language: str
+    daily_time: str | None
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """A group's participation and accuracy per competency (no one's own answers)."""
+
+    players: int
+    answers: int
+    by_competency: dict[str, tuple[int, int]]  # competency -> (answers, correct)
+
+
+class GroupQueries:
+    """Mixed into `Store`, which owns the connection."""
+
+    _db: aiosqlite.Connection
+    _write_lock: asyncio.Lock
+
+    async def group_settings(self, chat_id: int) -> GroupSettings | None:
+        async with self._db.execute(
+            "SELECT chat_id, language, daily_time, time_zone FROM group_settings WHERE chat_id = ?",
+            (chat_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return GroupSettings(row[0], row[1], row[2], row[3]) if row else None
+
+    async def all_group_settings(self) -> list[GroupSettings]:
+        async with self._db.execute(
+            "SELECT chat_id, language, daily_time, time_zone FROM group_settings"
+            " WHERE daily_time IS NOT NULL"
+        ) as cur:
+            return [GroupSettings(r[0], r[1], r[2], r[3]) for r in await cur.fetchall()]
+
+    @writes
+    async def set_group_settings(
+        self, chat_id: int, language: str, daily_time: str | None, time_zone: str, now: datetime
+    ) -> None:
+        await self._db.execute(
+            "INSERT INTO group_settings (chat_id, language, daily_time, time_zone, updated_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET language ="
+            " excluded.language, daily_time = excluded.daily_time, time_zone ="
+            " excluded.time_zone, updated_at = excluded.updated_at",
+            (chat_id, language, daily_time, time_zone, to_text(now)),
+        )
+        await self._db.commit()
+
+    @writes
+    async def post_group_question(
+        self, chat_id: int, question_id: str, competency: str, now: datetime
+    ) -> int:
+        cur = await self._db.execute(
+            "INSERT INTO group_questions (chat_id, question_id, competency, asked_at)"
+            " VALUES (?, ?, ?, ?)",
+            (chat_id, question_id, competency, to_text(now)),
+        )
+        await self._db.commit()
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    async def group_question(self, row_id: int) -> tuple[int, str] | None:
+        """Return (chat id, question id) of a question posted in a group."""
+        async with self._db.execute(
+            "SELECT chat_id, question_id FROM group_questions WHERE id = ?", (row_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), str(row[1])) if row else None
+
+    async def group_questions_asked(self, chat_id: int) -> dict[str, int]:
+        """Return how many times each question was posted in a group."""
+        async with self._db.execute(
+            "SELECT question_id, COUNT(*) FROM group_questions WHERE chat_id = ?"
+            " GROUP BY question_id",
+            (chat_id,),
+        ) as cur:
+            return {r[0]: int(r[1]) for r in await cur.fetchall()}
+
+    @writes
+    async def answer_group_question(
+        self,
+        row_id: int,
+        user_id: int,
+        chat_id: int,
+        competency: str,
+        correct: bool,
+        now: datetime,
+    ) -> bool:
+        """Record a member's answer once; return False if they had answered already."""
+        cur = await self._db.execute(
+            "INSERT INTO group_answers"
+            " (group_question_id, user_id, chat_id, competency, correct, answered_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (row_id, user_id, chat_id, competency, int(correct), to_text(now)),
+        )
+        await self._db.commit()
+        return cur.rowcount == 1
+
+    @writes
+    async def join_leaderboard(self, chat_id: int, user_id: int, name: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO group_members (chat_id, user_id, display_name, joined_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (chat_id, user_id)"
+            " DO UPDATE SET display_name = excluded.display_name",
+            (chat_id, user_id, name, to_text(now)),
+        )
+        await self._db.commit()
+
+    @writes
+    async def leave_leaderboard(self, chat_id: int, user_id: int) -> bool:
+        cur = await self._db.execute(
+            "DELETE FROM group_members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
+        )
+        await self._db.commit()
+        return cur.rowcount == 1
+
+    async def leaderboard(self, chat_id: int, limit: int = 10) -> tuple[list[tuple[str, int]], int]:
+        """Return (name, right answers) of the members who chose to appear, best first, and
+        how many others played without appearing."""
+        async with self._db.execute(
+            "SELECT m.display_name, COALESCE(SUM(a.correct), 0) AS score FROM group_members m"
+            " LEFT JOIN group_answers a ON a.chat_id = m.chat_id AND a.user_id = m.user_id"
+            " WHERE m.chat_id = ? GROUP BY m.user_id ORDER BY score DESC, m.joined_at LIMIT ?",
+            (chat_id, limit),
+        ) as cur:
+            shown = [(str(r[0]), int(r[1])) for r in await cur.fetchall()]
+        async with self._db.execute(
+            "SELECT COUNT(DISTINCT user_id) FROM group_answers WHERE chat_id = ? AND user_id"
+            " NOT IN (SELECT user_id FROM group_members WHERE chat_id = ?)",
+            (chat_id, chat_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return shown, int(row[0]) if row else 0
+
+    async def group_figures(self, chat_id: int) -> GroupFigures:
+        async with self._db.execute(
+            "SELECT competency, COUNT(*), SUM(correct), COUNT(DISTINCT user_id)"
+            " FROM group_answers WHERE chat_id = ? GROUP BY competency",
+            (chat_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        async with self._db.execute(
+            "SELECT COUNT(DISTINCT user_id), COUNT(*) FROM group_answers WHERE chat_id = ?",
+            (chat_id,),
+        ) as cur:
+            total = await cur.fetchone()
+        assert total is not None
+        return GroupFigures(
+            int(total[0]), int(total[1]), {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+        )
