@@ -37,6 +37,7 @@ from clicksbot.handlers import (
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.store import Store
+from clicksbot.store.files import RunLock
 from clicksbot.transport import AiohttpRequest
 from clicksbot.updates import PerPersonUpdateProcessor
 
@@ -120,6 +121,9 @@ def runtime_of(app: BotApplication) -> Runtime:
 
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
+    if str(runtime.settings.database) != ":memory:":
+        runtime.lock = RunLock(runtime.settings.database)
+        runtime.lock.acquire()  # one bot per database; `restore` waits for it to stop
     runtime.store = store = await Store.open(runtime.settings.database)
     await _set_commands(app, runtime.catalogs)
     settings = runtime.settings
@@ -203,6 +207,9 @@ async def _post_shutdown(app: BotApplication) -> None:
     if runtime.store is not None:
         await runtime.store.close()
         runtime.store = None
+    if runtime.lock is not None:
+        runtime.lock.release()
+        runtime.lock = None
 
 
 async def close_transports(app: BotApplication) -> None:

@@ -103,6 +103,17 @@ def _parser() -> argparse.ArgumentParser:
         change.add_argument("id", type=int)
         config_option(change)
 
+    backup = commands.add_parser(
+        "backup", help="copy the database consistently, even while the bot runs"
+    )
+    backup.add_argument("target", type=Path, help="the backup file (or a folder for it)")
+    config_option(backup)
+    restore = commands.add_parser(
+        "restore", help="put a backup in place of the database (the bot must be stopped)"
+    )
+    restore.add_argument("backup", type=Path, help="the backup file")
+    config_option(restore)
+
     audit = commands.add_parser("audit", help="print the audit log of moderator actions")
     audit.add_argument("--limit", type=int, default=100, help="how many lines (default 100)")
     config_option(audit)
@@ -146,6 +157,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _campaign(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "backup":
+            from clicksbot.store.files import backup
+
+            settings = _existing_database(args)
+            size = backup(settings.database, args.target)
+            print(f"clicksbot: backed up {settings.database} to {args.target} ({size} bytes)")
+            return 0
+        if args.command == "restore":
+            from clicksbot.store.files import restore
+
+            settings = load_settings(args.config, require_token=False)
+            restore(args.backup, settings.database)
+            print(f"clicksbot: restored {settings.database} from {args.backup}")
+            return 0
         if args.command == "sandbox":
             from clicksbot.sandbox.chat import serve_forever
 

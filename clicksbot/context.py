@@ -50,6 +50,7 @@ class Runtime:
     campaigns: Campaigns | None = None
     flood: FloodGuard | None = None
     job_queue: Any = None  # the application's JobQueue, for features that schedule
+    lock: Any = None  # the database's RunLock while the bot runs
     progress: Progress | None = None
 
 
