@@ -36,6 +36,7 @@ from clicksbot.handlers import (
 )
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
+from clicksbot.metrics import HealthServer
 from clicksbot.store import Store
 from clicksbot.store.files import RunLock
 from clicksbot.transport import AiohttpRequest
@@ -73,7 +74,7 @@ def build_application(
     if pact is not None:
         runtime.pact = pact
     runtime.transports = (requests, updates_requests)
-    runtime.pacer = Pacer(settings.send_rate)
+    runtime.pacer = Pacer(settings.send_rate, on_reply=runtime.metrics.replies.inc)
     runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)
     api_url = base_url or settings.api_url
     app: BotApplication = (
@@ -82,7 +83,9 @@ def build_application(
         .base_url(api_url)
         .base_file_url(settings.file_url if base_url is None else _file_url(api_url))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerPersonUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(
+            PerPersonUpdateProcessor(CONCURRENT_UPDATES, observe=runtime.metrics.handled)
+        )
         .request(requests)
         .get_updates_request(updates_requests)
         .rate_limiter(runtime.pacer)
@@ -130,7 +133,13 @@ async def _post_init(app: BotApplication) -> None:
     assert runtime.pacer is not None and app.job_queue is not None
     composer = Composer(store, runtime.content, runtime.catalogs, app.bot.username)
     runtime.outbox = outbox = Outbox(
-        store, app.bot, composer, runtime.pacer, runtime.clock, in_flight=settings.send_in_flight
+        store,
+        app.bot,
+        composer,
+        runtime.pacer,
+        runtime.clock,
+        in_flight=settings.send_in_flight,
+        count=lambda outcome: runtime.metrics.outbox.labels(outcome).inc(),
     )
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
@@ -153,6 +162,11 @@ async def _post_init(app: BotApplication) -> None:
         app.job_queue.run_repeating(
             _expire, interval=RETENTION_INTERVAL, first=5.0, name="retention"
         )
+    if settings.health_port:
+        runtime.health = HealthServer(
+            runtime, app.bot, settings.health_listen, settings.health_port
+        )
+        await runtime.health.start()
     outbox.start()
     logger.info(
         "clicksbot ready as @%s: %d packs, languages %s",
@@ -207,6 +221,9 @@ async def _post_shutdown(app: BotApplication) -> None:
     if runtime.store is not None:
         await runtime.store.close()
         runtime.store = None
+    if runtime.health is not None:
+        await runtime.health.stop()
+        runtime.health = None
     if runtime.lock is not None:
         runtime.lock.release()
         runtime.lock = None

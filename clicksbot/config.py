@@ -65,6 +65,8 @@ class Settings:
     late_tip_grace_minutes: int = 120
     pact_file: Path | None = None  # None: the pact shipped with clicksbot
     retention_days: int = 365
+    health_listen: str = "127.0.0.1"
+    health_port: int = 0  # 0: no health and metrics server
     flood_burst: int = 12
     flood_rate: float = 1.0
     source: str = "defaults"
@@ -90,6 +92,8 @@ KEYS: dict[str, str] = {
     "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
     "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
     "pact_file": "a path to a pact YAML file (default: the pact shipped with clicksbot)",
+    "health_listen": "the address the /healthz and /metrics server listens on",
+    "health_port": "the port of the /healthz and /metrics server, 1 to 65535 (0: no server)",
     "retention_days": "days of inactivity after which a person's data is deleted, 0 to 3650 "
     "(0: never)",
     "flood_burst": "messages and button presses one person may send at once, 1 to 1000",
@@ -154,6 +158,10 @@ def load_settings(
                 source,
                 whole=True,
             )
+        ),
+        health_listen=str(raw.get("health_listen") or Settings.health_listen),
+        health_port=int(
+            _number(raw, "health_port", Settings.health_port, 0, 65535, source, whole=True)
         ),
         retention_days=int(
             _number(raw, "retention_days", Settings.retention_days, 0, 3650, source, whole=True)

@@ -21,6 +21,7 @@ from clicksbot.delivery.progress import Progress
 if TYPE_CHECKING:
     from clicksbot.handlers.flood import FloodGuard
 from clicksbot.i18n import Catalogs
+from clicksbot.metrics import Metrics
 from clicksbot.store import Store
 
 RUNTIME_KEY = "clicksbot.runtime"
@@ -51,6 +52,8 @@ class Runtime:
     flood: FloodGuard | None = None
     job_queue: Any = None  # the application's JobQueue, for features that schedule
     lock: Any = None  # the database's RunLock while the bot runs
+    metrics: Metrics = field(default_factory=lambda: Metrics())
+    health: Any = None  # the HealthServer, when health_port is set
     progress: Progress | None = None
 
 

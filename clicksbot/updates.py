@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -17,7 +18,13 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
     double tap or two quick commands from racing each other.
     """
 
-    def __init__(self, max_concurrent_updates: int = 8, max_waiting: int = 4096) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 8,
+        max_waiting: int = 4096,
+        observe: Callable[[object, float], None] | None = None,
+    ) -> None:
+        self.observe = observe  # told (update, seconds) after each update, for the metrics
         # PTB takes one of its slots before do_process_update runs; if those were the real
         # limit, one person's burst would fill them all while their updates run one by one.
         # So PTB's slots only cap how many updates may wait, and ours are taken after the
@@ -33,12 +40,19 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             async with self._slots:
                 await coroutine
+            if self.observe is not None:
+                self.observe(update, 0.0)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
         try:
             async with lock, self._slots:
-                await coroutine
+                began = time.perf_counter()
+                try:
+                    await coroutine
+                finally:
+                    if self.observe is not None:
+                        self.observe(update, time.perf_counter() - began)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # forget idle people: memory stays bounded

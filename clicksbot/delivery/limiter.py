@@ -39,7 +39,9 @@ class Pacer(BaseRateLimiter[Lane]):
         monotonic: Callable[[], float] = time.monotonic,
         group_limit: int = GROUP_LIMIT,
         group_window: float = GROUP_WINDOW,
+        on_reply: Callable[[], None] | None = None,
     ) -> None:
+        self.on_reply = on_reply  # counts replies, for the metrics
         self.rate = rate
         self.per_chat = per_chat
         self.group_limit = group_limit
@@ -78,9 +80,12 @@ class Pacer(BaseRateLimiter[Lane]):
             await self._wait_group(chat)  # replies too: a group's limit is per minute, for all
         if rate_limit_args is Lane.OUTBOX:
             await self._wait_turn(chat)
-        elif self.rate and endpoint.startswith(("send", "edit", "copy", "forward")):
-            # A reply goes at once but uses up a turn, so the total stays under the limit.
-            self._next_free = max(self._next_free, self._monotonic()) + 1 / self.rate
+        elif endpoint.startswith(("send", "edit", "copy", "forward")):
+            if self.on_reply is not None:
+                self.on_reply()
+            if self.rate:
+                # A reply goes at once but uses up a turn, so the total stays under the limit.
+                self._next_free = max(self._next_free, self._monotonic()) + 1 / self.rate
         return await callback(*args, **kwargs)
 
     async def _wait_turn(self, chat: int | str | None) -> None:

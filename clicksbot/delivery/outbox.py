@@ -57,7 +57,9 @@ class Outbox:
         batch: int = BATCH,
         retries: int = RETRIES,
         backoff: float = BACKOFF,
+        count: Callable[[str], None] | None = None,
     ) -> None:
+        self.count = count or (lambda outcome: None)  # told each outcome, for the metrics
         self.store = store
         self.bot = bot
         self.composer = composer
@@ -211,20 +213,24 @@ class Outbox:
                 continue
             except Forbidden as exc:  # blocked the bot, or the account is gone
                 await self.store.delivery_unreachable(row, exc.message, self.clock())
+                self.count("unreachable")
                 return
             except BadRequest as exc:
                 if "chat not found" in exc.message.lower():
                     await self.store.delivery_unreachable(row, exc.message, self.clock())
+                    self.count("unreachable")
                 else:  # the message itself is wrong: retrying cannot help
                     logger.error("Telegram refused an outbox message of job %s: %s",
                                  row.job_id, exc.message)  # fmt: skip
                     await self.store.delivery_failed(row, exc.message, self.clock(), final=True)
+                    self.count("failed")
                 return
             except (NetworkError, TelegramError) as exc:  # 5xx, timeouts, a lost connection
                 attempts += 1
                 final = attempts >= self.retries or not isinstance(exc, NetworkError)
                 await self.store.delivery_failed(row, str(exc), self.clock(), final=final)
                 if final:
+                    self.count("failed")
                     return
                 delay = self.backoff * 2 ** (attempts - 1)
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
@@ -234,6 +240,7 @@ class Outbox:
                 return
             now = self.clock()
             await self.store.delivery_sent(row, message.message_id, now)
+            self.count("sent")
             if letter.tip_id is not None:
                 await self.store.mark_tip_seen(row.user_id, letter.tip_id, now)
             return

@@ -234,6 +234,9 @@ class Emulator:
         self.started: set[int] = set()  # users who have written to the bot
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
+        self.webhook_deliveries: list[tuple[int, int]] = []  # (update id, HTTP status)
+        self._webhook_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._webhook_task: asyncio.Task[None] | None = None
         self.files: dict[str, bytes] = {}
         self.faults: list[Fault] = []
         self.listeners: list[Callable[[str, ChatState, dict[str, Any]], None]] = []
@@ -353,16 +356,52 @@ class Emulator:
         return fault
 
     def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update for the bot, as Telegram does when something happens."""
+        """Queue an update for the bot, as Telegram does when something happens: for its
+        long poll, or, once it set a webhook, posted to that URL with its secret token."""
         update = {"update_id": next(self._update_ids), **update}
+        if self.webhook is not None:
+            if self._webhook_task is None or self._webhook_task.done():
+                self._webhook_queue = asyncio.Queue()
+                self._webhook_task = asyncio.get_running_loop().create_task(self._post_updates())
+            self._webhook_queue.put_nowait(update)
+            return update
         self._updates.append(update)
         self._event().set()
         return update
+
+    async def _post_updates(self) -> None:
+        """Post queued updates to the webhook, in order, retrying a refused one a few times."""
+        import aiohttp
+
+        async with aiohttp.ClientSession() as http:
+            while True:
+                update = await self._webhook_queue.get()
+                hook = self.webhook
+                if hook is None:
+                    self._updates.append(update)
+                    self._event().set()
+                    continue
+                headers = {}
+                if hook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+                status = 0
+                for _ in range(3):
+                    try:
+                        async with http.post(hook["url"], json=update, headers=headers) as reply:
+                            status = reply.status
+                    except aiohttp.ClientError:
+                        status = 0
+                    if 200 <= status < 300:
+                        break
+                    await asyncio.sleep(0.1)
+                self.webhook_deliveries.append((int(update["update_id"]), status))
 
     def close(self) -> None:
         """Wake every waiting long poll so the server can stop."""
         self._closed = True
         self._event().set()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
 
     # -- the API -------------------------------------------------------------------------
 
