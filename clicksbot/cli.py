@@ -52,8 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         help="receive updates by webhook at this public https URL instead of long polling "
         "(the secret token comes from $CLICKSBOT_WEBHOOK_SECRET, or is made at start)",
     )
-    run.add_argument("--listen", default="127.0.0.1", help="webhook: address to listen on")
-    run.add_argument("--port", type=int, default=8443, help="webhook: port to listen on")
+    run.add_argument("--listen", default=None, help="webhook: address to listen on")
+    run.add_argument("--port", type=int, default=None, help="webhook: port to listen on")
     run.add_argument(
         "--skip-broken-packs",
         action="store_true",
@@ -432,7 +432,11 @@ def _content_or_exit(settings: Settings, *, skip_broken: bool) -> Content:
 
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    logs.configure(settings.log_level, [settings.token.value])
+    logs.configure(
+        settings.log_level,
+        [settings.token.value, settings.webhook_secret.value],
+        json_lines=settings.log_format == "json",
+    )
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
     from telegram.error import InvalidToken, NetworkError
 
@@ -440,14 +444,17 @@ def _run(args: argparse.Namespace) -> int:
 
     app = build_application(settings, content)
     webhook = None
-    if args.webhook:
-        if not re.match(r"^https?://[^\s/]+/\S*$", args.webhook):
+    url = args.webhook or settings.webhook_url
+    listen = args.listen or settings.webhook_listen
+    port = args.port or settings.webhook_port
+    if url:
+        if not re.match(r"^https?://[^\s/]+/\S*$", url):
             print(
                 "clicksbot: --webhook needs a URL like https://bot.example.org/telegram",
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        secret = os.environ.get(ENV_WEBHOOK_SECRET, "")
+        secret = os.environ.get(ENV_WEBHOOK_SECRET, "") or settings.webhook_secret.value
         if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             print(
                 f"clicksbot: {ENV_WEBHOOK_SECRET} may hold only A-Z, a-z, 0-9, _ and -, "
@@ -455,8 +462,8 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        webhook = Webhook(args.webhook, args.listen, args.port, *([secret] if secret else []))
-    mode = f"webhook on {args.listen}:{args.port}" if webhook else "polling"
+        webhook = Webhook(url, listen, port, *([secret] if secret else []))
+    mode = f"webhook on {listen}:{port}" if webhook else "polling"
     logger.info("Starting clicksbot %s (%s)", __version__, mode)
     secret = settings.token.value
     loop = asyncio.new_event_loop()

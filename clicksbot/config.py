@@ -65,6 +65,11 @@ class Settings:
     late_tip_grace_minutes: int = 120
     pact_file: Path | None = None  # None: the pact shipped with clicksbot
     retention_days: int = 365
+    log_format: str = "text"
+    webhook_url: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: Secret = Secret("")
     health_listen: str = "127.0.0.1"
     health_port: int = 0  # 0: no health and metrics server
     flood_burst: int = 12
@@ -92,6 +97,12 @@ KEYS: dict[str, str] = {
     "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
     "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
     "pact_file": "a path to a pact YAML file (default: the pact shipped with clicksbot)",
+    "log_format": "text (one readable line per event) or json (one JSON object per line)",
+    "webhook_url": "the public https URL Telegram posts updates to (empty: long polling)",
+    "webhook_listen": "the address the webhook server listens on (behind your TLS proxy)",
+    "webhook_port": "the port the webhook server listens on, 1 to 65535",
+    "webhook_secret": "the secret token Telegram sends with each update, A-Z a-z 0-9 _ -, "
+    "(or set CLICKSBOT_WEBHOOK_SECRET; empty: a new random one at each start)",
     "health_listen": "the address the /healthz and /metrics server listens on",
     "health_port": "the port of the /healthz and /metrics server, 1 to 65535 (0: no server)",
     "retention_days": "days of inactivity after which a person's data is deleted, 0 to 3650 "
@@ -159,6 +170,13 @@ def load_settings(
                 whole=True,
             )
         ),
+        log_format=_choice(raw, "log_format", ("text", "json"), source),
+        webhook_url=_webhook_url(raw, source),
+        webhook_listen=str(raw.get("webhook_listen") or Settings.webhook_listen),
+        webhook_port=int(
+            _number(raw, "webhook_port", Settings.webhook_port, 1, 65535, source, whole=True)
+        ),
+        webhook_secret=_webhook_secret(raw, source),
         health_listen=str(raw.get("health_listen") or Settings.health_listen),
         health_port=int(
             _number(raw, "health_port", Settings.health_port, 0, 65535, source, whole=True)
@@ -271,3 +289,24 @@ def _number(
     if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
         raise ConfigError(source, key, f"{value!r} is not {KEYS[key]}")
     return value
+
+
+def _choice(raw: dict[str, Any], key: str, allowed: tuple[str, ...], source: str) -> str:
+    value = raw.get(key, allowed[0])
+    if value not in allowed:
+        raise ConfigError(source, key, f"{value!r} is not {KEYS[key]}")
+    return str(value)
+
+
+def _webhook_url(raw: dict[str, Any], source: str) -> str:
+    value = raw.get("webhook_url") or ""
+    if value and (not isinstance(value, str) or not re.match(r"^https?://[^\s/]+/\S*$", value)):
+        raise ConfigError(source, "webhook_url", "expected " + KEYS["webhook_url"])
+    return str(value)
+
+
+def _webhook_secret(raw: dict[str, Any], source: str) -> Secret:
+    value = raw.get("webhook_secret") or ""
+    if value and (not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value)):
+        raise ConfigError(source, "webhook_secret", "expected " + KEYS["webhook_secret"])
+    return Secret(str(value))

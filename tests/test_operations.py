@@ -195,3 +195,28 @@ async def test_sigterm_mid_broadcast_loses_and_repeats_nothing(tmp_path: Path) -
             assert await asyncio.wait_for(process.wait(), 30) == 0
     counts = received()
     assert set(counts) == ids and set(counts.values()) == {1}
+
+
+def test_json_log_lines_never_hold_the_token(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import logging
+
+    from clicksbot import logs
+
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    try:
+        logs.configure("INFO", ["999:SecretTok"], json_lines=True)
+        try:
+            raise RuntimeError("https://api.telegram.org/bot999:SecretTok/getMe failed")
+        except RuntimeError:
+            logging.getLogger("clicksbot.test").exception("Update %s failed", 7)
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["level"] == "ERROR" and line["message"] == "Update 7 failed"
+    assert "SecretTok" not in json.dumps(line) and "[token]" in line["traceback"]
