@@ -10,6 +10,8 @@ this layer: status codes become `BadRequest`, `Forbidden`, `RetryAfter` and the 
 from __future__ import annotations
 
 import re
+import urllib.request
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -32,6 +34,7 @@ class AiohttpRequest(BaseRequest):
         self._connections = connections
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[str, str | None] = {}  # host -> proxy URL (None: direct)
 
     @property
     def read_timeout(self) -> float | None:
@@ -43,9 +46,21 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # HTTPS_PROXY and friends, as httpx honoured them
+                # Proxies from the environment (HTTPS_PROXY, NO_PROXY) are honoured as httpx
+                # did, but looked up once per host (see _proxy): aiohttp's trust_env would
+                # read the environment and .netrc in a thread on every request.
+                trust_env=False,
                 skip_auto_headers=("Accept-Encoding",),
             )
+
+    def _proxy(self, url: str) -> str | None:
+        host = urlsplit(url).hostname or ""
+        if host not in self._proxies:
+            proxies = urllib.request.getproxies()
+            scheme = urlsplit(url).scheme
+            proxy = proxies.get(scheme) or proxies.get("all")
+            self._proxies[host] = None if not proxy or urllib.request.proxy_bypass(host) else proxy
+        return self._proxies[host]
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -94,7 +109,9 @@ class AiohttpRequest(BaseRequest):
         elif request_data:
             body = request_data.json_parameters
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            async with self._session.request(
+                method, url, data=body, timeout=timeout, proxy=self._proxy(url)
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             # aiohttp's messages (and so the chained traceback) contain the URL, with the token.

@@ -76,6 +76,9 @@ class Outbox:
         self._finished: set[tuple[int, int]] = set()
         # Rows whose outcome could not be written: this process never sends them again.
         self._unrecorded: set[tuple[int, int]] = set()
+        # Sent rows waiting to be written, and whether a task is writing them now.
+        self._to_record: list[tuple[Delivery, int, str | None, asyncio.Future[None]]] = []
+        self._recording = False
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
@@ -238,9 +241,33 @@ class Outbox:
             except NothingToSend as exc:
                 await self.store.delivery_failed(row, str(exc), self.clock(), final=True)
                 return
-            now = self.clock()
-            await self.store.delivery_sent(row, message.message_id, now)
+            await self._record_sent(row, message.message_id, letter.tip_id)
             self.count("sent")
-            if letter.tip_id is not None:
-                await self.store.mark_tip_seen(row.user_id, letter.tip_id, now)
             return
+
+    async def _record_sent(self, row: Delivery, message_id: int, tip_id: str | None) -> None:
+        """Write that a message was sent, together with the others that finished meanwhile:
+        one transaction for many rows keeps the database from setting the pace. Returns once
+        this row's outcome is on disk (so at most `in_flight` rows are ever unrecorded)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._to_record.append((row, message_id, tip_id, done))
+        if not self._recording:  # nobody is writing: this task writes for everyone waiting
+            self._recording = True
+            try:
+                while self._to_record:
+                    batch, self._to_record = self._to_record, []
+                    try:
+                        await self.store.deliveries_sent(
+                            [(r, m, t) for r, m, t, _ in batch], self.clock()
+                        )
+                    except Exception as exc:
+                        for *_, waiting in batch:
+                            if not waiting.done():
+                                waiting.set_exception(exc)
+                    else:
+                        for *_, waiting in batch:
+                            if not waiting.done():
+                                waiting.set_result(None)
+            finally:
+                self._recording = False
+        await done

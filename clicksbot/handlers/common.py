@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
 
 from clicksbot.context import BotContext
@@ -14,6 +16,8 @@ from clicksbot.i18n import Translator
 from clicksbot.render import Reply, display_name
 from clicksbot.services import people
 from clicksbot.store import User
+
+logger = logging.getLogger(__name__)
 
 # Commands answer new messages only: editing an old command must not run it again.
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -73,3 +77,19 @@ async def visitor(update: Update, context: BotContext) -> Visitor:
     user, new = await people.meet(context.store, tg_user.id, language, context.now())
     t = context.catalogs.get(user.language)
     return Visitor(user, new, t, display_name(tg_user.first_name, fallback="👋"))
+
+
+async def show(update: Update, context: BotContext, reply: Reply) -> None:
+    """Put the next step in place of the pressed message (a new message if it cannot be)."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(
+                reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+            )
+            return
+        except BadRequest as exc:
+            if "not modified" in exc.message:  # a double tap: it already shows this
+                return
+            logger.info("Message not edited (%s); sending the next step afresh", exc.message)
+    await send(update, context, reply)

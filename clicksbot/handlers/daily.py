@@ -6,11 +6,10 @@ import logging
 from dataclasses import replace
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import PRIVATE, Visitor, send, visitor
+from clicksbot.handlers.common import PRIVATE, Visitor, send, show, visitor
 from clicksbot.render import Reply, messages
 from clicksbot.render import callbacks as cb
 from clicksbot.render import daily as render
@@ -23,22 +22,6 @@ logger = logging.getLogger(__name__)
 def _likely_country(update: Update, v: Visitor) -> str | None:
     code = update.effective_user.language_code if update.effective_user else None
     return places.likely_country(code, v.user.language)
-
-
-async def _show(update: Update, context: BotContext, reply: Reply) -> None:
-    """Put the next step in place of the pressed message (a new message if it cannot be)."""
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(
-                reply.text, parse_mode="HTML", reply_markup=reply.keyboard
-            )
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message:  # a double tap: it already shows this
-                return
-            logger.info("Picker not edited (%s); sending it afresh", exc.message)
-    await send(update, context, reply)
 
 
 def _schedule(context: BotContext, user: User) -> None:
@@ -97,15 +80,15 @@ async def on_button(update: Update, context: BotContext) -> None:
 
     if action == "where":
         await query.answer()
-        await _show(update, context, render.where_message(t, _likely_country(update, v)))
+        await show(update, context, render.where_message(t, _likely_country(update, v)))
     elif action == "region":
         await query.answer()
         more = args[0] == "more"
         reply = render.more_countries_message(t) if more else render.offsets_message(t, now)
-        await _show(update, context, reply)
+        await show(update, context, reply)
     elif action == "country" and len(places.ZONES[args[0]]) > 1:
         await query.answer()
-        await _show(update, context, render.zones_message(t, args[0], now))
+        await show(update, context, render.zones_message(t, args[0], now))
     elif action in ("country", "zone"):
         picked = args[0] if args[0] != "-" else None
         zone = places.ZONES[args[0]][0] if action == "country" else args[1]
@@ -114,21 +97,21 @@ async def on_button(update: Update, context: BotContext) -> None:
         _schedule(context, user)
         await query.answer(t("daily.place_saved", zone=places.zone_name(zone, t.language)))
         if user.tip_time:  # already subscribed: only the zone changed
-            await _show(update, context, render.subscribed_message(t, zone, user.tip_time))
+            await show(update, context, render.subscribed_message(t, zone, user.tip_time))
         else:
-            await _show(update, context, render.hours_message(t, zone, now))
+            await show(update, context, render.hours_message(t, zone, now))
     elif user.time_zone is None and action in ("hour", "at", "daily") and args[0] != "lang":
         await query.answer()
-        await _show(update, context, render.where_message(t, _likely_country(update, v)))
+        await show(update, context, render.where_message(t, _likely_country(update, v)))
     elif action == "hour":
         await query.answer()
-        await _show(update, context, render.minutes_message(t, int(args[0])))
+        await show(update, context, render.minutes_message(t, int(args[0])))
     elif action == "at":
         assert user.time_zone is not None
         await context.store.set_tip_time(user.id, args[0])
         _schedule(context, _with_time(user, args[0]))
         await query.answer(t("daily.saved"))
-        await _show(update, context, render.subscribed_message(t, user.time_zone, args[0]))
+        await show(update, context, render.subscribed_message(t, user.time_zone, args[0]))
     elif action == "daily":
         await _settings_button(update, context, v, args[0])
 
@@ -143,12 +126,12 @@ async def _settings_button(update: Update, context: BotContext, v: Visitor, choi
     elif choice in ("on", "time"):
         await query.answer()
         assert user.time_zone is not None
-        await _show(update, context, render.hours_message(t, user.time_zone, now))
+        await show(update, context, render.hours_message(t, user.time_zone, now))
     else:  # off
         await context.store.set_tip_time(user.id, None)
         await query.answer(t("daily.unsubscribed_short"))
         zone = user.time_zone or context.settings.default_timezone
-        await _show(update, context, render.settings_message(t, _with_time(user, None), zone, now))
+        await show(update, context, render.settings_message(t, _with_time(user, None), zone, now))
 
 
 def _moved(user: User, country: str | None, zone: str) -> User:

@@ -30,6 +30,7 @@ from clicksbot.handlers.common import (
     exclusive,
     leave,
     send,
+    show,
     visitor,
 )
 from clicksbot.i18n import SOURCE_LANGUAGE
@@ -46,21 +47,6 @@ logger = logging.getLogger(__name__)
 NAME, COUNTRY = range(2)
 END = ConversationHandler.END
 TIMEOUT = timedelta(minutes=15)  # an unfinished pledge forgets its questions after this
-
-
-async def _edit_or_send(update: Update, context: BotContext, reply: Reply) -> None:
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        try:
-            await query.edit_message_text(
-                reply.text, parse_mode="HTML", reply_markup=reply.keyboard
-            )
-            return
-        except BadRequest as exc:
-            if "not modified" in exc.message:  # a double tap: it already shows this
-                return
-            logger.info("Pact message not edited (%s); sending it afresh", exc.message)
-    await send(update, context, reply)
 
 
 def _likely_country(update: Update, v: Visitor) -> str | None:
@@ -136,7 +122,7 @@ async def on_skip_name(update: Update, context: BotContext) -> int:
     assert query is not None
     v = await visitor(update, context)
     await query.answer()
-    await _edit_or_send(update, context, render.country_prompt(v.t, _likely_country(update, v)))
+    await show(update, context, render.country_prompt(v.t, _likely_country(update, v)))
     return COUNTRY
 
 
@@ -160,7 +146,7 @@ async def on_country(update: Update, context: BotContext) -> int:
             return COUNTRY
         await context.store.set_pledge_details(live.id, country=press.args[0])
     await query.answer()
-    await _edit_or_send(update, context, Reply(v.t("pact.country_saved")))
+    await show(update, context, Reply(v.t("pact.country_saved")))
     pledge = await context.store.live_pledge(v.user.id)
     if pledge is not None:
         await _send_certificate(update, context, v, pledge)
@@ -245,16 +231,16 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _invite(update, context, v)
     elif kind == "withdraw":
         await query.answer()
-        await _edit_or_send(update, context, render.withdraw_prompt(v.t))
+        await show(update, context, render.withdraw_prompt(v.t))
     elif kind == "unpledge":
         withdrawn = await context.store.withdraw_pledge(v.user.id, context.now())
         await query.answer(v.t("pact.withdrawn_short") if withdrawn else v.t("pact.no_pledge"))
         if withdrawn:
-            await _edit_or_send(update, context, Reply(v.t("pact.withdrawn")))
+            await show(update, context, Reply(v.t("pact.withdrawn")))
     elif kind == "keep":
         await query.answer(v.t("pact.kept"))
         status = await service.status(context.store, context.runtime.pact, v.user)
-        await _edit_or_send(update, context, render.pact_message(v.t, context.runtime.pact, status))
+        await show(update, context, render.pact_message(v.t, context.runtime.pact, status))
     elif kind == "skipname":  # the questions timed out, or the bot restarted: carry on
         await on_skip_name(update, context)
     else:  # nocountry, likewise

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import aiosqlite
 
-from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
@@ -89,7 +88,7 @@ class CompetencyScore:
     correct: int
 
 
-class Store(DeliveryQueries, PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
+class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:

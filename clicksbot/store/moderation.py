@@ -10,35 +10,9 @@ from typing import Any, cast
 
 import aiosqlite
 
+from clicksbot.store.delivery import DeliveryQueries, audience_filter
 from clicksbot.store.locking import writes
 from clicksbot.store.stamps import from_text, to_text
-
-AUDIENCE_KINDS = ("all", "subscribers", "language", "country", "pledged", "unpledged")
-LIVE_PLEDGE = (
-    "EXISTS (SELECT 1 FROM pledges p WHERE p.user_id = users.id AND p.withdrawn_at IS NULL"
-)
-
-
-def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
-    """Return the SQL condition on `users` (and its arguments) for an audience."""
-    kind, value = audience.get("kind", "all"), audience.get("value")
-    reachable = "users.unreachable_since IS NULL"
-    if kind == "all":
-        return reachable, ()
-    if kind == "subscribers":
-        return f"{reachable} AND users.tip_time IS NOT NULL", ()
-    if kind == "language":
-        return f"{reachable} AND users.language = ?", (str(value),)
-    if kind == "country":
-        return (
-            f"{reachable} AND (users.country = ? OR {LIVE_PLEDGE} AND p.country = ?))",
-            (str(value), str(value)),
-        )
-    if kind == "pledged":
-        return f"{reachable} AND {LIVE_PLEDGE})", ()
-    if kind == "unpledged":
-        return f"{reachable} AND NOT {LIVE_PLEDGE})", ()
-    raise ValueError(f"unknown audience {kind!r}")
 
 
 @dataclass(frozen=True)
@@ -103,7 +77,7 @@ def _broadcast(r: Any) -> Broadcast:
     return Broadcast(r[0], r[1], json.loads(r[2]), json.loads(r[3]), from_text(r[4]), r[5], r[6])
 
 
-class ModerationQueries:
+class ModerationQueries(DeliveryQueries):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -177,27 +151,6 @@ class ModerationQueries:
         async with self._db.execute(f"SELECT COUNT(*) FROM users WHERE {where}", args) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
-
-    async def _queue_audience(
-        self, key: str, kind: str, payload: dict[str, Any], audience: dict[str, Any], now: datetime
-    ) -> tuple[int, int] | None:
-        """Create a job and queue it for an audience (inside the caller's transaction)."""
-        cur = await self._db.execute(
-            "INSERT INTO jobs (key, kind, payload, created_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (key) DO NOTHING",
-            (key, kind, json.dumps(payload, ensure_ascii=False), to_text(now)),
-        )
-        if cur.rowcount != 1:
-            return None
-        job_id = cur.lastrowid
-        assert job_id is not None
-        where, args = audience_filter(audience)
-        cur = await self._db.execute(
-            "INSERT INTO deliveries (job_id, user_id, updated_at)"
-            f" SELECT ?, users.id, ? FROM users WHERE {where} ON CONFLICT DO NOTHING",
-            (job_id, to_text(now), *args),
-        )
-        return job_id, cur.rowcount
 
     @writes
     async def cancel_job(self, job_id: int, now: datetime) -> int:

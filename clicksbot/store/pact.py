@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.stamps import from_text, to_text
 
@@ -53,7 +53,7 @@ def _pledge(row: Any) -> Pledge:
     )  # fmt: skip
 
 
-class PactQueries:
+class PactQueries(DeliveryQueries):
     """Pledges and invitations; mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -244,15 +244,10 @@ class PactQueries:
         Return (job id, people queued), or None if this version was announced before.
         """
         try:
-            cur = await self._db.execute(
-                "INSERT INTO jobs (key, kind, payload, created_at) VALUES (?, 'notice', ?, ?)"
-                " ON CONFLICT (key) DO NOTHING",
-                (f"pact:v{version}", json.dumps(payload), to_text(now)),
-            )
-            if cur.rowcount != 1:
+            job_id = await self._new_job(f"pact:v{version}", "notice", payload, now)
+            if job_id is None:
                 await self._db.rollback()
                 return None
-            job_id = cur.lastrowid
             cur = await self._db.execute(
                 "INSERT INTO deliveries (job_id, user_id, updated_at)"
                 " SELECT DISTINCT ?, p.user_id, ? FROM pledges p JOIN users u ON u.id = p.user_id"
