@@ -42,6 +42,26 @@ class Pact:
         return self.texts.get(language) or self.texts[SOURCE_LANGUAGE]
 
 
+def read_yaml(path: Path, error: type[Exception]) -> tuple[Any, dict[str, int]]:
+    """Read a small YAML file: its data and the line of each key path (`a.b`, `a.list[2]`).
+
+    Raise `error` with "file:line: what is wrong" when it cannot be read or parsed.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text)
+        data: Any = yaml.safe_load(text)
+    except OSError as exc:
+        raise error(f"{path}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: is not UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise error(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    return data, key_lines(root) if root is not None else {}
+
+
 def key_lines(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
     """Map each key path (`languages.en.title`, `...commitments[2]`) to its line."""
     out = {} if out is None else out
@@ -57,19 +77,7 @@ def key_lines(node: yaml.Node, path: str = "", out: dict[str, int] | None = None
 
 def load_pact(path: Path) -> Pact:
     """Read and check a pact file; raise PactError saying what is wrong and where."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
-    except OSError as exc:
-        raise PactError(f"{path}: cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise PactError(f"{path}: is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise PactError(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    lines = key_lines(root) if root is not None else {}
+    data, lines = read_yaml(path, PactError)
 
     def fail(key: str, problem: str) -> PactError:
         return PactError(f"{path}:{lines.get(key, 1)}: {key or '(file)'}: {problem}")

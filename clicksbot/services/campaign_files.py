@@ -19,10 +19,8 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from clicksbot.content import Content
-from clicksbot.content.pact import key_lines
+from clicksbot.content.pact import read_yaml
 from clicksbot.delivery.campaigns import REPEATS
 from clicksbot.services.places import ZONES, known_zone
 
@@ -56,20 +54,7 @@ class CampaignSpec:
 
 def load_campaign_file(path: Path, content: Content) -> CampaignSpec:
     """Read and check a campaign file against the loaded packs."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
-    except OSError as exc:
-        raise CampaignFileError(f"{path}: cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise CampaignFileError(f"{path}: is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", exc)
-        raise CampaignFileError(f"{path}:{line}: not valid YAML: {problem}") from None
-    lines = key_lines(root) if root is not None else {}
+    data, lines = read_yaml(path, CampaignFileError)
 
     def fail(key: str, problem: str) -> CampaignFileError:
         return CampaignFileError(f"{path}:{lines.get(key, 1)}: {key or '(file)'}: {problem}")
