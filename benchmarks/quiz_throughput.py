@@ -60,7 +60,11 @@ async def process_running(command: list[str], env: dict[str, str]) -> AsyncItera
 @asynccontextmanager
 async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[None]:
     config = db.with_suffix(".yaml")
-    config.write_text(f"database: {db}\npacks_dir: {REPO / 'quizzes'}\nlog_level: WARNING\n")
+    # Simulated people tap at machine speed: flood control (a policy, not a cost) is opened.
+    config.write_text(
+        f"database: {db}\npacks_dir: {REPO / 'quizzes'}\nlog_level: WARNING\n"
+        "flood_burst: 1000\nflood_rate: 100\n"
+    )
     env = {"CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url}
     command = [sys.executable, "-m", "clicksbot", "run", "--config", str(config)]
     async with process_running(command, env):
@@ -86,7 +90,13 @@ async def echo_aiohttp_process(server: EmulatorServer, db: Path) -> AsyncIterato
 @asynccontextmanager
 async def clicksbot_running(server: EmulatorServer, db: Path) -> AsyncIterator[None]:
     content, _ = load_content(REPO / "quizzes")
-    settings = Settings(token=Secret(TOKEN), database=db, packs_dir=REPO / "quizzes")
+    settings = Settings(
+        token=Secret(TOKEN),
+        database=db,
+        packs_dir=REPO / "quizzes",
+        flood_burst=1000,
+        flood_rate=100,
+    )
     app = build_application(settings, content, base_url=server.api_url)
     async with polling(app, poll_timeout=1):
         yield

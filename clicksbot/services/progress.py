@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from clicksbot.content import COMPETENCIES, Competency
@@ -127,8 +127,10 @@ async def stats(store: Store, user: User, now: datetime, default_tz: str) -> Sta
 async def record_activity(store: Store, user: User, now: datetime, default_tz: str) -> list[Badge]:
     """Count today as a learning day for the person; return the badges earned just now."""
     today = local_day(now, time_zone_of(user, default_tz))
-    await store.add_activity_day(user.id, today)
     record = await store.learner_record(user.id)
+    if today not in record.days:  # the first activity of the day: the only write needed
+        await store.add_activity_day(user.id, today)
+        record = replace(record, days=tuple(sorted((*record.days, today))))
     figures = _stats(record, today)
     new = []
     for badge in BADGES:

@@ -190,39 +190,46 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             _dt(row[8]) if row[8] else None,
         )
 
-    @writes
     async def touch_user(self, user_id: int, language: str, now: datetime) -> tuple[User, bool]:
         """Record that a person was seen, creating them with `language` if new.
 
         Return the person and whether they were new. "Last seen" moves at most once a minute,
-        so most updates cost one read and no write.
+        so most updates cost one read and no write (and so do not wait for the write lock).
         """
         user = await self.get_user(user_id)
         if user is None:
-            await self._db.execute(
-                "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
-                " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
-                (user_id, language, _ts(now), _ts(now)),
-            )
-            await self._db.commit()
+            await self._add_user(user_id, language, now)
             user = await self.get_user(user_id)
             if user is None:  # only possible with a second writer deleting at once
                 raise StoreError(f"{self.path}: user {user_id} vanished while being recorded")
             return user, True
         if now - user.last_seen_at >= LAST_SEEN_STEP or user.unreachable_since is not None:
-            # Whoever writes to the bot can be reached again (they unblocked it).
-            await self._db.execute(
-                "UPDATE users SET last_seen_at = ?, unreachable_since = NULL,"
-                " unreachable_reason = NULL WHERE id = ?",
-                (_ts(now), user_id),
-            )
-            await self._db.commit()
+            await self._seen(user_id, now)
             user = replace(
                 user,
                 last_seen_at=now.astimezone(UTC).replace(microsecond=0),
                 unreachable_since=None,
             )
         return user, False
+
+    @writes
+    async def _add_user(self, user_id: int, language: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
+            " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
+            (user_id, language, _ts(now), _ts(now)),
+        )
+        await self._db.commit()
+
+    @writes
+    async def _seen(self, user_id: int, now: datetime) -> None:
+        # Whoever writes to the bot can be reached again (they unblocked it).
+        await self._db.execute(
+            "UPDATE users SET last_seen_at = ?, unreachable_since = NULL,"
+            " unreachable_reason = NULL WHERE id = ?",
+            (_ts(now), user_id),
+        )
+        await self._db.commit()
 
     @writes
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:
