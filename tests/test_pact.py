@@ -73,7 +73,7 @@ async def test_pact_commit_name_country_certificate_and_again(bot: Running) -> N
     ana = await started(bot, "Ana")
     ana.send("/pact")
     pact = await ana.receive()
-    assert "The MIL CLICKS Pact" in pact.text and "Inspired by UNESCO's MIL CLICKS" in pact.text
+    assert "MIL CLICKS Pact" in pact.text and "Inspired by UNESCO's MIL CLICKS" in pact.text
     assert "0 people have taken the pact" in pact.text
     await ana.press(pact, "I commit")
     assert "You have taken the pact" in (await ana.receive()).text
