@@ -145,3 +145,12 @@ async def test_the_pacer_holds_group_messages_over_the_limit() -> None:
     assert sent[2] - began < 0.1 and sent[3] - began >= 0.39
     await pacer.process_request(send, (), {}, "sendMessage", {"chat_id": 7}, None)
     assert len(sent) == 6
+
+
+async def test_the_bot_says_once_what_it_does_when_added_to_a_group(bot: Running) -> None:
+    teacher = started(bot, "Teacher")
+    chat = bot.emulator.group("Class 9C", teacher)
+    teacher.add_bot_to(chat)
+    welcome = await teacher.receive_in(chat)
+    assert "/quiz" in welcome.text and "/top join" in welcome.text
+    await teacher.expect_silence(0.2)

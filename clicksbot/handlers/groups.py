@@ -15,9 +15,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import CallbackContext, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    CallbackContext,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    filters,
+)
 
 from clicksbot.content import Competency
 from clicksbot.context import BotApplication, BotContext, Runtime
@@ -256,6 +262,25 @@ async def classstats_command(update: Update, context: BotContext) -> None:
     await _say(context, chat.id, "\n".join(lines))
 
 
+async def on_added(update: Update, context: BotContext) -> None:
+    """Added to a group: say once, briefly, what the bot does there."""
+    change = update.my_chat_member
+    if change is None or change.chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return
+    was_in = change.old_chat_member.status in (
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.ADMINISTRATOR,
+    )
+    is_in = change.new_chat_member.status in (
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.ADMINISTRATOR,
+    )
+    if is_in and not was_in:
+        settings = await _settings(context, update)
+        t = context.catalogs.get(settings.language)
+        await _say(context, change.chat.id, t("group.welcome"))
+
+
 def register(app: BotApplication) -> None:
     """Add this feature's handlers (before the private ones: the first match wins)."""
     app.add_handler(CommandHandler("quiz", quiz_in_group, filters=IN_GROUPS))
@@ -263,3 +288,4 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("groupdaily", groupdaily_command, filters=IN_GROUPS))
     app.add_handler(CommandHandler("classstats", classstats_command, filters=IN_GROUPS))
     app.add_handler(CallbackQueryHandler(on_group_answer, pattern=cb.pattern("gq")))
+    app.add_handler(ChatMemberHandler(on_added, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -1266,6 +1266,20 @@ class Person:
         """Delete this Telegram account."""
         self.emulator.deactivated.add(self.id)
 
+    def add_bot_to(self, chat: ChatState) -> None:
+        """Add the bot to a group (the bot is told, as Telegram tells it)."""
+        self.emulator.push_update(
+            {
+                "my_chat_member": {
+                    "chat": chat.as_json(self.emulator.users),
+                    "from": self.user,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": self.emulator.bot_user},
+                    "new_chat_member": {"status": "member", "user": self.emulator.bot_user},
+                }
+            }
+        )
+
     def _member_update(self, old: str, new: str) -> None:
         def member(status: str) -> dict[str, Any]:
             data: dict[str, Any] = {"status": status, "user": self.emulator.bot_user}
