@@ -219,7 +219,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
             (user_id, language, _ts(now), _ts(now)),
         )
-        await self._db.commit()
 
     @writes
     async def _seen(self, user_id: int, now: datetime) -> None:
@@ -229,7 +228,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             " unreachable_reason = NULL WHERE id = ?",
             (_ts(now), user_id),
         )
-        await self._db.commit()
 
     @writes
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:
@@ -238,7 +236,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             "UPDATE users SET language = ?, language_chosen = 1, last_seen_at = ? WHERE id = ?",
             (language, _ts(now), user_id),
         )
-        await self._db.commit()
 
     async def count_users(self) -> int:
         """Return how many people the bot knows."""
@@ -264,7 +261,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             " DO UPDATE SET seen_at = excluded.seen_at, times = seen_tips.times + 1",
             (user_id, tip_id, _ts(now)),
         )
-        await self._db.commit()
 
     @writes
     async def ask(
@@ -292,7 +288,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
                 _ts(now),
             ),
         )
-        await self._db.commit()
         if cur.lastrowid is None:
             raise StoreError(f"{self.path}: the question could not be recorded")
         return cur.lastrowid
@@ -331,7 +326,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             " WHERE id = ? AND user_id = ? AND answered_at IS NULL",
             (_ts(now), choice, int(correct), asked_id, user_id),
         )
-        await self._db.commit()
         return cur.rowcount == 1
 
     async def question_history(self, user_id: int) -> dict[str, QuestionHistory]:
@@ -379,7 +373,6 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             " ON CONFLICT (user_id, day) DO NOTHING",
             (user_id, day.isoformat()),
         )
-        await self._db.commit()
 
     @writes
     async def award_badge(self, user_id: int, badge_id: str, now: datetime) -> bool:
@@ -389,5 +382,4 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
             " ON CONFLICT (user_id, badge_id) DO NOTHING",
             (user_id, badge_id, _ts(now)),
         )
-        await self._db.commit()
         return cur.rowcount == 1

@@ -104,13 +104,11 @@ class DeliveryQueries:
             "UPDATE users SET country = ?, time_zone = ? WHERE id = ?",
             (country, time_zone, user_id),
         )
-        await self._db.commit()
 
     @writes
     async def set_tip_time(self, user_id: int, tip_time: str | None) -> None:
         """Subscribe a person to a daily tip at "HH:MM" local time, or (None) unsubscribe."""
         await self._db.execute("UPDATE users SET tip_time = ? WHERE id = ?", (tip_time, user_id))
-        await self._db.commit()
 
     async def tip_slots(self) -> list[tuple[str, str]]:
         """Return every (time zone, "HH:MM") at which somebody gets a daily tip."""
@@ -166,24 +164,17 @@ class DeliveryQueries:
             " AND (tip_day IS NULL OR tip_day < ?)"
         )
         args = (time_zone, tip_time, day.isoformat())
-        try:
-            job_id = await self._new_job(key, "tip", {}, now)
-            if job_id is None:
-                await self._db.rollback()
-                return None
-            cur = await self._db.execute(
-                "INSERT INTO deliveries (job_id, user_id, updated_at)"
-                f" SELECT ?, id, ?{due} ON CONFLICT DO NOTHING",
-                (job_id, to_text(now), *args),
-            )
-            queued = cur.rowcount
-            await self._db.execute(f"UPDATE users SET tip_day = ? WHERE id IN (SELECT id{due})",
-                                   (day.isoformat(), *args))  # fmt: skip
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        assert job_id is not None
+        job_id = await self._new_job(key, "tip", {}, now)
+        if job_id is None:
+            return None
+        cur = await self._db.execute(
+            "INSERT INTO deliveries (job_id, user_id, updated_at)"
+            f" SELECT ?, id, ?{due} ON CONFLICT DO NOTHING",
+            (job_id, to_text(now), *args),
+        )
+        queued = cur.rowcount
+        await self._db.execute(f"UPDATE users SET tip_day = ? WHERE id IN (SELECT id{due})",
+                               (day.isoformat(), *args))  # fmt: skip
         return job_id, queued
 
     @writes
@@ -195,12 +186,7 @@ class DeliveryQueries:
         `payload` says what to send (see clicksbot.delivery.compose). Return None if a job with
         this key exists already.
         """
-        try:
-            queued = await self._queue_audience(key, "message", payload, {"kind": "all"}, now)
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        queued = await self._queue_audience(key, "message", payload, {"kind": "all"}, now)
         return queued
 
     @writes
@@ -208,19 +194,13 @@ class DeliveryQueries:
         self, key: str, user_id: int, payload: dict[str, Any], now: datetime
     ) -> bool:
         """Queue one message to one person (a friend joined, say); once per key."""
-        try:
-            job_id = await self._new_job(key, "notice", payload, now)
-            if job_id is None:
-                await self._db.rollback()
-                return False
-            await self._db.execute(
-                "INSERT INTO deliveries (job_id, user_id, updated_at) VALUES (?, ?, ?)",
-                (job_id, user_id, to_text(now)),
-            )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        job_id = await self._new_job(key, "notice", payload, now)
+        if job_id is None:
+            return False
+        await self._db.execute(
+            "INSERT INTO deliveries (job_id, user_id, updated_at) VALUES (?, ?, ?)",
+            (job_id, user_id, to_text(now)),
+        )
         return True
 
     async def job_progress(self, job_id: int) -> JobProgress:
@@ -269,24 +249,19 @@ class DeliveryQueries:
     ) -> None:
         """Record messages that reached Telegram (with the tip each carried, if any, as read),
         all in one transaction: the outbox writes what finished meanwhile in one go."""
-        try:
+        await self._db.executemany(
+            "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, message_id = ?,"
+            " error = NULL, updated_at = ? WHERE job_id = ? AND user_id = ?",
+            [(mid, to_text(now), d.job_id, d.user_id) for d, mid, _ in sent],
+        )
+        tips = [(d.user_id, tip, to_text(now)) for d, _, tip in sent if tip is not None]
+        if tips:
             await self._db.executemany(
-                "UPDATE deliveries SET state = 'sent', attempts = attempts + 1, message_id = ?,"
-                " error = NULL, updated_at = ? WHERE job_id = ? AND user_id = ?",
-                [(mid, to_text(now), d.job_id, d.user_id) for d, mid, _ in sent],
+                "INSERT INTO seen_tips (user_id, tip_id, seen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id, tip_id)"
+                " DO UPDATE SET seen_at = excluded.seen_at, times = seen_tips.times + 1",
+                tips,
             )
-            tips = [(d.user_id, tip, to_text(now)) for d, _, tip in sent if tip is not None]
-            if tips:
-                await self._db.executemany(
-                    "INSERT INTO seen_tips (user_id, tip_id, seen_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (user_id, tip_id)"
-                    " DO UPDATE SET seen_at = excluded.seen_at, times = seen_tips.times + 1",
-                    tips,
-                )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
 
     @writes
     async def delivery_failed(
@@ -304,32 +279,26 @@ class DeliveryQueries:
                 delivery.user_id,
             ),
         )
-        await self._db.commit()
 
     @writes
     async def delivery_unreachable(self, delivery: Delivery, reason: str, now: datetime) -> None:
         """Record that a person cannot be reached; they are skipped from now on."""
-        try:
-            await self._db.execute(
-                "UPDATE deliveries SET state = 'unreachable', attempts = attempts + 1,"
-                " error = ?, updated_at = ? WHERE job_id = ? AND user_id = ?",
-                (reason[:500], to_text(now), delivery.job_id, delivery.user_id),
-            )
-            await self._db.execute(
-                "UPDATE users SET unreachable_since = ?, unreachable_reason = ?"
-                " WHERE id = ? AND unreachable_since IS NULL",
-                (to_text(now), reason[:500], delivery.user_id),
-            )
-            # Their other pending messages will not arrive either.
-            await self._db.execute(
-                "UPDATE deliveries SET state = 'unreachable', error = ?, updated_at = ?"
-                " WHERE user_id = ? AND state = 'pending'",
-                (reason[:500], to_text(now), delivery.user_id),
-            )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        await self._db.execute(
+            "UPDATE deliveries SET state = 'unreachable', attempts = attempts + 1,"
+            " error = ?, updated_at = ? WHERE job_id = ? AND user_id = ?",
+            (reason[:500], to_text(now), delivery.job_id, delivery.user_id),
+        )
+        await self._db.execute(
+            "UPDATE users SET unreachable_since = ?, unreachable_reason = ?"
+            " WHERE id = ? AND unreachable_since IS NULL",
+            (to_text(now), reason[:500], delivery.user_id),
+        )
+        # Their other pending messages will not arrive either.
+        await self._db.execute(
+            "UPDATE deliveries SET state = 'unreachable', error = ?, updated_at = ?"
+            " WHERE user_id = ? AND state = 'pending'",
+            (reason[:500], to_text(now), delivery.user_id),
+        )
 
     async def delivery_stats(self, since: datetime) -> DeliveryStats:
         """Return the outbox's figures; "sent" and "failed" count from `since`."""

@@ -61,7 +61,6 @@ class GroupQueries:
             " excluded.time_zone, updated_at = excluded.updated_at",
             (chat_id, language, daily_time, time_zone, to_text(now)),
         )
-        await self._db.commit()
 
     @writes
     async def post_group_question(
@@ -72,7 +71,6 @@ class GroupQueries:
             " VALUES (?, ?, ?, ?)",
             (chat_id, question_id, competency, to_text(now)),
         )
-        await self._db.commit()
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -110,7 +108,6 @@ class GroupQueries:
             " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (row_id, user_id, chat_id, competency, int(correct), to_text(now)),
         )
-        await self._db.commit()
         return cur.rowcount == 1
 
     @writes
@@ -121,14 +118,12 @@ class GroupQueries:
             " DO UPDATE SET display_name = excluded.display_name",
             (chat_id, user_id, name, to_text(now)),
         )
-        await self._db.commit()
 
     @writes
     async def leave_leaderboard(self, chat_id: int, user_id: int) -> bool:
         cur = await self._db.execute(
             "DELETE FROM group_members WHERE chat_id = ? AND user_id = ?", (chat_id, user_id)
         )
-        await self._db.commit()
         return cur.rowcount == 1
 
     async def leaderboard(self, chat_id: int, limit: int = 10) -> tuple[list[tuple[str, int]], int]:

@@ -1,9 +1,10 @@
-"""One writer at a time on the store's single connection.
+"""One writer at a time on the store's single connection, one transaction per method.
 
 aiosqlite runs every statement of one connection on one thread, but coroutines interleave
-between statements: without this, one coroutine's `commit()` could commit another's half-done
-transaction, or its `rollback()` undo another's writes. Every method that writes holds the
-write lock from its first statement to its commit or rollback; reads need no lock.
+between statements: without a lock, one coroutine's `commit()` could commit another's half-done
+transaction, or its `rollback()` undo another's writes. A method marked `@writes` holds the
+write lock from its first statement to the end of its transaction, which the decorator ends:
+committed when the method returns, rolled back when it raises. Reads need no lock.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
+import aiosqlite
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 class Locked(Protocol):
     _write_lock: asyncio.Lock
+    _db: aiosqlite.Connection
 
 
 S = TypeVar("S", bound=Locked)
@@ -27,11 +31,17 @@ S = TypeVar("S", bound=Locked)
 def writes(
     method: Callable[Concatenate[S, P], Awaitable[R]],
 ) -> Callable[Concatenate[S, P], Awaitable[R]]:
-    """Run a store method that writes while holding the store's write lock."""
+    """Run a store method that writes as one transaction, holding the store's write lock."""
 
     async def locked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
         async with self._write_lock:
-            return await method(self, *args, **kwargs)
+            try:
+                result = await method(self, *args, **kwargs)
+            except BaseException:
+                await self._db.rollback()
+                raise
+            await self._db.commit()
+            return result
 
     functools.update_wrapper(locked, method)
     return locked

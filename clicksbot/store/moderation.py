@@ -93,14 +93,12 @@ class ModerationQueries(DeliveryQueries):
             " ON CONFLICT (user_id) DO NOTHING",
             (user_id, granted_by, to_text(now)),
         )
-        await self._db.commit()
         return cur.rowcount == 1
 
     @writes
     async def remove_moderator(self, user_id: int) -> bool:
         """Take the moderator role back; return False if they did not have it."""
         cur = await self._db.execute("DELETE FROM moderators WHERE user_id = ?", (user_id,))
-        await self._db.commit()
         return cur.rowcount == 1
 
     async def is_moderator(self, user_id: int) -> bool:
@@ -130,7 +128,6 @@ class ModerationQueries(DeliveryQueries):
             "INSERT INTO audit_log (at, actor, action, target, details) VALUES (?, ?, ?, ?, ?)",
             (to_text(now), actor, action, target, json.dumps(details, ensure_ascii=False)),
         )
-        await self._db.commit()
 
     async def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
         """Return the newest audit lines, oldest first."""
@@ -155,20 +152,15 @@ class ModerationQueries(DeliveryQueries):
     @writes
     async def cancel_job(self, job_id: int, now: datetime) -> int:
         """Stop a fan-out: its pending rows are cancelled (those on their way still arrive)."""
-        try:
-            await self._db.execute(
-                "UPDATE jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
-                (to_text(now), job_id),
-            )
-            cur = await self._db.execute(
-                "UPDATE deliveries SET state = 'cancelled', updated_at = ?"
-                " WHERE job_id = ? AND state = 'pending'",
-                (to_text(now), job_id),
-            )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        await self._db.execute(
+            "UPDATE jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
+            (to_text(now), job_id),
+        )
+        cur = await self._db.execute(
+            "UPDATE deliveries SET state = 'cancelled', updated_at = ?"
+            " WHERE job_id = ? AND state = 'pending'",
+            (to_text(now), job_id),
+        )
         return cur.rowcount
 
     # -- campaigns -----------------------------------------------------------------------
@@ -197,7 +189,6 @@ class ModerationQueries(DeliveryQueries):
                 send_time, time_zone, repeat, origin, created_by, to_text(now), to_text(now),
             ),
         )  # fmt: skip
-        await self._db.commit()
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -230,7 +221,6 @@ class ModerationQueries(DeliveryQueries):
             f" WHERE id = ? AND status IN ({marks})",
             (status, to_text(now), *args, campaign_id, *before),
         )
-        await self._db.commit()
         return cur.rowcount == 1
 
     @writes
@@ -246,27 +236,22 @@ class ModerationQueries(DeliveryQueries):
             return None
         step = campaign.position
         done = step + 1 == len(campaign.tips)
-        try:
-            cur = await self._db.execute(
-                "UPDATE campaigns SET position = position + 1, last_run_at = ?, status = ?,"
-                " updated_at = ? WHERE id = ? AND position = ? AND status = 'active'",
-                (to_text(occurrence), "done" if done else "active", to_text(now), campaign.id,
-                 step),
-            )  # fmt: skip
-            if cur.rowcount != 1:
-                await self._db.rollback()
-                return None
-            payload = {"tip": campaign.tips[step], "campaign": campaign.name}
-            queued = await self._queue_audience(
-                f"campaign:{campaign.id}:{step}", "campaign", payload, campaign.audience, now
-            )
-            if queued is None:
-                await self._db.rollback()
-                return None
-            await self._db.commit()
-        except BaseException:
+        cur = await self._db.execute(
+            "UPDATE campaigns SET position = position + 1, last_run_at = ?, status = ?,"
+            " updated_at = ? WHERE id = ? AND position = ? AND status = 'active'",
+            (to_text(occurrence), "done" if done else "active", to_text(now), campaign.id,
+             step),
+        )  # fmt: skip
+        if cur.rowcount != 1:
             await self._db.rollback()
-            raise
+            return None
+        payload = {"tip": campaign.tips[step], "campaign": campaign.name}
+        queued = await self._queue_audience(
+            f"campaign:{campaign.id}:{step}", "campaign", payload, campaign.audience, now
+        )
+        if queued is None:
+            await self._db.rollback()
+            return None
         return queued
 
     # -- broadcasts ----------------------------------------------------------------------
@@ -286,7 +271,6 @@ class ModerationQueries(DeliveryQueries):
             (created_by, json.dumps(audience), json.dumps(payload, ensure_ascii=False),
              to_text(send_at), to_text(now)),
         )  # fmt: skip
-        await self._db.commit()
         assert cur.lastrowid is not None
         return cur.lastrowid
 
@@ -305,28 +289,23 @@ class ModerationQueries(DeliveryQueries):
     @writes
     async def queue_broadcast(self, broadcast: Broadcast, now: datetime) -> tuple[int, int] | None:
         """Queue a scheduled broadcast for its audience, once; return (job id, people)."""
-        try:
-            cur = await self._db.execute(
-                "UPDATE broadcasts SET status = 'queued' WHERE id = ? AND status = 'scheduled'",
-                (broadcast.id,),
-            )
-            if cur.rowcount != 1:
-                await self._db.rollback()
-                return None
-            queued = await self._queue_audience(
-                f"broadcast:{broadcast.id}", "broadcast", broadcast.payload, broadcast.audience,
-                now,
-            )  # fmt: skip
-            if queued is None:
-                await self._db.rollback()
-                return None
-            await self._db.execute(
-                "UPDATE broadcasts SET job_id = ? WHERE id = ?", (queued[0], broadcast.id)
-            )
-            await self._db.commit()
-        except BaseException:
+        cur = await self._db.execute(
+            "UPDATE broadcasts SET status = 'queued' WHERE id = ? AND status = 'scheduled'",
+            (broadcast.id,),
+        )
+        if cur.rowcount != 1:
             await self._db.rollback()
-            raise
+            return None
+        queued = await self._queue_audience(
+            f"broadcast:{broadcast.id}", "broadcast", broadcast.payload, broadcast.audience,
+            now,
+        )  # fmt: skip
+        if queued is None:
+            await self._db.rollback()
+            return None
+        await self._db.execute(
+            "UPDATE broadcasts SET job_id = ? WHERE id = ?", (queued[0], broadcast.id)
+        )
         return queued
 
     @writes
@@ -336,5 +315,4 @@ class ModerationQueries(DeliveryQueries):
             "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
             (broadcast_id,),
         )
-        await self._db.commit()
         return cur.rowcount == 1

@@ -96,7 +96,6 @@ class PactQueries(DeliveryQueries):
             "UPDATE users SET referred_by = ? WHERE id = ? AND referred_by IS NULL AND id != ?",
             (inviter_id, user_id, inviter_id),
         )
-        await self._db.commit()
         return cur.rowcount == 1
 
     async def referred_by(self, user_id: int) -> int | None:
@@ -141,7 +140,6 @@ class PactQueries(DeliveryQueries):
             " ON CONFLICT (user_id, version) WHERE withdrawn_at IS NULL DO NOTHING",
             (user_id, version, language, via, to_text(now)),
         )
-        await self._db.commit()
         live = await self.live_pledge(user_id)
         if live is None:
             raise LookupError(f"the pledge of {user_id} vanished while being recorded")
@@ -171,7 +169,6 @@ class PactQueries(DeliveryQueries):
             await self._db.execute(
                 "UPDATE pledges SET country = ? WHERE id = ?", (country, pledge_id)
             )
-        await self._db.commit()
 
     @writes
     async def set_certificate_file_id(self, pledge_id: int, file_id: str) -> None:
@@ -179,7 +176,6 @@ class PactQueries(DeliveryQueries):
         await self._db.execute(
             "UPDATE pledges SET certificate_file_id = ? WHERE id = ?", (file_id, pledge_id)
         )
-        await self._db.commit()
 
     @writes
     async def withdraw_pledge(self, user_id: int, now: datetime) -> bool:
@@ -190,7 +186,6 @@ class PactQueries(DeliveryQueries):
             " WHERE user_id = ? AND withdrawn_at IS NULL",
             (to_text(now), user_id),
         )
-        await self._db.commit()
         return cur.rowcount > 0
 
     async def pledge_counts(self, days: int = 14) -> PledgeCounts:
@@ -243,23 +238,16 @@ class PactQueries(DeliveryQueries):
 
         Return (job id, people queued), or None if this version was announced before.
         """
-        try:
-            job_id = await self._new_job(f"pact:v{version}", "notice", payload, now)
-            if job_id is None:
-                await self._db.rollback()
-                return None
-            cur = await self._db.execute(
-                "INSERT INTO deliveries (job_id, user_id, updated_at)"
-                " SELECT DISTINCT ?, p.user_id, ? FROM pledges p JOIN users u ON u.id = p.user_id"
-                " WHERE p.withdrawn_at IS NULL AND u.unreachable_since IS NULL"
-                " GROUP BY p.user_id HAVING MAX(p.version) < ?"
-                " ON CONFLICT DO NOTHING",
-                (job_id, to_text(now), version),
-            )
-            queued = cur.rowcount
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
-        assert job_id is not None
+        job_id = await self._new_job(f"pact:v{version}", "notice", payload, now)
+        if job_id is None:
+            return None
+        cur = await self._db.execute(
+            "INSERT INTO deliveries (job_id, user_id, updated_at)"
+            " SELECT DISTINCT ?, p.user_id, ? FROM pledges p JOIN users u ON u.id = p.user_id"
+            " WHERE p.withdrawn_at IS NULL AND u.unreachable_since IS NULL"
+            " GROUP BY p.user_id HAVING MAX(p.version) < ?"
+            " ON CONFLICT DO NOTHING",
+            (job_id, to_text(now), version),
+        )
+        queued = cur.rowcount
         return job_id, queued

@@ -84,66 +84,61 @@ class PrivacyQueries:
     async def forget(self, user_id: int) -> bool:
         """Delete everything about a person; keep only anonymous totals. Return whether the
         bot knew them."""
-        try:
-            known = await self._count("SELECT referred_by FROM users WHERE id = ?", user_id)
-            if not known:
-                return False
-            (inviter,) = known[0]
-            for (count,) in await self._count(
-                "SELECT COUNT(*) FROM answers WHERE user_id = ? AND answered_at IS NOT NULL",
-                user_id,
-            ):
-                await self._tally("answers", int(count))
-            for country, count in await self._count(
-                "SELECT country, COUNT(DISTINCT user_id) FROM pledges"
-                " WHERE user_id = ? AND withdrawn_at IS NULL GROUP BY country",
-                user_id,
-            ):
-                await self._tally("pledges", int(count))
-                if country:
-                    await self._tally(f"pledges:{country}", int(count))
-                if inviter is not None:
-                    await self._tally(f"friends_pledged:{inviter}", int(count))
+        known = await self._count("SELECT referred_by FROM users WHERE id = ?", user_id)
+        if not known:
+            return False
+        (inviter,) = known[0]
+        for (count,) in await self._count(
+            "SELECT COUNT(*) FROM answers WHERE user_id = ? AND answered_at IS NOT NULL",
+            user_id,
+        ):
+            await self._tally("answers", int(count))
+        for country, count in await self._count(
+            "SELECT country, COUNT(DISTINCT user_id) FROM pledges"
+            " WHERE user_id = ? AND withdrawn_at IS NULL GROUP BY country",
+            user_id,
+        ):
+            await self._tally("pledges", int(count))
+            if country:
+                await self._tally(f"pledges:{country}", int(count))
             if inviter is not None:
-                await self._tally(f"friends:{inviter}", 1)
-            for (count,) in await self._count(
-                "SELECT COUNT(*) FROM deliveries WHERE user_id = ? AND state = 'sent'", user_id
-            ):
-                await self._tally("messages_sent", int(count))
-            for (count,) in await self._count(
-                "SELECT COUNT(*) FROM users WHERE referred_by = ?", user_id
-            ):
-                await self._tally("invitations", int(count))
-            # Others' rows that mention them lose the mention.
-            for sql in (
-                "UPDATE users SET referred_by = NULL WHERE referred_by = ?",
-                "UPDATE pledges SET via = NULL WHERE via = ?",
-                "UPDATE moderators SET granted_by = 0 WHERE granted_by = ?",
-                "UPDATE audit_log SET actor = NULL WHERE actor = ?",
-                "UPDATE campaigns SET created_by = NULL WHERE created_by = ?",
-                "UPDATE broadcasts SET created_by = 0 WHERE created_by = ?",
-                "DELETE FROM moderators WHERE user_id = ?",
-                "DELETE FROM group_answers WHERE user_id = ?",
-                "DELETE FROM group_members WHERE user_id = ?",
-            ):
-                await self._db.execute(sql, (user_id,))
-            await self._db.execute(
-                "UPDATE audit_log SET target = NULL WHERE target = ?", (str(user_id),)
-            )
-            await self._db.execute(
-                "DELETE FROM jobs WHERE key IN (?, ?)",
-                (f"invite:joined:{user_id}", f"invite:pledged:{user_id}"),
-            )
-            await self._db.execute(
-                "DELETE FROM forgotten_totals WHERE key IN (?, ?)",
-                (f"friends:{user_id}", f"friends_pledged:{user_id}"),
-            )
-            # Their own rows: the rest goes with the user (ON DELETE CASCADE).
-            await self._db.execute("DELETE FROM users WHERE id = ?", (user_id,))
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+                await self._tally(f"friends_pledged:{inviter}", int(count))
+        if inviter is not None:
+            await self._tally(f"friends:{inviter}", 1)
+        for (count,) in await self._count(
+            "SELECT COUNT(*) FROM deliveries WHERE user_id = ? AND state = 'sent'", user_id
+        ):
+            await self._tally("messages_sent", int(count))
+        for (count,) in await self._count(
+            "SELECT COUNT(*) FROM users WHERE referred_by = ?", user_id
+        ):
+            await self._tally("invitations", int(count))
+        # Others' rows that mention them lose the mention.
+        for sql in (
+            "UPDATE users SET referred_by = NULL WHERE referred_by = ?",
+            "UPDATE pledges SET via = NULL WHERE via = ?",
+            "UPDATE moderators SET granted_by = 0 WHERE granted_by = ?",
+            "UPDATE audit_log SET actor = NULL WHERE actor = ?",
+            "UPDATE campaigns SET created_by = NULL WHERE created_by = ?",
+            "UPDATE broadcasts SET created_by = 0 WHERE created_by = ?",
+            "DELETE FROM moderators WHERE user_id = ?",
+            "DELETE FROM group_answers WHERE user_id = ?",
+            "DELETE FROM group_members WHERE user_id = ?",
+        ):
+            await self._db.execute(sql, (user_id,))
+        await self._db.execute(
+            "UPDATE audit_log SET target = NULL WHERE target = ?", (str(user_id),)
+        )
+        await self._db.execute(
+            "DELETE FROM jobs WHERE key IN (?, ?)",
+            (f"invite:joined:{user_id}", f"invite:pledged:{user_id}"),
+        )
+        await self._db.execute(
+            "DELETE FROM forgotten_totals WHERE key IN (?, ?)",
+            (f"friends:{user_id}", f"friends_pledged:{user_id}"),
+        )
+        # Their own rows: the rest goes with the user (ON DELETE CASCADE).
+        await self._db.execute("DELETE FROM users WHERE id = ?", (user_id,))
         return True
 
     async def forgotten_total(self, key: str) -> int:
@@ -158,21 +153,16 @@ class PrivacyQueries:
     async def purge_deliveries(self, before: datetime) -> int:
         """Delete finished outbox rows (and emptied jobs) older than `before`: the outbox's
         history of who was sent what is kept no longer than people's other data."""
-        try:
-            cur = await self._db.execute(
-                "DELETE FROM deliveries WHERE state != 'pending' AND updated_at < ?",
-                (to_text(before),),
-            )
-            await self._db.execute(
-                "DELETE FROM jobs WHERE created_at < ? AND NOT EXISTS"
-                " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
-                " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
-                (to_text(before),),
-            )
-            await self._db.commit()
-        except BaseException:
-            await self._db.rollback()
-            raise
+        cur = await self._db.execute(
+            "DELETE FROM deliveries WHERE state != 'pending' AND updated_at < ?",
+            (to_text(before),),
+        )
+        await self._db.execute(
+            "DELETE FROM jobs WHERE created_at < ? AND NOT EXISTS"
+            " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
+            " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
+            (to_text(before),),
+        )
         return cur.rowcount
 
     async def inactive_people(self, before: datetime, keep: frozenset[int]) -> list[int]:
