@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import warnings
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -25,7 +27,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.delivery.campaigns import REPEATS, next_occurrence
+from clicksbot.delivery.campaigns import REPEATS, latest_occurrence, next_occurrence
 from clicksbot.handlers.common import (
     CONVERSATION_GROUP,
     NEW_MESSAGES,
@@ -391,26 +393,29 @@ async def campaign_name(update: Update, context: BotContext) -> int:
     return C_PACK
 
 
-def _cnew(update: Update) -> tuple[str, str] | None:
+async def _step(update: Update, v: Visitor, kind: str, valid: Callable[[str], bool]) -> str | None:
+    """The argument of a press on a new campaign's step `kind`, once it is checked and
+    answered; None (told as stale) for any other press."""
     query = update.callback_query
     assert query is not None
     try:
-        kind, arg = cb.decode(query.data).args
+        pressed, arg = cb.decode(query.data).args
     except cb.CallbackError:
+        pressed, arg = "", ""
+    if pressed != kind or not valid(arg):
+        await query.answer(v.t("button.stale"), show_alert=True)
         return None
-    return kind, arg
+    await query.answer()
+    return arg
 
 
 async def campaign_pack(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    query = update.callback_query
-    assert query is not None
-    press = _cnew(update)
-    pack = next((p for p in context.content.packs if press and p.id == press[1]), None)
-    if pack is None:
-        await query.answer(v.t("button.stale"), show_alert=True)
+    packs = {p.id: p for p in context.content.packs if p.tips}
+    pack_id = await _step(update, v, "pack", lambda arg: arg in packs)
+    if pack_id is None:
         return C_PACK
-    await query.answer()
+    pack = packs[pack_id]
     _draft(context)["tips"] = [tip.id for tip in pack.tips]
     _draft(context)["pack"] = pack.title
     sizes = await _sizes(context)
@@ -444,17 +449,11 @@ def _zone(context: BotContext, v: Visitor) -> str:
 
 async def campaign_start_day(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    query = update.callback_query
-    assert query is not None
-    press = _cnew(update)
-    if press is None or press[0] != "start" or press[1] not in ("0", "1"):
-        await query.answer(v.t("button.stale"), show_alert=True)
+    days = await _step(update, v, "start", lambda arg: arg in ("0", "1"))
+    if days is None:
         return C_START
-    await query.answer()
-    from zoneinfo import ZoneInfo
-
     today = context.now().astimezone(ZoneInfo(_zone(context, v))).date()
-    _draft(context)["start"] = (today + timedelta(days=int(press[1]))).isoformat()
+    _draft(context)["start"] = (today + timedelta(days=int(days))).isoformat()
     buttons = [
         InlineKeyboardButton(f"{h:02d}:00", callback_data=cb.encode("cnew", "hour", f"{h:02d}"))
         for h in range(24)
@@ -467,14 +466,10 @@ async def campaign_start_day(update: Update, context: BotContext) -> int:
 
 async def campaign_hour(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    query = update.callback_query
-    assert query is not None
-    press = _cnew(update)
-    if press is None or press[0] != "hour" or not press[1].isdigit() or int(press[1]) > 23:
-        await query.answer(v.t("button.stale"), show_alert=True)
+    hour = await _step(update, v, "hour", lambda arg: arg.isdigit() and int(arg) <= 23)
+    if hour is None:
         return C_HOUR
-    await query.answer()
-    _draft(context)["time"] = f"{int(press[1]):02d}:00"
+    _draft(context)["time"] = f"{int(hour):02d}:00"
     rows = [
         [
             InlineKeyboardButton(
@@ -489,15 +484,11 @@ async def campaign_hour(update: Update, context: BotContext) -> int:
 
 async def campaign_repeat(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    query = update.callback_query
-    assert query is not None
-    press = _cnew(update)
-    if press is None or press[0] != "repeat" or press[1] not in REPEATS:
-        await query.answer(v.t("button.stale"), show_alert=True)
+    repeat = await _step(update, v, "repeat", lambda arg: arg in REPEATS)
+    if repeat is None:
         return C_REPEAT
-    await query.answer()
     draft = _draft(context)
-    draft["repeat"] = press[1]
+    draft["repeat"] = repeat
     # The preview: the first message exactly as recipients will see it, and the numbers.
     first = context.content.tip(draft["tips"][0])
     assert first is not None
@@ -506,8 +497,6 @@ async def campaign_repeat(update: Update, context: BotContext) -> int:
     )
     await send(update, context, Reply(v.t("campaign.preview_title")))
     await send(update, context, preview)
-    from datetime import date
-
     zone = _zone(context, v)
     start = next_occurrence(
         draft["repeat"], date.fromisoformat(draft["start"]), draft["time"], zone, context.now()
@@ -542,13 +531,14 @@ async def campaign_confirm(update: Update, context: BotContext) -> int:
     assert query is not None
     if await _role(update, context, v) is None:
         return await _unknown(update, context, v)
-    press = _cnew(update)
+    try:
+        choice, _ = cb.decode(query.data).args
+    except cb.CallbackError:
+        choice = "cancel"
     await query.answer()
-    if press is None or press[0] != "go":
+    if choice != "go":
         await query.edit_message_text(v.t("moderation.cancelled"))
         return END
-    from datetime import date
-
     d = _draft(context)
     campaign_id = await context.store.create_campaign(
         d["name"],
@@ -609,8 +599,6 @@ async def on_campaign_button(update: Update, context: BotContext) -> None:
     status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[action]
     last_run = None
     if action == "resume":  # occurrences during the pause are not caught up
-        from clicksbot.delivery.campaigns import latest_occurrence
-
         last_run = latest_occurrence(
             campaign.repeat, campaign.start_day, campaign.send_time, campaign.time_zone, now
         )
