@@ -254,7 +254,7 @@ def _existing_database(args: argparse.Namespace) -> Settings:
 def _campaign(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from clicksbot.delivery.campaigns import latest_occurrence
+    from clicksbot.delivery import campaigns
     from clicksbot.services.campaign_files import CampaignFileError, load_campaign_file
     from clicksbot.store import Store
 
@@ -312,13 +312,8 @@ def _campaign(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return EXIT_PROBLEMS
-            status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[args.action]
-            last_run = None
-            if args.action == "resume":
-                last_run = latest_occurrence(
-                    campaign.repeat, campaign.start_day, campaign.send_time, campaign.time_zone, now
-                )
-            if not await store.set_campaign_status(campaign.id, status, now, last_run_at=last_run):
+            status = campaigns.ACTIONS[args.action]
+            if not await campaigns.change(store, campaign, args.action, now):
                 print(
                     f"clicksbot: campaign #{campaign.id} is {campaign.status}; cannot "
                     f"{args.action} it",

@@ -90,6 +90,24 @@ def due(campaign: Campaign, now: datetime) -> datetime | None:
     return moment
 
 
+# What pause, resume and cancel make of a campaign.
+ACTIONS = {"pause": "paused", "resume": "active", "cancel": "cancelled"}
+
+
+async def change(store: Store, campaign: Campaign, action: str, now: datetime) -> bool:
+    """Pause, resume or cancel a campaign; return False if its status does not allow it.
+
+    A resumed campaign carries on at its next occurrence: those during the pause are not
+    caught up.
+    """
+    last_run = None
+    if action == "resume":
+        last_run = latest_occurrence(
+            campaign.repeat, campaign.start_day, campaign.send_time, campaign.time_zone, now
+        )
+    return await store.set_campaign_status(campaign.id, ACTIONS[action], now, last_run_at=last_run)
+
+
 class Campaigns:
     """Queues campaign steps and scheduled broadcasts when their time comes."""
 

@@ -27,7 +27,8 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.delivery.campaigns import REPEATS, latest_occurrence, next_occurrence
+from clicksbot.delivery import campaigns as schedules
+from clicksbot.delivery.campaigns import REPEATS, next_occurrence
 from clicksbot.handlers.common import (
     CONVERSATION_GROUP,
     NEW_MESSAGES,
@@ -595,16 +596,8 @@ async def on_campaign_button(update: Update, context: BotContext) -> None:
     if campaign is None:
         await query.answer(v.t("button.stale"), show_alert=True)
         return
-    now = context.now()
-    status = {"pause": "paused", "resume": "active", "cancel": "cancelled"}[action]
-    last_run = None
-    if action == "resume":  # occurrences during the pause are not caught up
-        last_run = latest_occurrence(
-            campaign.repeat, campaign.start_day, campaign.send_time, campaign.time_zone, now
-        )
-    changed = await context.store.set_campaign_status(
-        campaign.id, status, now, last_run_at=last_run
-    )
+    status = schedules.ACTIONS[action]
+    changed = await schedules.change(context.store, campaign, action, context.now())
     if changed:
         await _audit(context, v, f"campaign_{action}", f"campaign:{campaign.id}")
     await query.answer(v.t(f"campaign.{status}") if changed else v.t("button.stale"))
