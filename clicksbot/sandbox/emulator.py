@@ -1129,6 +1129,16 @@ class Person:
 
         Return the bot's answer to the press ({text, show_alert, url}).
         """
+        return await self.press_data(message, self._callback_data(message, button), timeout)
+
+    async def press_data(
+        self, message: BotMessage, data: str, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Send a button press with any payload (a forged one, in tests)."""
+        return await self._press({"message": message.raw}, message, data, timeout)
+
+    @staticmethod
+    def _callback_data(message: BotMessage, button: str | int) -> str:
         flat = [b for row in message.buttons for b in row]
         if isinstance(button, int):
             chosen = flat[button]
@@ -1143,12 +1153,13 @@ class Person:
             raise AssertionError(
                 f"button {chosen['text']!r} opens {chosen.get('url')}, not the bot"
             )
-        return await self.press_data(message, str(chosen["callback_data"]), timeout)
+        return str(chosen["callback_data"])
 
-    async def press_data(
-        self, message: BotMessage, data: str, timeout: float = 5.0
+    async def _press(
+        self, where: dict[str, Any], message: BotMessage, data: str, timeout: float
     ) -> dict[str, Any]:
-        """Send a button press with any payload (a forged one, in tests)."""
+        """Push a callback query (on `where`: a message, or an inline message id) and wait for
+        the bot's answer to it."""
         query_id = str(next(self.emulator._query_ids))
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.emulator._queries[query_id] = future
@@ -1157,7 +1168,7 @@ class Person:
                 "callback_query": {
                     "id": query_id,
                     "from": self.user,
-                    "message": message.raw,
+                    **where,
                     "chat_instance": str(message.raw["chat"]["id"]),
                     "data": data,
                 }
@@ -1203,32 +1214,8 @@ class Person:
     ) -> dict[str, Any]:
         """Press a button of a message posted through inline mode: the bot gets the press
         with an inline_message_id and no message, as Telegram sends it."""
-        flat = [b for row in message.buttons for b in row]
-        chosen = (
-            flat[button]
-            if isinstance(button, int)
-            else next(b for b in flat if button in b["text"])
-        )
-        if "callback_data" not in chosen:
-            raise AssertionError(f"button {chosen['text']!r} does not call the bot")
-        query_id = str(next(self.emulator._query_ids))
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.emulator._queries[query_id] = future
-        self.emulator.push_update(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": self.user,
-                    "inline_message_id": message.raw["_inline_message_id"],
-                    "chat_instance": str(message.raw["chat"]["id"]),
-                    "data": chosen["callback_data"],
-                }
-            }
-        )
-        try:
-            return await asyncio.wait_for(future, timeout)
-        except TimeoutError:
-            raise AssertionError(f"the bot did not answer the press of {button!r}") from None
+        where = {"inline_message_id": message.raw["_inline_message_id"]}
+        return await self._press(where, message, self._callback_data(message, button), timeout)
 
     def vote(self, message: BotMessage, *options: int) -> None:
         """Answer a poll (a non-anonymous poll tells the bot who chose what)."""
