@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from clicksbot import logs
-from clicksbot.app import build_application, polling
+from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Secret, Settings
 from clicksbot.content import Content, load_content
 from clicksbot.context import BotApplication
-from clicksbot.sandbox import Emulator, EmulatorServer, Limits
+from clicksbot.sandbox import Emulator, EmulatorServer, Limits, Person
 
 # Opt in to PTB's timedelta durations now (as `clicksbot` does), so its deprecation warning,
 # an error under -W error, never fires.
@@ -107,3 +109,24 @@ def no_token_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     secret = TOKEN.split(":", 1)[1]
     leaked = [r.getMessage() for r in caplog.records if secret in r.getMessage()]
     assert leaked == [], "the token appeared in the logs"
+
+
+async def started(bot: Running, name: str, language: str = "en") -> Person:
+    """A person who has opened the bot (/start) and read its greeting."""
+    person = bot.emulator.person(name, language_code=language)
+    person.send("/start")
+    await person.receive()
+    return person
+
+
+async def drain(bot: Running, timeout: float = 20) -> None:
+    """Wait until the outbox has nothing left to send."""
+    runtime = runtime_of(bot.app)
+    assert runtime.store is not None and runtime.outbox is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        figures = await runtime.store.delivery_stats(datetime(2000, 1, 1, tzinfo=UTC))
+        if figures.pending == 0 and runtime.outbox.idle:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the outbox did not finish")

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import Clock, Running
+from conftest import Clock, Running, drain, started
 
 from clicksbot.app import runtime_of
 from clicksbot.cli import main
@@ -33,19 +33,6 @@ async def subscribe(bot: Running, person: Person, zone: str, at: str) -> None:
     runtime.daily.schedule(zone, at)
 
 
-async def drain(bot: Running, timeout: float = 20) -> None:
-    """Wait until the outbox has nothing left to send."""
-    runtime = rt(bot)
-    assert runtime.store is not None and runtime.outbox is not None
-    deadline = walltime.monotonic() + timeout
-    while walltime.monotonic() < deadline:
-        figures = await runtime.store.delivery_stats(datetime(2000, 1, 1, tzinfo=UTC))
-        if figures.pending == 0 and runtime.outbox.idle:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the outbox did not finish")
-
-
 def daily_tips(bot: Running, person: Person) -> list[str]:
     """The daily tips this person was sent."""
     return [
@@ -53,13 +40,6 @@ def daily_tips(bot: Running, person: Person) -> list[str]:
         for c in bot.emulator.sent("sendMessage", chat_id=person.id)
         if DAILY in str(c.params.get("text", ""))
     ]
-
-
-async def started(bot: Running, name: str, language: str = "en") -> Person:
-    person = bot.emulator.person(name, language_code=language)
-    person.send("/start")
-    await person.receive()
-    return person
 
 
 async def test_choosing_country_zone_and_time_by_buttons(bot: Running) -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Clock, Running
+from conftest import REPO, Clock, Running, drain, started
 
 from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.cli import main
@@ -21,27 +19,8 @@ def rt(bot: Running) -> Runtime:
     return runtime_of(bot.app)
 
 
-async def started(bot: Running, name: str, language: str = "en") -> Person:
-    person = bot.emulator.person(name, language_code=language)
-    person.send("/start")
-    await person.receive()
-    return person
-
-
 def make_admin(bot: Running, person: Person) -> None:
     object.__setattr__(bot.settings, "admins", frozenset({person.id}))
-
-
-async def drain(bot: Running, timeout: float = 20) -> None:
-    runtime = rt(bot)
-    assert runtime.store is not None and runtime.outbox is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        figures = await runtime.store.delivery_stats(datetime(2000, 1, 1, tzinfo=UTC))
-        if figures.pending == 0 and runtime.outbox.idle:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("the outbox did not finish")
 
 
 async def receive_until(person: Person, part: str, *, edits: bool = False) -> BotMessage:

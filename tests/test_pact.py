@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Running
+from conftest import REPO, Running, started
 from PIL import Image
 
 from clicksbot.app import runtime_of
@@ -20,13 +20,6 @@ from clicksbot.render.pact import certificate_text
 from clicksbot.sandbox import BotMessage, Person
 from clicksbot.store import Store
 from clicksbot.store.pact import Pledge
-
-
-async def started(bot: Running, name: str, language: str = "en") -> Person:
-    person = bot.emulator.person(name, language_code=language)
-    person.send("/start")
-    await person.receive()
-    return person
 
 
 async def until_sent(bot: Running, person: Person, part: str, timeout: float = 10) -> str:
