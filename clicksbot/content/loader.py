@@ -17,6 +17,7 @@ from clicksbot.content import limits
 from clicksbot.content.models import (
     COMPETENCIES,
     QUESTION_KINDS,
+    TECHNIQUES,
     Competency,
     Content,
     Pack,
@@ -30,7 +31,10 @@ _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\*\*[^*]+\*\*|__[^_]+__|\[[^\]]+\]\(ht
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PACK_KEYS = ("id", "title", "language", "competency", "description", "tips", "questions")
 TIP_KEYS = ("id", "text", "source")
-QUESTION_KEYS = ("id", "kind", "text", "options", "answer", "explanation", "source")
+QUESTION_KEYS = (
+    "id", "kind", "text", "options", "answer", "explanation", "source", "technique", "credible",
+    "skill",
+)  # fmt: skip
 PACK_SUFFIXES = (".yaml", ".yml")
 
 
@@ -446,9 +450,38 @@ def _question(
     source = _url(f, qid, line, report)
     _weak(qid, line, options, options[answer] if answer < len(options) else "", explanation,
           report)  # fmt: skip
+    technique = _choice(f, "technique", TECHNIQUES, qid, report)
     return Question(
-        qid, kind, text, tuple(options), answer, explanation, source, pack_id, language, competency
-    )
+        qid, kind, text, tuple(options), answer, explanation, source, pack_id, language, competency,
+        technique=technique,
+        credible=_flag(f, "credible", qid, report),
+        skill=_flag(f, "skill", qid, report),
+    )  # fmt: skip
+
+
+def _choice(
+    f: dict[str, Node], key: str, allowed: tuple[str, ...], item: str, report: _Report
+) -> str | None:
+    node = f.get(key)
+    if node is None or node.value is None:
+        return None
+    value = str(node.value)
+    if value not in allowed:
+        close = difflib.get_close_matches(value, allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of {', '.join(allowed)}"
+        report.error(node.line, item, f"'{key}' {value!r} is not known: {hint}")
+        return None
+    return value
+
+
+def _flag(f: dict[str, Node], key: str, item: str, report: _Report) -> bool:
+    node = f.get(key)
+    if node is None or node.value is None:
+        return False
+    if not isinstance(node.value, bool):
+        report.error(node.line, item, f"'{key}' must be yes or no")
+        return False
+    return node.value
 
 
 def _words(text: str) -> list[str]:

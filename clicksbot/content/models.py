@@ -27,6 +27,18 @@ class Competency(StrEnum):
 
 COMPETENCIES: tuple[Competency, ...] = tuple(Competency)
 QUESTION_KINDS = ("headline", "post", "photo", "video", "message", "ad", "scenario")
+# Manipulation techniques a question can teach to spot (the inoculation strand): the six of
+# the prebunking research (Roozenbeek & van der Linden) and two more common ones.
+TECHNIQUES = (
+    "impersonation",
+    "emotion",
+    "polarisation",
+    "conspiracy",
+    "discrediting",
+    "trolling",
+    "fake-experts",
+    "cherry-picking",
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,9 @@ class Question:
     pack_id: str
     language: str
     competency: Competency
+    technique: str | None = None  # one of TECHNIQUES, when the question teaches one
+    credible: bool = False  # the artefact shown is trustworthy, and the answer says so
+    skill: bool = False  # the learner does the check (reads a URL, dates, a chart, …)
 
     @property
     def fingerprint(self) -> str:
