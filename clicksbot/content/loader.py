@@ -29,7 +29,11 @@ from clicksbot.content.models import (
 # HTML tags, **bold**, __underline__ and [text](link): packs are plain text.
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\*\*[^*]+\*\*|__[^_]+__|\[[^\]]+\]\(https?://")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-PACK_KEYS = ("id", "title", "language", "competency", "description", "tips", "questions")
+PACK_KEYS = (
+    "id", "title", "language", "competency", "description", "review", "tips", "questions",
+)  # fmt: skip
+# A pack's `review:` says whether a native speaker of its language has read it.
+REVIEW_STATES = ("draft", "reviewed")
 TIP_KEYS = ("id", "text", "source")
 QUESTION_KEYS = (
     "id", "kind", "text", "options", "answer", "explanation", "source", "technique", "credible",
@@ -378,6 +382,7 @@ def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[st
     description = _text(
         fields, "description", item, 1, report, maximum=limits.DESCRIPTION_MAX, required=False
     )
+    review = _choice(fields, "review", REVIEW_STATES, item, report) or "reviewed"
     folder = path.parent.name
     if language and re.fullmatch(r"[a-z]{2,3}", folder) and folder != language:
         report.error(
@@ -420,6 +425,7 @@ def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[st
         tuple(tips),
         tuple(questions),
         report.path,
+        review,
     )
     return pack, lines
 
@@ -618,8 +624,14 @@ class ValidationReport:
             packs = [p for p in self.content.packs if p.language == language]
             tips = sum(len(p.tips) for p in packs)
             questions = sum(len(p.questions) for p in packs)
+            drafts = sum(p.review == "draft" for p in packs)
             lines.append(
                 f"{language}: {len(packs)} pack(s), {tips} tip(s), {questions} question(s)"
+                + (
+                    f" ({drafts} draft pack(s) awaiting a native speaker's review)"
+                    if drafts
+                    else ""
+                )
             )
             for competency in COMPETENCIES:
                 of = [p for p in packs if p.competency == competency]

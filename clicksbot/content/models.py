@@ -95,6 +95,7 @@ class Pack:
     tips: tuple[Tip, ...]
     questions: tuple[Question, ...]
     path: str
+    review: str = "reviewed"  # "draft" until a native speaker of the language has read it
 
 
 @dataclass(frozen=True)
