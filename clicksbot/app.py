@@ -20,6 +20,7 @@ from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, 
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
+from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
 from clicksbot.handlers import (
     admin,
@@ -75,6 +76,7 @@ def build_application(
         runtime.pact = pact
     runtime.transports = (requests, updates_requests)
     runtime.pacer = Pacer(settings.send_rate, on_reply=runtime.metrics.replies.inc)
+    runtime.groups_out = GroupPoster(runtime.pacer)
     runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)
     api_url = base_url or settings.api_url
     app: BotApplication = (
@@ -212,6 +214,8 @@ async def _tick_campaigns(context: BotContext) -> None:
 
 async def _post_stop(app: BotApplication) -> None:
     runtime = runtime_of(app)
+    if runtime.groups_out is not None:
+        await runtime.groups_out.stop()
     if runtime.outbox is not None:
         await runtime.outbox.stop()
 

@@ -16,6 +16,7 @@ from clicksbot.content import Content
 from clicksbot.content.pact import DEFAULT_PACT, Pact, load_pact
 from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
 from clicksbot.delivery.campaigns import Campaigns
+from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Runtime:
     metrics: Metrics = field(default_factory=lambda: Metrics())
     health: Any = None  # the HealthServer, when health_port is set
     progress: Progress | None = None
+    groups_out: GroupPoster | None = None  # posts to groups, never holding up a handler
 
 
 class BotContext(CallbackContext[ExtBot[Lane], dict[Any, Any], dict[Any, Any], dict[str, Any]]):

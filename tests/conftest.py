@@ -94,6 +94,7 @@ async def bot(
 ) -> AsyncIterator[Running]:
     """Start the real Application against the emulator; after the test, nothing was refused."""
     app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
+    pace_as(app, server.emulator.limits)
     async with polling(app, poll_timeout=1):
         yield Running(app, server.emulator, server, settings)
     refused = [(c.method, c.error.description if c.error else "") for c in server.emulator.refused]
@@ -109,6 +110,19 @@ def no_token_in_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     secret = TOKEN.split(":", 1)[1]
     leaked = [r.getMessage() for r in caplog.records if secret in r.getMessage()]
     assert leaked == [], "the token appeared in the logs"
+
+
+def pace_as(app: BotApplication, limits: Limits) -> None:
+    """Let the bot's pacer know the bursts this test's Telegram allows (the emulator's limits):
+    tests that lift them to tap at machine speed lift the bot's own pacing with them, and tests
+    at Telegram's real limits meet the bot's real pacing."""
+    pacer = runtime_of(app).pacer
+    assert pacer is not None
+    real = Limits()
+    if limits.per_chat_burst > real.per_chat_burst:
+        pacer.chat_burst = limits.per_chat_burst - 1
+    if limits.global_burst > real.global_burst:
+        pacer.overall_burst(limits.global_burst - 1)
 
 
 async def started(bot: Running, name: str, language: str = "en") -> Person:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     CallbackContext,
     CallbackQueryHandler,
@@ -25,9 +25,11 @@ from telegram.ext import (
     filters,
 )
 
-from clicksbot.content import Competency
+from clicksbot.content import Competency, Question
 from clicksbot.context import BotApplication, BotContext, Runtime
+from clicksbot.delivery.groups import GroupPoster
 from clicksbot.handlers.common import NEW_MESSAGES
+from clicksbot.i18n import Translator
 from clicksbot.render import callbacks as cb
 from clicksbot.render import display_name, esc
 from clicksbot.render.inline import answer_alert
@@ -56,6 +58,25 @@ async def _settings(context: BotContext, update: Update) -> GroupSettings:
     return GroupSettings(chat.id, language, None, context.settings.default_timezone)
 
 
+QUIZ_GAP = 20.0  # seconds: a /quiz this soon after the group's last question adds nothing
+REPEAT_GAP = 30.0  # seconds in which the same leaderboard (or figures) is not posted again
+TALLY_DELAY = 5.0  # seconds an answer waits before the tally shows it (answers meanwhile join)
+
+
+def _poster(runtime: Runtime) -> GroupPoster:
+    assert runtime.groups_out is not None
+    return runtime.groups_out
+
+
+def post_quiz(runtime: Runtime, bot: Any, settings: GroupSettings) -> bool:
+    """Queue a question for the group; False if one is on its way already."""
+
+    async def send() -> None:
+        await _post_quiz(runtime, bot, settings)
+
+    return _poster(runtime).post(settings.chat_id, "quiz", send)
+
+
 async def _post_quiz(runtime: Runtime, bot: Any, settings: GroupSettings) -> None:
     """Post a question the group has seen least, with one button per option."""
     assert runtime.store is not None
@@ -71,23 +92,66 @@ async def _post_quiz(runtime: Runtime, bot: Any, settings: GroupSettings) -> Non
         settings.chat_id, question.id, question.competency.value, runtime.clock()
     )
     t = runtime.catalogs.get(settings.language)
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"{LETTERS[i]}. {option}"[:64], callback_data=cb.encode("gq", str(row), str(i))
-            )
-        ]
-        for i, option in enumerate(question.options)
-    ]
+    message = await bot.send_message(
+        settings.chat_id,
+        _quiz_text(t, question),
+        parse_mode="HTML",
+        reply_markup=_quiz_buttons(question, row),
+    )
+    await runtime.store.set_group_question_message(row, message.message_id)
+
+
+def _quiz_text(t: Translator, question: Question, answers: int = 0) -> str:
     text = question_text(t, question, list(question.options)) + "\n\n" + t("group.quiz_footer")
-    await bot.send_message(
-        settings.chat_id, text, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows)
+    return text + ("\n" + t("group.tally", count=answers) if answers else "")
+
+
+def _quiz_buttons(question: Question, row: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"{LETTERS[i]}. {option}"[:64], callback_data=cb.encode("gq", str(row), str(i))
+                )
+            ]
+            for i, option in enumerate(question.options)
+        ]
     )
 
 
 async def quiz_in_group(update: Update, context: BotContext) -> None:
-    """/quiz in a group: a question for everyone."""
-    await _post_quiz(context.runtime, context.bot, await _settings(context, update))
+    """/quiz in a group: a question for everyone; in a rush, one question for all."""
+    settings = await _settings(context, update)
+    latest = await context.store.latest_group_question(settings.chat_id)
+    if latest is not None and (context.now() - latest[1]).total_seconds() < QUIZ_GAP:
+        return  # the question everyone wants was just posted: it is right above
+    post_quiz(context.runtime, context.bot, settings)
+
+
+def _update_tally(runtime: Runtime, bot: Any, chat_id: int, row: int, question: Question,
+                  language: str) -> None:  # fmt: skip
+    """Show the number of answers under the group's question: one edit now and then, never a
+    message per answer."""
+
+    async def edit() -> None:
+        assert runtime.store is not None
+        message_id, answers, _ = await runtime.store.group_question_tally(row)
+        if message_id is None:
+            return
+        t = runtime.catalogs.get(language)
+        try:
+            await bot.edit_message_text(
+                _quiz_text(t, question, answers),
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode="HTML",
+                reply_markup=_quiz_buttons(question, row),
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+
+    _poster(runtime).post(chat_id, f"tally:{row}", edit, delay=TALLY_DELAY, edit=True)
 
 
 async def on_group_answer(update: Update, context: BotContext) -> None:
@@ -120,6 +184,8 @@ async def on_group_answer(update: Update, context: BotContext) -> None:
         await press.answer(t("group.already"), show_alert=True)
         return
     await press.answer(answer_alert(t, question, choice), show_alert=True)
+    group = await _settings(context, update)
+    _update_tally(context.runtime, context.bot, posted[0], int(raw_row), question, group.language)
 
 
 async def top_command(update: Update, context: BotContext) -> None:
@@ -132,11 +198,11 @@ async def top_command(update: Update, context: BotContext) -> None:
     if arg == "join":
         name = display_name(person.first_name, fallback="🙂")
         await context.store.join_leaderboard(chat.id, person.id, name, context.now())
-        await _say(context, chat.id, t("group.joined", name=name))
+        _say(context, chat.id, f"top-join:{person.id}", t("group.joined", name=name))
         return
     if arg == "leave":
         await context.store.leave_leaderboard(chat.id, person.id)
-        await _say(context, chat.id, t("group.left"))
+        _say(context, chat.id, f"top-leave:{person.id}", t("group.left"))
         return
     shown, hidden = await context.store.leaderboard(chat.id)
     lines = [t("group.top_title")]
@@ -148,11 +214,19 @@ async def top_command(update: Update, context: BotContext) -> None:
     if hidden:
         lines.append(t.plural("group.top_hidden", hidden))
     lines.append(t("group.top_how"))
-    await _say(context, chat.id, "\n".join(lines))
+    _say(context, chat.id, "top", "\n".join(lines), once=True)
 
 
-async def _say(context: BotContext, chat_id: int, text: str) -> None:
-    await context.bot.send_message(chat_id, text, parse_mode="HTML")
+def _say(context: BotContext, chat_id: int, kind: str, text: str, once: bool = False) -> None:
+    """Post to the group when it has room; the handler goes on at once. `once`: not again if
+    the same text went to the group in the last REPEAT_GAP seconds (a rush of /top)."""
+    bot = context.bot
+
+    async def send() -> None:
+        await bot.send_message(chat_id, text, parse_mode="HTML")
+
+    same = (text, REPEAT_GAP) if once else None
+    _poster(context.runtime).post(chat_id, kind, send, same_as_shown=same)
 
 
 async def _is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
@@ -172,7 +246,7 @@ async def groupdaily_command(update: Update, context: BotContext) -> None:
     settings = await _settings(context, update)
     t = context.catalogs.get(settings.language)
     if not await _is_group_admin(context, chat.id, person.id):
-        await _say(context, chat.id, t("group.admins_only"))
+        _say(context, chat.id, "admins-only", t("group.admins_only"), once=True)
         return
     args = context.args or []
     if args and args[0].lower() == "off":
@@ -180,17 +254,19 @@ async def groupdaily_command(update: Update, context: BotContext) -> None:
             chat.id, settings.language, None, settings.time_zone, context.now()
         )
         _unschedule(context.runtime, chat.id)
-        await _say(context, chat.id, t("group.daily_off"))
+        _say(context, chat.id, "daily-settings", t("group.daily_off"))
         return
     match = _TIME.fullmatch(args[0]) if args else None
     zone = args[1] if len(args) > 1 else settings.time_zone
     if match is None or not known_zone(zone):
-        await _say(context, chat.id, t("group.daily_usage", zone=esc(settings.time_zone)))
+        _say(
+            context, chat.id, "daily-settings", t("group.daily_usage", zone=esc(settings.time_zone))
+        )
         return
     at = f"{int(match.group(1)):02d}:{match.group(2)}"
     await context.store.set_group_settings(chat.id, settings.language, at, zone, context.now())
     schedule(context.runtime, GroupSettings(chat.id, settings.language, at, zone))
-    await _say(context, chat.id, t("group.daily_on", time=at, zone=esc(zone)))
+    _say(context, chat.id, "daily-settings", t("group.daily_on", time=at, zone=esc(zone)))
 
 
 def _job_name(chat_id: int) -> str:
@@ -232,13 +308,18 @@ async def _daily_post(context: CallbackContext[Any, Any, Any, Any]) -> None:
 
 
 async def post_daily(runtime: Runtime, bot: Any, settings: GroupSettings) -> None:
+    """Queue the group's daily tip, then a question."""
     t = runtime.catalogs.get(settings.language)
     tips = list(runtime.content.tips(content_language(runtime.content, settings.language)))
     if tips:
         tip = random.Random(runtime.clock().date().toordinal()).choice(tips)
         reply = tip_message(t, TipPick(tip, False, []), bot.username, daily=True)
-        await bot.send_message(settings.chat_id, reply.text, parse_mode="HTML")
-    await _post_quiz(runtime, bot, settings)
+
+        async def send() -> None:
+            await bot.send_message(settings.chat_id, reply.text, parse_mode="HTML")
+
+        _poster(runtime).post(settings.chat_id, "daily-tip", send)
+    post_quiz(runtime, bot, settings)
 
 
 async def classstats_command(update: Update, context: BotContext) -> None:
@@ -259,7 +340,7 @@ async def classstats_command(update: Update, context: BotContext) -> None:
         name = competency_name(t, Competency(key))
         percent = round(100 * correct / answers) if answers else 0
         lines.append(t("group.stats_line", competency=esc(name), answers=answers, percent=percent))
-    await _say(context, chat.id, "\n".join(lines))
+    _say(context, chat.id, "stats", "\n".join(lines), once=True)
 
 
 async def on_added(update: Update, context: BotContext) -> None:
@@ -278,7 +359,7 @@ async def on_added(update: Update, context: BotContext) -> None:
     if is_in and not was_in:
         settings = await _settings(context, update)
         t = context.catalogs.get(settings.language)
-        await _say(context, change.chat.id, t("group.welcome"))
+        _say(context, change.chat.id, "welcome", t("group.welcome"))
 
 
 def register(app: BotApplication) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from clicksbot.store.locking import writes
-from clicksbot.store.stamps import to_text
+from clicksbot.store.stamps import from_text, to_text
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,36 @@ class GroupQueries:
         ) as cur:
             row = await cur.fetchone()
         return (int(row[0]), str(row[1])) if row else None
+
+    @writes
+    async def set_group_question_message(self, row_id: int, message_id: int) -> None:
+        """Remember which message of the group shows a posted question."""
+        await self._db.execute(
+            "UPDATE group_questions SET message_id = ? WHERE id = ?", (message_id, row_id)
+        )
+
+    async def latest_group_question(self, chat_id: int) -> tuple[int, datetime] | None:
+        """Return (row id, when) of the question posted last in a group, if any."""
+        async with self._db.execute(
+            "SELECT id, asked_at FROM group_questions WHERE chat_id = ?"
+            " ORDER BY asked_at DESC, id DESC LIMIT 1",
+            (chat_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return (int(row[0]), from_text(row[1])) if row else None
+
+    async def group_question_tally(self, row_id: int) -> tuple[int | None, int, int]:
+        """Return (message id, answers, right answers) of a question posted in a group."""
+        async with self._db.execute(
+            "SELECT q.message_id, COUNT(a.user_id), COALESCE(SUM(a.correct), 0)"
+            " FROM group_questions q LEFT JOIN group_answers a ON a.group_question_id = q.id"
+            " WHERE q.id = ? GROUP BY q.id",
+            (row_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None, 0, 0
+        return (int(row[0]) if row[0] is not None else None), int(row[1]), int(row[2])
 
     async def group_questions_asked(self, chat_id: int) -> dict[str, int]:
         """Return how many times each question was posted in a group."""

@@ -217,4 +217,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m008_group_quiz_message",
+        """
+        -- The group's message that shows the question, so its tally of answers can be edited
+        -- in place instead of posting one message per answer.
+        ALTER TABLE group_questions ADD COLUMN message_id BIGINT;
+        CREATE INDEX group_questions_by_chat ON group_questions (chat_id, asked_at);
+        """,
+    ),
 ]

@@ -1,0 +1,133 @@
+"""Whole classes at once, at Telegram's real limits: everyone who writes gets their reply, a
+quick tapper gets every answer, and a group rush holds up nobody else.
+
+These tests use the emulator's real limits (a short burst per private chat, then about one
+message a second; 20 a minute per group; about 30 a second overall) and the bot's real settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from conftest import TOKEN, Running
+
+from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.config import Secret, Settings
+from clicksbot.content import Content
+from clicksbot.sandbox import EmulatorServer, Limits, Person
+
+
+@pytest.fixture
+def limits() -> Limits:
+    return Limits()  # Telegram's, with no extra room for machine-speed tapping
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # The defaults a real deployment has: flood control and send rate included.
+    return Settings(token=Secret(TOKEN), database=tmp_path / "clicksbot.sqlite3",
+                    admins=frozenset({42}))  # fmt: skip
+
+
+@pytest.fixture
+async def bot(
+    server: EmulatorServer, settings: Settings, shipped_content: Content
+) -> AsyncIterator[Running]:
+    app = build_application(settings, shipped_content, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        yield Running(app, server.emulator, server, settings)
+    refused = [(c.method, c.error.description if c.error else "") for c in server.emulator.refused]
+    assert refused == [], f"Telegram would have refused: {refused}"
+
+
+async def replies(person: Person, count: int, timeout: float) -> list[str]:
+    got = []
+    for _ in range(count):
+        got.append((await person.receive(timeout)).text)
+    return got
+
+
+async def test_sixty_people_starting_at_once_are_all_greeted(bot: Running) -> None:
+    people = [bot.emulator.person(f"Pupil {i}") for i in range(60)]
+    began = time.monotonic()
+    for person in people:
+        person.send("/start")
+    greetings = await asyncio.gather(*(p.receive(timeout=15) for p in people))
+    assert all("Pupil" in g.text for g in greetings)
+    elapsed = time.monotonic() - began
+    # 60 messages at about 30 a second (with Telegram's short burst): a few seconds at most.
+    assert elapsed < 4, f"the last greeting came after {elapsed:.1f}s"
+    throttled = [c for c in bot.emulator.calls if c.error and c.error.error_code == 429]
+    assert len(throttled) <= 5, "the bot should pace itself, not lean on Telegram's 429s"
+
+
+async def test_ten_quick_commands_are_all_answered_in_order(bot: Running) -> None:
+    tapper = bot.emulator.person("Quick")
+    tapper.send("/start")
+    await tapper.receive()
+    commands = ["/tip", "/help", "/progress", "/privacy", "/language", "/tip", "/help",
+                "/settings", "/pact", "/invite"]  # fmt: skip
+    for command in commands:
+        tapper.send(command)
+    got = await replies(tapper, len(commands), timeout=20)
+    assert len(got) == len(commands)
+    await tapper.expect_silence(0.5)
+
+
+async def test_a_reply_that_meets_429_waits_and_goes_again(bot: Running) -> None:
+    person = bot.emulator.person("Rosa")
+    person.send("/start")
+    await person.receive()
+    bot.emulator.fail("sendMessage", 429, retry_after=1, times=2, chat_id=person.id)
+    began = time.monotonic()
+    person.send("/help")
+    reply = await person.receive(timeout=10)
+    assert "/tip" in reply.text
+    assert time.monotonic() - began >= 2  # it waited what Telegram asked, twice
+
+
+async def test_a_private_reply_is_quick_during_a_group_rush(bot: Running) -> None:
+    members = [bot.emulator.person(f"Member {i}") for i in range(30)]
+    chat = bot.emulator.group("Class 10A", *members)
+    outsider = bot.emulator.person("Outsider")
+    outsider.send("/start")
+    await outsider.receive()
+    for member in members:
+        member.send("/quiz", chat)
+    for member in members:
+        member.send("/top", chat)
+    await asyncio.sleep(0.3)  # the rush is under way
+    began = time.monotonic()
+    outsider.send("/tip")
+    await outsider.receive(timeout=10)
+    assert time.monotonic() - began < 2
+    # The group got its quiz, collapsed: not 30 questions and 30 leaderboards.
+    await asyncio.sleep(1.5)
+    posted = [m for m in chat.messages.values() if m["from"]["id"] == bot.emulator.bot_id]
+    assert 1 <= len(posted) <= 4
+    assert any("Everyone can answer once" in m.get("text", "") for m in posted)
+    runtime = runtime_of(bot.app)
+    assert runtime.store is not None
+
+
+async def test_a_class_answering_a_group_quiz_sees_one_tally_not_a_message_each(
+    bot: Running,
+) -> None:
+    members = [bot.emulator.person(f"Kid {i}") for i in range(12)]
+    chat = bot.emulator.group("Class 7C", *members)
+    members[0].send("/quiz", chat)
+    question = await members[0].receive_in(chat)
+    members[1].send("/quiz", chat)  # a second /quiz right after: the question is right above
+    answers = await asyncio.gather(*(m.press(question, i % 2) for i, m in enumerate(members)))
+    assert all(a["show_alert"] for a in answers)  # each learns privately, at once
+    await asyncio.sleep(6)  # answers are gathered for a few seconds, then shown once
+    edited = chat.messages[question.id]
+    assert "Answers so far: 12" in edited["text"]
+    posted = [m for m in chat.messages.values() if m["from"]["id"] == bot.emulator.bot_id]
+    assert len(posted) == 1  # no second question, no message per answer
+    edits = [c for c in bot.emulator.sent("editMessageText") if c.params["chat_id"] == chat.id]
+    assert len(edits) <= 2
