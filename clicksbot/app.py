@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
 from telegram import BotCommand
@@ -41,7 +42,7 @@ from clicksbot.metrics import HealthServer
 from clicksbot.store import Store
 from clicksbot.store.files import RunLock
 from clicksbot.transport import AiohttpRequest
-from clicksbot.updates import PerPersonUpdateProcessor
+from clicksbot.updates import IntakeBot, PerPersonUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -79,22 +80,26 @@ def build_application(
     runtime.groups_out = GroupPoster(runtime.pacer)
     runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)
     api_url = base_url or settings.api_url
-    app: BotApplication = (
+    bot = IntakeBot(
+        settings.token.value,
+        base_url=api_url,
+        base_file_url=settings.file_url if base_url is None else _file_url(api_url),
+        request=requests,
+        get_updates_request=updates_requests,
+        rate_limiter=runtime.pacer,
+    )
+    app = cast(
+        "BotApplication",
         ApplicationBuilder()
-        .token(settings.token.value)
-        .base_url(api_url)
-        .base_file_url(settings.file_url if base_url is None else _file_url(api_url))
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(
             PerPersonUpdateProcessor(CONCURRENT_UPDATES, observe=runtime.metrics.handled)
         )
-        .request(requests)
-        .get_updates_request(updates_requests)
-        .rate_limiter(runtime.pacer)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
-        .build()
+        .build(),
     )
     app.bot_data[RUNTIME_KEY] = runtime
 

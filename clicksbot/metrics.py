@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TELEGRAM_CHECK_EVERY = 30.0  # seconds a Telegram check is trusted for
+# Seconds without a successful poll after which the bot is unhealthy: a long poll returns at
+# least every 10 s, and PTB's retries after a failed poll back off to at most 30 s.
+POLL_STALE = 90.0
 UPDATE_KINDS = ("message", "edited_message", "callback_query", "inline_query", "my_chat_member")
 
 
@@ -100,12 +103,16 @@ class HealthServer:
             except Exception:
                 logger.exception("Health check: the database does not answer")
         telegram = await self._telegram_ok()
-        ok = database and telegram
+        intake = getattr(self.bot, "intake", None)
+        stalled = intake is not None and intake.stalled(POLL_STALE)
+        ok = database and telegram and not stalled
         body = {
             "status": "ok" if ok else "failing",
             "database": "ok" if database else "failing",
             "telegram": "ok" if telegram else "unreachable",
         }
+        if stalled:  # polling, and no poll has come back for a while
+            body["updates"] = "stalled"
         return web.json_response(body, status=200 if ok else 503)
 
     async def metrics(self, request: web.Request) -> web.Response:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseUpdateProcessor
+from telegram._utils.defaultvalue import DEFAULT_NONE, DefaultValue
+from telegram._utils.types import JSONDict, ODVInput, TimePeriod
+from telegram.ext import BaseUpdateProcessor, ExtBot
+
+from clicksbot.delivery.limiter import Lane
+
+logger = logging.getLogger(__name__)
 
 
 class PerPersonUpdateProcessor(BaseUpdateProcessor):
@@ -74,3 +83,80 @@ def _person(update: object) -> int | None:
     if update.effective_chat is not None:
         return update.effective_chat.id
     return None
+
+
+@dataclass
+class Intake:
+    """What the bot knows of its polling: where to start, and when a poll last succeeded."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    skip_to: int = 0  # the offset after the last update that could not be read
+    polled_at: float | None = None  # the last successful poll (None: not polling)
+
+    def stalled(self, seconds: float) -> bool:
+        """Whether the bot polls and no poll has succeeded for `seconds`."""
+        return self.polled_at is not None and self.monotonic() - self.polled_at > seconds
+
+
+class IntakeBot(ExtBot[Lane]):
+    """PTB's bot, reading the updates of each poll one by one.
+
+    PTB reads a poll's updates all at once: one it cannot parse (a field this PTB does not know
+    the shape of) fails the whole poll, which logs the raw update (names, text) and is read again
+    and again with the same offset, for ever. Here an update that cannot be read is skipped and
+    logged once by its id and the error's kind, never its content, and the next poll starts
+    after it. The moment of the last successful poll feeds `/healthz`.
+    """
+
+    def __init__(self, *args: Any, monotonic: Callable[[], float] = time.monotonic,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():  # PTB freezes its bots; what changes lives in one record
+            self.intake = Intake(monotonic)
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: TimePeriod | None = None,
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        intake = self.intake
+        if intake.polled_at is None:
+            intake.polled_at = intake.monotonic()  # polling starts: the clock of /healthz too
+        if offset is not None and offset < intake.skip_to:
+            offset = intake.skip_to
+        seconds = timeout.total_seconds() if isinstance(timeout, timedelta) else timeout or 0
+        if isinstance(read_timeout, DefaultValue):
+            read_timeout = self._request[0].read_timeout or 0
+        raw = await self._post(
+            "getUpdates",
+            {"timeout": timeout, "offset": offset, "limit": limit,
+             "allowed_updates": allowed_updates},
+            read_timeout=(read_timeout or 0) + seconds,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )  # fmt: skip
+        intake.polled_at = intake.monotonic()
+        updates = []
+        for item in raw if isinstance(raw, list) else ():
+            try:
+                update = Update.de_json(item, self)
+            except Exception as exc:
+                update_id = item.get("update_id") if isinstance(item, dict) else None
+                logger.warning("Skipped update %s: it could not be read (%s)", update_id,
+                               type(exc).__name__)  # fmt: skip
+                if isinstance(update_id, int):
+                    intake.skip_to = max(intake.skip_to, update_id + 1)
+                continue
+            self.insert_callback_data(update)
+            updates.append(update)
+        return tuple(updates)

@@ -24,8 +24,10 @@ NEW_MESSAGES = filters.UpdateType.MESSAGE
 # Conversations (typing a name, composing a broadcast) happen in private chats only.
 PRIVATE = NEW_MESSAGES & filters.ChatType.PRIVATE
 
-# Handler groups: flood control first, then the conversations, then the features (group 0).
-FLOOD_GROUP = -2
+# Handler groups: flood control first, then presses on inline-posted messages, then the
+# conversations, then the features (group 0).
+FLOOD_GROUP = -3
+INLINE_PRESS_GROUP = -2
 CONVERSATION_GROUP = -1
 
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]

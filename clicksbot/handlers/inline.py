@@ -7,9 +7,15 @@ Nothing is stored for inline use: the person typing may never have started the b
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, InlineQueryHandler
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    InlineQueryHandler,
+    TypeHandler,
+)
 
 from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers.common import INLINE_PRESS_GROUP
 from clicksbot.i18n import Translator
 from clicksbot.render import callbacks as cb
 from clicksbot.render import inline as render
@@ -65,7 +71,26 @@ async def on_shared_answer(update: Update, context: BotContext) -> None:
     await press.answer(render.answer_alert(t, question, choice), show_alert=True)
 
 
+async def on_press_without_chat(update: Update, context: BotContext) -> None:
+    """A press on a message posted through inline mode carries no chat. Only a posted
+    question's own buttons mean something there; any other button (outdated, or forged to look
+    like a private one) is answered as stale and goes no further, so nothing changes."""
+    press = update.callback_query
+    if press is None or press.message is not None or press.inline_message_id is None:
+        return
+    try:
+        action = cb.decode(press.data).action
+    except cb.CallbackError:
+        action = None
+    if action == "iq":
+        return  # on_shared_answer takes it
+    t = await _translator(update, context)
+    await press.answer(t("button.stale"), show_alert=True)
+    raise ApplicationHandlerStop
+
+
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
     app.add_handler(InlineQueryHandler(on_inline_query))
     app.add_handler(CallbackQueryHandler(on_shared_answer, pattern=cb.pattern("iq")))
+    app.add_handler(TypeHandler(Update, on_press_without_chat), group=INLINE_PRESS_GROUP)

@@ -1217,6 +1217,14 @@ class Person:
         where = {"inline_message_id": message.raw["_inline_message_id"]}
         return await self._press(where, message, self._callback_data(message, button), timeout)
 
+    async def press_inline_data(
+        self, message: BotMessage, data: str, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """Press a button of an inline-posted message with callback data of one's own (a
+        forged or outdated press); return the bot's answer."""
+        where = {"inline_message_id": message.raw["_inline_message_id"]}
+        return await self._press(where, message, data, timeout)
+
     def vote(self, message: BotMessage, *options: int) -> None:
         """Answer a poll (a non-anonymous poll tells the bot who chose what)."""
         poll = message.raw["poll"]

@@ -1,0 +1,100 @@
+"""What comes in: an update PTB cannot read is skipped once, without its content in the log;
+/healthz notices when polls stop coming back; presses on messages posted through inline mode
+(they carry no chat) are always answered and, when forged, change nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import pytest
+from conftest import Running, started
+
+from clicksbot.app import runtime_of
+from clicksbot.content import Content
+from clicksbot.metrics import POLL_STALE
+from clicksbot.render import callbacks as cb
+from clicksbot.updates import IntakeBot
+
+
+def bot_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def test_an_unreadable_update_is_skipped_once_and_logged_without_its_content(
+    bot: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A message PTB cannot read (no chat, a date that is not a number), with a name and text.
+    broken = bot.emulator.push_update(
+        {"message": {"message_id": 1, "date": "yesterday", "text": "my secret diary",
+                     "from": {"id": 5551, "is_bot": False, "first_name": "Zoë Secretname"}}}
+    )  # fmt: skip
+    alice = await started(bot, "Alice")  # the next person is answered as usual
+    alice.send("/help")
+    assert "/tip" in (await alice.receive()).text
+    skipped = [r for r in caplog.records if "could not be read" in r.getMessage()]
+    assert len(skipped) == 1 and str(broken["update_id"]) in skipped[0].getMessage()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Secretname" not in logged and "secret diary" not in logged
+    # Not read again and again: one poll brought it, the next ones start past it.
+    brought = [
+        c for c in bot.emulator.calls
+        if c.method == "getUpdates" and any(u["update_id"] == broken["update_id"] for u in c.result)
+    ]  # fmt: skip
+    assert len(brought) == 1
+
+
+async def test_healthz_reports_stalled_polling(bot: Running) -> None:
+    from aiohttp import web
+
+    from clicksbot.metrics import HealthServer
+
+    runtime = runtime_of(bot.app)
+    server = HealthServer(runtime, bot.app.bot, "127.0.0.1", 0)
+    server._telegram_ok_at = float("inf")  # Telegram answered just now
+    assert isinstance(bot.app.bot, IntakeBot)
+    intake = bot.app.bot.intake
+    assert intake.polled_at is not None and not intake.stalled(POLL_STALE)
+    reply = await server.healthz(None)  # type: ignore[arg-type]
+    assert isinstance(reply, web.Response) and reply.status == 200
+    now = intake.monotonic()
+    intake.monotonic = lambda: now + POLL_STALE + 1  # no poll has come back since
+    reply = await server.healthz(None)  # type: ignore[arg-type]
+    assert reply.status == 503 and b'"updates": "stalled"' in (reply.body or b"")  # type: ignore[operator]
+
+
+async def test_presses_on_inline_posted_messages_are_answered_and_forgeries_change_nothing(
+    bot: Running, shipped_content: Content, caplog: pytest.LogCaptureFixture
+) -> None:
+    ana, ben = bot.emulator.person("Ana"), await started(bot, "Ben")
+    chat = bot.emulator.group("Class 9B", ana, ben)
+    found = await ana.inline_query("")
+    shared = next(r for r in found["results"] if r["id"].startswith("q:"))
+    posted = ana.send_inline_result(chat, shared)
+    store = runtime_of(bot.app).store
+    assert store is not None
+    ben.send("/quiz")
+    await ben.receive()  # the topic picker
+    # Buttons of other kinds, forged onto the inline message: each would change something in
+    # a private chat (Ben's language, his pledge, his data, a group's answers).
+    group_row = await store.post_group_question(chat.id, shared["id"][2:], "literacy", bot_now())
+    forged = [
+        cb.encode("lang", "ru"),
+        cb.encode("pact", "commit", "1"),
+        cb.encode("forget", "yes"),
+        cb.encode("daily", "off"),
+        cb.encode("quiz", "any"),
+        cb.encode("gq", str(group_row), "0"),
+        "not a button at all",
+    ]
+    for data in forged:
+        answer = await ben.press_inline_data(posted, data)
+        assert answer["show_alert"] and "older message" in answer["text"], data
+    user = await store.get_user(ben.id)
+    assert user is not None and user.language == "en"  # still there, still in English
+    assert (await store.pledge_counts()).total == 0
+    assert (await store.group_figures(chat.id)).answers == 0
+    await ben.expect_silence(0.3)  # and nothing was sent to him for them
+    right = await ben.press_inline(posted, 0)  # the real buttons still work
+    assert right["show_alert"]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
