@@ -11,7 +11,10 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 
-RUN useradd --create-home --uid 10001 clicksbot
+# FriBiDi lets Pillow shape right-to-left text on certificates (Arabic names).
+RUN apt-get update && apt-get install -y --no-install-recommends libfribidi0 \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --create-home --uid 10001 clicksbot
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY clicksbot ./clicksbot

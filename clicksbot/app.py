@@ -39,6 +39,7 @@ from clicksbot.handlers import (
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.metrics import HealthServer
+from clicksbot.render.certificate import shaping
 from clicksbot.store import Store
 from clicksbot.store.files import RunLock
 from clicksbot.transport import AiohttpRequest
@@ -135,6 +136,11 @@ async def _post_init(app: BotApplication) -> None:
         runtime.lock = RunLock(runtime.settings.database)
         runtime.lock.acquire()  # one bot per database; `restore` waits for it to stop
     runtime.store = store = await Store.open(runtime.settings.database)
+    if not shaping():
+        logger.warning(
+            "Text shaping is unavailable (Pillow finds no Raqm with FriBiDi; install "
+            "libfribidi0): certificates cannot print Arabic or Khmer and say so instead"
+        )
     await _set_commands(app, runtime.catalogs)
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None

@@ -82,8 +82,9 @@ def certificate_caption(t: Translator) -> str:
 def certificate_text(
     t: Translator, english: Translator, pact: Pact, pledge: Pledge, bot_username: str
 ) -> CertificateText:
-    """Every text of a certificate, in the person's language if the font can draw it (else
-    in English); the name only if the font can draw it, else a plain word that it cannot."""
+    """Every text of a certificate, in the person's language if the fonts can draw it (else
+    in English: only where the system cannot shape Arabic or Khmer); the name only if it can
+    be drawn, else a plain word that it cannot."""
 
     def texts(tr: Translator) -> CertificateText:
         name = pledge.display_name
