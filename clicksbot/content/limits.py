@@ -17,3 +17,9 @@ OPTION_MAX = 100
 OPTIONS_MIN = 2
 OPTIONS_MAX = 12
 URL_MAX = 500
+
+# A question's picture: a PNG or JPEG beside the pack, sent as a Telegram photo (at most 10 MB;
+# width + height at most 10000; sides at most 20 to 1). Kept small for slow data.
+IMAGE_BYTES_MAX = 1024 * 1024
+IMAGE_SIDE_MAX = 2560
+ALT_MAX = 300

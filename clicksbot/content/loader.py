@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from babel import Locale, UnknownLocaleError
+from PIL import Image
 
 from clicksbot.content import limits
 from clicksbot.content.models import (
@@ -37,7 +38,7 @@ REVIEW_STATES = ("draft", "reviewed")
 TIP_KEYS = ("id", "text", "source")
 QUESTION_KEYS = (
     "id", "kind", "text", "options", "answer", "explanation", "source", "technique", "credible",
-    "skill",
+    "skill", "image", "alt",
 )  # fmt: skip
 PACK_SUFFIXES = (".yaml", ".yml")
 
@@ -457,12 +458,62 @@ def _question(
     _weak(qid, line, options, options[answer] if answer < len(options) else "", explanation,
           report)  # fmt: skip
     technique = _choice(f, "technique", TECHNIQUES, qid, report)
+    image, alt = _image(f, qid, line, report)
     return Question(
         qid, kind, text, tuple(options), answer, explanation, source, pack_id, language, competency,
         technique=technique,
+        image=image,
+        alt=alt,
         credible=_flag(f, "credible", qid, report),
         skill=_flag(f, "skill", qid, report),
     )  # fmt: skip
+
+
+def _image(
+    f: dict[str, Node], item: str, line: int, report: _Report
+) -> tuple[str | None, str | None]:
+    """A question's picture (a PNG or JPEG beside the pack) and its words for those who
+    cannot see it; both or neither."""
+    node, alt_node = f.get("image"), f.get("alt")
+    alt = _text(f, "alt", item, line, report, maximum=limits.ALT_MAX, required=node is not None)
+    if node is None or node.value in (None, ""):
+        if alt_node is not None:
+            report.error(alt_node.line, item, "'alt' describes a picture, but there is no 'image'")
+        return None, None
+    name = str(node.value).strip()
+    path = (Path(report.path).parent / name).resolve()
+    if Path(name).is_absolute() or ".." in Path(name).parts:
+        report.error(node.line, item, f"'image' {name!r} must be a file beside the pack, "
+                     "e.g. images/my-picture.png")  # fmt: skip
+        return None, None
+    if not path.is_file():
+        report.error(node.line, item, f"'image' {name!r} is not there: put the file in "
+                     f"{display_path(path.parent)}/ or fix the name")  # fmt: skip
+        return None, None
+    problem = _image_problem(path)
+    if problem:
+        report.error(node.line, item, f"'image' {name!r} {problem}")
+        return None, None
+    return str(path), alt
+
+
+def _image_problem(path: Path) -> str | None:
+    """Say what keeps a file from being sent as a question's photo, if anything."""
+    size = path.stat().st_size
+    if size > limits.IMAGE_BYTES_MAX:
+        return (f"is {size // 1024} KB; at most {limits.IMAGE_BYTES_MAX // 1024} KB "
+                "(learners are often on slow data: make it smaller)")  # fmt: skip
+    try:
+        with Image.open(path) as image:
+            kind, (width, height) = image.format, image.size
+    except (OSError, ValueError):
+        return "is not a picture Pillow can read: save it as PNG or JPEG"
+    if kind not in ("PNG", "JPEG"):
+        return f"is {kind}: save it as PNG or JPEG"
+    if max(width, height) > limits.IMAGE_SIDE_MAX or max(width, height) > 20 * min(width, height):
+        return (f"is {width}x{height}; keep each side at most {limits.IMAGE_SIDE_MAX} pixels "
+                "and the long side at most 20 times the short one")  # fmt: skip
+    return None
 
 
 def _choice(

@@ -70,6 +70,8 @@ class Question:
     technique: str | None = None  # one of TECHNIQUES, when the question teaches one
     credible: bool = False  # the artefact shown is trustworthy, and the answer says so
     skill: bool = False  # the learner does the check (reads a URL, dates, a chart, …)
+    image: str | None = None  # a picture shown with the question: an absolute file path
+    alt: str | None = None  # what the picture shows, in words (for those who cannot see it)
 
     @property
     def fingerprint(self) -> str:
