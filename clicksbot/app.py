@@ -15,7 +15,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
-from clicksbot.content.pact import Pact
+from clicksbot.content.pact import Pact, load_configured_pact
 from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
@@ -67,12 +67,15 @@ def build_application(
     base_url: str | None = None,
     pact: Pact | None = None,
 ) -> BotApplication:
-    """Return the bot, wired and ready to initialize; nothing is opened or sent yet."""
+    """Return the bot, wired and ready to initialize; nothing is opened or sent yet.
+
+    The pact is `pact`, else read from `settings.pact_file` (PactError if it cannot be used).
+    """
     # aiohttp rather than PTB's default httpx: see clicksbot.transport for the figures.
     requests, updates_requests = AiohttpRequest(CONNECTIONS), AiohttpRequest(connections=1)
-    runtime = Runtime(settings, content, catalogs or Catalogs.load(), clock)
-    if pact is not None:
-        runtime.pact = pact
+    if pact is None:
+        pact = load_configured_pact(settings.pact_file)
+    runtime = Runtime(settings, content, catalogs or Catalogs.load(), pact, clock)
     runtime.transports = (requests, updates_requests)
     runtime.pacer = Pacer(settings.send_rate, on_reply=runtime.metrics.replies.inc)
     runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)

@@ -86,3 +86,8 @@ def load_pact(path: Path) -> Pact:
             fields["closing"],
         )
     return Pact(version, texts)
+
+
+def load_configured_pact(path: Path | None) -> Pact:
+    """Read the pact the config names in `pact_file`, or the shipped one when it names none."""
+    return load_pact(DEFAULT_PACT if path is None else path)
