@@ -38,7 +38,7 @@ from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.metrics import HealthServer
 from clicksbot.store import Store
-from clicksbot.store.files import RunLock
+from clicksbot.store.files import RunLock, prepare
 from clicksbot.transport import AiohttpRequest
 from clicksbot.updates import PerPersonUpdateProcessor
 
@@ -125,12 +125,25 @@ def runtime_of(app: BotApplication) -> Runtime:
     return runtime
 
 
+async def open_database(settings: Settings) -> tuple[Store, RunLock | None]:
+    """Open the bot's database and take its lock (one bot per database; `restore` waits for
+    it to stop). The file is checked first: one that is not the bot's gets no lock beside it."""
+    if str(settings.database) == ":memory:":
+        return await Store.open(settings.database), None
+    prepare(settings.database)
+    lock = RunLock(settings.database)
+    lock.acquire()
+    try:
+        return await Store.open(settings.database), lock
+    except BaseException:
+        lock.release()
+        raise
+
+
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
-    if str(runtime.settings.database) != ":memory:":
-        runtime.lock = RunLock(runtime.settings.database)
-        runtime.lock.acquire()  # one bot per database; `restore` waits for it to stop
-    runtime.store = store = await Store.open(runtime.settings.database)
+    runtime.store, runtime.lock = await open_database(runtime.settings)
+    store = runtime.store
     await _set_commands(app, runtime.catalogs)
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None

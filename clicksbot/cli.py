@@ -446,7 +446,15 @@ def _run(args: argparse.Namespace) -> int:
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
     from telegram.error import InvalidToken, NetworkError
 
-    from clicksbot.app import Webhook, build_application, close_transports
+    from clicksbot.app import Webhook, build_application, close_transports, open_database
+
+    async def check_database() -> None:
+        store, lock = await open_database(settings)
+        await store.close()
+        if lock is not None:
+            lock.release()
+
+    asyncio.run(check_database())  # before Telegram hears of the bot: a bad file stops here
 
     app = build_application(settings, content, pact=pact)
     webhook = None
