@@ -126,6 +126,9 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
         await self._db.close()
 
     async def _configure(self) -> None:
+        # Deleted rows are overwritten with zeros, not merely marked free: what /forget
+        # deletes does not stay readable in the file's free space (see `scrub`).
+        await self._db.execute("PRAGMA secure_delete=ON")
         if self.path != ":memory:":
             async with self._db.execute("PRAGMA journal_mode=WAL") as cur:
                 row = await cur.fetchone()
