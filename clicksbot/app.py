@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,6 +43,7 @@ from clicksbot.store import Store
 from clicksbot.store.files import RunLock, prepare
 from clicksbot.transport import AiohttpRequest
 from clicksbot.updates import PerPersonUpdateProcessor
+from clicksbot.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +259,8 @@ class Webhook:
     """Where Telegram posts updates: the public URL, and the local address that receives them.
 
     Telegram sends `secret` in the X-Telegram-Bot-Api-Secret-Token header of every request;
-    PTB's webhook server refuses (403) any request without it.
+    the bot's webhook server (clicksbot.webhook) refuses (403) any request without it, before
+    reading its body, and any body over 1 MiB (413).
     """
 
     url: str
@@ -275,14 +279,17 @@ async def receiving(
 ) -> AsyncIterator[BotApplication]:
     """Run the bot inside the current event loop, as `run_polling` / `run_webhook` do.
 
-    For callers that own the loop (the terminal chat, tests); the steps and their order are
-    those of PTB's own runners, hooks included.
+    For callers that own the loop (`clicksbot run --webhook`, the terminal chat, tests); the
+    steps and their order are those of PTB's own runners, hooks included. Updates come by
+    long polling, or to the bot's own webhook server (see clicksbot.webhook for why not
+    PTB's).
     """
     try:
         await app.initialize()
     except BaseException:
         await close_transports(app)
         raise
+    server = None
     try:
         if app.post_init is not None:
             await app.post_init(app)
@@ -290,12 +297,10 @@ async def receiving(
         if webhook is None:
             await app.updater.start_polling(poll_interval=0, timeout=int(poll_timeout))
         else:
-            await app.updater.start_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
+            server = WebhookServer(app, webhook.listen, webhook.port, webhook.path, webhook.secret)
+            await server.start()
+            await app.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=None
             )
         await app.start()
         try:
@@ -303,14 +308,33 @@ async def receiving(
         finally:
             if app.updater.running:
                 await app.updater.stop()
+            if server is not None:
+                await server.stop()
             if app.running:
                 await app.stop()
             if app.post_stop is not None:
                 await app.post_stop(app)
     finally:
+        if server is not None:
+            await server.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+async def serve_webhook(app: BotApplication, webhook: Webhook) -> None:
+    """Run the bot on its webhook until SIGINT or SIGTERM (what `run_polling` does by polling)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        async with receiving(app, webhook=webhook):
+            await stop.wait()
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 def polling(

@@ -446,7 +446,13 @@ def _run(args: argparse.Namespace) -> int:
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
     from telegram.error import InvalidToken, NetworkError
 
-    from clicksbot.app import Webhook, build_application, close_transports, open_database
+    from clicksbot.app import (
+        Webhook,
+        build_application,
+        close_transports,
+        open_database,
+        serve_webhook,
+    )
 
     async def check_database() -> None:
         store, lock = await open_database(settings)
@@ -486,14 +492,7 @@ def _run(args: argparse.Namespace) -> int:
         if webhook is None:
             app.run_polling(allowed_updates=None, drop_pending_updates=False, close_loop=False)
         else:
-            app.run_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
-                close_loop=False,
-            )
+            loop.run_until_complete(serve_webhook(app, webhook))
     except StoreError as exc:
         print(f"clicksbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
