@@ -123,8 +123,12 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
             "{pact}:7: languages.en.commitments: must be a list of 3 to 10 commitments",
         ),
         ("version: [\n", "{pact}:2: not valid YAML"),
+        (
+            CUSTOM.replace("version: 3", "version: &v 3"),
+            "{pact}:1: aliases and anchors are not allowed: write the text out",
+        ),
     ],
-    ids=["missing", "no-english", "too-few", "not-yaml"],
+    ids=["missing", "no-english", "too-few", "not-yaml", "alias"],
 )
 def test_a_missing_or_broken_pact_file_stops_the_start_in_one_line(
     tmp_path: Path, command: str, body: str | None, problem: str
