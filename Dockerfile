@@ -20,7 +20,7 @@ COPY pyproject.toml README.md ./
 COPY clicksbot ./clicksbot
 COPY quizzes ./quizzes
 RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install . \
-    && mkdir /data && chown clicksbot:clicksbot /data
+    && mkdir -m 700 /data && chown clicksbot:clicksbot /data
 
 USER clicksbot
 VOLUME ["/data"]

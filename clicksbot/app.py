@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
-from clicksbot.content.pact import Pact
+from clicksbot.content.pact import Pact, load_configured_pact
 from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, utcnow
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
@@ -41,9 +43,10 @@ from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.metrics import HealthServer
 from clicksbot.render.certificate import shaping
 from clicksbot.store import Store
-from clicksbot.store.files import RunLock
+from clicksbot.store.files import RunLock, prepare
 from clicksbot.transport import AiohttpRequest
 from clicksbot.updates import IntakeBot, PerPersonUpdateProcessor
+from clicksbot.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +73,15 @@ def build_application(
     base_url: str | None = None,
     pact: Pact | None = None,
 ) -> BotApplication:
-    """Return the bot, wired and ready to initialize; nothing is opened or sent yet."""
+    """Return the bot, wired and ready to initialize; nothing is opened or sent yet.
+
+    The pact is `pact`, else read from `settings.pact_file` (PactError if it cannot be used).
+    """
     # aiohttp rather than PTB's default httpx: see clicksbot.transport for the figures.
     requests, updates_requests = AiohttpRequest(CONNECTIONS), AiohttpRequest(connections=1)
-    runtime = Runtime(settings, content, catalogs or Catalogs.load(), clock)
-    if pact is not None:
-        runtime.pact = pact
+    if pact is None:
+        pact = load_configured_pact(settings.pact_file)
+    runtime = Runtime(settings, content, catalogs or Catalogs.load(), pact, clock)
     runtime.transports = (requests, updates_requests)
     runtime.pacer = Pacer(settings.send_rate, on_reply=runtime.metrics.replies.inc)
     runtime.groups_out = GroupPoster(runtime.pacer)
@@ -130,12 +136,25 @@ def runtime_of(app: BotApplication) -> Runtime:
     return runtime
 
 
+async def open_database(settings: Settings) -> tuple[Store, RunLock | None]:
+    """Open the bot's database and take its lock (one bot per database; `restore` waits for
+    it to stop). The file is checked first: one that is not the bot's gets no lock beside it."""
+    if str(settings.database) == ":memory:":
+        return await Store.open(settings.database), None
+    prepare(settings.database)
+    lock = RunLock(settings.database)
+    lock.acquire()
+    try:
+        return await Store.open(settings.database), lock
+    except BaseException:
+        lock.release()
+        raise
+
+
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
-    if str(runtime.settings.database) != ":memory:":
-        runtime.lock = RunLock(runtime.settings.database)
-        runtime.lock.acquire()  # one bot per database; `restore` waits for it to stop
-    runtime.store = store = await Store.open(runtime.settings.database)
+    runtime.store, runtime.lock = await open_database(runtime.settings)
+    store = runtime.store
     if not shaping():
         logger.warning(
             "Text shaping is unavailable (Pillow finds no Raqm with FriBiDi; install "
@@ -255,7 +274,8 @@ class Webhook:
     """Where Telegram posts updates: the public URL, and the local address that receives them.
 
     Telegram sends `secret` in the X-Telegram-Bot-Api-Secret-Token header of every request;
-    PTB's webhook server refuses (403) any request without it.
+    the bot's webhook server (clicksbot.webhook) refuses (403) any request without it, before
+    reading its body, and any body over 1 MiB (413).
     """
 
     url: str
@@ -274,14 +294,17 @@ async def receiving(
 ) -> AsyncIterator[BotApplication]:
     """Run the bot inside the current event loop, as `run_polling` / `run_webhook` do.
 
-    For callers that own the loop (the terminal chat, tests); the steps and their order are
-    those of PTB's own runners, hooks included.
+    For callers that own the loop (`clicksbot run --webhook`, the terminal chat, tests); the
+    steps and their order are those of PTB's own runners, hooks included. Updates come by
+    long polling, or to the bot's own webhook server (see clicksbot.webhook for why not
+    PTB's).
     """
     try:
         await app.initialize()
     except BaseException:
         await close_transports(app)
         raise
+    server = None
     try:
         if app.post_init is not None:
             await app.post_init(app)
@@ -289,12 +312,10 @@ async def receiving(
         if webhook is None:
             await app.updater.start_polling(poll_interval=0, timeout=int(poll_timeout))
         else:
-            await app.updater.start_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
+            server = WebhookServer(app, webhook.listen, webhook.port, webhook.path, webhook.secret)
+            await server.start()
+            await app.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=None
             )
         await app.start()
         try:
@@ -302,14 +323,33 @@ async def receiving(
         finally:
             if app.updater.running:
                 await app.updater.stop()
+            if server is not None:
+                await server.stop()
             if app.running:
                 await app.stop()
             if app.post_stop is not None:
                 await app.post_stop(app)
     finally:
+        if server is not None:
+            await server.stop()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+
+
+async def serve_webhook(app: BotApplication, webhook: Webhook) -> None:
+    """Run the bot on its webhook until SIGINT or SIGTERM (what `run_polling` does by polling)."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        async with receiving(app, webhook=webhook):
+            await stop.wait()
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 def polling(

@@ -16,6 +16,7 @@ from pathlib import Path
 from clicksbot import __version__, logs
 from clicksbot.config import ENV_CONFIG, ENV_WEBHOOK_SECRET, ConfigError, Settings, load_settings
 from clicksbot.content import Content, load_content
+from clicksbot.content.pact import Pact, PactError, load_configured_pact
 from clicksbot.i18n import CatalogError
 from clicksbot.store import StoreError
 from clicksbot.store.delivery import DeliveryStats
@@ -145,8 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from clicksbot.sandbox.chat import run_chat
 
             settings = load_settings(args.config, require_token=False)
+            pact = _pact_or_exit(settings)
             content = _content_or_exit(settings, skip_broken=True)
-            return run_chat(settings, content, name=args.name, language=args.language)
+            return run_chat(settings, content, pact, name=args.name, language=args.language)
         if args.command == "stats":
             return _stats(args)
         if args.command == "export":
@@ -425,6 +427,14 @@ def _content_or_exit(settings: Settings, *, skip_broken: bool) -> Content:
     return content
 
 
+def _pact_or_exit(settings: Settings) -> Pact:
+    """Read the pact of `pact_file` (or the shipped one) at start, so a broken one stops here."""
+    try:
+        return load_configured_pact(settings.pact_file)
+    except PactError as exc:
+        raise ConfigError(settings.source, "pact_file", str(exc)) from None
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     logs.configure(
@@ -432,12 +442,27 @@ def _run(args: argparse.Namespace) -> int:
         [settings.token.value, settings.webhook_secret.value],
         json_lines=settings.log_format == "json",
     )
+    pact = _pact_or_exit(settings)
     content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
     from telegram.error import InvalidToken, NetworkError
 
-    from clicksbot.app import Webhook, build_application, close_transports
+    from clicksbot.app import (
+        Webhook,
+        build_application,
+        close_transports,
+        open_database,
+        serve_webhook,
+    )
 
-    app = build_application(settings, content)
+    async def check_database() -> None:
+        store, lock = await open_database(settings)
+        await store.close()
+        if lock is not None:
+            lock.release()
+
+    asyncio.run(check_database())  # before Telegram hears of the bot: a bad file stops here
+
+    app = build_application(settings, content, pact=pact)
     webhook = None
     url = args.webhook or settings.webhook_url
     listen = args.listen or settings.webhook_listen
@@ -467,14 +492,7 @@ def _run(args: argparse.Namespace) -> int:
         if webhook is None:
             app.run_polling(allowed_updates=None, drop_pending_updates=False, close_loop=False)
         else:
-            app.run_webhook(
-                listen=webhook.listen,
-                port=webhook.port,
-                url_path=webhook.path,
-                webhook_url=webhook.url,
-                secret_token=webhook.secret,
-                close_loop=False,
-            )
+            loop.run_until_complete(serve_webhook(app, webhook))
     except StoreError as exc:
         print(f"clicksbot: {exc}", file=sys.stderr)
         return EXIT_USAGE

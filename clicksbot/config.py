@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from clicksbot import yamlfile
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 ENV_TOKEN = "CLICKSBOT_TOKEN"
 ENV_API_URL = "CLICKSBOT_API_URL"
@@ -211,12 +213,10 @@ def _read_file(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ConfigError(source, "(file)", "is not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = yamlfile.load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(source, where, f"not valid YAML: {problem}") from None
+        line, problem = yamlfile.problem(exc)
+        raise ConfigError(source, f"line {line}", problem) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -13,7 +13,7 @@ from telegram.request import BaseRequest
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
-from clicksbot.content.pact import DEFAULT_PACT, Pact, load_pact
+from clicksbot.content.pact import Pact
 from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.groups import GroupPoster
@@ -40,12 +40,12 @@ class Runtime:
     settings: Settings
     content: Content
     catalogs: Catalogs
+    pact: Pact  # from `pact_file`, else the shipped pact
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
     store: Store | None = None
     # The bot's HTTP transports, closed by `close_transports` even when start-up failed.
     transports: tuple[BaseRequest, ...] = ()
-    pact: Pact = field(default_factory=lambda: load_pact(DEFAULT_PACT))
     pacer: Pacer | None = None
     outbox: Outbox | None = None
     daily: DailyTips | None = None

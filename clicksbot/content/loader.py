@@ -14,6 +14,7 @@ import yaml
 from babel import Locale, UnknownLocaleError
 from PIL import Image
 
+from clicksbot import yamlfile
 from clicksbot.content import limits
 from clicksbot.content.models import (
     COMPETENCIES,
@@ -149,7 +150,7 @@ def _load(path: Path) -> tuple[Pack | None, dict[str, int], list[Problem]]:
     try:
         root = _parse_yaml(text, report)
     except RecursionError:
-        report.error(1, "(yaml)", "an alias refers to itself; remove the & and * marks")
+        report.error(1, "(yaml)", yamlfile.TOO_DEEP)
         return None, {}, report.problems
     if root is None:
         return None, {}, report.problems
@@ -159,18 +160,12 @@ def _load(path: Path) -> tuple[Pack | None, dict[str, int], list[Problem]]:
 
 def _parse_yaml(text: str, report: _Report) -> Node | None:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        what = exc.problem or "not valid YAML"
-        hint = ""
-        if "mapping values are not allowed" in what:
-            hint = " (text with a colon must be in quotes or written as a block with >-)"
-        report.error(line, "(yaml)", f"not valid YAML: {what}{hint}")
-        return None
+        node = yamlfile.compose(text)
     except yaml.YAMLError as exc:
-        report.error(1, "(yaml)", f"not valid YAML: {exc}")
+        line, what = yamlfile.problem(exc)
+        if "mapping values are not allowed" in what:
+            what += " (text with a colon must be in quotes or written as a block with >-)"
+        report.error(line, "(yaml)", what)
         return None
     if node is None:
         report.error(1, "(file)", "is empty: a pack needs id, title, language, competency")

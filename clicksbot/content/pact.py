@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
+from clicksbot.yamlfile import read_yaml
 
 SOURCE_LANGUAGE = "en"  # the language every pact must have
 
@@ -40,39 +39,6 @@ class Pact:
     def text(self, language: str) -> PactText:
         """Return the pact in a language, or in English if the file does not have it."""
         return self.texts.get(language) or self.texts[SOURCE_LANGUAGE]
-
-
-def read_yaml(path: Path, error: type[Exception]) -> tuple[Any, dict[str, int]]:
-    """Read a small YAML file: its data and the line of each key path (`a.b`, `a.list[2]`).
-
-    Raise `error` with "file:line: what is wrong" when it cannot be read or parsed.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
-    except OSError as exc:
-        raise error(f"{path}: cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise error(f"{path}: is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise error(f"{path}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    return data, key_lines(root) if root is not None else {}
-
-
-def key_lines(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
-    """Map each key path (`languages.en.title`, `...commitments[2]`) to its line."""
-    out = {} if out is None else out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            key_lines(value, f"{path}.{key.value}" if path else str(key.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            key_lines(item, f"{path}[{i}]", out)
-    return out
 
 
 def load_pact(path: Path) -> Pact:
@@ -120,3 +86,8 @@ def load_pact(path: Path) -> Pact:
             fields["closing"],
         )
     return Pact(version, texts)
+
+
+def load_configured_pact(path: Path | None) -> Pact:
+    """Read the pact the config names in `pact_file`, or the shipped one when it names none."""
+    return load_pact(DEFAULT_PACT if path is None else path)

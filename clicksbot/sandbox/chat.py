@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from clicksbot import logs
 from clicksbot.config import Secret, Settings
 from clicksbot.content import Content
+from clicksbot.content.pact import Pact
 from clicksbot.sandbox.emulator import BotMessage, ChatState, Emulator, Person, readable
 from clicksbot.sandbox.server import EmulatorServer
 
@@ -122,13 +123,15 @@ class Terminal:
             await self.handle(line)
 
 
-async def _chat(settings: Settings, content: Content, name: str, language: str | None) -> None:
+async def _chat(
+    settings: Settings, content: Content, pact: Pact, name: str, language: str | None
+) -> None:
     from clicksbot.app import build_application, polling
 
     emulator = Emulator(token=SANDBOX_TOKEN)
     async with EmulatorServer(emulator) as server:
         local = dataclasses.replace(settings, token=Secret(SANDBOX_TOKEN), api_url=server.api_url)
-        app = build_application(local, content)
+        app = build_application(local, content, pact=pact)
         async with polling(app, poll_timeout=2):
             person = emulator.person(
                 name, language_code=language or settings.default_language, user_id=CHAT_USER_ID
@@ -143,11 +146,13 @@ async def _chat(settings: Settings, content: Content, name: str, language: str |
     print("Bye!")
 
 
-def run_chat(settings: Settings, content: Content, *, name: str, language: str | None) -> int:
+def run_chat(
+    settings: Settings, content: Content, pact: Pact, *, name: str, language: str | None
+) -> int:
     """Run the terminal chat until the person leaves; return the exit code."""
     logs.configure("WARNING", [SANDBOX_TOKEN])
     try:
-        asyncio.run(_chat(settings, content, name, language))
+        asyncio.run(_chat(settings, content, pact, name, language))
     except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing left to show
         _silence_stdout()
     return 0

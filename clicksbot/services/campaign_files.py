@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from clicksbot.content import Content
-from clicksbot.content.pact import read_yaml
 from clicksbot.delivery.campaigns import REPEATS
 from clicksbot.services.places import ZONES, known_zone
+from clicksbot.yamlfile import read_yaml
 
 KEYS = ("name", "pack", "tips", "audience", "start", "time", "time_zone", "repeat")
 NAME_MAX = 60

@@ -6,9 +6,9 @@ from clicksbot.store.db import (
     LearnerRecord,
     QuestionHistory,
     Store,
-    StoreError,
     User,
 )
+from clicksbot.store.errors import StoreError
 
 __all__ = [
     "Asked",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
 
+from clicksbot.store.errors import StoreError
+from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
@@ -22,10 +25,6 @@ from clicksbot.store.stamps import to_text as _ts
 logger = logging.getLogger(__name__)
 
 LAST_SEEN_STEP = timedelta(minutes=1)
-
-
-class StoreError(Exception):
-    """The database cannot be used as it is; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -98,18 +97,25 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) the database and bring its schema up to date."""
+        """Open (creating if needed) the database and bring its schema up to date.
+
+        A new database, and its folder if missing, are readable by their owner only. A file
+        that is damaged, or another program's, is refused before anything is written to it.
+        """
         target = str(path)
+        if target != ":memory:":
+            prepare(Path(target))
         try:
-            if target != ":memory:":
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
             db = await aiosqlite.connect(target)
-        except Exception as exc:  # sqlite3 raises OperationalError for paths it cannot open
-            raise StoreError(f"{target}: cannot open the database: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(explain(Path(target), exc)) from None
         store = cls(db, target)
         try:
             await store._configure()
             await store._migrate()
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StoreError(explain(Path(target), exc)) from None
         except BaseException:
             await db.close()
             raise
@@ -120,14 +126,20 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
         await self._db.close()
 
     async def _configure(self) -> None:
-        try:
-            if self.path != ":memory:":
-                await self._db.execute("PRAGMA journal_mode=WAL")
-            await self._db.execute("PRAGMA foreign_keys=ON")
-            await self._db.execute("PRAGMA busy_timeout=5000")
-            await self._db.execute("PRAGMA synchronous=NORMAL")
-        except aiosqlite.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a clicksbot database ({exc})") from None
+        # Deleted rows are overwritten with zeros, not merely marked free: what /forget
+        # deletes does not stay readable in the file's free space (see `scrub`).
+        await self._db.execute("PRAGMA secure_delete=ON")
+        if self.path != ":memory:":
+            async with self._db.execute("PRAGMA journal_mode=WAL") as cur:
+                row = await cur.fetchone()
+            if row is None or str(row[0]).lower() != "wal":
+                raise StoreError(
+                    f"{self.path}: SQLite cannot keep its write-ahead log beside the database; "
+                    "make the folder writable by the bot's user"
+                )
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
 
     async def _migrate(self) -> None:
         await self._db.execute(

@@ -12,6 +12,7 @@ import aiosqlite
 
 from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.locking import writes
+from clicksbot.store.privacy import scrub
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -177,9 +178,16 @@ class PactQueries(DeliveryQueries):
             "UPDATE pledges SET certificate_file_id = ? WHERE id = ?", (file_id, pledge_id)
         )
 
-    @writes
     async def withdraw_pledge(self, user_id: int, now: datetime) -> bool:
-        """Withdraw a person's live pledges; the rows stay, marked. Return whether any was."""
+        """Withdraw a person's live pledges; the rows stay, marked, and the typed name goes
+        from the disk too. Return whether any was."""
+        withdrawn = await self._withdraw_pledge(user_id, now)
+        if withdrawn:
+            await scrub(self)
+        return withdrawn
+
+    @writes
+    async def _withdraw_pledge(self, user_id: int, now: datetime) -> bool:
         cur = await self._db.execute(
             # The typed name goes with the pledge: only the fact of a withdrawn pledge stays.
             "UPDATE pledges SET withdrawn_at = ?, display_name = NULL, certificate_file_id = NULL"

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from clicksbot.store.locking import writes
+from clicksbot.store.locking import Locked, writes
 from clicksbot.store.stamps import to_text
+
+logger = logging.getLogger(__name__)
 
 # Every table, with the columns that hold a person's Telegram id. A table that holds nobody's
 # id says so with (); a test checks this list against the schema, so none can be forgotten.
@@ -49,6 +52,19 @@ OWN: dict[str, str] = {
 }
 
 
+async def scrub(store: Locked) -> None:
+    """Copy the write-ahead log into the database file and empty it, so that rows just deleted
+    leave no copy on disk: the log holds the pages as they were before, and with secure_delete
+    the file's own copy is zeroed.
+
+    A reader (`clicksbot backup`, say) can hold the log for a moment; SQLite then waits up to
+    the busy timeout, and a log it still could not empty is emptied by the next scrub."""
+    async with store._write_lock, store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+        row = await cur.fetchone()
+    if row is not None and row[0]:
+        logger.warning("The write-ahead log is in use; deleted data is scrubbed from it later")
+
+
 class PrivacyQueries:
     """Mixed into `Store`, which owns the connection."""
 
@@ -80,10 +96,16 @@ class PrivacyQueries:
         async with self._db.execute(sql, args) as cur:
             return [tuple(row) for row in await cur.fetchall()]
 
-    @writes
     async def forget(self, user_id: int) -> bool:
         """Delete everything about a person; keep only anonymous totals. Return whether the
-        bot knew them."""
+        bot knew them. Nothing of theirs stays on disk, not even in the write-ahead log."""
+        known = await self._forget(user_id)
+        if known:
+            await scrub(self)
+        return known
+
+    @writes
+    async def _forget(self, user_id: int) -> bool:
         known = await self._count("SELECT referred_by FROM users WHERE id = ?", user_id)
         if not known:
             return False

@@ -1,0 +1,110 @@
+"""YAML written by people (packs, the pact, campaigns, the config): one strict parser for all.
+
+Aliases and anchors (`&a`, `*a`) are refused as the parser meets them, before anything is
+expanded: a few hundred bytes of nested aliases (a "billion laughs") would otherwise grow into
+billions of values, and an alias inside its own anchor into endless recursion. People who write
+these files never need them: the text is written out instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ALIASES_REFUSED = "aliases and anchors are not allowed: write the text out"
+TOO_DEEP = "nested too deeply"
+
+
+class AliasError(yaml.MarkedYAMLError):
+    """An alias or an anchor, where the parser met it."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The safe loader, refusing every alias and anchor before it is composed."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise AliasError(problem=ALIASES_REFUSED, problem_mark=event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def compose(text: str) -> yaml.Node | None:
+    """Parse YAML into its node tree (each node knows its line); None for an empty document.
+
+    Raise `yaml.YAMLError` for text that is not YAML, `AliasError` for an alias or anchor, and
+    a `yaml.MarkedYAMLError` saying so for nesting too deep to follow.
+    """
+    loader = _StrictLoader(text)
+    try:
+        return loader.get_single_node()
+    except RecursionError:
+        raise yaml.MarkedYAMLError(problem=TOO_DEEP) from None
+    finally:
+        loader.dispose()
+
+
+def construct(node: yaml.Node | None) -> Any:
+    """Turn a node tree from `compose` into plain Python values (dicts, lists, scalars)."""
+    if node is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    except RecursionError:
+        raise yaml.MarkedYAMLError(problem=TOO_DEEP) from None
+    finally:
+        loader.dispose()
+
+
+def load(text: str) -> Any:
+    """Parse YAML into plain Python values, refusing aliases and anchors (see `compose`)."""
+    return construct(compose(text))
+
+
+def problem(exc: yaml.YAMLError) -> tuple[int, str]:
+    """Return the line (1-based; 1 when unknown) and a plain statement of what is wrong."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else 1
+    if isinstance(exc, AliasError):
+        return line, ALIASES_REFUSED
+    what = getattr(exc, "problem", None) or str(exc) or "not valid YAML"
+    return line, f"not valid YAML: {what}"
+
+
+def read_yaml(path: Path, error: type[Exception]) -> tuple[Any, dict[str, int]]:
+    """Read a small YAML file: its data and the line of each key path (`a.b`, `a.list[2]`).
+
+    Raise `error` with "file:line: what is wrong" when it cannot be read or parsed.
+    """
+    try:
+        root = compose(path.read_text(encoding="utf-8"))
+        data = construct(root)
+        lines = key_lines(root) if root is not None else {}
+    except RecursionError:
+        raise error(f"{path}:1: {TOO_DEEP}") from None
+    except FileNotFoundError:
+        raise error(f"{path}: not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot be read: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: is not UTF-8 text; save it as UTF-8") from None
+    except yaml.YAMLError as exc:
+        line, what = problem(exc)
+        raise error(f"{path}:{line}: {what}") from None
+    return data, lines
+
+
+def key_lines(node: yaml.Node, path: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+    """Map each key path (`languages.en.title`, `...commitments[2]`) to its line."""
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            key_lines(value, f"{path}.{key.value}" if path else str(key.value), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            key_lines(item, f"{path}[{i}]", out)
+    return out
