@@ -214,11 +214,13 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
 
     @writes
     async def _add_user(self, user_id: int, language: str, now: datetime) -> None:
-        await self._db.execute(
+        cur = await self._db.execute(
             "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
             " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
             (user_id, language, _ts(now), _ts(now)),
         )
+        if cur.rowcount == 1:  # perhaps someone forgotten, back: not counted twice
+            await self._reclaim_pledge(user_id)
 
     @writes
     async def _seen(self, user_id: int, now: datetime) -> None:

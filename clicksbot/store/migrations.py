@@ -217,4 +217,27 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m008_forgotten_marks",
+        """
+        -- What a forgotten person leaves so that coming back (the same link, the pact again)
+        -- cannot count them twice nor tell their inviter twice: short keyed digests that many
+        -- Telegram accounts share (see clicksbot/store/marks.py), never an id.
+        CREATE TABLE salts (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL                            -- hex
+        );
+        CREATE TABLE forgotten_marks (
+            id      INTEGER PRIMARY KEY,
+            kind    TEXT NOT NULL,                         -- pledge | friend
+            mark    TEXT NOT NULL,                         -- the digest
+            inviter BIGINT,                                -- friend: who brought them (known)
+            country TEXT,                                  -- pledge: where it is counted
+            told    TEXT NOT NULL DEFAULT '',              -- friend: notices sent, e.g. "joined"
+            pledged INTEGER NOT NULL DEFAULT 0             -- friend: counted as having pledged
+        );
+        CREATE INDEX forgotten_marks_by_mark ON forgotten_marks (kind, mark, inviter);
+        CREATE INDEX forgotten_marks_by_inviter ON forgotten_marks (inviter);
+        """,
+    ),
 ]
