@@ -149,7 +149,10 @@ async def _post_init(app: BotApplication) -> None:
     if announced is not None and announced[1]:
         logger.info("Pact version %d: %d earlier pledgers offered it", runtime.pact.version,
                     announced[1])  # fmt: skip
-    runtime.progress = progress = Progress(store, app.bot, app.job_queue, runtime.catalogs)
+    runtime.progress = progress = Progress(
+        store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
+    )
+    await progress.resume()  # fan-outs a restart cut: their messages carry on to the summary
     runtime.campaigns = campaigns = Campaigns(store, outbox, runtime.clock, progress.watch)
     app.job_queue.run_repeating(
         _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"

@@ -121,11 +121,12 @@ def test_every_composed_message_fits(language: str) -> None:
     check(moderation.audience_picker(t, languages, sizes), "audience")
     check(moderation.country_picker(t), "audience countries")
     check(moderation.broadcast_confirm(t, {"kind": "country", "value": "PH"}, 10**6), "confirm")
-    progress = JobProgress(10**5, 10**5, 10**5, 10**5, 10**5)
-    for cancelled in (False, True):
-        check(moderation.progress_text(t, "T" * 80, 10**9, progress, 25.0, cancelled), "sending")
-        done = JobProgress(0, 10**5, 10**5, 10**5, 10**5)
-        check(moderation.progress_text(t, "T" * 80, 10**9, done, 25.0, cancelled), "sent")
+    for stopped in (False, True):
+        progress = JobProgress(10**5, 10**5, 10**5, 10**5, 10**5, stopped)
+        check(moderation.progress_text(t, "T" * 80, 10**9, progress, 25.0), "sending")
+        done = JobProgress(0, 10**5, 10**5, 10**5, 10**5, stopped)
+        check(moderation.progress_text(t, "T" * 80, 10**9, done, 25.0), "sent")
+        check(moderation.progress_text(t, "T" * 80, 10**9, done, 0.0, final=False), "first")
     campaigns = [
         Campaign(i, "N" * 60, status, {"kind": "language", "value": "ms"}, ("t",) * 40,
                  date(2026, 12, 1), "07:30", "Asia/Kuala_Lumpur", "weekdays", 3, None, "bot", 1)

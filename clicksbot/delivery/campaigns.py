@@ -10,7 +10,7 @@ looks twice a minute; tests call `tick` after moving their clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -116,12 +116,12 @@ class Campaigns:
         store: Store,
         outbox: Outbox,
         clock: Callable[[], datetime],
-        on_queued: Callable[[str, int, int, int | None], None] | None = None,
+        on_queued: Callable[[str, int, int, int | None], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self.clock = clock
-        # told (what, id, job id, people) of each fan-out, to show its progress
+        # told (what, job id, people, who started it) of each fan-out, to show its progress
         self.on_queued = on_queued
 
     async def tick(self) -> int:
@@ -140,7 +140,8 @@ class Campaigns:
             logger.info("Campaign %d step %d: %d people queued (job %d)", campaign.id,
                         campaign.position + 1, people, job_id)  # fmt: skip
             if self.on_queued is not None:
-                self.on_queued(f"campaign:{campaign.id}", job_id, people, campaign.created_by)
+                await self.on_queued(f"campaign:{campaign.id}", job_id, people,
+                                     campaign.created_by)  # fmt: skip
         for broadcast in await self.store.due_broadcasts(now):
             result = await self.store.queue_broadcast(broadcast, now)
             if result is None:
@@ -149,7 +150,8 @@ class Campaigns:
             queued += 1
             logger.info("Broadcast %d: %d people queued (job %d)", broadcast.id, people, job_id)
             if self.on_queued is not None:
-                self.on_queued(f"broadcast:{broadcast.id}", job_id, people, broadcast.created_by)
+                await self.on_queued(f"broadcast:{broadcast.id}", job_id, people,
+                                     broadcast.created_by)  # fmt: skip
         if queued:
             self.outbox.wake()
         return queued

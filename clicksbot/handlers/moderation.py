@@ -630,7 +630,7 @@ async def on_stop_button(update: Update, context: BotContext) -> None:
     stopped = await context.store.cancel_job(job_id, context.now())
     progress = context.runtime.progress
     if progress is not None:
-        progress.cancelled(job_id)
+        progress.refresh(job_id)  # the summary now, not at the next look
     await _audit(context, v, "stop_sending", f"job:{job_id}", cancelled=stopped)
     await query.answer(v.t.plural("sending.stopped", stopped))
 

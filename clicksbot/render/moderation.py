@@ -96,10 +96,18 @@ def broadcast_confirm(t: Translator, audience: dict[str, Any], size: int) -> Rep
 
 
 def progress_text(
-    t: Translator, title: str, job_id: int, progress: JobProgress, rate: float, cancelled: bool
+    t: Translator,
+    title: str,
+    job_id: int,
+    progress: JobProgress,
+    rate: float,
+    *,
+    final: bool | None = None,
 ) -> Reply:
-    """The live progress of a fan-out, or its summary once nothing is pending."""
-    done = progress.pending == 0
+    """The live progress of a fan-out (rate and time left once a rate is known), or its
+    summary once nothing is pending (`final` forces either: the first view is "sending")."""
+    done = progress.pending == 0 if final is None else final
+    cancelled = progress.stopped
     figures = t(
         "sending.figures",
         sent=progress.sent,
@@ -112,14 +120,17 @@ def progress_text(
         head = t("sending.cancelled", title=title) if cancelled else t("sending.done", title=title)
         extra = t("sending.cancelled_count", count=progress.cancelled) if progress.cancelled else ""
         return Reply("\n".join(x for x in (head, figures, extra) if x))
-    eta = progress.pending / rate if rate > 0 else None
-    status = t("sending.rate", rate=f"{rate:.1f}") + (
-        " · " + t("sending.eta", minutes=int(eta // 60), seconds=int(eta % 60)) if eta else ""
-    )
+    lines = [t("sending.title", title=title), figures]
+    if rate > 0:
+        eta = progress.pending / rate
+        status = t("sending.rate", rate=f"{rate:.1f}")
+        if eta:
+            status += " · " + t("sending.eta", minutes=int(eta // 60), seconds=int(eta % 60))
+        lines.append(status)
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t("sending.stop"), callback_data=cb.encode("stop", str(job_id)))]]
     )
-    return Reply("\n".join((t("sending.title", title=title), figures, status)), keyboard)
+    return Reply("\n".join(lines), keyboard)
 
 
 def campaign_line(t: Translator, campaign: Campaign) -> str:

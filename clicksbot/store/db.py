@@ -16,6 +16,7 @@ from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
+from clicksbot.store.progress import ProgressQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -88,7 +89,7 @@ class CompetencyScore:
     correct: int
 
 
-class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
+class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:

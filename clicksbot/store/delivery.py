@@ -84,10 +84,16 @@ class JobProgress:
     failed: int
     unreachable: int
     cancelled: int = 0
+    stopped: bool = False  # a moderator stopped it
 
     @property
     def total(self) -> int:
         return self.pending + self.sent + self.failed + self.unreachable + self.cancelled
+
+    @property
+    def processed(self) -> int:
+        """Messages whose outcome is known (sent, unreachable or failed)."""
+        return self.sent + self.unreachable + self.failed
 
 
 class DeliveryQueries:
@@ -216,12 +222,14 @@ class DeliveryQueries:
             "SELECT "
             + ", ".join(
                 "(SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?)" for _ in states
-            ),
-            tuple(x for state in states for x in (state, job_id)),
+            )
+            + ", (SELECT COUNT(*) FROM jobs WHERE id = ? AND cancelled_at IS NOT NULL)",
+            (*(x for state in states for x in (state, job_id)), job_id),
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
-        return JobProgress(*(int(n) for n in row))
+        pending, sent, failed, unreachable, cancelled, stopped = (int(n) for n in row)
+        return JobProgress(pending, sent, failed, unreachable, cancelled, bool(stopped))
 
     # -- the outbox ----------------------------------------------------------------------
 

@@ -240,4 +240,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX forgotten_marks_by_inviter ON forgotten_marks (inviter);
         """,
     ),
+    (
+        "m009_progress_messages",
+        """
+        -- The live progress message of a fan-out: which message to edit, for which job, and
+        -- what it says, so a restart in the middle carries on editing it to the summary.
+        CREATE TABLE progress_messages (
+            job_id     INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            chat_id    BIGINT NOT NULL,                    -- the moderator who started it
+            what       TEXT NOT NULL,                      -- broadcast:<id> or campaign:<id>
+            message_id BIGINT,                             -- NULL until first sent
+            shown      TEXT NOT NULL DEFAULT '',           -- the text on screen
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

@@ -36,6 +36,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "group_members": ("user_id",),
     "salts": (),
     "forgotten_marks": ("inviter",),  # digests, never ids: see clicksbot/store/marks.py
+    "progress_messages": ("chat_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -177,6 +178,7 @@ class PrivacyQueries:
             "DELETE FROM group_answers WHERE user_id = ?",
             "DELETE FROM group_members WHERE user_id = ?",
             "DELETE FROM forgotten_marks WHERE inviter = ?",
+            "DELETE FROM progress_messages WHERE chat_id = ?",
         ):
             await self._db.execute(sql, (user_id,))
         await self._db.execute(
