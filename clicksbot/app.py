@@ -37,6 +37,7 @@ from clicksbot.handlers import (
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.metrics import HealthServer
+from clicksbot.services import moderation as roles
 from clicksbot.store import Store
 from clicksbot.store.files import RunLock
 from clicksbot.transport import AiohttpRequest
@@ -153,7 +154,13 @@ async def _post_init(app: BotApplication) -> None:
         store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
     )
     await progress.resume()  # fan-outs a restart cut: their messages carry on to the summary
-    runtime.campaigns = campaigns = Campaigns(store, outbox, runtime.clock, progress.watch)
+
+    async def may_send(user_id: int) -> bool:  # asked when a scheduled broadcast's time comes
+        return await roles.may_send(store, runtime.settings.admins, user_id)
+
+    runtime.campaigns = campaigns = Campaigns(
+        store, outbox, runtime.clock, progress.watch, may_send
+    )
     app.job_queue.run_repeating(
         _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"
     )

@@ -24,7 +24,7 @@ from clicksbot.services.pact import PactStatus
 from clicksbot.services.progress import BADGES, Stats
 from clicksbot.store import CompetencyScore, User
 from clicksbot.store.delivery import JobProgress
-from clicksbot.store.moderation import Campaign
+from clicksbot.store.moderation import Broadcast, Campaign
 from clicksbot.store.pact import Pledge
 
 CATALOGS = Catalogs.load()
@@ -133,6 +133,15 @@ def test_every_composed_message_fits(language: str) -> None:
         for i, status in enumerate(["active", "paused"] * 10, start=1)
     ]  # fmt: skip
     check(moderation.campaigns_message(t, campaigns), "campaigns")
+    check(moderation.campaigns_message(t, campaigns * 3), "many campaigns")
+    broadcasts = [
+        Broadcast(10**6 + i, 1, {"kind": "country", "value": "PH"}, {"html": "<b>Ж</b>" * 900},
+                  NOW, "scheduled", None)
+        for i in range(25)
+    ]  # fmt: skip
+    check(moderation.campaigns_message(t, campaigns, broadcasts, "America/Argentina/Buenos_Aires"),
+          "campaigns and broadcasts")  # fmt: skip
+    check(moderation.campaigns_message(t, [], broadcasts[:1]), "broadcasts only")
 
 
 def test_a_question_with_twelve_long_options_fits() -> None:

@@ -117,12 +117,16 @@ class Campaigns:
         outbox: Outbox,
         clock: Callable[[], datetime],
         on_queued: Callable[[str, int, int, int | None], Awaitable[None]] | None = None,
+        may_send: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self.clock = clock
         # told (what, job id, people, who started it) of each fan-out, to show its progress
         self.on_queued = on_queued
+        # whether a person may send to many (a moderator or an admin), asked when a
+        # scheduled broadcast's time comes: the role may have been taken back meanwhile
+        self.may_send = may_send
 
     async def tick(self) -> int:
         """Queue whatever is due; return how many fan-outs were queued."""
@@ -143,6 +147,9 @@ class Campaigns:
                 await self.on_queued(f"campaign:{campaign.id}", job_id, people,
                                      campaign.created_by)  # fmt: skip
         for broadcast in await self.store.due_broadcasts(now):
+            if self.may_send is not None and not await self.may_send(broadcast.created_by):
+                await self._refuse(broadcast.id, now)
+                continue
             result = await self.store.queue_broadcast(broadcast, now)
             if result is None:
                 continue
@@ -155,3 +162,11 @@ class Campaigns:
         if queued:
             self.outbox.wake()
         return queued
+
+    async def _refuse(self, broadcast_id: int, now: datetime) -> None:
+        """Cancel a broadcast whose author may no longer send to many, and log it."""
+        if await self.store.cancel_broadcast(broadcast_id):
+            logger.warning("Broadcast %d not sent: its author is no longer a moderator",
+                           broadcast_id)  # fmt: skip
+            await self.store.audit(None, "broadcast_cancel", f"broadcast:{broadcast_id}",
+                                   {"reason": "author_not_moderator"}, now)  # fmt: skip
