@@ -42,6 +42,7 @@ from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.metrics import HealthServer
 from clicksbot.render.certificate import shaping
+from clicksbot.services import moderation as roles
 from clicksbot.store import Store
 from clicksbot.store.files import RunLock, prepare
 from clicksbot.transport import AiohttpRequest
@@ -181,8 +182,17 @@ async def _post_init(app: BotApplication) -> None:
     if announced is not None and announced[1]:
         logger.info("Pact version %d: %d earlier pledgers offered it", runtime.pact.version,
                     announced[1])  # fmt: skip
-    runtime.progress = progress = Progress(store, app.bot, app.job_queue, runtime.catalogs)
-    runtime.campaigns = campaigns = Campaigns(store, outbox, runtime.clock, progress.watch)
+    runtime.progress = progress = Progress(
+        store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
+    )
+    await progress.resume()  # fan-outs a restart cut: their messages carry on to the summary
+
+    async def may_send(user_id: int) -> bool:  # asked when a scheduled broadcast's time comes
+        return await roles.may_send(store, runtime.settings.admins, user_id)
+
+    runtime.campaigns = campaigns = Campaigns(
+        store, outbox, runtime.clock, progress.watch, may_send
+    )
     app.job_queue.run_repeating(
         _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"
     )

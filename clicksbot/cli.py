@@ -11,7 +11,9 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clicksbot import __version__, logs
 from clicksbot.config import ENV_CONFIG, ENV_WEBHOOK_SECRET, ConfigError, Settings, load_settings
@@ -21,6 +23,9 @@ from clicksbot.i18n import CatalogError
 from clicksbot.store import StoreError
 from clicksbot.store.delivery import DeliveryStats
 from clicksbot.store.pact import PledgeCounts
+
+if TYPE_CHECKING:
+    from clicksbot.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -91,17 +96,24 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     campaign = commands.add_parser(
-        "campaign", help="tip campaigns: add from a YAML file, list, pause, resume, cancel"
+        "campaign",
+        help="tip campaigns and scheduled broadcasts: add from a YAML file, list, pause, "
+        "resume, cancel",
     )
     campaign_commands = campaign.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = campaign_commands.add_parser("add", help="add a campaign from a YAML file (active)")
     add.add_argument("file", type=Path)
     config_option(add)
-    listing = campaign_commands.add_parser("list", help="list the campaigns")
+    listing = campaign_commands.add_parser(
+        "list", help="list the campaigns and the broadcasts waiting for their time"
+    )
     config_option(listing)
     for action in ("pause", "resume", "cancel"):
-        change = campaign_commands.add_parser(action, help=f"{action} a campaign")
-        change.add_argument("id", type=int)
+        what = (
+            "a campaign (3) or a scheduled broadcast (b3)" if action == "cancel" else "a campaign"
+        )
+        change = campaign_commands.add_parser(action, help=f"{action} {what}")
+        change.add_argument("id", help="a campaign number, or b and a broadcast number")
         config_option(change)
 
     backup = commands.add_parser(
@@ -254,9 +266,10 @@ def _existing_database(args: argparse.Namespace) -> Settings:
 
 
 def _campaign(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from clicksbot.delivery import campaigns
+    from clicksbot.render.moderation import snippet
     from clicksbot.services.campaign_files import CampaignFileError, load_campaign_file
     from clicksbot.store import Store
 
@@ -306,11 +319,29 @@ def _campaign(args: argparse.Namespace) -> int:
                         f"{c.repeat:<8} {c.send_time} {c.time_zone:<20} {c.name}"
                         f"  [{c.origin}]"
                     )
+                waiting = await store.scheduled_broadcasts()
+                if waiting:
+                    print("scheduled broadcasts (cancel with `clicksbot campaign cancel bID`):")
+                for b in waiting:
+                    print(
+                        f"b{b.id:<4} {b.send_at.isoformat()}  {json.dumps(b.audience)}  "
+                        f"{snippet(str(b.payload.get('html', '')))!r}"
+                    )
                 return 0
-            campaign = await store.campaign(args.id)
+            kind, number = _campaign_or_broadcast(args.id)
+            if kind is None:
+                print(
+                    f"clicksbot: {args.id!r} is neither a campaign (like 3) nor a broadcast "
+                    "(like b3): see `clicksbot campaign list`",
+                    file=sys.stderr,
+                )
+                return EXIT_PROBLEMS
+            if kind == "broadcast":
+                return await _cancel_broadcast(store, args.action, number, now)
+            campaign = await store.campaign(number)
             if campaign is None:
                 print(
-                    f"clicksbot: no campaign #{args.id} (see `clicksbot campaign list`)",
+                    f"clicksbot: no campaign #{number} (see `clicksbot campaign list`)",
                     file=sys.stderr,
                 )
                 return EXIT_PROBLEMS
@@ -329,6 +360,37 @@ def _campaign(args: argparse.Namespace) -> int:
             await store.close()
 
     return asyncio.run(act())
+
+
+def _campaign_or_broadcast(text: str) -> tuple[str | None, int]:
+    """Read a campaign number ("3") or a broadcast's ("b3")."""
+    match = re.fullmatch(r"(b?)([1-9][0-9]{0,17})", text.strip())
+    if match is None:
+        return None, 0
+    return ("broadcast" if match.group(1) else "campaign"), int(match.group(2))
+
+
+async def _cancel_broadcast(store: Store, action: str, broadcast_id: int, now: datetime) -> int:
+    """Cancel a broadcast waiting for its time (the same rows /campaigns shows)."""
+    if action != "cancel":
+        print(
+            f"clicksbot: a broadcast cannot be {action}d; "
+            f"`clicksbot campaign cancel b{broadcast_id}` cancels it",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    broadcast = await store.broadcast(broadcast_id)
+    if broadcast is None or not await store.cancel_broadcast(broadcast_id):
+        state = f"is {broadcast.status}" if broadcast else "does not exist"
+        print(
+            f"clicksbot: broadcast b{broadcast_id} {state}; only a scheduled one can be "
+            "cancelled (see `clicksbot campaign list`)",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    await store.audit(None, "broadcast_cancel", f"broadcast:{broadcast_id}", {}, now)
+    print(f"broadcast b{broadcast_id} is cancelled: it will not be sent")
+    return 0
 
 
 def _audit(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ from clicksbot.services.pact import PactStatus
 from clicksbot.services.progress import BADGES, Stats
 from clicksbot.store import CompetencyScore, User
 from clicksbot.store.delivery import JobProgress
-from clicksbot.store.moderation import Campaign
+from clicksbot.store.moderation import Broadcast, Campaign
 from clicksbot.store.pact import Pledge
 
 CATALOGS = Catalogs.load()
@@ -121,17 +121,27 @@ def test_every_composed_message_fits(language: str) -> None:
     check(moderation.audience_picker(t, languages, sizes), "audience")
     check(moderation.country_picker(t), "audience countries")
     check(moderation.broadcast_confirm(t, {"kind": "country", "value": "PH"}, 10**6), "confirm")
-    progress = JobProgress(10**5, 10**5, 10**5, 10**5, 10**5)
-    for cancelled in (False, True):
-        check(moderation.progress_text(t, "T" * 80, 10**9, progress, 25.0, cancelled), "sending")
-        done = JobProgress(0, 10**5, 10**5, 10**5, 10**5)
-        check(moderation.progress_text(t, "T" * 80, 10**9, done, 25.0, cancelled), "sent")
+    for stopped in (False, True):
+        progress = JobProgress(10**5, 10**5, 10**5, 10**5, 10**5, stopped)
+        check(moderation.progress_text(t, "T" * 80, 10**9, progress, 25.0), "sending")
+        done = JobProgress(0, 10**5, 10**5, 10**5, 10**5, stopped)
+        check(moderation.progress_text(t, "T" * 80, 10**9, done, 25.0), "sent")
+        check(moderation.progress_text(t, "T" * 80, 10**9, done, 0.0, final=False), "first")
     campaigns = [
         Campaign(i, "N" * 60, status, {"kind": "language", "value": "ms"}, ("t",) * 40,
                  date(2026, 12, 1), "07:30", "Asia/Kuala_Lumpur", "weekdays", 3, None, "bot", 1)
         for i, status in enumerate(["active", "paused"] * 10, start=1)
     ]  # fmt: skip
     check(moderation.campaigns_message(t, campaigns), "campaigns")
+    check(moderation.campaigns_message(t, campaigns * 3), "many campaigns")
+    broadcasts = [
+        Broadcast(10**6 + i, 1, {"kind": "country", "value": "PH"}, {"html": "<b>Ж</b>" * 900},
+                  NOW, "scheduled", None)
+        for i in range(25)
+    ]  # fmt: skip
+    check(moderation.campaigns_message(t, campaigns, broadcasts, "America/Argentina/Buenos_Aires"),
+          "campaigns and broadcasts")  # fmt: skip
+    check(moderation.campaigns_message(t, [], broadcasts[:1]), "broadcasts only")
 
 
 def test_a_question_with_twelve_long_options_fits() -> None:

@@ -99,9 +99,11 @@ async def test_a_group_daily_post_at_its_time(bot: Running) -> None:
 
 async def test_class_figures_for_a_moderator_only(bot: Running) -> None:
     teacher, kid = started(bot, "Teacher"), started(bot, "Kid")
-    chat = bot.emulator.group("Class", teacher, kid)
+    others = [started(bot, f"Pupil{i}") for i in range(4)]  # five answer: figures can show
+    chat = bot.emulator.group("Class", teacher, kid, *others)
     posted = await group_quiz(bot, kid, chat)
-    await kid.press(posted, 0)
+    for member in (kid, *others):
+        await member.press(posted, 0)
     kid.send("/classstats", chat)
     await kid.expect_silence(0.3)  # not a moderator: nothing, and nothing learned
     store = runtime_of(bot.app).store
@@ -111,7 +113,7 @@ async def test_class_figures_for_a_moderator_only(bot: Running) -> None:
     await store.add_moderator(teacher.id, 42, datetime.now(UTC))
     teacher.send("/classstats", chat)
     figures = await teacher.receive_in(chat)
-    assert "People who answered: 1" in figures.text and "Kid" not in figures.text
+    assert "People who answered: 5" in figures.text and "Kid" not in figures.text
 
 
 async def test_no_reply_to_ordinary_chatter_and_a_burst_stays_within_the_group_limit(

@@ -10,7 +10,7 @@ looks twice a minute; tests call `tick` after moving their clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -116,13 +116,17 @@ class Campaigns:
         store: Store,
         outbox: Outbox,
         clock: Callable[[], datetime],
-        on_queued: Callable[[str, int, int, int | None], None] | None = None,
+        on_queued: Callable[[str, int, int, int | None], Awaitable[None]] | None = None,
+        may_send: Callable[[int], Awaitable[bool]] | None = None,
     ) -> None:
         self.store = store
         self.outbox = outbox
         self.clock = clock
-        # told (what, id, job id, people) of each fan-out, to show its progress
+        # told (what, job id, people, who started it) of each fan-out, to show its progress
         self.on_queued = on_queued
+        # whether a person may send to many (a moderator or an admin), asked when a
+        # scheduled broadcast's time comes: the role may have been taken back meanwhile
+        self.may_send = may_send
 
     async def tick(self) -> int:
         """Queue whatever is due; return how many fan-outs were queued."""
@@ -140,8 +144,12 @@ class Campaigns:
             logger.info("Campaign %d step %d: %d people queued (job %d)", campaign.id,
                         campaign.position + 1, people, job_id)  # fmt: skip
             if self.on_queued is not None:
-                self.on_queued(f"campaign:{campaign.id}", job_id, people, campaign.created_by)
+                await self.on_queued(f"campaign:{campaign.id}", job_id, people,
+                                     campaign.created_by)  # fmt: skip
         for broadcast in await self.store.due_broadcasts(now):
+            if self.may_send is not None and not await self.may_send(broadcast.created_by):
+                await self._refuse(broadcast.id, now)
+                continue
             result = await self.store.queue_broadcast(broadcast, now)
             if result is None:
                 continue
@@ -149,7 +157,16 @@ class Campaigns:
             queued += 1
             logger.info("Broadcast %d: %d people queued (job %d)", broadcast.id, people, job_id)
             if self.on_queued is not None:
-                self.on_queued(f"broadcast:{broadcast.id}", job_id, people, broadcast.created_by)
+                await self.on_queued(f"broadcast:{broadcast.id}", job_id, people,
+                                     broadcast.created_by)  # fmt: skip
         if queued:
             self.outbox.wake()
         return queued
+
+    async def _refuse(self, broadcast_id: int, now: datetime) -> None:
+        """Cancel a broadcast whose author may no longer send to many, and log it."""
+        if await self.store.cancel_broadcast(broadcast_id):
+            logger.warning("Broadcast %d not sent: its author is no longer a moderator",
+                           broadcast_id)  # fmt: skip
+            await self.store.audit(None, "broadcast_cancel", f"broadcast:{broadcast_id}",
+                                   {"reason": "author_not_moderator"}, now)  # fmt: skip

@@ -43,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 IN_GROUPS = NEW_MESSAGES & filters.ChatType.GROUPS
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+CLASS_MIN = 5  # people who answered before /classstats shows a group's figures
 
 
 async def _settings(context: BotContext, update: Update) -> GroupSettings:
@@ -169,6 +170,12 @@ async def on_group_answer(update: Update, context: BotContext) -> None:
     posted = await context.store.group_question(int(raw_row))
     question = context.content.question(posted[1]) if posted else None
     choice = int(raw_choice)
+    # Only a press on the group's own quiz message counts: a payload naming another group's
+    # question (copied or forged) would answer for a class the presser is not in.
+    pressed_in = press.message.chat.id if press.message is not None else None
+    if posted is not None and pressed_in != posted[0]:
+        await press.answer(t("button.stale"), show_alert=True)
+        return
     if posted is None or question is None or choice >= len(question.options):
         await press.answer(t("quiz.gone"), show_alert=True)
         return
@@ -332,6 +339,9 @@ async def classstats_command(update: Update, context: BotContext) -> None:
     if await roles.role(context.store, context.settings.admins, person.id) is None:
         return  # nobody else learns it exists; and no chatter in groups
     figures = await context.store.group_figures(chat.id)
+    if figures.players < CLASS_MIN:  # so few that the figures would show someone's answers
+        await _say(context, chat.id, t("group.stats_too_few", min=CLASS_MIN))
+        return
     lines = [
         t("group.stats_title"),
         t("group.stats_players", players=figures.players, answers=figures.answers),

@@ -1,7 +1,9 @@
 """Moderators and admins: roles, broadcasts, tip campaigns, stopping a fan-out.
 
 Every command here checks the role on the server; to anyone else it answers as to an unknown
-command, so nobody learns these exist. Every action is written to the audit log.
+command, so nobody learns these exist. The conversations that make a broadcast or a campaign
+check it again at each step, so a role taken back in the middle stops them there. Every
+action is written to the audit log.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from clicksbot.handlers.common import (
     CONVERSATION_GROUP,
     NEW_MESSAGES,
     PRIVATE,
+    Step,
     Visitor,
     exclusive,
     leave,
@@ -67,6 +70,24 @@ async def _unknown(update: Update, context: BotContext, v: Visitor) -> int:
     else:
         await send(update, context, Reply(v.t("fallback.text")))
     return END
+
+
+def _still_moderator(step: Step) -> Step:
+    """Wrap a step of /broadcast or /newcampaign so the role is checked again at each step:
+    a moderator revoked in the middle is stopped at their next step, told why, and nothing
+    is created or sent."""
+
+    async def checked(update: Update, context: BotContext) -> object:
+        v = await visitor(update, context)
+        if await _role(update, context, v) is not None:
+            return await step(update, context)
+        _draft(context).clear()
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await send(update, context, Reply(v.t("moderation.revoked_midway")))
+        return END
+
+    return checked
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -133,15 +154,26 @@ async def _set_moderator(update: Update, context: BotContext, *, grant: bool) ->
     if target is None or target <= 0:
         await send(update, context, Reply(v.t("moderation.who")))
         return
+    cancelled: list[int] = []
     if grant:
         changed = await context.store.add_moderator(target, v.user.id, context.now())
         key = "moderation.granted" if changed else "moderation.already"
     else:
         changed = await context.store.remove_moderator(target)
         key = "moderation.revoked" if changed else "moderation.not_moderator"
+        if changed and target not in context.settings.admins:
+            # What they scheduled would go out in the name of someone who may no longer send.
+            cancelled = await context.store.cancel_broadcasts_by(target)
     if changed:
         await _audit(context, v, "grant_moderator" if grant else "revoke_moderator", str(target))
-    await send(update, context, Reply(v.t(key, id=target)))
+    for broadcast_id in cancelled:
+        await _audit(context, v, "broadcast_cancel", f"broadcast:{broadcast_id}",
+                     reason="moderator_revoked")  # fmt: skip
+    text = v.t(key, id=target)
+    if cancelled:
+        ids = ", ".join(f"#{i}" for i in cancelled)
+        text += "\n" + v.t.plural("moderation.revoked_broadcasts", len(cancelled), ids=ids)
+    await send(update, context, Reply(text))
 
 
 async def modhelp_command(update: Update, context: BotContext) -> None:
@@ -291,8 +323,6 @@ async def broadcast_confirm(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None
     v = await visitor(update, context)
-    if await _role(update, context, v) is None:  # revoked meanwhile
-        return await _unknown(update, context, v)
     try:
         (choice,) = cb.decode(query.data).args
     except cb.CallbackError:
@@ -530,8 +560,6 @@ async def campaign_confirm(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
     query = update.callback_query
     assert query is not None
-    if await _role(update, context, v) is None:
-        return await _unknown(update, context, v)
     try:
         choice, _ = cb.decode(query.data).args
     except cb.CallbackError:
@@ -576,8 +604,27 @@ async def campaigns_command(update: Update, context: BotContext) -> None:
     if await _role(update, context, v) is None:
         await _unknown(update, context, v)
         return
+    await send(update, context, await _listing(context, v))
+
+
+async def _listing(context: BotContext, v: Visitor) -> Reply:
+    """The campaigns not finished and the broadcasts waiting for their time."""
     listed = await context.store.campaigns("active", "paused")
-    await send(update, context, render.campaigns_message(v.t, listed))
+    waiting = await context.store.scheduled_broadcasts()
+    return render.campaigns_message(v.t, listed, waiting, _zone(context, v))
+
+
+async def _show_listing(update: Update, context: BotContext, v: Visitor) -> None:
+    """Put the listing up to date in the message whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    reply = await _listing(context, v)
+    try:
+        await query.edit_message_text(
+            reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
+        )
+    except BadRequest as exc:
+        logger.info("Campaign list not edited: %s", exc.message)
 
 
 async def on_campaign_button(update: Update, context: BotContext) -> None:
@@ -601,14 +648,27 @@ async def on_campaign_button(update: Update, context: BotContext) -> None:
     if changed:
         await _audit(context, v, f"campaign_{action}", f"campaign:{campaign.id}")
     await query.answer(v.t(f"campaign.{status}") if changed else v.t("button.stale"))
-    listed = await context.store.campaigns("active", "paused")
-    reply = render.campaigns_message(v.t, listed)
+    await _show_listing(update, context, v)
+
+
+async def on_broadcast_cancel_button(update: Update, context: BotContext) -> None:
+    """Cancel a broadcast waiting for its time (its button in /campaigns)."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    if await _role(update, context, v) is None:
+        await _unknown(update, context, v)
+        return
     try:
-        await query.edit_message_text(
-            reply.text, parse_mode=ParseMode.HTML, reply_markup=reply.keyboard
-        )
-    except BadRequest as exc:
-        logger.info("Campaign list not edited: %s", exc.message)
+        (raw_id,) = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return
+    cancelled = await context.store.cancel_broadcast(int(raw_id))
+    if cancelled:
+        await _audit(context, v, "broadcast_cancel", f"broadcast:{raw_id}")
+    await query.answer(v.t("campaign.cancelled") if cancelled else v.t("button.stale"))
+    await _show_listing(update, context, v)
 
 
 async def on_stop_button(update: Update, context: BotContext) -> None:
@@ -630,7 +690,7 @@ async def on_stop_button(update: Update, context: BotContext) -> None:
     stopped = await context.store.cancel_job(job_id, context.now())
     progress = context.runtime.progress
     if progress is not None:
-        progress.cancelled(job_id)
+        progress.refresh(job_id)  # the summary now, not at the next look
     await _audit(context, v, "stop_sending", f"job:{job_id}", cancelled=stopped)
     await query.answer(v.t.plural("sending.stopped", stopped))
 
@@ -643,16 +703,19 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("modhelp", modhelp_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("campaigns", campaigns_command, filters=NEW_MESSAGES))
     text = PRIVATE & filters.TEXT & ~filters.COMMAND
-    x = exclusive
+
+    def x(step: Step) -> Step:  # a step after the first: the role is checked again
+        return exclusive(_still_moderator(step))
+
     fallbacks: list[BaseHandler[Update, BotContext, Any]] = [
-        CommandHandler("cancel", x(cancel_command), filters=PRIVATE),
+        CommandHandler("cancel", exclusive(cancel_command), filters=PRIVATE),
         # Any other command ends the conversation and then runs as usual.
         MessageHandler(filters.COMMAND, leave),
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)  # per chat and person, as intended
         broadcast = ConversationHandler(
-            entry_points=[CommandHandler("broadcast", x(broadcast_start), filters=PRIVATE)],
+            entry_points=[CommandHandler("broadcast", exclusive(broadcast_start), filters=PRIVATE)],
             states={
                 B_TEXT: [MessageHandler(text | (PRIVATE & filters.PHOTO), x(broadcast_text))],
                 B_BUTTON: [
@@ -670,7 +733,9 @@ def register(app: BotApplication) -> None:
             name="broadcast",
         )
         campaign = ConversationHandler(
-            entry_points=[CommandHandler("newcampaign", x(newcampaign_start), filters=PRIVATE)],
+            entry_points=[
+                CommandHandler("newcampaign", exclusive(newcampaign_start), filters=PRIVATE)
+            ],
             states={
                 C_NAME: [MessageHandler(text, x(campaign_name))],
                 C_PACK: [CallbackQueryHandler(x(campaign_pack), pattern=cb.pattern("cnew"))],
@@ -687,4 +752,5 @@ def register(app: BotApplication) -> None:
     app.add_handler(broadcast, group=CONVERSATION_GROUP)
     app.add_handler(campaign, group=CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_campaign_button, pattern=cb.pattern("camp")))
+    app.add_handler(CallbackQueryHandler(on_broadcast_cancel_button, pattern=cb.pattern("bcx")))
     app.add_handler(CallbackQueryHandler(on_stop_button, pattern=cb.pattern("stop")))

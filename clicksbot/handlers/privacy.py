@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,16 +12,23 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import PRIVATE, send, visitor
+from clicksbot.i18n import Translator
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
+from clicksbot.store.privacy import Someone
 
 logger = logging.getLogger(__name__)
 
 
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
+def _json_default(t: Translator) -> Callable[[object], str]:
+    def default(value: object) -> str:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        if isinstance(value, Someone):  # another person: who they are to them, never an id
+            return t(f"mydata.someone_{value.role}")
+        return str(value)
+
+    return default
 
 
 async def privacy_command(update: Update, context: BotContext) -> None:
@@ -36,6 +44,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     data = await context.store.personal_data(v.user.id)
     counts = {table: len(rows) for table, rows in data.items()}
+    invited = any(row.get("referred_by") for row in data.get("users", []))
     summary = v.t(
         "mydata.summary",
         language=v.t.language_name,
@@ -45,13 +54,14 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         badges=counts.get("badges", 0),
         pledges=counts.get("pledges", 0),
         messages=counts.get("deliveries", 0),
+        invited="\n" + v.t("mydata.invited") if invited else "",
     )
     await send(update, context, Reply(summary))
     document = json.dumps(
         {"telegram_user_id": v.user.id, "tables": data},
         indent=2,
         ensure_ascii=False,
-        default=_json_default,
+        default=_json_default(v.t),
     ).encode()
     chat = update.effective_chat
     assert chat is not None

@@ -21,7 +21,7 @@ async def start(update: Update, context: BotContext) -> None:
     """Greet the person (new or returning) and offer the language choice."""
     v = await visitor(update, context)
     payload = context.args[0] if context.args else None
-    arrival = await pact.arrive(context.store, v.user, v.new, payload)
+    arrival = await pact.arrive(context.store, v.user, v.new, payload, context.now())
     reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
     await send(update, context, reply)
     if arrival is not None:  # tell the friend, through the outbox (not the chat in front of us)

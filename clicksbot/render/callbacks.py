@@ -55,6 +55,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "iq": (re.compile(r"[a-z0-9-]{3,40}"), _POSITION),  # a shared question's option <n>
     "gq": (_ROW_ID, _POSITION),  # answer group question <row id> with option <n>
     "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
+    "bcx": (_ROW_ID,),  # cancel scheduled broadcast <id>
     "cnew": (
         re.compile(r"pack|start|hour|repeat|go|cancel"),
         re.compile(r"[a-z0-9-]{1,40}"),

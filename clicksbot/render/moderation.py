@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +17,7 @@ from clicksbot.render import Reply, esc
 from clicksbot.render import callbacks as cb
 from clicksbot.services import places
 from clicksbot.store.delivery import JobProgress
-from clicksbot.store.moderation import Campaign
+from clicksbot.store.moderation import Broadcast, Campaign
 
 
 def broadcast_reply(payload: dict[str, Any]) -> Reply:
@@ -96,10 +99,18 @@ def broadcast_confirm(t: Translator, audience: dict[str, Any], size: int) -> Rep
 
 
 def progress_text(
-    t: Translator, title: str, job_id: int, progress: JobProgress, rate: float, cancelled: bool
+    t: Translator,
+    title: str,
+    job_id: int,
+    progress: JobProgress,
+    rate: float,
+    *,
+    final: bool | None = None,
 ) -> Reply:
-    """The live progress of a fan-out, or its summary once nothing is pending."""
-    done = progress.pending == 0
+    """The live progress of a fan-out (rate and time left once a rate is known), or its
+    summary once nothing is pending (`final` forces either: the first view is "sending")."""
+    done = progress.pending == 0 if final is None else final
+    cancelled = progress.stopped
     figures = t(
         "sending.figures",
         sent=progress.sent,
@@ -112,14 +123,17 @@ def progress_text(
         head = t("sending.cancelled", title=title) if cancelled else t("sending.done", title=title)
         extra = t("sending.cancelled_count", count=progress.cancelled) if progress.cancelled else ""
         return Reply("\n".join(x for x in (head, figures, extra) if x))
-    eta = progress.pending / rate if rate > 0 else None
-    status = t("sending.rate", rate=f"{rate:.1f}") + (
-        " · " + t("sending.eta", minutes=int(eta // 60), seconds=int(eta % 60)) if eta else ""
-    )
+    lines = [t("sending.title", title=title), figures]
+    if rate > 0:
+        eta = progress.pending / rate
+        status = t("sending.rate", rate=f"{rate:.1f}")
+        if eta:
+            status += " · " + t("sending.eta", minutes=int(eta // 60), seconds=int(eta % 60))
+        lines.append(status)
     keyboard = InlineKeyboardMarkup(
         [[InlineKeyboardButton(t("sending.stop"), callback_data=cb.encode("stop", str(job_id)))]]
     )
-    return Reply("\n".join((t("sending.title", title=title), figures, status)), keyboard)
+    return Reply("\n".join(lines), keyboard)
 
 
 def campaign_line(t: Translator, campaign: Campaign) -> str:
@@ -138,35 +152,92 @@ def campaign_line(t: Translator, campaign: Campaign) -> str:
     )
 
 
-def campaigns_message(t: Translator, campaigns: list[Campaign]) -> Reply:
-    """Every campaign not finished, with pause / resume / cancel buttons."""
-    if not campaigns:
-        return Reply(t("campaign.none"))
+BROADCASTS_LISTED = 10  # scheduled broadcasts shown in /campaigns; the command line has all
+SNIPPET = 40  # characters of a broadcast's text shown to recognise it
+
+
+def snippet(html_text: str, limit: int = SNIPPET) -> str:
+    """The start of a broadcast's text, as plain text (escape it to show it)."""
+    plain = " ".join(unescape(re.sub(r"<[^>]*>", "", html_text)).split())
+    return plain if len(plain) <= limit else plain[: limit - 1] + "…"
+
+
+def broadcast_line(t: Translator, broadcast: Broadcast, zone: str) -> str:
+    """One scheduled broadcast in /campaigns: when, to whom, how it starts."""
+    text = snippet(str(broadcast.payload.get("html", ""))) or "📷"
+    return t(
+        "campaign.broadcast_line",
+        id=broadcast.id,
+        when=when(t, broadcast.send_at, zone),
+        audience=audience_name(t, broadcast.audience),
+        text=esc(text),
+    )
+
+
+def _campaign_buttons(t: Translator, campaign: Campaign) -> list[InlineKeyboardButton]:
+    """Pause or resume, and cancel, as a campaign's status allows."""
+    actions = {"active": ("pause", "cancel"), "paused": ("resume", "cancel")}
+    return [
+        InlineKeyboardButton(
+            t(f"campaign.{action}", id=campaign.id),
+            callback_data=cb.encode("camp", action, str(campaign.id)),
+        )
+        for action in actions.get(campaign.status, ())
+    ]
+
+
+def campaigns_message(
+    t: Translator,
+    campaigns: list[Campaign],
+    broadcasts: Sequence[Broadcast] = (),
+    zone: str = "Etc/UTC",
+) -> Reply:
+    """Every campaign not finished, with pause / resume / cancel buttons, and the broadcasts
+    waiting for their time (in the reader's zone), each with a cancel button; as many as
+    fit one message, then how many more `clicksbot campaign list` shows."""
+    room = LISTING_ROOM
+    sections = [] if campaigns else [t("campaign.none")]
     rows = []
-    for c in campaigns:
-        buttons = []
-        if c.status == "active":
-            buttons.append(
+    if campaigns:
+        lines = [campaign_line(t, c) for c in campaigns]
+        shown = _fitting(lines, room)
+        sections.append(_section(t, t("campaign.list_title"), lines[:shown], len(lines) - shown))
+        rows += [b for c in campaigns[:shown] if (b := _campaign_buttons(t, c))]
+    room -= sum(map(len, sections))
+    if broadcasts:
+        lines = [broadcast_line(t, b, zone) for b in broadcasts[:BROADCASTS_LISTED]]
+        shown = _fitting(lines, room)
+        title = t("campaign.broadcasts_title")
+        sections.append(_section(t, title, lines[:shown], len(broadcasts) - shown))
+        rows += [
+            [
                 InlineKeyboardButton(
-                    t("campaign.pause", id=c.id),
-                    callback_data=cb.encode("camp", "pause", str(c.id)),
+                    t("campaign.broadcast_cancel", id=b.id),
+                    callback_data=cb.encode("bcx", str(b.id)),
                 )
-            )
-        if c.status == "paused":
-            buttons.append(
-                InlineKeyboardButton(
-                    t("campaign.resume", id=c.id),
-                    callback_data=cb.encode("camp", "resume", str(c.id)),
-                )
-            )
-        if c.status in ("active", "paused"):
-            buttons.append(
-                InlineKeyboardButton(
-                    t("campaign.cancel", id=c.id),
-                    callback_data=cb.encode("camp", "cancel", str(c.id)),
-                )
-            )
-        if buttons:
-            rows.append(buttons)
-    text = "\n\n".join([t("campaign.list_title")] + [campaign_line(t, c) for c in campaigns])
-    return Reply(text, InlineKeyboardMarkup(rows) if rows else None)
+            ]
+            for b in broadcasts[:shown]
+        ]
+    return Reply("\n\n".join(sections), InlineKeyboardMarkup(rows) if rows else None)
+
+
+# Characters the listing's lines may take: Telegram's 4096 (tags do not count, so the raw
+# text is an upper bound), less room for the titles and the "and N more" lines.
+LISTING_ROOM = 3600
+
+
+def _fitting(lines: list[str], room: int) -> int:
+    """Return how many of the lines (each with a blank line before it) fit in `room`."""
+    used = 0
+    for count, line in enumerate(lines):
+        used += len(line) + 2
+        if used > room:
+            return count
+    return len(lines)
+
+
+def _section(t: Translator, title: str, lines: list[str], more: int) -> str:
+    parts = [title, *lines]
+    if more > 0:
+        parts.append(t.plural("campaign.list_more", more))
+    return "\n\n".join(parts)

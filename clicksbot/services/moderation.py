@@ -32,6 +32,11 @@ async def role(store: Store, admins: frozenset[int], user_id: int) -> Role | Non
     return None
 
 
+async def may_send(store: Store, admins: frozenset[int], user_id: int) -> bool:
+    """Return whether a person may send to many people now (a moderator or an admin)."""
+    return await role(store, admins, user_id) is not None
+
+
 def audience_of(key: str) -> dict[str, Any]:
     """Return the audience a picker key stands for ("all", "lang-ms", "country-PH", ...)."""
     if key.startswith("lang-"):

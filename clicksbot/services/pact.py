@@ -33,7 +33,9 @@ class Arrival:
     joined: int
 
 
-async def arrive(store: Store, user: User, new: bool, payload: str | None) -> Arrival | None:
+async def arrive(
+    store: Store, user: User, new: bool, payload: str | None, now: datetime
+) -> Arrival | None:
     """Credit a new person to the friend whose invitation brought them (once, never oneself)."""
     if not new or not payload or not payload.startswith(INVITE_PREFIX):
         return None
@@ -41,7 +43,7 @@ async def arrive(store: Store, user: User, new: bool, payload: str | None) -> Ar
     if not _CODE.fullmatch(code):
         return None
     inviter = await store.inviter(code)
-    if inviter is None or not await store.credit_invitation(user.id, inviter):
+    if inviter is None or not await store.credit_invitation(user.id, inviter, now):
         return None
     joined, _ = await store.invitation_counts(inviter)
     return Arrival(inviter, joined)

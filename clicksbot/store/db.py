@@ -19,6 +19,7 @@ from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
+from clicksbot.store.progress import ProgressQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -87,7 +88,7 @@ class CompetencyScore:
     correct: int
 
 
-class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
+class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
@@ -226,11 +227,13 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries):
 
     @writes
     async def _add_user(self, user_id: int, language: str, now: datetime) -> None:
-        await self._db.execute(
+        cur = await self._db.execute(
             "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
             " VALUES (?, ?, 0, ?, ?) ON CONFLICT (id) DO NOTHING",
             (user_id, language, _ts(now), _ts(now)),
         )
+        if cur.rowcount == 1:  # perhaps someone forgotten, back: not counted twice
+            await self._reclaim_pledge(user_id)
 
     @writes
     async def _seen(self, user_id: int, now: datetime) -> None:

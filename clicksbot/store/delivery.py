@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -83,10 +84,16 @@ class JobProgress:
     failed: int
     unreachable: int
     cancelled: int = 0
+    stopped: bool = False  # a moderator stopped it
 
     @property
     def total(self) -> int:
         return self.pending + self.sent + self.failed + self.unreachable + self.cancelled
+
+    @property
+    def processed(self) -> int:
+        """Messages whose outcome is known (sent, unreachable or failed)."""
+        return self.sent + self.unreachable + self.failed
 
 
 class DeliveryQueries:
@@ -157,13 +164,18 @@ class DeliveryQueries:
         Return None when that slot and day were queued before: a slot is queued once, however
         many clocks see it. Only people who have not had a daily tip on that local day are
         queued, so changing one's time or zone never brings a second tip the same day.
+
+        A day stored later than today (in the slot's zone, by `now`) was written by a clock
+        that ran ahead and was then put right: it is not a tip sent today, so it does not
+        silence the tips until the calendar catches up with it.
         """
         key = f"tip:{day.isoformat()}:{time_zone}:{tip_time}"
+        today = now.astimezone(ZoneInfo(time_zone)).date()
         due = (
             " FROM users WHERE time_zone = ? AND tip_time = ? AND unreachable_since IS NULL"
-            " AND (tip_day IS NULL OR tip_day < ?)"
+            " AND (tip_day IS NULL OR tip_day < ? OR tip_day > ?)"
         )
-        args = (time_zone, tip_time, day.isoformat())
+        args = (time_zone, tip_time, day.isoformat(), max(day, today).isoformat())
         job_id = await self._new_job(key, "tip", {}, now)
         if job_id is None:
             return None
@@ -210,12 +222,14 @@ class DeliveryQueries:
             "SELECT "
             + ", ".join(
                 "(SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?)" for _ in states
-            ),
-            tuple(x for state in states for x in (state, job_id)),
+            )
+            + ", (SELECT COUNT(*) FROM jobs WHERE id = ? AND cancelled_at IS NOT NULL)",
+            (*(x for state in states for x in (state, job_id)), job_id),
         ) as cur:
             row = await cur.fetchone()
         assert row is not None
-        return JobProgress(*(int(n) for n in row))
+        pending, sent, failed, unreachable, cancelled, stopped = (int(n) for n in row)
+        return JobProgress(pending, sent, failed, unreachable, cancelled, bool(stopped))
 
     # -- the outbox ----------------------------------------------------------------------
 

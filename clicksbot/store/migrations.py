@@ -226,4 +226,42 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX group_questions_by_chat ON group_questions (chat_id, asked_at);
         """,
     ),
+    (
+        "m009_forgotten_marks",
+        """
+        -- What a forgotten person leaves so that coming back (the same link, the pact again)
+        -- cannot count them twice nor tell their inviter twice: short keyed digests that many
+        -- Telegram accounts share (see clicksbot/store/marks.py), never an id.
+        CREATE TABLE salts (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL                            -- hex
+        );
+        CREATE TABLE forgotten_marks (
+            id      INTEGER PRIMARY KEY,
+            kind    TEXT NOT NULL,                         -- pledge | friend
+            mark    TEXT NOT NULL,                         -- the digest
+            inviter BIGINT,                                -- friend: who brought them (known)
+            country TEXT,                                  -- pledge: where it is counted
+            told    TEXT NOT NULL DEFAULT '',              -- friend: notices sent, e.g. "joined"
+            pledged INTEGER NOT NULL DEFAULT 0             -- friend: counted as having pledged
+        );
+        CREATE INDEX forgotten_marks_by_mark ON forgotten_marks (kind, mark, inviter);
+        CREATE INDEX forgotten_marks_by_inviter ON forgotten_marks (inviter);
+        """,
+    ),
+    (
+        "m010_progress_messages",
+        """
+        -- The live progress message of a fan-out: which message to edit, for which job, and
+        -- what it says, so a restart in the middle carries on editing it to the summary.
+        CREATE TABLE progress_messages (
+            job_id     INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+            chat_id    BIGINT NOT NULL,                    -- the moderator who started it
+            what       TEXT NOT NULL,                      -- broadcast:<id> or campaign:<id>
+            message_id BIGINT,                             -- NULL until first sent
+            shown      TEXT NOT NULL DEFAULT '',           -- the text on screen
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]

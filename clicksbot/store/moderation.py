@@ -308,6 +308,27 @@ class ModerationQueries(DeliveryQueries):
         )
         return queued
 
+    async def scheduled_broadcasts(self) -> list[Broadcast]:
+        """Return the broadcasts waiting for their time, soonest first."""
+        async with self._db.execute(
+            f"{_BROADCAST} WHERE status = 'scheduled' ORDER BY send_at, id"
+        ) as cur:
+            return [_broadcast(r) for r in await cur.fetchall()]
+
+    @writes
+    async def cancel_broadcasts_by(self, created_by: int) -> list[int]:
+        """Cancel every broadcast a person scheduled that has not gone out; return their ids."""
+        async with self._db.execute(
+            "SELECT id FROM broadcasts WHERE created_by = ? AND status = 'scheduled' ORDER BY id",
+            (created_by,),
+        ) as cur:
+            ids = [int(r[0]) for r in await cur.fetchall()]
+        await self._db.executemany(
+            "UPDATE broadcasts SET status = 'cancelled' WHERE id = ? AND status = 'scheduled'",
+            [(i,) for i in ids],
+        )
+        return ids
+
     @writes
     async def cancel_broadcast(self, broadcast_id: int) -> bool:
         """Cancel a broadcast that has not gone out yet."""

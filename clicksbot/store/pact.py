@@ -10,6 +10,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store import marks
 from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.privacy import scrub
@@ -91,13 +92,44 @@ class PactQueries(DeliveryQueries):
         return int(row[0]) if row else None
 
     @writes
-    async def credit_invitation(self, user_id: int, inviter_id: int) -> bool:
-        """Record who invited a person, once, and never themselves; return whether it was."""
+    async def credit_invitation(self, user_id: int, inviter_id: int, now: datetime) -> bool:
+        """Record who invited a person, once, and never themselves; return whether it was.
+
+        A friend who asked to be forgotten and comes back through the same person's link is
+        the same friend: they leave the inviter's anonymous totals for the live count, and
+        the notices the inviter had about them stand (they are not sent again).
+        """
         cur = await self._db.execute(
             "UPDATE users SET referred_by = ? WHERE id = ? AND referred_by IS NULL AND id != ?",
             (inviter_id, user_id, inviter_id),
         )
-        return cur.rowcount == 1
+        if cur.rowcount != 1:
+            return False
+        key = await marks.salt(self._db, create=False)
+        if key is None:
+            return True
+        async with self._db.execute(
+            "SELECT id, told, pledged FROM forgotten_marks"
+            " WHERE kind = 'friend' AND mark = ? AND inviter = ? LIMIT 1",
+            (marks.mark(key, "friend", inviter_id, user_id), inviter_id),
+        ) as cur:
+            found = await cur.fetchone()
+        if found is None:
+            return True
+        mark_id, told, pledged = found
+        await self._db.execute("DELETE FROM forgotten_marks WHERE id = ?", (mark_id,))
+        await self._untally(f"friends:{inviter_id}")
+        if pledged:
+            await self._untally(f"friends_pledged:{inviter_id}")
+        for what in filter(None, str(told).split(",")):
+            await self._new_job(f"invite:{what}:{user_id}", "notice", {}, now)
+        return True
+
+    async def _untally(self, key: str) -> None:
+        """Take one back from an anonymous total: the person it counted is here again."""
+        await self._db.execute(
+            "UPDATE forgotten_totals SET count = count - 1 WHERE key = ? AND count > 0", (key,)
+        )
 
     async def referred_by(self, user_id: int) -> int | None:
         """Return who invited a person, if anyone."""
@@ -145,6 +177,25 @@ class PactQueries(DeliveryQueries):
         if live is None:
             raise LookupError(f"the pledge of {user_id} vanished while being recorded")
         return live, cur.rowcount == 1
+
+    async def _reclaim_pledge(self, user_id: int) -> None:
+        """Take a returning person's pledge out of the anonymous totals (in the caller's
+        transaction): they were counted there while forgotten; now they are here, and count
+        again only if they pledge again."""
+        key = await marks.salt(self._db, create=False)
+        if key is None:
+            return
+        async with self._db.execute(
+            "SELECT id, country FROM forgotten_marks WHERE kind = 'pledge' AND mark = ? LIMIT 1",
+            (marks.mark(key, "pledge", user_id),),
+        ) as cur:
+            found = await cur.fetchone()
+        if found is None:
+            return
+        await self._db.execute("DELETE FROM forgotten_marks WHERE id = ?", (found[0],))
+        await self._untally("pledges")
+        if found[1]:
+            await self._untally(f"pledges:{found[1]}")
 
     async def live_pledge(self, user_id: int) -> Pledge | None:
         """Return a person's newest pledge that is not withdrawn."""

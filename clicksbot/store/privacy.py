@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
+from clicksbot.store import marks
 from clicksbot.store.locking import Locked, writes
 from clicksbot.store.stamps import to_text
 
@@ -35,6 +37,9 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "group_questions": (),
     "group_answers": ("user_id",),
     "group_members": ("user_id",),
+    "salts": (),
+    "forgotten_marks": ("inviter",),  # digests, never ids: see clicksbot/store/marks.py
+    "progress_messages": ("chat_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -50,6 +55,20 @@ OWN: dict[str, str] = {
     "group_answers": "user_id",
     "group_members": "user_id",
 }
+# Columns of a person's own rows that name somebody else: /mydata says who they are to the
+# person ("a friend"), never their Telegram id.
+OTHERS: dict[tuple[str, str], str] = {
+    ("users", "referred_by"): "friend",
+    ("pledges", "via"): "friend",
+    ("moderators", "granted_by"): "admin",
+}
+
+
+@dataclass(frozen=True)
+class Someone:
+    """Another person named in one's own data, by what they are to them, not by id."""
+
+    role: str  # "friend" (who invited them) or "admin" (who made them a moderator)
 
 
 async def scrub(store: Locked) -> None:
@@ -80,6 +99,11 @@ class PrivacyQueries:
             ) as cur:
                 names = [d[0] for d in cur.description]
                 rows = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+            for row in rows:
+                for name in names:
+                    role = OTHERS.get((table, name))
+                    if role is not None and row[name] is not None:
+                        row[name] = Someone(role)
             if rows:
                 data[table] = rows
         return data
@@ -97,8 +121,9 @@ class PrivacyQueries:
             return [tuple(row) for row in await cur.fetchall()]
 
     async def forget(self, user_id: int) -> bool:
-        """Delete everything about a person; keep only anonymous totals. Return whether the
-        bot knew them. Nothing of theirs stays on disk, not even in the write-ahead log."""
+        """Delete everything about a person; keep only anonymous totals, and the marks that
+        keep a return from counting them twice (see store.marks). Return whether the bot
+        knew them. Nothing of theirs stays on disk, not even in the write-ahead log."""
         known = await self._forget(user_id)
         if known:
             await scrub(self)
@@ -115,18 +140,46 @@ class PrivacyQueries:
             user_id,
         ):
             await self._tally("answers", int(count))
-        for country, count in await self._count(
-            "SELECT country, COUNT(DISTINCT user_id) FROM pledges"
-            " WHERE user_id = ? AND withdrawn_at IS NULL GROUP BY country",
+        # Their pledge stays counted, once, under the country of their newest live pledge; a
+        # mark takes it out again if they come back (they count again if they pledge again).
+        live = await self._count(
+            "SELECT country FROM pledges WHERE user_id = ? AND withdrawn_at IS NULL"
+            " ORDER BY version DESC, id DESC LIMIT 1",
             user_id,
-        ):
-            await self._tally("pledges", int(count))
+        )
+        pledged = bool(live)
+        key = await marks.salt(self._db, create=pledged or inviter is not None)
+        if pledged:
+            assert key is not None
+            (country,) = live[0]
+            await self._tally("pledges", 1)
             if country:
-                await self._tally(f"pledges:{country}", int(count))
-            if inviter is not None:
-                await self._tally(f"friends_pledged:{inviter}", int(count))
+                await self._tally(f"pledges:{country}", 1)
+            await self._db.execute(
+                "INSERT INTO forgotten_marks (kind, mark, country) VALUES ('pledge', ?, ?)",
+                (marks.mark(key, "pledge", user_id), country),
+            )
         if inviter is not None:
+            assert key is not None
             await self._tally(f"friends:{inviter}", 1)
+            if pledged:
+                await self._tally(f"friends_pledged:{inviter}", 1)
+            # Which notices their inviter had: a return through the same link sends none again.
+            told = [
+                what
+                for what in ("joined", "pledged")
+                if await self._count("SELECT 1 FROM jobs WHERE key = ?", f"invite:{what}:{user_id}")
+            ]
+            await self._db.execute(
+                "INSERT INTO forgotten_marks (kind, mark, inviter, told, pledged)"
+                " VALUES ('friend', ?, ?, ?, ?)",
+                (
+                    marks.mark(key, "friend", inviter, user_id),
+                    inviter,
+                    ",".join(told),
+                    int(pledged),
+                ),
+            )
         for (count,) in await self._count(
             "SELECT COUNT(*) FROM deliveries WHERE user_id = ? AND state = 'sent'", user_id
         ):
@@ -146,6 +199,8 @@ class PrivacyQueries:
             "DELETE FROM moderators WHERE user_id = ?",
             "DELETE FROM group_answers WHERE user_id = ?",
             "DELETE FROM group_members WHERE user_id = ?",
+            "DELETE FROM forgotten_marks WHERE inviter = ?",
+            "DELETE FROM progress_messages WHERE chat_id = ?",
         ):
             await self._db.execute(sql, (user_id,))
         await self._db.execute(
@@ -180,7 +235,8 @@ class PrivacyQueries:
             (to_text(before),),
         )
         await self._db.execute(
-            "DELETE FROM jobs WHERE created_at < ? AND NOT EXISTS"
+            # Invitation notices stay: their keys are how an inviter is told once per friend.
+            "DELETE FROM jobs WHERE created_at < ? AND key NOT LIKE 'invite:%' AND NOT EXISTS"
             " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
             " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
             (to_text(before),),
