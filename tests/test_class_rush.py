@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from conftest import TOKEN, Running
 from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Secret, Settings
 from clicksbot.content import Content
+from clicksbot.render import callbacks as cb
 from clicksbot.sandbox import EmulatorServer, Limits, Person
 
 
@@ -131,3 +133,20 @@ async def test_a_class_answering_a_group_quiz_sees_one_tally_not_a_message_each(
     assert len(posted) == 1  # no second question, no message per answer
     edits = [c for c in bot.emulator.sent("editMessageText") if c.params["chat_id"] == chat.id]
     assert len(edits) <= 2
+
+
+async def test_a_press_counts_only_on_the_message_of_its_own_question(bot: Running) -> None:
+    kid = bot.emulator.person("Kid")
+    chat = bot.emulator.group("Class 8D", kid)
+    kid.send("/quiz", chat)
+    shown = await kid.receive_in(chat)
+    store = runtime_of(bot.app).store
+    assert store is not None
+    other = await store.post_group_question(chat.id, "en-source-q01", "critical-thinking",
+                                            datetime.now(UTC))  # fmt: skip
+    await store.set_group_question_message(other, shown.id + 100)  # shown elsewhere
+    forged = await kid.press_data(shown, cb.encode("gq", str(other), "0"))
+    assert "older message" in forged["text"]
+    assert (await store.group_figures(chat.id)).answers == 0
+    real = await kid.press(shown, 0)  # the message's own button still counts
+    assert real["show_alert"] and (await store.group_figures(chat.id)).answers == 1

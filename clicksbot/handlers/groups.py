@@ -171,9 +171,12 @@ async def on_group_answer(update: Update, context: BotContext) -> None:
     question = context.content.question(posted[1]) if posted else None
     choice = int(raw_choice)
     # Only a press on the group's own quiz message counts: a payload naming another group's
-    # question (copied or forged) would answer for a class the presser is not in.
-    pressed_in = press.message.chat.id if press.message is not None else None
-    if posted is not None and pressed_in != posted[0]:
+    # question (copied or forged) would answer for a class the presser is not in, or another
+    # question of the same group.
+    pressed = (press.message.chat.id, press.message.message_id) if press.message else None
+    if posted is not None and (
+        pressed is None or pressed[0] != posted[0] or posted[2] not in (None, pressed[1])
+    ):
         await press.answer(t("button.stale"), show_alert=True)
         return
     if posted is None or question is None or choice >= len(question.options):
@@ -340,7 +343,7 @@ async def classstats_command(update: Update, context: BotContext) -> None:
         return  # nobody else learns it exists; and no chatter in groups
     figures = await context.store.group_figures(chat.id)
     if figures.players < CLASS_MIN:  # so few that the figures would show someone's answers
-        await _say(context, chat.id, t("group.stats_too_few", min=CLASS_MIN))
+        _say(context, chat.id, "stats", t("group.stats_too_few", min=CLASS_MIN), once=True)
         return
     lines = [
         t("group.stats_title"),

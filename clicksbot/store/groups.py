@@ -74,13 +74,16 @@ class GroupQueries:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    async def group_question(self, row_id: int) -> tuple[int, str] | None:
-        """Return (chat id, question id) of a question posted in a group."""
+    async def group_question(self, row_id: int) -> tuple[int, str, int | None] | None:
+        """Return (chat id, question id, message id once posted) of a group's question."""
         async with self._db.execute(
-            "SELECT chat_id, question_id FROM group_questions WHERE id = ?", (row_id,)
+            "SELECT chat_id, question_id, message_id FROM group_questions WHERE id = ?",
+            (row_id,),
         ) as cur:
             row = await cur.fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        if row is None:
+            return None
+        return int(row[0]), str(row[1]), (int(row[2]) if row[2] is not None else None)
 
     @writes
     async def set_group_question_message(self, row_id: int, message_id: int) -> None:
