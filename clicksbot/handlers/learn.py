@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from clicksbot.content import Competency
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
+from clicksbot.i18n import SOURCE_LANGUAGE
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
 from clicksbot.render import learning as render
@@ -37,10 +38,23 @@ async def _tip(update: Update, context: BotContext, v: Visitor) -> None:
     await _announce(update, context, v, pick.badges)
 
 
-async def _ask(update: Update, context: BotContext, v: Visitor, topic: str) -> None:
+async def _ask(
+    update: Update, context: BotContext, v: Visitor, topic: str, *, english: bool = False
+) -> None:
     competency = None if topic == "any" else Competency(topic)
+    own = learning.in_own_language(context.content, v.user.language, competency)
+    if not own and not english and v.user.language != SOURCE_LANGUAGE:
+        # Said plainly, in their language: English, or another topic; never English unasked.
+        await send(update, context, render.none_in_language(v.t, topic))
+        return
     asked = await learning.ask(
-        context.store, context.content, v.user, competency, context.now(), context.runtime.rng
+        context.store,
+        context.content,
+        v.user,
+        competency,
+        context.now(),
+        context.runtime.rng,
+        english=english or not own,
     )
     if asked is None:
         await send(update, context, Reply(v.t("quiz.none")))
@@ -77,7 +91,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     try:
         press = cb.decode(query.data)
-        if press.action == "quiz" and press.args[0] != "any":
+        if press.action in ("quiz", "quizen") and press.args[0] != "any":
             Competency(press.args[0])
     except (cb.CallbackError, ValueError):
         await query.answer(v.t("button.stale"), show_alert=True)
@@ -89,9 +103,9 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer()
         topics = learning.topics(context.content, v.user.language)
         await send(update, context, render.topics_message(v.t, topics))
-    elif press.action == "quiz":
+    elif press.action in ("quiz", "quizen"):
         await query.answer()
-        await _ask(update, context, v, press.args[0])
+        await _ask(update, context, v, press.args[0], english=press.action == "quizen")
     elif press.action == "ans":
         await _answer(update, context, v, int(press.args[0]), int(press.args[1]))
 
@@ -135,5 +149,5 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("tip", tip_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("quiz", quiz_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("progress", progress_command, filters=NEW_MESSAGES))
-    for action in ("tip", "topics", "quiz", "ans"):
+    for action in ("tip", "topics", "quiz", "quizen", "ans"):
         app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))

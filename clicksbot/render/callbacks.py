@@ -29,6 +29,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "tip": (),  # another tip
     "topics": (),  # show the quiz topics
     "quiz": (_TOPIC,),  # a question on a topic (a competency, or any)
+    "quizen": (_TOPIC,),  # the same, in English: the person's language has none on it
     "ans": (_ROW_ID, _POSITION),  # answer asked question <row id> with shown option <n>
     "where": (),  # daily tips: show the country picker
     "region": (re.compile(r"more|offset"),),  # more countries, or the UTC offsets

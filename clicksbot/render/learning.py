@@ -60,6 +60,8 @@ def tip_message(
     if pick.restarted:
         parts.append(t("tip.restarted"))
     parts.append(t("tip.title", competency=esc(competency_name(t, tip.competency))))
+    if tip.language != t.language:
+        parts.append(t("content.in_english"))
     parts.append(esc(tip.text))
     if tip.source:
         parts.append(t("tip.source", link=source_link(tip.source)))
@@ -89,6 +91,24 @@ def topics_message(t: Translator, topics: list[Competency]) -> Reply:
     return Reply(_rtl(t, t("quiz.choose_topic")), InlineKeyboardMarkup(rows))
 
 
+def none_in_language(t: Translator, topic: str) -> Reply:
+    """Say that the person's language has no questions on a topic yet; offer them in
+    English, or another topic."""
+    name = t("competency.any") if topic == "any" else competency_name(t, Competency(topic))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("quiz.in_english"), callback_data=cb.encode("quizen", topic)
+                ),
+                InlineKeyboardButton(t("quiz.topics"), callback_data=cb.encode("topics")),
+            ]
+        ]
+    )
+    text = t("quiz.none_in_language", topic=esc(name), language=esc(t.language_name))
+    return Reply(_rtl(t, text), keyboard)
+
+
 def question_text(t: Translator, question: Question, options: list[str]) -> str:
     title = t(
         "quiz.title",
@@ -96,6 +116,8 @@ def question_text(t: Translator, question: Question, options: list[str]) -> str:
         competency=esc(competency_name(t, question.competency)),
     )
     text = f"{title}\n\n{esc(question.text)}"
+    if question.language != t.language:
+        text = f"{title}\n{t('content.in_english')}\n\n{esc(question.text)}"
     if any(len(o) > LONG_OPTION for o in options):
         text += "\n\n" + "\n".join(f"{LETTERS[i]}. {esc(o)}" for i, o in enumerate(options))
     return text
@@ -144,7 +166,11 @@ def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
         [
             [
                 InlineKeyboardButton(
-                    t("quiz.next"), callback_data=cb.encode("quiz", outcome.topic)
+                    t("quiz.next"),
+                    # An English question to someone of another language: the next one too.
+                    callback_data=cb.encode(
+                        "quizen" if question.language != t.language else "quiz", outcome.topic
+                    ),
                 ),
                 InlineKeyboardButton(t("quiz.topics"), callback_data=cb.encode("topics")),
             ]

@@ -112,6 +112,11 @@ async def next_tip(
     return TipPick(tip, restarted, badges)
 
 
+def in_own_language(content: Content, language: str, competency: Competency | None) -> bool:
+    """Whether a person of this language has questions (on a competency) in it."""
+    return any(True for _ in content.questions(language, competency))
+
+
 def topics(content: Content, language: str) -> list[Competency]:
     """Return the competencies that have questions for a person of this language."""
     available = {q.competency for q in content.questions(language)} | {
@@ -127,9 +132,12 @@ async def ask(
     competency: Competency | None,
     now: datetime,
     rng: random.Random,
+    *,
+    english: bool = False,
 ) -> AskedQuestion | None:
-    """Put the next question to a person: none repeats until all in the set were answered."""
-    language = content_language(content, user.language, competency)
+    """Put the next question to a person, in their language (English if `english`): none
+    repeats until all in the set were answered."""
+    language = SOURCE_LANGUAGE if english else user.language
     pool = list(content.questions(language, competency))
     if not pool:
         return None
