@@ -57,6 +57,8 @@ class Runtime:
     health: Any = None  # the HealthServer, when health_port is set
     progress: Progress | None = None
     groups_out: GroupPoster | None = None  # posts to groups, never holding up a handler
+    # Telegram's file ids of question pictures already uploaded (image path -> file id).
+    photos: dict[str, str] = field(default_factory=dict)
 
 
 class BotContext(CallbackContext[ExtBot[Lane], dict[Any, Any], dict[Any, Any], dict[str, Any]]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -13,7 +14,7 @@ from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
 
 from clicksbot.context import BotContext
 from clicksbot.i18n import Translator
-from clicksbot.render import Reply, display_name
+from clicksbot.render import Reply, caption_fits, display_name
 from clicksbot.services import people
 from clicksbot.store import User
 
@@ -65,9 +66,32 @@ async def send(update: Update, context: BotContext, reply: Reply) -> None:
     chat = update.effective_chat
     if chat is None:
         raise ValueError("update without a chat")
-    await context.bot.send_message(
-        chat.id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+    await send_to(context, chat.id, reply)
+
+
+async def send_to(context: BotContext, chat_id: int, reply: Reply) -> None:
+    """Send a rendered reply; one with a photo goes as the photo with the text as caption
+    (or, when the text is too long for a caption, the photo then the text)."""
+    if reply.photo is None:
+        await context.bot.send_message(
+            chat_id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+        )
+        return
+    photos = context.runtime.photos
+    fits = caption_fits(reply.text)
+    message = await context.bot.send_photo(
+        chat_id,
+        photos.get(reply.photo) or Path(reply.photo).read_bytes(),
+        caption=reply.text if fits else None,
+        parse_mode="HTML" if fits else None,
+        reply_markup=reply.keyboard if fits else None,
     )
+    if message.photo:  # Telegram keeps the upload: next time, its id (no upload on slow data)
+        photos[reply.photo] = message.photo[-1].file_id
+    if not fits:
+        await context.bot.send_message(
+            chat_id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+        )
 
 
 async def visitor(update: Update, context: BotContext) -> Visitor:

@@ -11,6 +11,7 @@ import logging
 import random
 import re
 from datetime import time
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +32,7 @@ from clicksbot.delivery.groups import GroupPoster
 from clicksbot.handlers.common import NEW_MESSAGES
 from clicksbot.i18n import Translator
 from clicksbot.render import callbacks as cb
-from clicksbot.render import display_name, esc
+from clicksbot.render import caption_fits, display_name, esc
 from clicksbot.render.inline import answer_alert
 from clicksbot.render.learning import LETTERS, competency_name, question_text, tip_message
 from clicksbot.services import moderation as roles
@@ -93,12 +94,20 @@ async def _post_quiz(runtime: Runtime, bot: Any, settings: GroupSettings) -> Non
         settings.chat_id, question.id, question.competency.value, runtime.clock()
     )
     t = runtime.catalogs.get(settings.language)
-    message = await bot.send_message(
-        settings.chat_id,
-        _quiz_text(t, question),
-        parse_mode="HTML",
-        reply_markup=_quiz_buttons(question, row),
-    )
+    text, buttons = _quiz_text(t, question), _quiz_buttons(question, row)
+    if question.image is not None and caption_fits(text):
+        message = await bot.send_photo(
+            settings.chat_id,
+            runtime.photos.get(question.image) or Path(question.image).read_bytes(),
+            caption=text,
+            parse_mode="HTML",
+            reply_markup=buttons,
+        )
+        runtime.photos[question.image] = message.photo[-1].file_id
+    else:  # (a picture whose caption would be too long: its words are in the text)
+        message = await bot.send_message(
+            settings.chat_id, text, parse_mode="HTML", reply_markup=buttons
+        )
     await runtime.store.set_group_question_message(row, message.message_id)
 
 
@@ -140,14 +149,24 @@ def _update_tally(runtime: Runtime, bot: Any, chat_id: int, row: int, question: 
         if message_id is None:
             return
         t = runtime.catalogs.get(language)
+        text, buttons = _quiz_text(t, question, answers), _quiz_buttons(question, row)
         try:
-            await bot.edit_message_text(
-                _quiz_text(t, question, answers),
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode="HTML",
-                reply_markup=_quiz_buttons(question, row),
-            )
+            if question.image is not None and caption_fits(text):
+                await bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    caption=text,
+                    parse_mode="HTML",
+                    reply_markup=buttons,
+                )
+            else:
+                await bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode="HTML",
+                    reply_markup=buttons,
+                )
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 raise

@@ -135,12 +135,23 @@ async def _answer(
         return
     await query.answer(v.t("quiz.recorded"))
     result = render.answer_message(v.t, outcome)
-    try:
-        # The result takes the question's place: one message per question on the phone.
-        await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)
-    except BadRequest as exc:  # too old to edit, or deleted: send the result afresh
-        logger.info("Answered question not edited (%s); sending the result", exc.message)
+    shown = query.message
+    if shown is not None and getattr(shown, "photo", None):
+        # A question with a picture keeps it; its options go, and the result follows it.
+        try:
+            await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest as exc:
+            logger.info("Options of an answered picture not removed (%s)", exc.message)
         await send(update, context, result)
+    else:
+        try:
+            # The result takes the question's place: one message per question on the phone.
+            await query.edit_message_text(
+                result.text, parse_mode="HTML", reply_markup=result.keyboard
+            )
+        except BadRequest as exc:  # too old to edit, or deleted: send the result afresh
+            logger.info("Answered question not edited (%s); sending the result", exc.message)
+            await send(update, context, result)
     await _announce(update, context, v, list(outcome.badges))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -13,10 +14,21 @@ NAME_MAX = 64
 
 @dataclass(frozen=True)
 class Reply:
-    """A message ready to send: HTML text and an optional inline keyboard."""
+    """A message ready to send: HTML text and an optional inline keyboard; with `photo` (an
+    image file), the photo with the text as its caption."""
 
     text: str
     keyboard: InlineKeyboardMarkup | None = None
+    photo: str | None = None
+
+
+CAPTION_MAX = 1024  # Telegram's limit on a photo's caption, after entity parsing
+
+
+def caption_fits(html_text: str) -> bool:
+    """Whether HTML text fits a photo caption (tags do not count; escapes count as one)."""
+    plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
+    return len(plain.encode("utf-16-le")) // 2 <= CAPTION_MAX
 
 
 def esc(text: str) -> str:

@@ -118,6 +118,8 @@ def question_text(t: Translator, question: Question, options: list[str]) -> str:
     text = f"{title}\n\n{esc(question.text)}"
     if question.language != t.language:
         text = f"{title}\n{t('content.in_english')}\n\n{esc(question.text)}"
+    if question.alt:  # the picture in words, for those who cannot see it (or where it is not)
+        text += "\n\n" + t("quiz.picture", alt=esc(question.alt))
     if any(len(o) > LONG_OPTION for o in options):
         text += "\n\n" + "\n".join(f"{LETTERS[i]}. {esc(o)}" for i, o in enumerate(options))
     return text
@@ -137,7 +139,7 @@ def question_message(t: Translator, asked: AskedQuestion) -> Reply:
         ]
         for i, option in enumerate(options)
     ]
-    return Reply(_rtl(t, text), InlineKeyboardMarkup(rows))
+    return Reply(_rtl(t, text), InlineKeyboardMarkup(rows), photo=asked.question.image)
 
 
 def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
