@@ -23,3 +23,11 @@ URL_MAX = 500
 IMAGE_BYTES_MAX = 1024 * 1024
 IMAGE_SIDE_MAX = 2560
 ALT_MAX = 300
+
+# The least every competency should have in a language, in tips and in questions: the
+# languages of the MIL networks the bot serves first, then MIL CLICKS' own; any other: 1.
+FLOORS = {
+    **dict.fromkeys(("en", "ms", "id", "fil", "th", "vi", "km", "ru", "kk", "uz"), 4),
+    **dict.fromkeys(("pt", "sr", "ar"), 2),
+}
+DEFAULT_FLOOR = 1

@@ -681,11 +681,13 @@ class ValidationReport:
             )
             for competency in COMPETENCIES:
                 of = [p for p in packs if p.competency == competency]
-                if of:
-                    lines.append(
-                        f"  {competency.value}: {sum(len(p.tips) for p in of)} tip(s), "
-                        f"{sum(len(p.questions) for p in of)} question(s)"
-                    )
+                lines.append(
+                    f"  {competency.value}: {sum(len(p.tips) for p in of)} tip(s), "
+                    f"{sum(len(p.questions) for p in of)} question(s)"
+                )
+            asked = [q for p in packs for q in p.questions]
+            if asked:
+                lines.append("  " + _mix(asked))
         verdict = (
             f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)"
             if self.problems
@@ -693,6 +695,25 @@ class ValidationReport:
         )
         lines.append(verdict)
         return "\n".join(lines)
+
+
+def _mix(questions: list[Question]) -> str:
+    """The shape of a language's questions: how many show something trustworthy, have four
+    options or more, name a manipulation technique, have the learner do the check, a picture."""
+    count = len(questions)
+
+    def share(n: int) -> str:
+        return f"{n} ({round(100 * n / count)}%)"
+
+    techniques = {q.technique for q in questions if q.technique}
+    return (
+        f"questions: credible {share(sum(q.credible for q in questions))}, "
+        f"four options or more {share(sum(len(q.options) >= 4 for q in questions))}, "
+        f"techniques {sum(bool(q.technique) for q in questions)} "
+        f"({len(techniques)} of {len(TECHNIQUES)} kinds), "
+        f"skill {sum(q.skill for q in questions)}, "
+        f"pictures {sum(q.image is not None for q in questions)}"
+    )
 
 
 def validate_paths(paths: Iterable[Path]) -> ValidationReport:
@@ -707,4 +728,23 @@ def validate_paths(paths: Iterable[Path]) -> ValidationReport:
     packs = _drop_duplicates(loaded, problems)
     all_lines = {item: line for _, lines in loaded for item, line in lines.items()}
     _similar_questions(packs, problems, all_lines)
+    _floors(packs, problems)
     return ValidationReport(tuple(problems), Content.of(tuple(packs)))
+
+
+def _floors(packs: list[Pack], problems: list[Problem]) -> None:
+    """Warn where a language has fewer tips or questions on a competency than its floor."""
+    for language in sorted({p.language for p in packs}):
+        floor = limits.FLOORS.get(language, limits.DEFAULT_FLOOR)
+        of = [p for p in packs if p.language == language]
+        where = display_path(Path(of[0].path).parent) if of else language
+        for competency in COMPETENCIES:
+            tips = sum(len(p.tips) for p in of if p.competency == competency)
+            questions = sum(len(p.questions) for p in of if p.competency == competency)
+            if tips < floor or questions < floor:
+                problems.append(Problem(
+                    where, 0, f"({language})",
+                    f"{competency.value} has {tips} tip(s) and {questions} question(s); "
+                    f"learners in this language need at least {floor} of each: add a pack",
+                    warning=True,
+                ))  # fmt: skip
