@@ -298,3 +298,26 @@ async def test_stats_and_export_of_pledges(
     assert csv_text.splitlines()[0] == "pledged_on,version,language,country,invited,withdrawn_on"
     assert len(csv_text.splitlines()) == 4
     assert "Secret Name" not in csv_text  # no names, no Telegram ids
+
+
+async def test_the_pact_says_it_is_not_affiliated_with_unesco_and_uses_light_words(
+    bot: Running,
+) -> None:
+    """In /pact and on the certificate; in Kazakh and Uzbek the pact is a promise (уәде,
+    vaʼda), not an oath or a treaty."""
+    alice = await started(bot, "Alice")
+    alice.send("/pact")
+    assert "not affiliated with UNESCO" in (await alice.receive()).text
+    catalogs = Catalogs.load()
+    assert "not affiliated with UNESCO" in catalogs.get("en")("certificate.credit")
+    for language in catalogs.languages:  # UNESCO, ЮНЕСКО, يونسكو
+        disclaimer = catalogs.get(language)("pact.disclaimer")
+        assert any(name in disclaimer for name in ("UNESCO", "ЮНЕСКО", "يونسكو", "Унеск"))
+    aru = await started(bot, "Aru", "kk")
+    aru.send("/pact")
+    pact = (await aru.receive()).text
+    assert "уәде" in pact.lower() and "ант" not in pact.lower().split()
+    dilnoza = await started(bot, "Dilnoza", "uz")
+    dilnoza.send("/pact")
+    pact = (await dilnoza.receive()).text
+    assert "vaʼda" in pact.lower() and "ahdnoma" not in pact.lower()

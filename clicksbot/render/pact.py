@@ -48,6 +48,7 @@ def pact_message(t: Translator, pact: Pact, status: PactStatus) -> Reply:
         if pledge is not None:  # a live pledge to an older version
             lines += ["", t("pact.new_version", date=esc(_date(t, pledge)))]
         rows = [[_button(t("pact.commit"), "commit", str(pact.version))]]
+    lines += ["", t("pact.disclaimer")]
     return Reply("\n".join(lines), InlineKeyboardMarkup(rows))
 
 
