@@ -321,3 +321,48 @@ async def test_the_pact_says_it_is_not_affiliated_with_unesco_and_uses_light_wor
     dilnoza.send("/pact")
     pact = (await dilnoza.receive()).text
     assert "vaʼda" in pact.lower() and "ahdnoma" not in pact.lower()
+
+
+async def test_the_name_on_the_certificate_can_be_changed_later(bot: Running) -> None:
+    """From /certificate: a new name (a new certificate, the old name gone from the disk), or
+    none; a command in the middle ends the question."""
+    mai = await started(bot, "Mai", "th")
+    mai.send("/pact")
+    await mai.press(await mai.receive(), 0)
+    await mai.receive()  # thanks
+    await mai.receive()  # the name question
+    mai.send("Mai Tran")
+    countries = await mai.receive()
+    await mai.press(countries, len(countries.button_texts) - 1)  # no country
+    await mai.receive_edit()
+    certificate = await mai.receive()
+    await mai.receive()  # the invitation suggestion
+    assert certificate.button_texts == ["✏️ เปลี่ยนชื่อ"]
+    await mai.press(certificate, 0)
+    assert "ส่งชื่อ" in (await mai.receive()).text
+    mai.send("ใหม่ ใจดี")  # in Thai script now
+    assert "เรียบร้อย" in (await mai.receive()).text
+    renewed = await mai.receive()
+    assert "photo" in renewed.raw
+    store = runtime_of(bot.app).store
+    assert store is not None
+    live = await store.live_pledge(mai.id)
+    assert live is not None and live.display_name == "ใหม่ ใจดี"
+    raw = b"".join(p.read_bytes() for p in bot.settings.database.parent.glob("clicksbot.sqlite3*"))
+    assert b"Mai Tran" not in raw  # the old name is gone from the files
+    mai.send("/certificate")
+    again = await mai.receive()
+    await mai.press(again, 0)
+    prompt = await mai.receive()
+    await mai.press(prompt, 0)  # no name
+    await mai.receive()
+    await mai.receive()
+    live = await store.live_pledge(mai.id)
+    assert live is not None and live.display_name is None
+    mai.send("/certificate")
+    await mai.press(await mai.receive(), 0)
+    await mai.receive()
+    mai.send("/tip")  # moving on ends the question: the tip comes, no name is taken
+    assert "💡" in (await mai.receive()).text
+    live = await store.live_pledge(mai.id)
+    assert live is not None and live.display_name is None

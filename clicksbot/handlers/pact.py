@@ -44,7 +44,7 @@ from clicksbot.store.pact import Pledge
 
 logger = logging.getLogger(__name__)
 
-NAME, COUNTRY = range(2)
+NAME, COUNTRY, RENAME = range(3)
 END = ConversationHandler.END
 TIMEOUT = timedelta(minutes=15)  # an unfinished pledge forgets its questions after this
 
@@ -166,10 +166,12 @@ async def _send_certificate(
 ) -> None:
     chat = update.effective_chat
     assert chat is not None
-    caption = render.certificate_caption(v.t)
+    caption, keyboard = render.certificate_caption(v.t), render.certificate_keyboard(v.t)
     if pledge.certificate_file_id:  # Telegram keeps it: no upload on slow data
         try:
-            await context.bot.send_photo(chat.id, pledge.certificate_file_id, caption=caption)
+            await context.bot.send_photo(
+                chat.id, pledge.certificate_file_id, caption=caption, reply_markup=keyboard
+            )
             return
         except BadRequest as exc:
             logger.info("Stored certificate not usable (%s); drawing it again", exc.message)
@@ -177,7 +179,7 @@ async def _send_certificate(
     text = render.certificate_text(v.t, english, context.runtime.pact, pledge, context.bot.username)
     image = await asyncio.to_thread(certificate_png, text)  # ~0.2 s of drawing: not on the loop
     message = await context.bot.send_photo(
-        chat.id, image, caption=caption, filename="mil-clicks-pact.png"
+        chat.id, image, caption=caption, filename="mil-clicks-pact.png", reply_markup=keyboard
     )
     if message.photo:
         await context.store.set_certificate_file_id(pledge.id, message.photo[-1].file_id)
@@ -191,6 +193,42 @@ async def certificate_command(update: Update, context: BotContext) -> None:
         await send(update, context, Reply(v.t("pact.no_pledge")))
         return
     await _send_certificate(update, context, v, pledge)
+
+
+async def on_rename(update: Update, context: BotContext) -> int:
+    """ "Change the name" under the certificate: ask for the new one."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    if await context.store.live_pledge(v.user.id) is None:
+        await query.answer(v.t("pact.no_pledge"), show_alert=True)
+        return END
+    await query.answer()
+    await send(update, context, render.rename_prompt(v.t))
+    return RENAME
+
+
+async def on_new_name(update: Update, context: BotContext) -> int:
+    """The new name typed (or "No name" pressed): a new certificate with it."""
+    v = await visitor(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        name = None
+    else:
+        assert update.effective_message is not None
+        name = clean_name(update.effective_message.text or "")
+        if name is None:
+            await send(update, context, render.rename_prompt(v.t))
+            return RENAME
+    pledge = await context.store.live_pledge(v.user.id)
+    if pledge is None:  # withdrawn meanwhile
+        return END
+    await context.store.rename_pledge(pledge.id, name)
+    renamed = await context.store.live_pledge(v.user.id)
+    assert renamed is not None
+    await send(update, context, Reply(v.t("pact.renamed")))
+    await _send_certificate(update, context, v, renamed)
+    return END
 
 
 async def _invite(update: Update, context: BotContext, v: Visitor) -> None:
@@ -241,6 +279,11 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(v.t("pact.kept"))
         status = await service.status(context.store, context.runtime.pact, v.user)
         await show(update, context, render.pact_message(v.t, context.runtime.pact, status))
+    elif kind in ("rename", "noname"):  # the question timed out, or the bot restarted
+        if kind == "rename":
+            await on_rename(update, context)
+        else:
+            await on_new_name(update, context)
     elif kind == "skipname":  # the questions timed out, or the bot restarted: carry on
         await on_skip_name(update, context)
     else:  # nocountry, likewise
@@ -258,7 +301,8 @@ def register(app: BotApplication) -> None:
         warnings.simplefilter("ignore", PTBUserWarning)
         conversation = ConversationHandler(
             entry_points=[
-                CallbackQueryHandler(exclusive(on_commit), pattern=r"^1\|pact\|commit\|")
+                CallbackQueryHandler(exclusive(on_commit), pattern=r"^1\|pact\|commit\|"),
+                CallbackQueryHandler(exclusive(on_rename), pattern=r"^1\|pact\|rename\|"),
             ],
             states={
                 NAME: [
@@ -268,6 +312,12 @@ def register(app: BotApplication) -> None:
                 COUNTRY: [
                     CallbackQueryHandler(exclusive(on_country), pattern=cb.pattern("pactc")),
                     CallbackQueryHandler(exclusive(on_country), pattern=r"^1\|pact\|nocountry\|"),
+                ],
+                RENAME: [
+                    MessageHandler(
+                        PRIVATE & filters.TEXT & ~filters.COMMAND, exclusive(on_new_name)
+                    ),
+                    CallbackQueryHandler(exclusive(on_new_name), pattern=r"^1\|pact\|noname\|"),
                 ],
             },
             # Moving on (/tip, /quiz, ...) ends the questions; the command runs as usual.

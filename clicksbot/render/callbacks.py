@@ -39,9 +39,10 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "at": (_SLOT,),  # the daily tip at HH:MM
     "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
     # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
-    # keep (not sure after all); skip the name; no country
+    # keep (not sure after all); skip the name; no country; change the certificate's name, or
+    # have none
     "pact": (
-        re.compile(r"commit|cert|invite|withdraw|unpledge|keep|skipname|nocountry"),
+        re.compile(r"commit|cert|invite|withdraw|unpledge|keep|skipname|nocountry|rename|noname"),
         re.compile(r"[1-9][0-9]{0,3}|-"),
     ),
     "pactc": (_COUNTRY,),  # the country of a pledge

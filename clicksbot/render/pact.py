@@ -80,6 +80,18 @@ def certificate_caption(t: Translator) -> str:
     return t("pact.certificate_caption")
 
 
+def certificate_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """Under the certificate: change the name on it."""
+    return InlineKeyboardMarkup([[_button(t("pact.rename"), "rename")]])
+
+
+def rename_prompt(t: Translator) -> Reply:
+    """Ask for the new name on the certificate, or none."""
+    return Reply(
+        t("pact.ask_new_name"), InlineKeyboardMarkup([[_button(t("pact.no_name"), "noname")]])
+    )
+
+
 def certificate_text(
     t: Translator, english: Translator, pact: Pact, pledge: Pledge, bot_username: str
 ) -> CertificateText:

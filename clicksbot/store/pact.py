@@ -229,6 +229,19 @@ class PactQueries(DeliveryQueries):
             "UPDATE pledges SET certificate_file_id = ? WHERE id = ?", (file_id, pledge_id)
         )
 
+    async def rename_pledge(self, pledge_id: int, display_name: str | None) -> None:
+        """Put another name (or none) on a pledge's certificate; the old name goes from the
+        disk too, and a new certificate is drawn next time."""
+        await self._rename_pledge(pledge_id, display_name)
+        await scrub(self)
+
+    @writes
+    async def _rename_pledge(self, pledge_id: int, display_name: str | None) -> None:
+        await self._db.execute(
+            "UPDATE pledges SET display_name = ?, certificate_file_id = NULL WHERE id = ?",
+            (display_name, pledge_id),
+        )
+
     async def withdraw_pledge(self, user_id: int, now: datetime) -> bool:
         """Withdraw a person's live pledges; the rows stay, marked, and the typed name goes
         from the disk too. Return whether any was."""
