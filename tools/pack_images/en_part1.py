@@ -261,7 +261,7 @@ def ai_q10() -> None:
     for reason in (
         "You watched similar videos about exam tips.",
         "You follow accounts that post about study habits.",
-        "This video is popular in your country.",
+        "This video is popular in your region.",
     ):
         c.draw.ellipse((MARGIN + 6, c.y + 14, MARGIN + 22, c.y + 30), fill=GREY)
         c.text(reason, size=31, x=MARGIN + 40, gap=16)
@@ -343,7 +343,7 @@ def tricks_trolling() -> None:
     for name, age, text in (
         ("user84731920", "joined 1 week ago", "This is a DISGRACE. Everyone must boycott!!"),
         ("real_patriot_5521", "joined 1 week ago", "This is a disgrace, everyone must boycott!"),
-        ("Anna Lim 902", "joined 6 days ago", "This is a DISGRACE. Everyone must boycott"),
+        ("Rina 902", "joined 6 days ago", "This is a DISGRACE. Everyone must boycott"),
         ("kdx_2231", "joined 1 week ago", "this is a disgrace everyone must boycott!!!"),
     ):
         c.text(f"{name}  ·  {age}", size=28, bold=True, gap=2)
