@@ -39,7 +39,7 @@ CHAT_IN = (255, 255, 255)
 CHAT_BG = (220, 231, 241)
 SMS_BG = (233, 236, 239)
 
-FOOTER = "Mock-up for a quiz. All names are invented."
+FOOTER = "Mock-up for a quiz. All names are invented."  # pictures based on real cases say so instead
 
 
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -134,14 +134,14 @@ class Canvas:
         self.draw.line((MARGIN, self.y, WIDTH - MARGIN, self.y), fill=LINE, width=2)
         self.y += gap
 
-    def footer(self) -> None:
+    def footer(self, note: str) -> None:
         self.y += 10
         self.rule(gap=14)
-        self.text(FOOTER, size=28, color=GREY, gap=0)
+        self.text(note, size=28, color=GREY, gap=0)
         self.y += MARGIN - 10
 
-    def save(self, name: str) -> Path:
-        self.footer()
+    def save(self, name: str, note: str = FOOTER) -> Path:
+        self.footer(note)
         image = self.image.crop((0, 0, WIDTH, self.y))
         image = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT)
         path = OUT / name
@@ -244,7 +244,7 @@ def lateral_q13() -> Path:
         fill=CHAT_IN,
         width=860,
     )
-    return c.save("en-lateral-q13.png")
+    return c.save("en-lateral-q13.png", note="Mock-up for a quiz. The address in Link B is invented.")
 
 
 def lateral_q15() -> Path:
@@ -304,8 +304,7 @@ def images_q16() -> Path:
         "An album of 151 photos",
         highlight=True,
     )
-    result(c, "Comment on the viral post", "\"Those are my photos from 2011!\"", "17 December 2021")
-    return c.save("en-images-q16.png")
+    return c.save("en-images-q16.png", note="Mock-up for a quiz, based on a VERA Files fact-check.")
 
 
 def images_q18() -> Path:
