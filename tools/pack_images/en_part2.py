@@ -418,7 +418,7 @@ def money_q12() -> Path:
     c.box(
         [
             ("1 result", 28, True, GREY),
-            ("AlphaGain AI (alphagain-ai.app)", 32, True, INK),
+            ("AlphaGain AI (alphagain-ai.example)", 32, True, INK),
             ("Type: unlicensed digital asset trading platform", 30, False, INK),
             ("Status: not licensed or registered", 30, True, RED),
             ("Added to the list: last month", 28, False, GREY),
