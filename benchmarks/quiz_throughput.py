@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from clicksbot.app import build_application, polling
+from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Secret, Settings
 from clicksbot.content import load_content
 from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person
@@ -65,8 +65,11 @@ async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[N
         f"database: {db}\npacks_dir: {REPO / 'quizzes'}\nlog_level: WARNING\n"
         "flood_burst: 1000\nflood_rate: 100\n"
     )
-    env = {"CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url}
-    command = [sys.executable, "-m", "clicksbot", "run", "--config", str(config)]
+    env = {"CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url,
+           "PYTHONPATH": str(REPO)}  # fmt: skip
+    # The emulator enforces no Telegram limits here, so the bot's own pacing is lifted too.
+    script = str(Path(__file__).with_name("unpaced_bot.py"))
+    command = [sys.executable, script, "run", "--config", str(config)]
     async with process_running(command, env):
         yield
 
@@ -98,6 +101,10 @@ async def clicksbot_running(server: EmulatorServer, db: Path) -> AsyncIterator[N
         flood_rate=100,
     )
     app = build_application(settings, content, base_url=server.api_url)
+    pacer = runtime_of(app).pacer
+    assert pacer is not None
+    pacer.chat_burst, pacer.rate = 10**9, 0  # no Telegram limits in this emulator: none here
+    pacer.overall_burst(10**9)
     async with polling(app, poll_timeout=1):
         yield
 
@@ -142,8 +149,13 @@ class QuizPerson:
             await p.press(topics, "Any topic", timeout=30)
             self.message = await next_message(p, is_question)
         elif is_question(self.message):
+            picture = bool(self.message.raw.get("photo"))
             await p.press(self.message, 0, timeout=30)
-            self.message = await p.receive_edit(timeout=30)  # the result replaces the question
+            if picture:  # the picture stays (its options go); the result follows it
+                await p.receive_edit(timeout=30)
+                self.message = await p.receive(timeout=30)
+            else:
+                self.message = await p.receive_edit(timeout=30)  # the result replaces it
         else:
             await p.press(self.message, "Next question", timeout=30)
             self.message = await next_message(p, is_question)
