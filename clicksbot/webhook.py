@@ -86,12 +86,23 @@ class WebhookServer:
             data: Any = json.loads(await request.read())  # at most client_max_size
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
-            update = Update.de_json(data, self.app.bot)
         except web.HTTPRequestEntityTooLarge:
             return web.Response(status=413, text=f"more than {MAX_BODY} bytes")
         except Exception:  # what is not an update is refused, and never echoed to the log
             logger.warning("Webhook: refused a request that is not a Telegram update")
             return web.Response(status=400, text="not an update")
+        try:
+            update = Update.de_json(data, self.app.bot)
+        except Exception as exc:
+            update_id = data.get("update_id")
+            if not isinstance(update_id, int):
+                logger.warning("Webhook: refused a request that is not a Telegram update")
+                return web.Response(status=400, text="not an update")
+            # An update from Telegram that this PTB cannot read: taken (200), so Telegram
+            # does not send it again and again; logged once by id, never its content.
+            logger.warning("Skipped update %s: it could not be read (%s)", update_id,
+                           type(exc).__name__)  # fmt: skip
+            return web.Response(status=200)
         self.app.bot.insert_callback_data(update)
         await self.app.update_queue.put(update)
         return web.Response(status=200)

@@ -159,6 +159,24 @@ async def test_an_update_with_the_secret_is_handled(hook: tuple[Webhook, Emulato
         assert statuses == ["HTTP/1.1 400 Bad Request"]
 
 
+async def test_an_update_this_ptb_cannot_read_is_taken_once_not_refused(
+    hook: tuple[Webhook, Emulator], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram sends again what a webhook refuses: an update from Telegram that PTB cannot
+    read is taken (200) and logged once by its id, never its content."""
+    webhook, _ = hook
+    unreadable = {"update_id": 777, "message": {"message_id": 1, "date": "soon",
+                  "text": "my secret diary"}}  # fmt: skip
+    body = json.dumps(unreadable).encode()
+    statuses, _ = await exchange(webhook, {**json_headers(len(body)), "Connection": "close"}, body)
+    assert statuses == ["HTTP/1.1 200 OK"]
+    logged = [r.getMessage() for r in caplog.records if "777" in r.getMessage()]
+    assert logged == ["Skipped update 777: it could not be read (TypeError)"] or (
+        len(logged) == 1 and "could not be read" in logged[0]
+    )
+    assert not any("secret diary" in r.getMessage() for r in caplog.records)
+
+
 async def test_clicksbot_run_with_a_webhook(tmp_path: Path) -> None:
     """`clicksbot run --webhook` answers people through its webhook server, refuses a request
     without the secret, and stops cleanly on SIGTERM."""
