@@ -33,6 +33,9 @@ async def answer_right(
         option = button.split(". ", 1)[1]
         if (option == q.correct_option) == right:
             await person.press(question, button)
+            if question.raw.get("photo"):  # the picture stays, without its options
+                await person.receive_edit()
+                return await person.receive()  # the result follows it
             return await person.receive_edit()
     raise AssertionError("no such option")
 
