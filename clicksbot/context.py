@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from clicksbot.handlers.flood import FloodGuard
 from clicksbot.i18n import Catalogs
 from clicksbot.metrics import Metrics
+from clicksbot.services.inline import RecentPresses
 from clicksbot.store import Store
 
 RUNTIME_KEY = "clicksbot.runtime"
@@ -59,6 +60,8 @@ class Runtime:
     groups_out: GroupPoster | None = None  # posts to groups, never holding up a handler
     # Telegram's file ids of question pictures already uploaded (image path -> file id).
     photos: dict[str, str] = field(default_factory=dict)
+    # Recent presses on questions shared through inline mode (memory only, see the class).
+    shared_presses: RecentPresses = field(default_factory=lambda: RecentPresses())
 
 
 class BotContext(CallbackContext[ExtBot[Lane], dict[Any, Any], dict[Any, Any], dict[str, Any]]):

@@ -32,8 +32,8 @@ from clicksbot.delivery.groups import GroupPoster
 from clicksbot.handlers.common import NEW_MESSAGES
 from clicksbot.i18n import Translator
 from clicksbot.render import callbacks as cb
-from clicksbot.render import caption_fits, display_name, esc
-from clicksbot.render.inline import answer_alert
+from clicksbot.render import caption_fits, deeplinks, display_name, esc
+from clicksbot.render.inline import alert_is_whole, answer_alert
 from clicksbot.render.learning import LETTERS, competency_name, question_text, tip_message
 from clicksbot.services import moderation as roles
 from clicksbot.services.learning import TipPick, content_language
@@ -210,7 +210,11 @@ async def on_group_answer(update: Update, context: BotContext) -> None:
         context.now(),
     )
     if not recorded:
-        await press.answer(t("group.already"), show_alert=True)
+        if alert_is_whole(t, question, choice):
+            await press.answer(t("group.already"), show_alert=True)
+        else:  # the rest of the explanation: in the private chat, never posted to the group
+            link = deeplinks.start_link(context.bot.username, deeplinks.explain_group(int(raw_row)))
+            await press.answer(url=link)
         return
     await press.answer(answer_alert(t, question, choice), show_alert=True)
     group = await _settings(context, update)

@@ -1,5 +1,6 @@
 """Inline mode: `@bot words` in any chat offers tips and questions to post there; anyone in that
-chat can then answer a posted question and see, privately, whether they were right and why.
+chat can then answer a posted question and see, privately, whether they were right and why
+(pressing again opens the whole explanation in the private chat with the bot).
 
 Nothing is stored for inline use: the person typing may never have started the bot.
 """
@@ -18,6 +19,7 @@ from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import INLINE_PRESS_GROUP
 from clicksbot.i18n import Translator
 from clicksbot.render import callbacks as cb
+from clicksbot.render import deeplinks
 from clicksbot.render import inline as render
 from clicksbot.render.learning import competency_name
 from clicksbot.services import inline as service
@@ -68,6 +70,17 @@ async def on_shared_answer(update: Update, context: BotContext) -> None:
     if question is None or choice >= len(question.options):
         await press.answer(t("quiz.gone"), show_alert=True)
         return
+    person, shared = update.effective_user, press.inline_message_id
+    presses = context.runtime.shared_presses
+    if person is not None and shared is not None:
+        earlier = presses.earlier(person.id, shared, context.now())
+        if earlier is not None and not render.alert_is_whole(t, question, earlier):
+            # Pressed again: the whole explanation, in the private chat (nothing to the chat).
+            payload = deeplinks.explain_shared(question.id, earlier)
+            await press.answer(url=deeplinks.start_link(context.bot.username, payload))
+            return
+        if earlier is None:
+            presses.note(person.id, shared, choice, context.now())
     await press.answer(render.answer_alert(t, question, choice), show_alert=True)
 
 

@@ -10,17 +10,26 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
+from clicksbot.handlers.explain import explain
 from clicksbot.render import callbacks as cb
-from clicksbot.render import messages
+from clicksbot.render import deeplinks, messages
 from clicksbot.services import pact, people
 
 logger = logging.getLogger(__name__)
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the person (new or returning) and offer the language choice."""
+    """Greet the person (new or returning) and offer the language choice; a deep link for a
+    question's full explanation shows it."""
     v = await visitor(update, context)
     payload = context.args[0] if context.args else None
+    wanted = deeplinks.decode(payload)
+    if wanted is not None:  # through a link for a full explanation: greet only the new
+        if v.new:
+            greeting = messages.welcome(v.t, v.name, new=True, languages=context.catalogs.languages)
+            await send(update, context, greeting)
+        await explain(update, context, v, wanted)
+        return
     arrival = await pact.arrive(context.store, v.user, v.new, payload, context.now())
     reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
     await send(update, context, reply)

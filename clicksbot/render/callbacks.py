@@ -30,6 +30,10 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "topics": (),  # show the quiz topics
     "quiz": (_TOPIC,),  # a question on a topic (a competency, or any)
     "quizen": (_TOPIC,),  # the same, in English: the person's language has none on it
+    "rounds": (re.compile(r"edit|new"),),  # the topics for a round (in place, or anew)
+    "round": (_TOPIC,),  # a round of questions on a topic, ended by a score card
+    "rounden": (_TOPIC,),  # the same, in English
+    "picker": (),  # back from the round's topics to those of single questions, in place
     "ans": (_ROW_ID, _POSITION),  # answer asked question <row id> with shown option <n>
     "where": (),  # daily tips: show the country picker
     "region": (re.compile(r"more|offset"),),  # more countries, or the UTC offsets

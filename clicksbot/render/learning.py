@@ -13,6 +13,7 @@ from clicksbot.render import Reply, esc
 from clicksbot.render import callbacks as cb
 from clicksbot.services.learning import AnswerOutcome, AskedQuestion, TipPick
 from clicksbot.services.progress import BADGES_BY_ID, COMPETENCY_EMOJI, Badge, Stats
+from clicksbot.services.rounds import ROUND_SIZE
 
 LETTERS = "ABCDEFGHIJKL"
 SHARE_TEXT_MAX = 300  # share links stay short enough for every client
@@ -88,18 +89,27 @@ def topics_message(t: Translator, topics: list[Competency]) -> Reply:
         for c in topics
     ]
     rows = [buttons[:1]] + [buttons[i : i + 2] for i in range(1, len(buttons), 2)]
+    # Beside single questions, a round with a score (see render.rounds).
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t("round.button", size=ROUND_SIZE), callback_data=cb.encode("rounds", "edit")
+            )
+        ]
+    )
     return Reply(_rtl(t, t("quiz.choose_topic")), InlineKeyboardMarkup(rows))
 
 
-def none_in_language(t: Translator, topic: str) -> Reply:
+def none_in_language(t: Translator, topic: str, *, in_round: bool = False) -> Reply:
     """Say that the person's language has no questions on a topic yet; offer them in
-    English, or another topic."""
+    English (a round of them, for a round), or another topic."""
     name = t("competency.any") if topic == "any" else competency_name(t, Competency(topic))
     keyboard = InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
-                    t("quiz.in_english"), callback_data=cb.encode("quizen", topic)
+                    t("quiz.in_english"),
+                    callback_data=cb.encode("rounden" if in_round else "quizen", topic),
                 ),
                 InlineKeyboardButton(t("quiz.topics"), callback_data=cb.encode("topics")),
             ]
@@ -125,10 +135,20 @@ def question_text(t: Translator, question: Question, options: list[str]) -> str:
     return text
 
 
-def question_message(t: Translator, asked: AskedQuestion) -> Reply:
-    """Return a fact-check question with one button per option, in the shown order."""
+def _in_round(t: Translator, text: str, place: tuple[int, int] | None) -> str:
+    """Put "Question n of 5" above a question of a round."""
+    if place is None:
+        return text
+    return f"{t('round.number', number=place[0], size=place[1])}\n{text}"
+
+
+def question_message(
+    t: Translator, asked: AskedQuestion, place: tuple[int, int] | None = None
+) -> Reply:
+    """Return a fact-check question with one button per option, in the shown order; `place`:
+    its (number, size) in a round."""
     options = asked.shown_options
-    text = question_text(t, asked.question, options)
+    text = _in_round(t, question_text(t, asked.question, options), place)
     if asked.restarted:
         text = f"{t('quiz.restarted')}\n\n{text}"
     rows = [
@@ -142,10 +162,12 @@ def question_message(t: Translator, asked: AskedQuestion) -> Reply:
     return Reply(_rtl(t, text), InlineKeyboardMarkup(rows), photo=asked.question.image)
 
 
-def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
+def answer_message(
+    t: Translator, outcome: AnswerOutcome, place: tuple[int, int] | None = None
+) -> Reply:
     """Return the question as it reads once answered, in place of the one with the options:
     the answer marked, right or wrong, the right answer, the explanation, the source, and
-    buttons for what comes next."""
+    buttons for what comes next (none in a round, `place`: the next question follows)."""
     question = outcome.question
     assert question is not None and outcome.choice is not None
     order = outcome.order
@@ -153,7 +175,7 @@ def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
     right = outcome.choice == question.answer
     letter = LETTERS[order.index(outcome.choice)] if outcome.choice in order else ""
     parts = [
-        question_text(t, question, options),
+        _in_round(t, question_text(t, question, options), place),
         t(
             "quiz.your_answer",
             mark="✅" if right else "❌",
@@ -164,6 +186,8 @@ def answer_message(t: Translator, outcome: AnswerOutcome) -> Reply:
     ]
     if question.source:
         parts.append(t("quiz.source", link=source_link(question.source)))
+    if place is not None:
+        return Reply(_rtl(t, "\n\n".join(parts)))
     keyboard = InlineKeyboardMarkup(
         [
             [

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from clicksbot.sandbox import rules
 from clicksbot.sandbox.rules import ApiError
@@ -797,7 +798,7 @@ class Emulator:
                 400,
                 "Bad Request: query is too old and response timeout expired or query ID is invalid",
             )
-        url = p.text("url")
+        url = rules.check_callback_answer_url(p.raw.get("url"), self.bot_username)
         future.set_result({"text": text, "show_alert": p.flag("show_alert"), "url": url})
         return True
 
@@ -1095,6 +1096,24 @@ class Person:
         if payload is not None and not rules.check_deep_link_payload(payload):
             raise ValueError(f"Telegram would not open a deep link with payload {payload!r}")
         return self.send("/start" + (f" {payload}" if payload else ""))
+
+    def follow(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Open the link the bot answered a press with (`url`), as Telegram's apps do: the
+        private chat with the bot, which sends /start <payload> for the person.
+
+        Telegram's apps open the link only when the answer has no text: with a text they show
+        the text, and the link is lost; so an answer with both fails here."""
+        url = answer.get("url")
+        if not url:
+            raise AssertionError(f"the press was answered without a link: {answer}")
+        if answer.get("text"):
+            raise AssertionError(
+                f"Telegram's apps show the text {answer['text']!r} and do not open {url}"
+            )
+        query = urlsplit(url).query
+        name, _, payload = query.partition("=")
+        assert name == "start", url  # answerCallbackQuery allows no other link
+        return self.start(payload)
 
     async def receive(self, timeout: float = 5.0) -> BotMessage:
         """Wait for the next new message the bot sends to this person."""

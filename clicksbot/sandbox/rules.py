@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 __all__ = [
     "ApiError",
     "check_callback_answer_text",
+    "check_callback_answer_url",
     "check_caption",
     "check_commands",
     "check_deep_link_payload",
@@ -962,6 +963,39 @@ def check_callback_answer_text(text: object) -> str | None:
     if utf16_len(text) > _MAX_CALLBACK_ANSWER_LENGTH:
         raise _bad_request("MESSAGE_TOO_LONG")
     return text
+
+
+def check_callback_answer_url(url: object, bot_username: str) -> str | None:
+    """Validate answerCallbackQuery's url: None, or a link that opens this bot with a start
+    parameter, `https://t.me/<bot>?start=<payload>` (http and telegram.me too; the username
+    in any case; a valid deep-link payload).
+
+    Anything else -> 400 "Bad Request: URL_INVALID": other sites, another bot's link, the bot
+    without a start parameter, tg:// links (a game's URL is allowed only for a callback_game
+    button, which this emulator does not offer).
+    """
+    if url is None:
+        return None
+    if not isinstance(url, str):
+        raise _bad_request('field "url" must be of type String')
+    invalid = _bad_request("URL_INVALID")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise invalid from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or (parts.hostname or "").lower() not in ("t.me", "telegram.me")
+        or parts.port is not None
+        or parts.username is not None
+        or parts.fragment
+        or parts.path.lower() != "/" + bot_username.lower()
+    ):
+        raise invalid
+    name, _, payload = parts.query.partition("=")
+    if name != "start" or not check_deep_link_payload(payload):
+        raise invalid
+    return url
 
 
 def _poll_option_text(item: object) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from clicksbot.content import COMPETENCIES, Competency, Content, Question, Tip
 from clicksbot.services.learning import content_language
@@ -59,3 +61,32 @@ def page(items: list[Tip | Question], offset: str) -> tuple[list[Tip | Question]
     chunk = items[start : start + PAGE]
     more = start + PAGE < len(items)
     return chunk, str(start + PAGE) if more else ""
+
+
+class RecentPresses:
+    """Who pressed an option of which shared message lately, and which option: a second
+    press opens the full explanation in the private chat (see render.deeplinks).
+
+    Kept in memory only, for `keep`, and at most `most` presses: nothing of inline use is
+    written anywhere. A restart forgets them; the next press then shows the short answer
+    again, and the one after opens the full explanation.
+    """
+
+    def __init__(self, keep: timedelta = timedelta(minutes=30), most: int = 20_000) -> None:
+        self.keep = keep
+        self.most = most
+        self._presses: OrderedDict[tuple[int, str], tuple[int, datetime]] = OrderedDict()
+
+    def earlier(self, person: int, message: str, now: datetime) -> int | None:
+        """Return the option this person pressed on this message lately, if they did."""
+        found = self._presses.get((person, message))
+        if found is None or now - found[1] > self.keep:
+            return None
+        return found[0]
+
+    def note(self, person: int, message: str, choice: int, now: datetime) -> None:
+        """Remember a first press (the oldest are forgotten first)."""
+        self._presses[(person, message)] = (choice, now)
+        self._presses.move_to_end((person, message))
+        while len(self._presses) > self.most:
+            self._presses.popitem(last=False)

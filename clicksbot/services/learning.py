@@ -134,9 +134,10 @@ async def ask(
     rng: random.Random,
     *,
     english: bool = False,
+    in_round: bool = False,
 ) -> AskedQuestion | None:
     """Put the next question to a person, in their language (English if `english`): none
-    repeats until all in the set were answered."""
+    repeats until all in the set were answered. `in_round`: as the next of their round."""
     language = SOURCE_LANGUAGE if english else user.language
     pool = list(content.questions(language, competency))
     if not pool:
@@ -167,6 +168,7 @@ async def ask(
         question.fingerprint,
         tuple(order),
         now,
+        in_round=in_round,
     )
     return AskedQuestion(asked_id, question, tuple(order), restarted)
 

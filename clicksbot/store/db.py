@@ -20,6 +20,7 @@ from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
+from clicksbot.store.rounds import RoundQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -88,7 +89,9 @@ class CompetencyScore:
     correct: int
 
 
-class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries):
+class Store(
+    PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries, RoundQueries
+):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
@@ -287,8 +290,11 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, Progre
         fingerprint: str,
         option_order: tuple[int, ...],
         now: datetime,
+        *,
+        in_round: bool = False,
     ) -> int:
-        """Record that a question was put to a person; return the id its buttons carry."""
+        """Record that a question was put to a person; return the id its buttons carry.
+        `in_round`: it is the next question of their round (added to it in the same write)."""
         cur = await self._db.execute(
             "INSERT INTO answers"
             " (user_id, question_id, competency, topic, fingerprint, option_order, asked_at)"
@@ -305,6 +311,13 @@ class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, Progre
         )
         if cur.lastrowid is None:
             raise StoreError(f"{self.path}: the question could not be recorded")
+        if in_round:
+            row = str(cur.lastrowid)
+            await self._db.execute(
+                "UPDATE rounds SET asked = CASE WHEN asked = '' THEN ? ELSE asked || ',' || ? END"
+                " WHERE user_id = ?",
+                (row, row, user_id),
+            )
         return cur.lastrowid
 
     async def get_asked(self, asked_id: int) -> Asked | None:

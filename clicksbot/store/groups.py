@@ -143,6 +143,15 @@ class GroupQueries:
         )
         return cur.rowcount == 1
 
+    async def group_answer(self, row_id: int, user_id: int) -> bool | None:
+        """Return whether a member answered a group's question right (None: not answered)."""
+        async with self._db.execute(
+            "SELECT correct FROM group_answers WHERE group_question_id = ? AND user_id = ?",
+            (row_id, user_id),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else bool(row[0])
+
     @writes
     async def join_leaderboard(self, chat_id: int, user_id: int, name: str, now: datetime) -> None:
         await self._db.execute(

@@ -264,4 +264,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m011_rounds",
+        """
+        -- A round of questions on one topic, ended by a score card: at most one per person (a
+        -- new round replaces it; a command ends it). `asked` lists the rows of `answers` the
+        -- round put to them, in order, so a restart in the middle carries on where it was.
+        CREATE TABLE rounds (
+            user_id    BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            topic      TEXT NOT NULL,                      -- a competency, or any
+            english    INTEGER NOT NULL DEFAULT 0,         -- 1: in English (none in theirs)
+            size       INTEGER NOT NULL,                   -- questions in the round
+            asked      TEXT NOT NULL DEFAULT '',           -- answers.id in order, e.g. "12,15"
+            started_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
