@@ -112,7 +112,6 @@ TOASTS = (
     "language.unchanged",
     "quiz.gone",
     "quiz.already",
-    "quiz.recorded",
     "error.generic",
     "error.busy",
     "pact.already_short",

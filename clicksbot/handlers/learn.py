@@ -133,7 +133,7 @@ async def _answer(
     if outcome.status is AnswerStatus.ALREADY:
         await query.answer(v.t("quiz.already"))
         return
-    await query.answer(v.t("quiz.recorded"))
+    await query.answer()  # silently: the result replaces the question at once
     result = render.answer_message(v.t, outcome)
     shown = query.message
     if shown is not None and getattr(shown, "photo", None):

@@ -198,6 +198,9 @@ async def mods_command(update: Update, context: BotContext) -> None:
         await _unknown(update, context, v)
         return
     mods = await context.store.moderators()
+    if not mods:
+        await send(update, context, Reply(v.t("moderation.list_empty")))
+        return
     lines = [v.t.plural("moderation.list", len(mods))]
     lines += [
         v.t("moderation.line", id=uid, by=by, date=esc(at.date().isoformat()))
