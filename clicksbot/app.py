@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import cast
 from urllib.parse import urlsplit
 
-from telegram import BotCommand
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from clicksbot.config import Settings
@@ -34,12 +33,13 @@ from clicksbot.handlers import (
     groups,
     inline,
     learn,
+    menus,
     moderation,
     privacy,
     start,
 )
 from clicksbot.handlers import pact as pact_handlers
-from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
+from clicksbot.i18n import Catalogs
 from clicksbot.metrics import HealthServer
 from clicksbot.render.certificate import shaping
 from clicksbot.services import moderation as roles
@@ -51,18 +51,12 @@ from clicksbot.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
-# The command menu, in the order people see it; descriptions are catalog keys.
 # Updates handled at once (each person's still one after another); enough to overlap the waits
 # on Telegram and the database without queueing hundreds of people behind one slow reply.
 CONCURRENT_UPDATES = 8
 # Open connections to the Bot API: one per update handled at once, and room for the outbox.
 CONNECTIONS = 64
 RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the retention period
-TWO_LETTER = {"fil": "tl"}
-MENU = (
-    "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language",
-    "privacy", "help", "start",
-)  # fmt: skip
 
 
 def build_application(
@@ -161,7 +155,7 @@ async def _post_init(app: BotApplication) -> None:
             "Text shaping is unavailable (Pillow finds no Raqm with FriBiDi; install "
             "libfribidi0): certificates cannot print Arabic or Khmer and say so instead"
         )
-    await _set_commands(app, runtime.catalogs)
+    await menus.set_menus(app.bot, runtime)  # the store first: it knows the moderators
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None
     composer = Composer(store, runtime.content, runtime.catalogs, app.bot.username)
@@ -216,20 +210,6 @@ async def _post_init(app: BotApplication) -> None:
         len(runtime.content.packs),
         ", ".join(runtime.catalogs.languages),
     )
-
-
-async def _set_commands(app: BotApplication, catalogs: Catalogs) -> None:
-    """Register the command menu in every interface language (English is the default menu)."""
-    for language in catalogs.languages:
-        t = catalogs.get(language)
-        commands = [BotCommand(name, t(f"command.{name}")) for name in MENU]
-        # setMyCommands takes two-letter ISO 639-1 codes: Filipino is Telegram's "tl".
-        code = TWO_LETTER.get(language, language)
-        if language != SOURCE_LANGUAGE and len(code) != 2:
-            continue
-        await app.bot.set_my_commands(
-            commands, language_code=None if language == SOURCE_LANGUAGE else code
-        )
 
 
 async def _expire(context: BotContext) -> None:

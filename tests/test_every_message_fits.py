@@ -110,6 +110,7 @@ def test_every_composed_message_fits(language: str) -> None:
         PactStatus(pledge, False, 10**9, None, 0),
     ):
         check(pact.pact_message(t, the_pact, status), "pact")
+        check(pact.pact_message(t, the_pact, status, expanded=True), "pact, expanded")
     check(pact.name_prompt(t), "name prompt")
     check(pact.country_prompt(t, "KZ"), "country prompt")
     caption = pact.certificate_caption(t)

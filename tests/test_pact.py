@@ -328,7 +328,7 @@ async def test_the_name_on_the_certificate_can_be_changed_later(bot: Running) ->
     none; a command in the middle ends the question."""
     mai = await started(bot, "Mai", "th")
     mai.send("/pact")
-    await mai.press(await mai.receive(), 0)
+    await mai.press(await mai.receive(), "✍️")  # "I commit", in Thai
     await mai.receive()  # thanks
     await mai.receive()  # the name question
     mai.send("Mai Tran")

@@ -61,10 +61,13 @@ async def test_pact_shows_the_text_of_pact_file_and_pledges_its_version(
     await person.receive()
     person.send("/pact")
     shown = await person.receive()
-    assert "Riverside School Pact" in shown.text
+    assert "Riverside School Pact" in shown.text and "Our class promises" in shown.text
+    assert "MIL CLICKS" not in shown.text  # nothing of the shipped pact
+    await person.press(shown, "Read the commitments")
+    shown = await person.receive_edit()
     assert "Ask the school librarian before I share a rumour." in shown.text
     assert "Signed by the Riverside media club." in shown.text
-    assert "Inspired by UNESCO" not in shown.text  # the shipped pact's words are not used
+    assert "MIL CLICKS" not in shown.text  # the shipped pact's words are not used
     await person.press(shown, "I commit")
     assert "You have taken the pact" in (await person.receive()).text
     store = runtime_of(custom_bot.app).store
@@ -99,7 +102,7 @@ async def test_the_running_bot_reads_pact_file(tmp_path: Path) -> None:
             process.send_signal(signal.SIGTERM)
             output, _ = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, output.decode()
-    assert "Riverside School Pact" in shown.text and "Inspired by UNESCO" not in shown.text
+    assert "Riverside School Pact" in shown.text and "MIL CLICKS" not in shown.text
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

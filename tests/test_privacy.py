@@ -224,7 +224,7 @@ async def test_hostile_names_pass_through_every_echo_safely(bot: Running, name: 
     # The certificate name goes through the same cleaning (and into an image only).
     person.send("/pact")
     pact = await person.receive()
-    await person.press(pact, 0)
+    await person.press(pact, "✍️")  # "I commit", in Malay
     await person.receive()
     await person.receive()
     person.send(name)

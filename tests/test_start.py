@@ -39,11 +39,10 @@ async def test_help_lists_commands(bot: Running) -> None:
 
 
 async def test_commands_menu_is_registered(bot: Running) -> None:
-    """The command menu is registered with setMyCommands at start."""
-    calls = bot.emulator.sent("setMyCommands")
-    assert calls
-    default = bot.emulator.commands[('{"type": "default"}', "")]
-    assert [c["command"] for c in default] == [
+    """The private chats' command menu is registered with setMyCommands at start, in English
+    for every language without its own, and in Malay for Malay speakers."""
+    assert bot.emulator.sent("setMyCommands")
+    assert bot.emulator.menu("all_private_chats") == [
         "tip",
         "quiz",
         "progress",
@@ -56,7 +55,7 @@ async def test_commands_menu_is_registered(bot: Running) -> None:
         "help",
         "start",
     ]
-    assert bot.emulator.commands[('{"type": "default"}', "ms")]
+    assert bot.emulator.menu("all_private_chats", language="ms")
 
 
 async def test_hostile_name_is_escaped(bot: Running) -> None:

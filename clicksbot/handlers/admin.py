@@ -21,12 +21,18 @@ async def stats_command(update: Update, context: BotContext) -> None:
     zone = context.settings.default_timezone
     figures = await delivery_figures(context.store, context.now(), zone)
     pledges = await context.store.pledge_counts(days=7)
-    lines = [v.t.plural("stats.pledges", pledges.total)]
-    for country, count in sorted(pledges.by_country.items(), key=lambda kv: -kv[1]):
-        name = places.country_name(country, v.t.language) if country else v.t("stats.no_country")
-        lines.append(f"  {esc(name)}: {count}")
-    lines.append(v.t("stats.by_day"))
-    lines += [f"  {day.isoformat()}: {count}" for day, count in sorted(pledges.by_day.items())]
+    if pledges.total:
+        lines = [v.t.plural("stats.pledges", pledges.total)]
+        for country, count in sorted(pledges.by_country.items(), key=lambda kv: -kv[1]):
+            name = places.country_name(country, v.t.language) if country else None
+            lines.append(f"  {esc(name or v.t('stats.no_country'))}: {count}")
+    else:  # a new bot: no empty headings with nothing under them
+        lines = [v.t("stats.no_pledges")]
+    if pledges.by_day:
+        lines.append(v.t("stats.by_day"))
+        lines += [f"  {day.isoformat()}: {count}" for day, count in sorted(pledges.by_day.items())]
+    elif pledges.total:
+        lines.append(v.t("stats.no_new_pledges"))
     await send(
         update,
         context,

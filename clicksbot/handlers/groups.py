@@ -30,6 +30,7 @@ from clicksbot.content import Competency, Question
 from clicksbot.context import BotApplication, BotContext, Runtime
 from clicksbot.delivery.groups import GroupPoster
 from clicksbot.handlers.common import NEW_MESSAGES
+from clicksbot.handlers.menus import ADMIN_COMMANDS, role_menu
 from clicksbot.i18n import Translator
 from clicksbot.render import callbacks as cb
 from clicksbot.render import caption_fits, deeplinks, display_name, esc
@@ -45,6 +46,13 @@ logger = logging.getLogger(__name__)
 IN_GROUPS = NEW_MESSAGES & filters.ChatType.GROUPS
 _TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
 CLASS_MIN = 5  # people who answered before /classstats shows a group's figures
+# Commands about one person (their tips, progress, pledge, settings, data): in a group they
+# get a pointer to the private chat instead. The moderators' commands too, for moderators.
+PRIVATE_ONLY = (
+    "tip", "progress", "pact", "certificate", "invite", "subscribe", "unsubscribe", "settings",
+    "language", "privacy", "mydata", "forget",
+)  # fmt: skip
+ROLE_ONLY = (*ADMIN_COMMANDS, "cancel")
 
 
 async def _settings(context: BotContext, update: Update) -> GroupSettings:
@@ -250,16 +258,54 @@ async def top_command(update: Update, context: BotContext) -> None:
     _say(context, chat.id, "top", "\n".join(lines), once=True)
 
 
-def _say(context: BotContext, chat_id: int, kind: str, text: str, once: bool = False) -> None:
+def _say(
+    context: BotContext,
+    chat_id: int,
+    kind: str,
+    text: str,
+    once: bool = False,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
     """Post to the group when it has room; the handler goes on at once. `once`: not again if
     the same text went to the group in the last REPEAT_GAP seconds (a rush of /top)."""
     bot = context.bot
 
     async def send() -> None:
-        await bot.send_message(chat_id, text, parse_mode="HTML")
+        await bot.send_message(chat_id, text, parse_mode="HTML", reply_markup=keyboard)
 
     same = (text, REPEAT_GAP) if once else None
     _poster(context.runtime).post(chat_id, kind, send, same_as_shown=same)
+
+
+def _private_chat_button(t: Translator, bot_username: str) -> InlineKeyboardMarkup:
+    """A button that opens the person's private chat with the bot (a t.me link)."""
+    link = f"https://t.me/{bot_username}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t("group.open_private"), url=link)]])
+
+
+async def help_in_group(update: Update, context: BotContext) -> None:
+    """/help (or /start) in a group: what the bot does here, and where the rest is."""
+    chat = update.effective_chat
+    assert chat is not None
+    t = context.catalogs.get((await _settings(context, update)).language)
+    keyboard = _private_chat_button(t, context.bot.username)
+    _say(context, chat.id, "help", t("help.group"), once=True, keyboard=keyboard)
+
+
+async def private_only(update: Update, context: BotContext) -> None:
+    """A command about one person, sent in a group: a short pointer to the private chat, once
+    for a rush of them. The moderators' and admins' commands get it only from those who have
+    them: nobody else learns they exist."""
+    chat, person, message = update.effective_chat, update.effective_user, update.effective_message
+    assert chat is not None and person is not None and message is not None
+    command = (message.text or "").split(maxsplit=1)[0].lstrip("/").split("@")[0].lower()
+    if command not in PRIVATE_ONLY:  # a moderator's or an admin's command
+        role = await roles.role(context.store, context.settings.admins, person.id)
+        if role is None or command not in (*role_menu(role), "cancel"):
+            return
+    t = context.catalogs.get((await _settings(context, update)).language)
+    keyboard = _private_chat_button(t, context.bot.username)
+    _say(context, chat.id, "private-only", t("group.private_only"), once=True, keyboard=keyboard)
 
 
 async def _is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bool:
@@ -404,5 +450,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("top", top_command, filters=IN_GROUPS))
     app.add_handler(CommandHandler("groupdaily", groupdaily_command, filters=IN_GROUPS))
     app.add_handler(CommandHandler("classstats", classstats_command, filters=IN_GROUPS))
+    app.add_handler(CommandHandler(("help", "start"), help_in_group, filters=IN_GROUPS))
+    app.add_handler(CommandHandler((*PRIVATE_ONLY, *ROLE_ONLY), private_only, filters=IN_GROUPS))
     app.add_handler(CallbackQueryHandler(on_group_answer, pattern=cb.pattern("gq")))
     app.add_handler(ChatMemberHandler(on_added, ChatMemberHandler.MY_CHAT_MEMBER))

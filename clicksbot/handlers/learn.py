@@ -196,7 +196,7 @@ async def _answer(
     if outcome.status is AnswerStatus.ALREADY:
         await query.answer(v.t("quiz.already"))
         return
-    await query.answer(v.t("quiz.recorded"))
+    await query.answer()  # silently: the result replaces the question at once
     place = await rounds.place(context.store, v.user.id, asked_id)
     result = render.answer_message(v.t, outcome, place)
     shown = query.message

@@ -31,6 +31,7 @@ from telegram.warnings import PTBUserWarning
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.delivery import campaigns as schedules
 from clicksbot.delivery.campaigns import REPEATS, next_occurrence
+from clicksbot.handlers import menus
 from clicksbot.handlers.common import (
     CONVERSATION_GROUP,
     NEW_MESSAGES,
@@ -166,6 +167,7 @@ async def _set_moderator(update: Update, context: BotContext, *, grant: bool) ->
             cancelled = await context.store.cancel_broadcasts_by(target)
     if changed:
         await _audit(context, v, "grant_moderator" if grant else "revoke_moderator", str(target))
+        await menus.refresh(context.bot, context.runtime, target)  # their menu, theirs now
     for broadcast_id in cancelled:
         await _audit(context, v, "broadcast_cancel", f"broadcast:{broadcast_id}",
                      reason="moderator_revoked")  # fmt: skip
@@ -196,6 +198,9 @@ async def mods_command(update: Update, context: BotContext) -> None:
         await _unknown(update, context, v)
         return
     mods = await context.store.moderators()
+    if not mods:
+        await send(update, context, Reply(v.t("moderation.list_empty")))
+        return
     lines = [v.t.plural("moderation.list", len(mods))]
     lines += [
         v.t("moderation.line", id=uid, by=by, date=esc(at.date().isoformat()))

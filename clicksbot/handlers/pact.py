@@ -261,7 +261,12 @@ async def on_button(update: Update, context: BotContext) -> None:
         else:
             await query.answer(v.t("button.stale"), show_alert=True)
         return
-    if kind == "cert":
+    if kind == "read":  # the commitments, in place of the short pact
+        await query.answer()
+        status = await service.status(context.store, context.runtime.pact, v.user)
+        pact = context.runtime.pact
+        await show(update, context, render.pact_message(v.t, pact, status, expanded=True))
+    elif kind == "cert":
         await query.answer()
         await certificate_command(update, context)
     elif kind == "invite":

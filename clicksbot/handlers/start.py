@@ -9,10 +9,12 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
+from clicksbot.handlers import menus
+from clicksbot.handlers.common import PRIVATE, send, visitor
 from clicksbot.handlers.explain import explain
 from clicksbot.render import callbacks as cb
 from clicksbot.render import deeplinks, messages
+from clicksbot.services import moderation as roles
 from clicksbot.services import pact, people
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ async def start(update: Update, context: BotContext) -> None:
     arrival = await pact.arrive(context.store, v.user, v.new, payload, context.now())
     reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
     await send(update, context, reply)
+    # A moderator or admin Telegram could not find at start-up (or at /addmod) has a chat now.
+    await menus.give_role_menu(context.bot, context.runtime, v.user.id)
     if arrival is not None:  # tell the friend, through the outbox (not the chat in front of us)
         notice = {"key": "invite.friend_joined", "params": {"count": arrival.joined}}
         job = f"invite:joined:{v.user.id}"
@@ -42,10 +46,10 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """List what the bot can do."""
+    """List what the bot can do; moderators and admins also hear where their commands are."""
     v = await visitor(update, context)
-    reply = messages.help_text(v.t)
-    await send(update, context, reply)
+    role = await roles.role(context.store, context.settings.admins, v.user.id)
+    await send(update, context, messages.help_text(v.t, role))
 
 
 async def language(update: Update, context: BotContext) -> None:
@@ -78,11 +82,14 @@ async def choose_language(update: Update, context: BotContext) -> None:
         except BadRequest as exc:  # the message is too old to edit, or already shows this
             logger.debug("Language keyboard not updated: %s", exc)
         await context.bot.send_message(query.message.chat.id, t("language.changed"))
+    if changed:  # a moderator's menu speaks their language too
+        await menus.give_role_menu(context.bot, context.runtime, v.user.id)
 
 
 def register(app: BotApplication) -> None:
     """Add this feature's handlers."""
-    app.add_handler(CommandHandler("start", start, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("help", help_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("language", language, filters=NEW_MESSAGES))
+    # Private chats only: in a group, /start and /help are the group's (handlers.groups).
+    app.add_handler(CommandHandler("start", start, filters=PRIVATE))
+    app.add_handler(CommandHandler("help", help_command, filters=PRIVATE))
+    app.add_handler(CommandHandler("language", language, filters=PRIVATE))
     app.add_handler(CallbackQueryHandler(choose_language, pattern=cb.pattern("lang")))

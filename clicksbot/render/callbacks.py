@@ -44,9 +44,11 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
     # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
     # keep (not sure after all); skip the name; no country; change the certificate's name, or
-    # have none
+    # have none; read the commitments
     "pact": (
-        re.compile(r"commit|cert|invite|withdraw|unpledge|keep|skipname|nocountry|rename|noname"),
+        re.compile(
+            r"commit|cert|invite|withdraw|unpledge|keep|skipname|nocountry|rename|noname|read"
+        ),
         re.compile(r"[1-9][0-9]{0,3}|-"),
     ),
     "pactc": (_COUNTRY,),  # the country of a pledge

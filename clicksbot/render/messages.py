@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from clicksbot.i18n import Translator, language_name
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
+from clicksbot.services.moderation import Role
 
 LANGUAGES_PER_ROW = 2
 
@@ -32,9 +33,13 @@ def welcome(t: Translator, name: str, *, new: bool, languages: Sequence[str]) ->
     return Reply(t(key, name=name), language_keyboard(languages, t.language))
 
 
-def help_text(t: Translator) -> Reply:
-    """Return what /help says."""
-    return Reply(t("help.text"))
+def help_text(t: Translator, role: Role | None = None) -> Reply:
+    """Return what /help says in a private chat; moderators and admins are also pointed to
+    their own commands."""
+    text = t("help.text")
+    if role is not None:
+        text += "\n\n" + (t("help.admin") if role is Role.ADMIN else t("help.moderator"))
+    return Reply(text)
 
 
 def language_prompt(t: Translator, languages: Sequence[str]) -> Reply:

@@ -26,12 +26,19 @@ def _date(t: Translator, pledge: Pledge) -> str:
     return str(format_date(pledge.pledged_at.date(), "long", locale=t.language))
 
 
-def pact_message(t: Translator, pact: Pact, status: PactStatus) -> Reply:
-    """The pact, the counter, and what the person can do: commit, or their certificate."""
+def pact_message(t: Translator, pact: Pact, status: PactStatus, *, expanded: bool = False) -> Reply:
+    """The pact, the counter, and what the person can do: commit, or their certificate.
+
+    Short for a phone: the commitments (most of the text) show on demand, with a button
+    that expands the same message (`expanded`); the disclaimer shows either way.
+    """
     text = pact.text(t.language)
     lines = [f"🤝 <b>{esc(text.title)}</b>", "", esc(text.intro), ""]
-    lines += [f"✅ {esc(c)}" for c in text.commitments]
-    lines += ["", f"<i>{esc(text.closing)}</i>", ""]
+    if expanded:
+        lines += [f"✅ {esc(c)}" for c in text.commitments]
+        lines += ["", f"<i>{esc(text.closing)}</i>", ""]
+    else:
+        lines += [t("pact.commitments_hidden"), ""]
     counter = t.plural("pact.counter", status.total)
     if status.country and status.in_country:
         name = esc(places.country_name(status.country, t.language))
@@ -48,6 +55,8 @@ def pact_message(t: Translator, pact: Pact, status: PactStatus) -> Reply:
         if pledge is not None:  # a live pledge to an older version
             lines += ["", t("pact.new_version", date=esc(_date(t, pledge)))]
         rows = [[_button(t("pact.commit"), "commit", str(pact.version))]]
+    if not expanded:
+        rows.insert(0, [_button(t("pact.read"), "read")])
     lines += ["", t("pact.disclaimer")]
     return Reply("\n".join(lines), InlineKeyboardMarkup(rows))
 

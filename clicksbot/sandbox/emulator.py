@@ -78,6 +78,17 @@ class Call:
         return "chat not found" not in self.error.description
 
 
+@dataclass(frozen=True)
+class MenuKey:
+    """Which of the bot's command lists: a scope (its type, chat and member) and a language
+    ("" for every language without a list of its own)."""
+
+    scope: str
+    chat_id: int | None = None
+    user_id: int | None = None
+    language: str = ""
+
+
 @dataclass
 class Fault:
     """An injected failure: the next `times` calls of `method` (None: any) fail like this."""
@@ -233,7 +244,8 @@ class Emulator:
         self.blocked: set[int] = set()
         self.deactivated: set[int] = set()
         self.started: set[int] = set()  # users who have written to the bot
-        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.commands: dict[MenuKey, list[dict[str, str]]] = {}  # setMyCommands' lists
+        self.seen: set[int] = set()  # people the bot has met (in any update): it can find them
         self.webhook: dict[str, Any] | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []  # (update id, HTTP status)
         self._webhook_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -294,6 +306,36 @@ class Emulator:
             and (method is None or c.method.lower() == method.lower())
             and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))
         ]
+
+    def menu(
+        self, scope: str = "default", chat: ChatState | None = None, language: str = ""
+    ) -> list[str] | None:
+        """Return the commands the bot set for a scope (and chat) and language, by name;
+        None if it set none there."""
+        found = self.commands.get(MenuKey(scope, chat.id if chat else None, None, language))
+        return None if found is None else [c["command"] for c in found]
+
+    def menu_seen_by(self, person: Person, chat: ChatState | None = None) -> list[str]:
+        """Return the command menu a person sees in a chat (theirs with the bot by default),
+        found as Telegram finds it: the narrowest scope with a list, in their language
+        first. (Chat administrators' scopes are not looked at: the emulator has no admins.)"""
+        chat = chat or person.chat
+        language = str(person.user.get("language_code") or "").split("-")[0].lower()
+        if chat.type == "private":
+            scopes = [MenuKey("chat", chat.id), MenuKey("all_private_chats")]
+        else:
+            scopes = [
+                MenuKey("chat_member", chat.id, person.id),
+                MenuKey("chat", chat.id),
+                MenuKey("all_group_chats"),
+            ]
+        scopes.append(MenuKey("default"))
+        for key in scopes:
+            for code in (language, ""):
+                found = self.commands.get(MenuKey(key.scope, key.chat_id, key.user_id, code))
+                if found:
+                    return [c["command"] for c in found]
+        return []
 
     # -- people --------------------------------------------------------------------------
 
@@ -360,6 +402,11 @@ class Emulator:
         """Queue an update for the bot, as Telegram does when something happens: for its
         long poll, or, once it set a webhook, posted to that URL with its secret token."""
         update = {"update_id": next(self._update_ids), **update}
+        for body in update.values():  # whoever acted, the bot now knows (and can find)
+            if isinstance(body, dict):
+                who = body.get("from") or body.get("user")
+                if isinstance(who, dict) and isinstance(who.get("id"), int):
+                    self.seen.add(who["id"])
         if self.webhook is not None:
             if self._webhook_task is None or self._webhook_task.done():
                 self._webhook_queue = asyncio.Queue()
@@ -693,23 +740,44 @@ class Emulator:
             "pending_update_count": len(self._updates),
         }
 
+    def _menu_key(self, p: Params) -> MenuKey:
+        """The command list a call addresses: one per scope and language, as Telegram keeps
+        them. A chat scope's chat must be one the bot can see; a private chat takes only the
+        "chat" scope, and a channel none."""
+        scope = rules.check_command_scope(p.raw.get("scope"))
+        chat_id = scope.chat_id
+        if chat_id is not None:
+            chat = self._scope_chat(chat_id)
+            if chat.type == "private" and scope.type != "chat":
+                raise ApiError(400, "Bad Request: can't use specified scope in private chats")
+            if chat.type == "channel":
+                raise ApiError(400, "Bad Request: can't change commands in channel chats")
+            chat_id = chat.id
+        language = rules.check_command_language(p.raw.get("language_code"))
+        return MenuKey(scope.type, chat_id, scope.user_id, language)
+
+    def _scope_chat(self, chat_id: int | str) -> ChatState:
+        """The chat a command scope names: a group the bot is in, or the private chat of a
+        person the bot has met (Telegram cannot find anyone else)."""
+        chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None  # no @usernames
+        if chat is None or (chat.type == "private" and chat.id not in self.seen):
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat
+
     async def _m_setMyCommands(self, p: Params) -> Any:
         commands = rules.check_commands(p.obj("commands"))
-        scope = p.obj("scope") or {"type": "default"}
-        language = p.text("language_code") or ""
-        if language and not re.fullmatch(r"[a-z]{2}", language):
-            raise ApiError(400, "Bad Request: invalid language code specified")
-        self.commands[(json.dumps(scope, sort_keys=True), language)] = commands
+        key = self._menu_key(p)
+        if commands:
+            self.commands[key] = commands
+        else:  # an empty list is no list: the broader scopes show again
+            self.commands.pop(key, None)
         return True
 
     async def _m_getMyCommands(self, p: Params) -> Any:
-        scope = p.obj("scope") or {"type": "default"}
-        key = (json.dumps(scope, sort_keys=True), p.text("language_code") or "")
-        return self.commands.get(key, [])
+        return self.commands.get(self._menu_key(p), [])
 
     async def _m_deleteMyCommands(self, p: Params) -> Any:
-        scope = p.obj("scope") or {"type": "default"}
-        self.commands.pop((json.dumps(scope, sort_keys=True), p.text("language_code") or ""), None)
+        self.commands.pop(self._menu_key(p), None)
         return True
 
     async def _m_setMyDescription(self, p: Params) -> Any:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from urllib.parse import urlsplit
 
 __all__ = [
     "ApiError",
+    "CommandScope",
     "check_callback_answer_text",
     "check_callback_answer_url",
     "check_caption",
+    "check_command_language",
+    "check_command_scope",
     "check_commands",
     "check_deep_link_payload",
     "check_inline_results",
@@ -948,6 +952,108 @@ def check_commands(commands: object) -> list[dict[str, str]]:
         seen.add(command)
         result.append({"command": command, "description": description})
     return result
+
+
+# BotCommandScope types: those that name no chat, and those that name one.
+_CHATLESS_SCOPES = frozenset(
+    {"default", "all_private_chats", "all_group_chats", "all_chat_administrators"}
+)
+_CHAT_SCOPES = frozenset({"chat", "chat_administrators", "chat_member"})
+_SCOPE_FIELDS = {
+    **{kind: frozenset({"type"}) for kind in _CHATLESS_SCOPES},
+    "chat": frozenset({"type", "chat_id"}),
+    "chat_administrators": frozenset({"type", "chat_id"}),
+    "chat_member": frozenset({"type", "chat_id", "user_id"}),
+}
+
+
+@dataclass(frozen=True)
+class CommandScope:
+    """A BotCommandScope as Telegram reads it: its type, and the chat (and member) it names."""
+
+    type: str
+    chat_id: int | str | None = None  # a chat id, or a public chat's @username
+    user_id: int | None = None
+
+
+def check_command_scope(scope: object) -> CommandScope:
+    """Read the `scope` of setMyCommands, getMyCommands or deleteMyCommands, as Telegram does.
+
+    None or "" is the default scope. Otherwise a BotCommandScope object (or its JSON):
+    not JSON -> 400 "Bad Request: can't parse BotCommandScope JSON object"; then, each as
+    "Bad Request: can't parse BotCommandScope: …": not an object -> "BotCommandScope must be
+    an Object"; no type -> 'Can't find field "type"'; a type not a string -> 'Field "type"
+    must be of type String'; an unknown type -> "Unsupported type specified"; a chat scope
+    without chat_id -> 'Can't find field "chat_id"', with an empty one -> "Empty chat_id
+    specified"; chat_member without user_id -> 'Can't find field "user_id"', a user_id not
+    a positive whole number -> "Invalid user_id specified".
+
+    Stricter than Telegram, which ignores what it does not read: a field the scope's type
+    does not have (a chat_id on all_private_chats, a typo) is refused as 'Unexpected field
+    "…"', and a chat_id or user_id must be a number (or a chat's @username), not a boolean,
+    a fraction or an object; a bot sending those has a bug.
+    """
+    if scope is None or scope == "":
+        return CommandScope("default")
+    raw = _json_arg(scope, _bad_request("can't parse BotCommandScope JSON object"))
+
+    def fail(problem: str) -> ApiError:
+        return _bad_request(f"can't parse BotCommandScope: {problem}")
+
+    if not isinstance(raw, dict):
+        raise fail("BotCommandScope must be an Object")
+    kind = raw.get("type")
+    if kind is None:
+        raise fail('Can\'t find field "type"')
+    if not isinstance(kind, str):
+        raise fail('Field "type" must be of type String')
+    if kind not in _SCOPE_FIELDS:
+        raise fail("Unsupported type specified")
+    if kind in _CHATLESS_SCOPES:
+        chat_id: int | str | None = None
+    else:
+        value = raw.get("chat_id")
+        if value is None:
+            raise fail('Can\'t find field "chat_id"')
+        if value == "":
+            raise fail("Empty chat_id specified")
+        chat_id = _scope_chat_id(value, fail)
+    user_id = None
+    if kind == "chat_member":
+        value = raw.get("user_id")
+        if value is None:
+            raise fail('Can\'t find field "user_id"')
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
+            value = int(value)
+        if not _is_int(value) or value <= 0:
+            raise fail("Invalid user_id specified")
+        user_id = value
+    for name in raw:
+        if name not in _SCOPE_FIELDS[kind]:
+            raise fail(f'Unexpected field "{name}"')
+    return CommandScope(kind, chat_id, user_id)
+
+
+def _scope_chat_id(value: object, fail: Callable[[str], ApiError]) -> int | str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        if re.fullmatch(r"-?[0-9]{1,19}", value):
+            return int(value)
+        if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            return value
+        raise _bad_request("chat not found")
+    raise fail('Field "chat_id" must be of type String')
+
+
+def check_command_language(code: object) -> str:
+    """Read the `language_code` of the command methods: empty, or two lower-case letters
+    (an ISO 639-1 code) -> else 400 "Bad Request: invalid language code specified"."""
+    if code is None or code == "":
+        return ""
+    if not isinstance(code, str) or not re.fullmatch(r"[a-z]{2}", code):
+        raise _bad_request("invalid language code specified")
+    return code
 
 
 def check_callback_answer_text(text: object) -> str | None:
