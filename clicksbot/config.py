@@ -215,7 +215,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = yamlfile.load(text)
     except yaml.YAMLError as exc:
-        line, problem = yamlfile.problem(exc)
+        line, problem = yamlfile.problem(exc, text)
         raise ConfigError(source, f"line {line}", problem) from None
     if data is None:
         return {}
