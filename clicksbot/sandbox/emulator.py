@@ -47,7 +47,8 @@ MAX_UPLOAD = 10 * 1024 * 1024  # photos; Telegram allows 10 MB
 
 @dataclass
 class Limits:
-    """Telegram's flood limits as the emulator enforces them (see DESIGN.md)."""
+    """Telegram's flood limits as the emulator enforces them (as Telegram states them in
+    https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)."""
 
     per_chat_burst: int = 5  # a private chat takes a short burst ...
     per_chat_rate: float = 1.0  # ... then about one message a second
