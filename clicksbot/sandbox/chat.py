@@ -57,7 +57,6 @@ class _Button:
     chat_id: int
     message_id: int
     showing: int  # which showing of the message's keyboard the number belongs to
-    text: str
     data: str | None = None  # callback data, for a button that calls the bot
     start: str | None = None  # a link into the bot's chat: the deep-link payload ("" if none)
 
@@ -171,14 +170,13 @@ class Terminal:
         self, chat: ChatState, shown: BotMessage, showing: int, button: dict[str, Any]
     ) -> int | None:
         """Give a button a new number; None for a link that leads out of the chat."""
-        text = str(button.get("text", ""))
         if "callback_data" in button:
-            target = _Button(chat.id, shown.id, showing, text, data=str(button["callback_data"]))
+            target = _Button(chat.id, shown.id, showing, data=str(button["callback_data"]))
         else:
             payload = self._bot_link(str(button.get("url", "")))
             if payload is None:
                 return None
-            target = _Button(chat.id, shown.id, showing, text, start=payload)
+            target = _Button(chat.id, shown.id, showing, start=payload)
         number = next(self._counter)
         self.numbers[number] = target
         return number
