@@ -74,6 +74,23 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--language", default=None, help="the Telegram language of your chat person (e.g. ms)"
     )
+    chat.add_argument(
+        "--admin",
+        action="store_true",
+        help="make you an admin of the bot for this chat session, to try the moderator commands",
+    )
+    chat.add_argument(
+        "--files",
+        type=Path,
+        default=None,
+        help="the folder for photos and files the bot sends (default: chat-files beside the "
+        "database)",
+    )
+    chat.add_argument(
+        "--skip-broken-packs",
+        action="store_true",
+        help="start even if some packs have errors, leaving those packs out",
+    )
 
     validate = commands.add_parser("validate", help="check content packs and list every problem")
     validate.add_argument(
@@ -159,8 +176,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             settings = load_settings(args.config, require_token=False)
             pact = _pact_or_exit(settings)
-            content = _content_or_exit(settings, skip_broken=True)
-            return run_chat(settings, content, pact, name=args.name, language=args.language)
+            content = _content_or_exit(settings, skip_broken=args.skip_broken_packs)
+            return run_chat(
+                settings,
+                content,
+                pact,
+                name=args.name,
+                language=args.language,
+                admin=args.admin,
+                files=args.files,
+            )
         if args.command == "stats":
             return _stats(args)
         if args.command == "export":

@@ -151,7 +151,9 @@ def load_settings(
     settings = Settings(
         token=Secret(str(token).strip()),
         api_url=api_url,
-        database=_path(raw, "database", Settings.database, base, source),
+        # Without a `database` key the file sits beside the config file, where a relative
+        # `database` would put it too (and where `run` and `chat` find it from any folder).
+        database=_path(raw, "database", base / Settings.database, base, source),
         packs_dir=_path(raw, "packs_dir", Settings.packs_dir, base, source),
         default_language=_language(raw, source),
         default_timezone=_timezone(raw, source),
@@ -215,7 +217,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = yamlfile.load(text)
     except yaml.YAMLError as exc:
-        line, problem = yamlfile.problem(exc)
+        line, problem = yamlfile.problem(exc, text)
         raise ConfigError(source, f"line {line}", problem) from None
     if data is None:
         return {}

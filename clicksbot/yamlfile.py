@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from clicksbot import yamlerrors
+
 ALIASES_REFUSED = "aliases and anchors are not allowed: write the text out"
 TOO_DEEP = "nested too deeply"
 
@@ -64,12 +66,17 @@ def load(text: str) -> Any:
     return construct(compose(text))
 
 
-def problem(exc: yaml.YAMLError) -> tuple[int, str]:
-    """Return the line (1-based; 1 when unknown) and a plain statement of what is wrong."""
+def problem(exc: yaml.YAMLError, text: str = "") -> tuple[int, str]:
+    """Return the line to change (1-based; 1 when unknown) and a plain statement of what is
+    wrong there; with the `text` that failed, common mistakes are named with their fix."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = mark.line + 1 if mark is not None else 1
     if isinstance(exc, AliasError):
         return line, ALIASES_REFUSED
+    if text and isinstance(exc, yaml.MarkedYAMLError):
+        explained = yamlerrors.explain(exc, text)
+        if explained is not None:
+            return explained[0], f"not valid YAML: {explained[1]}"
     what = getattr(exc, "problem", None) or str(exc) or "not valid YAML"
     return line, f"not valid YAML: {what}"
 
@@ -79,8 +86,10 @@ def read_yaml(path: Path, error: type[Exception]) -> tuple[Any, dict[str, int]]:
 
     Raise `error` with "file:line: what is wrong" when it cannot be read or parsed.
     """
+    text = ""
     try:
-        root = compose(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        root = compose(text)
         data = construct(root)
         lines = key_lines(root) if root is not None else {}
     except RecursionError:
@@ -92,7 +101,7 @@ def read_yaml(path: Path, error: type[Exception]) -> tuple[Any, dict[str, int]]:
     except UnicodeDecodeError:
         raise error(f"{path}: is not UTF-8 text; save it as UTF-8") from None
     except yaml.YAMLError as exc:
-        line, what = problem(exc)
+        line, what = problem(exc, text)
         raise error(f"{path}:{line}: {what}") from None
     return data, lines
 

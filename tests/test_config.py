@@ -78,7 +78,7 @@ def test_the_token_never_shows(tmp_path: Path) -> None:
         ("token: 1:a\ndatabse: x\n", "databse", "unknown key"),
         ("token: 1:a\ndatabase: [1]\n", "database", "path"),
         ("- a list\n", "(file)", "mapping"),
-        ("token: [unclosed\n", "line 2", "not valid YAML"),
+        ("token: [unclosed\n", "line 1", "is never closed"),
     ],
 )
 def test_each_mistake_names_file_key_and_expectation(

@@ -125,7 +125,7 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
             ),
             "{pact}:7: languages.en.commitments: must be a list of 3 to 10 commitments",
         ),
-        ("version: [\n", "{pact}:2: not valid YAML"),
+        ("version: [\n", "{pact}:1: not valid YAML"),
         (
             CUSTOM.replace("version: 3", "version: &v 3"),
             "{pact}:1: aliases and anchors are not allowed: write the text out",

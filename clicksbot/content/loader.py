@@ -162,9 +162,7 @@ def _parse_yaml(text: str, report: _Report) -> Node | None:
     try:
         node = yamlfile.compose(text)
     except yaml.YAMLError as exc:
-        line, what = yamlfile.problem(exc)
-        if "mapping values are not allowed" in what:
-            what += " (text with a colon must be in quotes or written as a block with >-)"
+        line, what = yamlfile.problem(exc, text)
         report.error(line, "(yaml)", what)
         return None
     if node is None:

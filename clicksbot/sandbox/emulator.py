@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import re
+import secrets
 import struct
 import time
 from collections import deque
@@ -47,7 +48,8 @@ MAX_UPLOAD = 10 * 1024 * 1024  # photos; Telegram allows 10 MB
 
 @dataclass
 class Limits:
-    """Telegram's flood limits as the emulator enforces them (see DESIGN.md)."""
+    """Telegram's flood limits as the emulator enforces them (as Telegram states them in
+    https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)."""
 
     per_chat_burst: int = 5  # a private chat takes a short burst ...
     per_chat_rate: float = 1.0  # ... then about one message a second
@@ -208,6 +210,7 @@ class ChatState:
     edits: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     members: set[int] = field(default_factory=set)
     bot_member: bool = True
+    owner: int | None = None  # the group's creator, as getChatMember tells the bot
 
     def as_json(self, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
         if self.type == "private":
@@ -251,6 +254,10 @@ class Emulator:
         self._webhook_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._webhook_task: asyncio.Task[None] | None = None
         self.files: dict[str, bytes] = {}
+        self.file_names: dict[str, str] = {}  # the name a file was uploaded with, if any
+        # Telegram's file ids are its own: an id kept from another run of the emulator (in the
+        # bot's database) names no file here, as another bot's would not on Telegram.
+        self._file_prefix = secrets.token_hex(4)
         self.faults: list[Fault] = []
         self.listeners: list[Callable[[str, ChatState, dict[str, Any]], None]] = []
         self._updates: list[dict[str, Any]] = []
@@ -276,6 +283,7 @@ class Emulator:
                 "sendMessage", "editMessageText", "editMessageReplyMarkup",
                 "editMessageCaption", "deleteMessage", "answerCallbackQuery", "sendChatAction",
                 "sendPhoto", "sendDocument", "sendPoll", "stopPoll", "answerInlineQuery", "getChat",
+                "getChatMember",
                 "setMyDescription", "setMyShortDescription", "setChatMenuButton",
             )
         }  # fmt: skip
@@ -361,11 +369,16 @@ class Emulator:
         self.chats.setdefault(uid, ChatState(uid, "private"))
         return Person(self, uid)
 
-    def group(self, title: str, *members: Person, supergroup: bool = False) -> ChatState:
-        """Return a new group with these members and the bot in it."""
+    def group(
+        self, title: str, *members: Person, supergroup: bool = False, owner: Person | None = None
+    ) -> ChatState:
+        """Return a new group with these members and the bot in it (`owner` created it)."""
         gid = -(1000000000000 + next(self._group_ids)) if supergroup else -next(self._group_ids)
         chat = ChatState(gid, "supergroup" if supergroup else "group", title=title)
         chat.members = {m.id for m in members}
+        if owner is not None:
+            chat.members.add(owner.id)
+            chat.owner = owner.id
         self.chats[gid] = chat
         return chat
 
@@ -797,6 +810,18 @@ class Emulator:
         chat = self._chat(p)
         return {**chat.as_json(self.users), "accent_color_id": 0, "max_reaction_count": 11}
 
+    async def _m_getChatMember(self, p: Params) -> Any:
+        chat = self._chat(p)
+        user_id = p.integer("user_id", required=True)
+        user = self.users.get(user_id or 0)
+        if user is None or (chat.type == "private" and user_id != chat.id):
+            raise ApiError(400, "Bad Request: user not found")
+        if chat.type != "private" and user_id == chat.owner:
+            return {"status": "creator", "user": user, "is_anonymous": False}
+        if chat.type == "private" or user_id in chat.members:
+            return {"status": "member", "user": user}
+        return {"status": "left", "user": user}
+
     # -- methods: messages ---------------------------------------------------------------
 
     async def _m_sendMessage(self, p: Params) -> Any:
@@ -897,15 +922,17 @@ class Emulator:
         elif "document" in p.files:
             data, name = p.files["document"], p.filename("document")
         elif isinstance(value, str) and value in self.files:
-            data = self.files[value]
+            data, name = self.files[value], self.file_names.get(value, "")
         if data is None:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         if not data:
             raise ApiError(400, "Bad Request: file must be non-empty")
         if len(data) > MAX_DOCUMENT:
             raise ApiError(400, "Bad Request: file is too big")
-        file_id = f"document-{next(self._file_ids)}"
+        file_id = f"document-{self._file_prefix}-{next(self._file_ids)}"
         self.files[file_id] = data
+        if name:
+            self.file_names[file_id] = name
         document: dict[str, Any] = {
             "file_id": file_id, "file_unique_id": file_id, "file_size": len(data),
         }  # fmt: skip
@@ -921,13 +948,15 @@ class Emulator:
     def _photo(self, p: Params) -> list[dict[str, Any]]:
         value = p.raw.get("photo")
         data: bytes | None = None
+        name = ""
         if isinstance(value, str) and value.startswith("attach://"):
-            data = p.files.get(value[len("attach://") :])
+            key = value[len("attach://") :]
+            data, name = p.files.get(key), p.filename(key)
         elif "photo" in p.files:
-            data = p.files["photo"]
+            data, name = p.files["photo"], p.filename("photo")
         if data is None:
             if isinstance(value, str) and value in self.files:
-                data = self.files[value]
+                data, name = self.files[value], self.file_names.get(value, "")
             elif isinstance(value, str) and re.match(r"^https?://", value):
                 raise ApiError(400, "Bad Request: failed to get HTTP URL content")
             else:
@@ -942,8 +971,10 @@ class Emulator:
         width, height = size
         if width + height > 10000 or max(width, height) > 20 * min(width, height):
             raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
-        file_id = f"photo-{next(self._file_ids)}"
+        file_id = f"photo-{self._file_prefix}-{next(self._file_ids)}"
         self.files[file_id] = data
+        if name:
+            self.file_names[file_id] = name
         return [
             {
                 "file_id": file_id,
