@@ -114,8 +114,9 @@ def test_numbers_in_a_terminal_never_crash_and_the_certificate_is_saved(tmp_path
     next_question = answered.group(1)
 
     terminal.type(option_b)  # shown before the edit: its button is not there any more
-    terminal.reply(
-        rf"Button {option_b} is gone: that message has changed since; its buttons are now"
+    terminal.reply(  # (a question with a picture keeps the picture, without its buttons)
+        rf"Button {option_b} is gone: that message has changed since; "
+        r"(its buttons are now|it has no buttons now)"
     )
     terminal.type(option_a)
     terminal.reply(rf"Button {option_a} is gone")
