@@ -22,7 +22,10 @@ async def start(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     payload = context.args[0] if context.args else None
     arrival = await pact.arrive(context.store, v.user, v.new, payload, context.now())
-    reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
+    # New until first greeted: someone who wrote something else first, or came back after
+    # /forget, is met as the newcomer they are.
+    first = await context.store.greet(v.user.id, context.now())
+    reply = messages.welcome(v.t, v.name, new=first, languages=context.catalogs.languages)
     await send(update, context, reply)
     if arrival is not None:  # tell the friend, through the outbox (not the chat in front of us)
         notice = {"key": "invite.friend_joined", "params": {"count": arrival.joined}}
