@@ -31,14 +31,16 @@ from telegram.warnings import PTBUserWarning
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.delivery import campaigns as schedules
 from clicksbot.delivery.campaigns import REPEATS, next_occurrence
+from clicksbot.handlers import fallback
 from clicksbot.handlers.common import (
+    BROADCAST_CONVERSATION_GROUP,
     CONVERSATION_GROUP,
     NEW_MESSAGES,
     PRIVATE,
     Step,
     Visitor,
     exclusive,
-    leave,
+    leaving,
     send,
     visitor,
 )
@@ -68,7 +70,7 @@ async def _unknown(update: Update, context: BotContext, v: Visitor) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer(v.t("button.stale"), show_alert=True)
     else:
-        await send(update, context, Reply(v.t("fallback.text")))
+        await fallback.unknown(update, context, v)
     return END
 
 
@@ -291,8 +293,11 @@ async def _preview(update: Update, context: BotContext, v: Visitor) -> int:
     return B_AUDIENCE
 
 
-async def _pick_audience(update: Update, context: BotContext, v: Visitor) -> dict[str, Any] | None:
-    """Handle an audience press: the country list, or the audience chosen (None: not yet)."""
+async def _pick_audience(
+    update: Update, context: BotContext, v: Visitor
+) -> dict[str, Any] | int | None:
+    """Handle an audience press: the country list (and back from it), the audience chosen,
+    or END when cancelled (None: still picking)."""
     query = update.callback_query
     assert query is not None
     try:
@@ -301,8 +306,15 @@ async def _pick_audience(update: Update, context: BotContext, v: Visitor) -> dic
         await query.answer(v.t("button.stale"), show_alert=True)
         return None
     await query.answer()
-    if key == "countries":
-        message = render.country_picker(v.t)
+    if key == "cancel":
+        _draft(context).clear()
+        await query.edit_message_text(v.t("moderation.cancelled"))
+        return END
+    if key in ("countries", "back"):
+        if key == "countries":
+            message = render.country_picker(v.t)
+        else:
+            message = render.audience_picker(v.t, _languages(context), await _sizes(context))
         await query.edit_message_text(message.text, reply_markup=message.keyboard)
         return None
     return service.audience_of(key)
@@ -313,6 +325,8 @@ async def broadcast_audience(update: Update, context: BotContext) -> int:
     audience = await _pick_audience(update, context, v)
     if audience is None:
         return B_AUDIENCE
+    if not isinstance(audience, dict):
+        return END
     _draft(context)["audience"] = audience
     size = await context.store.audience_size(audience)
     await send(update, context, render.broadcast_confirm(v.t, audience, size))
@@ -459,6 +473,8 @@ async def campaign_audience(update: Update, context: BotContext) -> int:
     audience = await _pick_audience(update, context, v)
     if audience is None:
         return C_AUDIENCE
+    if not isinstance(audience, dict):
+        return END
     _draft(context)["audience"] = audience
     rows = [
         [
@@ -707,11 +723,13 @@ def register(app: BotApplication) -> None:
     def x(step: Step) -> Step:  # a step after the first: the role is checked again
         return exclusive(_still_moderator(step))
 
-    fallbacks: list[BaseHandler[Update, BotContext, Any]] = [
-        CommandHandler("cancel", exclusive(cancel_command), filters=PRIVATE),
-        # Any other command ends the conversation and then runs as usual.
-        MessageHandler(filters.COMMAND, leave),
-    ]
+    def fallbacks(left: str) -> list[BaseHandler[Update, BotContext, Any]]:
+        return [
+            CommandHandler("cancel", exclusive(cancel_command), filters=PRIVATE),
+            # Any other command ends the conversation, says so, and then runs as usual.
+            MessageHandler(filters.COMMAND, leaving(left)),
+        ]
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)  # per chat and person, as intended
         broadcast = ConversationHandler(
@@ -728,9 +746,10 @@ def register(app: BotApplication) -> None:
                 B_CONFIRM: [CallbackQueryHandler(x(broadcast_confirm), pattern=cb.pattern("bc"))],
                 B_WHEN: [MessageHandler(text, x(broadcast_when))],
             },
-            fallbacks=fallbacks,
+            fallbacks=fallbacks("broadcast.left"),
             conversation_timeout=TIMEOUT,
             name="broadcast",
+            allow_reentry=True,  # /broadcast again starts afresh
         )
         campaign = ConversationHandler(
             entry_points=[
@@ -745,11 +764,13 @@ def register(app: BotApplication) -> None:
                 C_REPEAT: [CallbackQueryHandler(x(campaign_repeat), pattern=cb.pattern("cnew"))],
                 C_CONFIRM: [CallbackQueryHandler(x(campaign_confirm), pattern=cb.pattern("cnew"))],
             },
-            fallbacks=fallbacks,
+            fallbacks=fallbacks("campaign.left"),
             conversation_timeout=TIMEOUT,
             name="campaign",
+            allow_reentry=True,  # /newcampaign again starts afresh
         )
-    app.add_handler(broadcast, group=CONVERSATION_GROUP)
+    # Each in a group of its own: a command that ends one can start the other.
+    app.add_handler(broadcast, group=BROADCAST_CONVERSATION_GROUP)
     app.add_handler(campaign, group=CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_campaign_button, pattern=cb.pattern("camp")))
     app.add_handler(CallbackQueryHandler(on_broadcast_cancel_button, pattern=cb.pattern("bcx")))

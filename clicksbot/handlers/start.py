@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
+from clicksbot.handlers.common import NEW_MESSAGES, send, show, visitor
 from clicksbot.render import callbacks as cb
-from clicksbot.render import messages
+from clicksbot.render import daily, messages
 from clicksbot.services import pact, people
 
 logger = logging.getLogger(__name__)
@@ -50,12 +51,14 @@ async def language(update: Update, context: BotContext) -> None:
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    """Switch to the language whose button was pressed, and say so in it."""
+    """Switch to the language whose button was pressed, and say so in it (from /settings:
+    the settings again, in it)."""
     query = update.callback_query
     assert query is not None
     v = await visitor(update, context)
     try:
-        (code,) = cb.decode(query.data).args
+        press = cb.decode(query.data)
+        (code,) = press.args
         changed = await people.choose_language(
             context.store, v.user, code, context.catalogs.languages, context.now()
         )
@@ -64,6 +67,11 @@ async def choose_language(update: Update, context: BotContext) -> None:
         return
     t = context.catalogs.get(code)
     await query.answer(t("language.changed") if changed else t("language.unchanged"))
+    if press.origin == "s":
+        user = replace(v.user, language=code)
+        zone = user.time_zone or context.settings.default_timezone
+        await show(update, context, daily.settings_message(t, user, zone, context.now()))
+        return
     if changed and query.message is not None:
         try:
             await query.edit_message_reply_markup(

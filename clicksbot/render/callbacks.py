@@ -37,7 +37,8 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "zone": (re.compile(r"[A-Z]{2}|-"), _ZONE),  # this zone, of this country (- for none)
     "hour": (_HOUR,),  # the daily tip in this hour: which minutes?
     "at": (_SLOT,),  # the daily tip at HH:MM
-    "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
+    # settings: start, stop, change time, language; show the settings again (Back)
+    "daily": (re.compile(r"on|off|time|lang|show"),),
     # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
     # keep (not sure after all); skip the name; no country; change the certificate's name, or
     # have none
@@ -48,8 +49,12 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "pactc": (_COUNTRY,),  # the country of a pledge
     # moderators: an audience; a broadcast's send now / later / cancel; stop a fan-out;
     # pause / resume / cancel a campaign; the steps of a new campaign
+    # (the countries, back from them to the audiences, or cancel)
     "aud": (
-        re.compile(r"all|subscribers|pledged|unpledged|countries|lang-[a-z]{2,3}|country-[A-Z]{2}"),
+        re.compile(
+            r"all|subscribers|pledged|unpledged|countries|back|cancel|lang-[a-z]{2,3}"
+            r"|country-[A-Z]{2}"
+        ),
     ),
     "bc": (re.compile(r"now|later|cancel|skip"),),
     "stop": (_ROW_ID,),
@@ -64,6 +69,11 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
 }
 
+# Actions that may carry one more argument: where their picker was opened ("s": /settings,
+# which it returns to).
+ORIGIN = re.compile(r"s")
+WITH_ORIGIN = frozenset({"lang", "where", "region", "country", "zone"})
+
 
 class CallbackError(ValueError):
     """A payload that is not one this version of the bot makes."""
@@ -75,6 +85,7 @@ class Callback:
 
     action: str
     args: tuple[str, ...]
+    origin: str | None = None  # where its picker was opened (see WITH_ORIGIN), if said
 
 
 def encode(action: str, *args: str) -> str:
@@ -101,11 +112,15 @@ def decode(data: str | None) -> Callback:
         raise CallbackError(f"unknown action {action!r}")
     if not _fits(action, tuple(args)):
         raise CallbackError(f"malformed arguments for {action!r}")
+    if len(args) > len(ACTIONS[action]):
+        return Callback(action, tuple(args[:-1]), args[-1])
     return Callback(action, tuple(args))
 
 
 def _fits(action: str, args: tuple[str, ...]) -> bool:
     patterns = ACTIONS[action]
+    if action in WITH_ORIGIN and len(args) == len(patterns) + 1:
+        patterns = (*patterns, ORIGIN)
     return len(args) == len(patterns) and all(
         p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
     )
