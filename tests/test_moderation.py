@@ -156,6 +156,7 @@ async def test_a_scheduled_broadcast_goes_at_its_time(bot: Running, clock: Clock
     await admin.press(picker, "Melayu")
     confirm = await admin.receive()
     await admin.press(confirm, "Send later")
+    await admin.press(await admin.receive_edit(), "Keep UTC")  # asked once for their zone
     await admin.receive_edit()
     admin.send("2026-11-23 10:30")  # 08:00 UTC now; 10:30 UTC later today
     assert "will go out on" in (await admin.receive()).text
@@ -212,10 +213,13 @@ async def test_a_campaign_made_in_the_bot_sends_a_step_a_day_pauses_resumes_and_
     packs = await mod.receive()
     await mod.press(packs, "Check the source")
     await mod.press(await mod.receive(), "Everyone")
-    await mod.press(await mod.receive(), "Tomorrow")
-    hours = await mod.receive()
-    assert "Asia/Manila" in hours.text
-    await mod.press(hours, "07:00")
+    days = await mod.receive_edit()
+    assert "Your time zone: Manila" in days.text  # the moderator's own
+    await mod.press(days, "Tomorrow")
+    hours = await mod.receive_edit()
+    await mod.press(hours, "7:00\u202fAM")
+    await mod.press(await mod.receive_edit(), "7:00\u202fAM")
+    assert "First step" in (await mod.receive_edit()).text
     await mod.press(await mod.receive(), "Every day")
     await receive_until(mod, "Preview")
     preview = await mod.receive()

@@ -22,6 +22,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _ZONE = re.compile(r"[A-Za-z]+(/[A-Za-z0-9_+-]+){1,2}")
 _HOUR = re.compile(r"[01][0-9]|2[0-3]")
 _SLOT = re.compile(r"([01][0-9]|2[0-3]):(00|15|30|45)")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 # action -> one pattern per argument (fullmatch)
 ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -63,10 +64,15 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "gq": (_ROW_ID, _POSITION),  # answer group question <row id> with option <n>
     "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
     "bcx": (_ROW_ID,),  # cancel scheduled broadcast <id>
-    "cnew": (
-        re.compile(r"pack|start|hour|repeat|go|cancel"),
+    "cnew": (  # a new campaign's pack, repeat, go or cancel (its start: "when")
+        re.compile(r"pack|repeat|go|cancel"),
         re.compile(r"[a-z0-9-]{1,40}"),
     ),
+    # scheduling (a broadcast sent later, a campaign's start): the day <n> days from today,
+    # an hour, the time HH:MM; back to the days or the hours
+    "when": (re.compile(r"day|hour|at|back"), re.compile(r"[0-9]{1,2}|-|" + _CLOCK.pattern)),
+    "mz": (re.compile(r"keep|" + _ZONE.pattern),),  # a moderator's own zone (or keep the default)
+    "gz": (_CLOCK, _ZONE),  # a group's daily post at HH:MM in this zone ("did you mean")
 }
 
 # Actions that may carry one more argument: where their picker was opened ("s": /settings,
