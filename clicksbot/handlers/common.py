@@ -50,7 +50,8 @@ def exclusive(step: Step) -> Step:
 
 async def leave(update: Update, context: BotContext) -> int:
     """A command in the middle of a conversation ends it; the command itself then runs as
-    usual (this returns rather than stopping), so nothing typed later is taken for an answer."""
+    usual (this returns rather than stopping), so nothing typed later is taken for an answer.
+    This one ends it silently: a question people answer wants `leaving`, which says so."""
     return ConversationHandler.END
 
 
