@@ -46,10 +46,14 @@ async def compose(mod: Person, text: str) -> None:
 
 
 async def schedule(mod: Person, text: str, when: str) -> None:
-    """A broadcast to everyone at `when` (UTC: the moderator chose no zone)."""
+    """A broadcast to everyone at `when` (UTC: the moderator keeps the default zone, asked
+    once)."""
     await compose(mod, text)
     await mod.press(await receive_until(mod, "Send this to"), "Send later")
-    await mod.receive_edit()
+    asked = await mod.receive_edit()
+    if "Which time zone" in asked.text:
+        await mod.press(asked, "Keep UTC")
+        await mod.receive_edit()
     mod.send(when)
     assert "will go out on" in (await mod.receive()).text
 

@@ -362,7 +362,8 @@ async def test_the_name_on_the_certificate_can_be_changed_later(bot: Running) ->
     mai.send("/certificate")
     await mai.press(await mai.receive(), 0)
     await mai.receive()
-    mai.send("/tip")  # moving on ends the question: the tip comes, no name is taken
+    mai.send("/tip")  # moving on ends the question, said in a line; the tip comes, no name
+    assert "↩️" in (await mai.receive()).text
     assert "💡" in (await mai.receive()).text
     live = await store.live_pledge(mai.id)
     assert live is not None and live.display_name is None

@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers import fallback
 from clicksbot.handlers.common import NEW_MESSAGES, send, visitor
 from clicksbot.render import Reply, esc
 from clicksbot.services import places
@@ -16,7 +17,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     """Show the admins the delivery figures; to anyone else, it is an unknown command."""
     v = await visitor(update, context)
     if v.user.id not in context.settings.admins:
-        await send(update, context, Reply(v.t("fallback.text")))
+        await fallback.unknown(update, context, v)
         return
     zone = context.settings.default_timezone
     figures = await delivery_figures(context.store, context.now(), zone)

@@ -26,9 +26,12 @@ NEW_MESSAGES = filters.UpdateType.MESSAGE
 PRIVATE = NEW_MESSAGES & filters.ChatType.PRIVATE
 
 # Handler groups: flood control first, then presses on inline-posted messages, then the
-# conversations, then the features (group 0).
-FLOOD_GROUP = -3
-INLINE_PRESS_GROUP = -2
+# conversations, then the features (group 0). Each conversation has a group of its own: a
+# command that ends one (see `leaving`) can still start another, then run as usual.
+FLOOD_GROUP = -10
+INLINE_PRESS_GROUP = -9
+PACT_CONVERSATION_GROUP = -3
+BROADCAST_CONVERSATION_GROUP = -2
 CONVERSATION_GROUP = -1
 
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, object]]
@@ -47,8 +50,33 @@ def exclusive(step: Step) -> Step:
 
 async def leave(update: Update, context: BotContext) -> int:
     """A command in the middle of a conversation ends it; the command itself then runs as
-    usual (this returns rather than stopping), so nothing typed later is taken for an answer."""
+    usual (this returns rather than stopping), so nothing typed later is taken for an answer.
+    This one ends it silently: a question people answer wants `leaving`, which says so."""
     return ConversationHandler.END
+
+
+def leaving(key: str) -> Step:
+    """A conversation's way out by a command: say in one short line (the catalog's `key`)
+    what was left, end the conversation, and let the command run as usual. /cancel is the
+    way out itself: it runs no further."""
+
+    async def left(update: Update, context: BotContext) -> int:
+        v = await visitor(update, context)
+        await send(update, context, Reply(v.t(key)))
+        message = update.effective_message
+        if message is not None and command_of(message.text) == "cancel":
+            raise ApplicationHandlerStop(ConversationHandler.END)
+        return ConversationHandler.END
+
+    return left
+
+
+def command_of(text: str | None) -> str | None:
+    """Return the command a message starts with ("/tip@clicksbot x" → "tip"), or None."""
+    if not text or not text.startswith("/"):
+        return None
+    word = text.split(maxsplit=1)[0][1:]
+    return word.split("@", 1)[0].lower() or None
 
 
 @dataclass(frozen=True)

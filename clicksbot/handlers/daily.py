@@ -18,6 +18,8 @@ from clicksbot.store import User
 
 logger = logging.getLogger(__name__)
 
+ANY_ZONE = ("lang", "show")  # settings buttons that need no time zone chosen first
+
 
 def _likely_country(update: Update, v: Visitor) -> str | None:
     code = update.effective_user.language_code if update.effective_user else None
@@ -66,7 +68,7 @@ async def on_button(update: Update, context: BotContext) -> None:
     except cb.CallbackError:
         await query.answer(v.t("button.stale"), show_alert=True)
         return
-    action, args = press.action, press.args
+    action, args, origin = press.action, press.args, press.origin
     now, t, user = context.now(), v.t, v.user
     if action == "country" and args[0] not in places.ZONES:
         await query.answer(t("button.stale"), show_alert=True)
@@ -80,15 +82,17 @@ async def on_button(update: Update, context: BotContext) -> None:
 
     if action == "where":
         await query.answer()
-        await show(update, context, render.where_message(t, _likely_country(update, v)))
+        await show(update, context, render.where_message(t, _likely_country(update, v), origin))
     elif action == "region":
         await query.answer()
-        more = args[0] == "more"
-        reply = render.more_countries_message(t) if more else render.offsets_message(t, now)
+        if args[0] == "more":
+            reply = render.more_countries_message(t, origin)
+        else:
+            reply = render.offsets_message(t, now, origin)
         await show(update, context, reply)
     elif action == "country" and len(places.ZONES[args[0]]) > 1:
         await query.answer()
-        await show(update, context, render.zones_message(t, args[0], now))
+        await show(update, context, render.zones_message(t, args[0], now, origin))
     elif action in ("country", "zone"):
         picked = args[0] if args[0] != "-" else None
         zone = places.ZONES[args[0]][0] if action == "country" else args[1]
@@ -96,11 +100,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         user = _moved(user, picked, zone)
         _schedule(context, user)
         await query.answer(t("daily.place_saved", zone=places.zone_name(zone, t.language)))
-        if user.tip_time:  # already subscribed: only the zone changed
+        if origin == "s":  # from /settings: back to them, showing the new zone
+            await show(update, context, render.settings_message(t, user, zone, now))
+        elif user.tip_time:  # already subscribed: only the zone changed
             await show(update, context, render.subscribed_message(t, zone, user.tip_time))
         else:
             await show(update, context, render.hours_message(t, zone, now))
-    elif user.time_zone is None and action in ("hour", "at", "daily") and args[0] != "lang":
+    elif user.time_zone is None and action in ("hour", "at", "daily") and args[0] not in ANY_ZONE:
         await query.answer()
         await show(update, context, render.where_message(t, _likely_country(update, v)))
     elif action == "hour":
@@ -122,7 +128,12 @@ async def _settings_button(update: Update, context: BotContext, v: Visitor, choi
     t, user, now = v.t, v.user, context.now()
     if choice == "lang":
         await query.answer()
-        await send(update, context, messages.language_prompt(t, context.catalogs.languages))
+        languages = context.catalogs.languages
+        await show(update, context, messages.language_prompt(t, languages, from_settings=True))
+    elif choice == "show":
+        await query.answer()
+        zone = user.time_zone or context.settings.default_timezone
+        await show(update, context, render.settings_message(t, user, zone, now))
     elif choice in ("on", "time"):
         await query.answer()
         assert user.time_zone is not None

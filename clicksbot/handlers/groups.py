@@ -7,9 +7,9 @@ messages to a group are paced under Telegram's 20 a minute (see delivery.limiter
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-import re
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -37,14 +37,14 @@ from clicksbot.render import caption_fits, deeplinks, display_name, esc
 from clicksbot.render.inline import alert_is_whole, answer_alert
 from clicksbot.render.learning import LETTERS, competency_name, question_text, tip_message
 from clicksbot.services import moderation as roles
+from clicksbot.services import places, when
 from clicksbot.services.learning import TipPick, content_language
-from clicksbot.services.places import known_zone
 from clicksbot.store.groups import GroupSettings
 
 logger = logging.getLogger(__name__)
 
 IN_GROUPS = NEW_MESSAGES & filters.ChatType.GROUPS
-_TIME = re.compile(r"([01]?[0-9]|2[0-3]):([0-5][0-9])")
+PLACE_SHOWN = 40  # characters of a typed place echoed back
 CLASS_MIN = 5  # people who answered before /classstats shows a group's figures
 # Commands about one person (their tips, progress, pledge, settings, data): in a group they
 # get a pointer to the private chat instead. The moderators' commands too, for moderators.
@@ -319,7 +319,10 @@ async def _is_group_admin(context: BotContext, chat_id: int, user_id: int) -> bo
 
 
 async def groupdaily_command(update: Update, context: BotContext) -> None:
-    """/groupdaily HH:MM [time zone] | off: a group admin sets the daily tip and quiz."""
+    """/groupdaily TIME [place] | off: a group admin sets the daily tip and quiz. The time as
+    people write it (07:30, 7.30 pm); the place a city, a country, a UTC offset or an IANA
+    name, in any interface language ("Almaty", "Malaysia", "UTC+5"); where the words may mean
+    several zones, the admins are offered them as buttons."""
     chat, person = update.effective_chat, update.effective_user
     assert chat is not None and person is not None
     settings = await _settings(context, update)
@@ -335,17 +338,96 @@ async def groupdaily_command(update: Update, context: BotContext) -> None:
         _unschedule(context.runtime, chat.id)
         _say(context, chat.id, "daily-settings", t("group.daily_off"))
         return
-    match = _TIME.fullmatch(args[0]) if args else None
-    zone = args[1] if len(args) > 1 else settings.time_zone
-    if match is None or not known_zone(zone):
-        _say(
-            context, chat.id, "daily-settings", t("group.daily_usage", zone=esc(settings.time_zone))
-        )
+    at, place = _time_and_place(args)
+    zone = await _default_zone(context, chat.id, person.id, settings)
+    if at is None:
+        usage = t("group.daily_usage", zone=esc(places.zone_name(zone, t.language)))
+        _say(context, chat.id, "daily-settings", usage)
         return
-    at = f"{int(match.group(1)):02d}:{match.group(2)}"
-    await context.store.set_group_settings(chat.id, settings.language, at, zone, context.now())
-    schedule(context.runtime, GroupSettings(chat.id, settings.language, at, zone))
-    _say(context, chat.id, "daily-settings", t("group.daily_on", time=at, zone=esc(zone)))
+    if place:
+        # (the first look builds the index of names: ~0.5 s, off the event loop)
+        found = await asyncio.to_thread(
+            places.find_zone, place, context.catalogs.languages, context.now()
+        )
+        if found.zone is None:
+            _offer_zones(context, chat.id, t, at, place, found.zones)
+            return
+        zone = found.zone
+    await _set_daily(context, chat.id, settings, at, zone)
+
+
+def _time_and_place(args: list[str]) -> tuple[str | None, str]:
+    """Split /groupdaily's words into the time ("HH:MM", or None) and the place after it."""
+    for count in (2, 1):
+        if len(args) >= count:
+            moment = when.parse_clock(" ".join(args[:count]))
+            if moment is not None:
+                return moment.strftime("%H:%M"), " ".join(args[count:])
+    return None, ""
+
+
+async def _default_zone(
+    context: BotContext, chat_id: int, person_id: int, settings: GroupSettings
+) -> str:
+    """The zone a time without a place means: the group's, once it has one; before that,
+    the zone of the admin who sets it, if they chose one; else the bot's default."""
+    if await context.store.group_settings(chat_id) is None:
+        user = await context.store.get_user(person_id)
+        if user is not None and user.time_zone:
+            return user.time_zone
+    return settings.time_zone
+
+
+def _offer_zones(
+    context: BotContext, chat_id: int, t: Translator, at: str, place: str, zones: tuple[str, ...]
+) -> None:
+    """Words that may mean several zones (or none): the admins get the zones as buttons."""
+    shown = esc(place if len(place) <= PLACE_SHOWN else place[: PLACE_SHOWN - 1] + "…")
+    if not zones:
+        _say(context, chat_id, "daily-settings", t("group.daily_unknown_place", place=shown))
+        return
+    now = context.now()
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{places.zone_name(z, t.language)} · {places.local_clock(z, now, t.language)}",
+                callback_data=cb.encode("gz", at, z),
+            )
+        ]
+        for z in zones
+    ]
+    text = t("group.daily_which", place=shown)
+    _say(context, chat_id, "daily-settings", text, keyboard=InlineKeyboardMarkup(rows))
+
+
+async def _set_daily(
+    context: BotContext, chat_id: int, settings: GroupSettings, at: str, zone: str
+) -> None:
+    await context.store.set_group_settings(chat_id, settings.language, at, zone, context.now())
+    schedule(context.runtime, GroupSettings(chat_id, settings.language, at, zone))
+    t = context.catalogs.get(settings.language)
+    zone_text = esc(places.zone_name(zone, t.language))
+    _say(context, chat_id, "daily-settings", t("group.daily_on", time=at, zone=zone_text))
+
+
+async def on_group_zone(update: Update, context: BotContext) -> None:
+    """An admin picks the zone /groupdaily's words meant (anyone else is told it is theirs)."""
+    press, person = update.callback_query, update.effective_user
+    assert press is not None and person is not None
+    settings = await _settings(context, update)
+    t = context.catalogs.get(settings.language)
+    try:
+        at, zone = cb.decode(press.data).args
+    except cb.CallbackError:
+        at, zone = "", ""
+    if press.message is None or not places.known_zone(zone):
+        await press.answer(t("button.stale"), show_alert=True)
+        return
+    if not await _is_group_admin(context, press.message.chat.id, person.id):
+        await press.answer(t("group.admins_only"), show_alert=True)
+        return
+    await press.answer()
+    await _set_daily(context, press.message.chat.id, settings, at, zone)
 
 
 def _job_name(chat_id: int) -> str:
@@ -453,4 +535,5 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler(("help", "start"), help_in_group, filters=IN_GROUPS))
     app.add_handler(CommandHandler((*PRIVATE_ONLY, *ROLE_ONLY), private_only, filters=IN_GROUPS))
     app.add_handler(CallbackQueryHandler(on_group_answer, pattern=cb.pattern("gq")))
+    app.add_handler(CallbackQueryHandler(on_group_zone, pattern=cb.pattern("gz")))
     app.add_handler(ChatMemberHandler(on_added, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -8,10 +8,11 @@ action is written to the audit log.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import warnings
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,31 +32,35 @@ from telegram.warnings import PTBUserWarning
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.delivery import campaigns as schedules
 from clicksbot.delivery.campaigns import REPEATS, next_occurrence
-from clicksbot.handlers import menus
+from clicksbot.handlers import fallback, menus
 from clicksbot.handlers.common import (
+    BROADCAST_CONVERSATION_GROUP,
     CONVERSATION_GROUP,
     NEW_MESSAGES,
     PRIVATE,
     Step,
     Visitor,
     exclusive,
-    leave,
+    leaving,
     send,
+    show,
     visitor,
 )
-from clicksbot.render import Reply, esc
+from clicksbot.render import Reply, esc, scheduling
 from clicksbot.render import callbacks as cb
 from clicksbot.render import moderation as render
 from clicksbot.render.learning import tip_message
 from clicksbot.services import moderation as service
+from clicksbot.services import places, when
 from clicksbot.services.learning import TipPick
 from clicksbot.services.moderation import Role
 
 logger = logging.getLogger(__name__)
 
 END = ConversationHandler.END
-B_TEXT, B_BUTTON, B_AUDIENCE, B_CONFIRM, B_WHEN = range(5)
-C_NAME, C_PACK, C_AUDIENCE, C_START, C_HOUR, C_REPEAT, C_CONFIRM = range(10, 17)
+B_TEXT, B_BUTTON, B_AUDIENCE, B_CONFIRM, B_WHEN, B_ZONE = range(6)
+C_NAME, C_PACK, C_AUDIENCE, C_START, C_ZONE, C_REPEAT, C_CONFIRM = range(10, 17)
+PLACE_SHOWN = 60  # characters of a typed place echoed back
 NAME_MAX = 60
 TIMEOUT = timedelta(minutes=30)
 
@@ -69,7 +74,7 @@ async def _unknown(update: Update, context: BotContext, v: Visitor) -> int:
     if update.callback_query is not None:
         await update.callback_query.answer(v.t("button.stale"), show_alert=True)
     else:
-        await send(update, context, Reply(v.t("fallback.text")))
+        await fallback.unknown(update, context, v)
     return END
 
 
@@ -296,8 +301,11 @@ async def _preview(update: Update, context: BotContext, v: Visitor) -> int:
     return B_AUDIENCE
 
 
-async def _pick_audience(update: Update, context: BotContext, v: Visitor) -> dict[str, Any] | None:
-    """Handle an audience press: the country list, or the audience chosen (None: not yet)."""
+async def _pick_audience(
+    update: Update, context: BotContext, v: Visitor
+) -> dict[str, Any] | int | None:
+    """Handle an audience press: the country list (and back from it), the audience chosen,
+    or END when cancelled (None: still picking)."""
     query = update.callback_query
     assert query is not None
     try:
@@ -306,8 +314,15 @@ async def _pick_audience(update: Update, context: BotContext, v: Visitor) -> dic
         await query.answer(v.t("button.stale"), show_alert=True)
         return None
     await query.answer()
-    if key == "countries":
-        message = render.country_picker(v.t)
+    if key == "cancel":
+        _draft(context).clear()
+        await query.edit_message_text(v.t("moderation.cancelled"))
+        return END
+    if key in ("countries", "back"):
+        if key == "countries":
+            message = render.country_picker(v.t)
+        else:
+            message = render.audience_picker(v.t, _languages(context), await _sizes(context))
         await query.edit_message_text(message.text, reply_markup=message.keyboard)
         return None
     return service.audience_of(key)
@@ -318,6 +333,8 @@ async def broadcast_audience(update: Update, context: BotContext) -> int:
     audience = await _pick_audience(update, context, v)
     if audience is None:
         return B_AUDIENCE
+    if not isinstance(audience, dict):
+        return END
     _draft(context)["audience"] = audience
     size = await context.store.audience_size(audience)
     await send(update, context, render.broadcast_confirm(v.t, audience, size))
@@ -338,30 +355,137 @@ async def broadcast_confirm(update: Update, context: BotContext) -> int:
         await query.edit_message_text(v.t("moderation.cancelled"))
         return END
     if choice == "later":
-        zone = v.user.time_zone or context.settings.default_timezone
-        await query.edit_message_text(v.t("broadcast.ask_when", zone=esc(zone)))
-        return B_WHEN
+        return await _ask_when(update, context, v, zone_state=B_ZONE, when_state=B_WHEN)
     await query.edit_message_text(v.t("broadcast.sending"))
     await _schedule_broadcast(update, context, v, context.now())
     return END
 
 
-async def broadcast_when(update: Update, context: BotContext) -> int:
+async def broadcast_zone(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    message = update.effective_message
-    assert message is not None
-    zone = v.user.time_zone or context.settings.default_timezone
-    moment = service.parse_when(message.text or "", zone, context.now())
+    return await _zone_step(update, context, v, zone_state=B_ZONE, when_state=B_WHEN)
+
+
+async def broadcast_when(update: Update, context: BotContext) -> int:
+    """The day and time of a broadcast sent later: pressed, or typed."""
+    v = await visitor(update, context)
+    moment = await _chosen_moment(update, context, v)
     if moment is None:
-        await send(update, context, Reply(v.t("broadcast.bad_when", zone=esc(zone))))
         return B_WHEN
     broadcast_id = await _schedule_broadcast(update, context, v, moment)
-    await send(
-        update,
-        context,
-        Reply(v.t("broadcast.scheduled", id=broadcast_id, when=render.when(v.t, moment, zone))),
-    )
+    when_text = render.when(v.t, moment, _zone(context, v))
+    await show(update, context, Reply(v.t("broadcast.scheduled", id=broadcast_id, when=when_text)))
     return END
+
+
+# -- a moderator's time zone, a day and a time ---------------------------------------------
+
+
+async def _ask_when(
+    update: Update, context: BotContext, v: Visitor, *, zone_state: int, when_state: int
+) -> int:
+    """Ask for the day (then the time) of what is being scheduled, in the moderator's own
+    time zone; one who has none yet is asked for it first, once: whatever they answer (a
+    place, or keeping the default) is theirs from then on, and /settings changes it."""
+    now = context.now()
+    if v.user.time_zone is None:
+        await show(
+            update, context, scheduling.zone_question(v.t, context.settings.default_timezone)
+        )
+        return zone_state
+    await show(update, context, scheduling.day_picker(v.t, _zone(context, v), now))
+    return when_state
+
+
+async def _zone_step(
+    update: Update, context: BotContext, v: Visitor, *, zone_state: int, when_state: int
+) -> int:
+    """The answer to the time-zone question: a place typed (a city, a country, an offset;
+    a doubt is offered as buttons), a button pressed, or the default kept."""
+    now, default = context.now(), context.settings.default_timezone
+    query = update.callback_query
+    if query is not None:
+        try:
+            (choice,) = cb.decode(query.data).args
+        except cb.CallbackError:
+            choice = ""
+        zone = default if choice == "keep" else choice
+        if not places.known_zone(zone):
+            await query.answer(v.t("button.stale"), show_alert=True)
+            return zone_state
+        await query.answer()
+    else:
+        message = update.effective_message
+        typed = " ".join((message.text or "").split()) if message is not None else ""
+        # (the first look builds the index of names: ~0.5 s, off the event loop)
+        found = await asyncio.to_thread(places.find_zone, typed, context.catalogs.languages, now)
+        if found.zone is None:
+            shown = typed if len(typed) <= PLACE_SHOWN else typed[: PLACE_SHOWN - 1] + "…"
+            await send(
+                update, context, scheduling.zone_choices(v.t, shown, found.zones, default, now)
+            )
+            return zone_state
+        zone = found.zone
+    await context.store.set_place(v.user.id, v.user.country, zone)
+    head = scheduling.zone_saved(v.t, zone, now)
+    await show(update, context, scheduling.day_picker(v.t, zone, now, head=head))
+    return when_state
+
+
+async def _chosen_moment(update: Update, context: BotContext, v: Visitor) -> datetime | None:
+    """A step of the day-and-time question: the next buttons shown (None), or the moment
+    chosen, by buttons or typed ("tomorrow 8:00", "Friday 18:30", "2026-12-01 08:00", a time
+    once the day is chosen). A day typed alone is asked its time; words that are no moment
+    to come are answered with how to write one."""
+    zone, now, t = _zone(context, v), context.now(), v.t
+    draft = _draft(context)
+    chosen_day = date.fromisoformat(draft["day"]) if "day" in draft else None
+    query = update.callback_query
+    if query is None:
+        message = update.effective_message
+        text = (message.text or "") if message is not None else ""
+        moment = when.parse_moment(text, zone, now, t.language, day=chosen_day)
+        if moment is not None:
+            return moment
+        today = now.astimezone(ZoneInfo(zone)).date()
+        day = when.parse_day(text, today, t.language)
+        if day is not None and when.hours_left(day, now, zone):
+            draft["day"] = day.isoformat()
+            await send(update, context, scheduling.hour_picker(t, day, zone, now))
+        else:
+            name = esc(places.zone_name(zone, t.language))
+            await send(update, context, Reply(t("when.bad", zone=name)))
+        return None
+    try:
+        kind, value = cb.decode(query.data).args
+    except cb.CallbackError:
+        kind, value = "", ""
+    days = when.days_offered(now, zone)
+    if kind == "back":  # to the days: a time typed next needs its day again
+        draft.pop("day", None)
+        await query.answer()
+        await show(update, context, scheduling.day_picker(t, zone, now))
+        return None
+    if kind == "day" and value.isdigit() and int(value) < len(days):
+        draft["day"] = days[int(value)].isoformat()
+        await query.answer()
+        await show(update, context, scheduling.hour_picker(t, days[int(value)], zone, now))
+        return None
+    clock = when.parse_clock(value) if kind == "at" else None
+    if chosen_day is None or not ((kind == "hour" and value.isdigit()) or clock is not None):
+        await query.answer(t("button.stale"), show_alert=True)
+        return None
+    if clock is None:  # an hour: its minutes
+        await query.answer()
+        await show(update, context, scheduling.minute_picker(t, chosen_day, int(value), zone, now))
+        return None
+    moment = when.at(chosen_day, clock, zone)
+    if moment <= now:  # the buttons were shown a while ago
+        await query.answer(t("when.past"), show_alert=True)
+        await show(update, context, scheduling.hour_picker(t, chosen_day, zone, now))
+        return None
+    await query.answer()
+    return moment
 
 
 async def _schedule_broadcast(update: Update, context: BotContext, v: Visitor, at: Any) -> int:
@@ -464,48 +588,33 @@ async def campaign_audience(update: Update, context: BotContext) -> int:
     audience = await _pick_audience(update, context, v)
     if audience is None:
         return C_AUDIENCE
+    if not isinstance(audience, dict):
+        return END
     _draft(context)["audience"] = audience
-    rows = [
-        [
-            InlineKeyboardButton(
-                v.t("campaign.today"), callback_data=cb.encode("cnew", "start", "0")
-            ),
-            InlineKeyboardButton(
-                v.t("campaign.tomorrow"), callback_data=cb.encode("cnew", "start", "1")
-            ),
-        ]
-    ]
-    await send(update, context, Reply(v.t("campaign.ask_start"), InlineKeyboardMarkup(rows)))
-    return C_START
+    return await _ask_when(update, context, v, zone_state=C_ZONE, when_state=C_START)
 
 
 def _zone(context: BotContext, v: Visitor) -> str:
     return v.user.time_zone or context.settings.default_timezone
 
 
+async def campaign_zone(update: Update, context: BotContext) -> int:
+    v = await visitor(update, context)
+    return await _zone_step(update, context, v, zone_state=C_ZONE, when_state=C_START)
+
+
 async def campaign_start_day(update: Update, context: BotContext) -> int:
+    """The first day and the time of a campaign (to the minute): pressed, or typed."""
     v = await visitor(update, context)
-    days = await _step(update, v, "start", lambda arg: arg in ("0", "1"))
-    if days is None:
+    moment = await _chosen_moment(update, context, v)
+    if moment is None:
         return C_START
-    today = context.now().astimezone(ZoneInfo(_zone(context, v))).date()
-    _draft(context)["start"] = (today + timedelta(days=int(days))).isoformat()
-    buttons = [
-        InlineKeyboardButton(f"{h:02d}:00", callback_data=cb.encode("cnew", "hour", f"{h:02d}"))
-        for h in range(24)
-    ]
-    rows = [buttons[i : i + 6] for i in range(0, 24, 6)]
-    text = v.t("campaign.ask_hour", zone=esc(_zone(context, v)))
-    await send(update, context, Reply(text, InlineKeyboardMarkup(rows)))
-    return C_HOUR
-
-
-async def campaign_hour(update: Update, context: BotContext) -> int:
-    v = await visitor(update, context)
-    hour = await _step(update, v, "hour", lambda arg: arg.isdigit() and int(arg) <= 23)
-    if hour is None:
-        return C_HOUR
-    _draft(context)["time"] = f"{int(hour):02d}:00"
+    zone = _zone(context, v)
+    local = moment.astimezone(ZoneInfo(zone))
+    draft = _draft(context)
+    draft["start"], draft["time"] = local.date().isoformat(), local.strftime("%H:%M")
+    starts = v.t("campaign.starts", when=render.when(v.t, moment, zone))
+    await show(update, context, Reply(starts))
     rows = [
         [
             InlineKeyboardButton(
@@ -712,11 +821,14 @@ def register(app: BotApplication) -> None:
     def x(step: Step) -> Step:  # a step after the first: the role is checked again
         return exclusive(_still_moderator(step))
 
-    fallbacks: list[BaseHandler[Update, BotContext, Any]] = [
-        CommandHandler("cancel", exclusive(cancel_command), filters=PRIVATE),
-        # Any other command ends the conversation and then runs as usual.
-        MessageHandler(filters.COMMAND, leave),
-    ]
+    def fallbacks(left: str) -> list[BaseHandler[Update, BotContext, Any]]:
+        return [
+            CommandHandler("cancel", exclusive(cancel_command), filters=PRIVATE),
+            # Any other command ends the conversation, says so, and then runs as usual.
+            MessageHandler(filters.COMMAND, leaving(left)),
+        ]
+
+    when_pressed = cb.pattern("when")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PTBUserWarning)  # per chat and person, as intended
         broadcast = ConversationHandler(
@@ -731,11 +843,19 @@ def register(app: BotApplication) -> None:
                     CallbackQueryHandler(x(broadcast_audience), pattern=cb.pattern("aud"))
                 ],
                 B_CONFIRM: [CallbackQueryHandler(x(broadcast_confirm), pattern=cb.pattern("bc"))],
-                B_WHEN: [MessageHandler(text, x(broadcast_when))],
+                B_ZONE: [
+                    MessageHandler(text, x(broadcast_zone)),
+                    CallbackQueryHandler(x(broadcast_zone), pattern=cb.pattern("mz")),
+                ],
+                B_WHEN: [
+                    MessageHandler(text, x(broadcast_when)),
+                    CallbackQueryHandler(x(broadcast_when), pattern=when_pressed),
+                ],
             },
-            fallbacks=fallbacks,
+            fallbacks=fallbacks("broadcast.left"),
             conversation_timeout=TIMEOUT,
             name="broadcast",
+            allow_reentry=True,  # /broadcast again starts afresh
         )
         campaign = ConversationHandler(
             entry_points=[
@@ -745,16 +865,24 @@ def register(app: BotApplication) -> None:
                 C_NAME: [MessageHandler(text, x(campaign_name))],
                 C_PACK: [CallbackQueryHandler(x(campaign_pack), pattern=cb.pattern("cnew"))],
                 C_AUDIENCE: [CallbackQueryHandler(x(campaign_audience), pattern=cb.pattern("aud"))],
-                C_START: [CallbackQueryHandler(x(campaign_start_day), pattern=cb.pattern("cnew"))],
-                C_HOUR: [CallbackQueryHandler(x(campaign_hour), pattern=cb.pattern("cnew"))],
+                C_ZONE: [
+                    MessageHandler(text, x(campaign_zone)),
+                    CallbackQueryHandler(x(campaign_zone), pattern=cb.pattern("mz")),
+                ],
+                C_START: [
+                    MessageHandler(text, x(campaign_start_day)),
+                    CallbackQueryHandler(x(campaign_start_day), pattern=when_pressed),
+                ],
                 C_REPEAT: [CallbackQueryHandler(x(campaign_repeat), pattern=cb.pattern("cnew"))],
                 C_CONFIRM: [CallbackQueryHandler(x(campaign_confirm), pattern=cb.pattern("cnew"))],
             },
-            fallbacks=fallbacks,
+            fallbacks=fallbacks("campaign.left"),
             conversation_timeout=TIMEOUT,
             name="campaign",
+            allow_reentry=True,  # /newcampaign again starts afresh
         )
-    app.add_handler(broadcast, group=CONVERSATION_GROUP)
+    # Each in a group of its own: a command that ends one can start the other.
+    app.add_handler(broadcast, group=BROADCAST_CONVERSATION_GROUP)
     app.add_handler(campaign, group=CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_campaign_button, pattern=cb.pattern("camp")))
     app.add_handler(CallbackQueryHandler(on_broadcast_cancel_button, pattern=cb.pattern("bcx")))

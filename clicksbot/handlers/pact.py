@@ -24,11 +24,11 @@ from telegram.warnings import PTBUserWarning
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import (
-    CONVERSATION_GROUP,
+    PACT_CONVERSATION_GROUP,
     PRIVATE,
     Visitor,
     exclusive,
-    leave,
+    leaving,
     send,
     show,
     visitor,
@@ -38,6 +38,7 @@ from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
 from clicksbot.render import pact as render
 from clicksbot.render.certificate import certificate_png, clean_name
+from clicksbot.render.messages import next_steps
 from clicksbot.services import pact as service
 from clicksbot.services import places
 from clicksbot.store.pact import Pledge
@@ -279,7 +280,7 @@ async def on_button(update: Update, context: BotContext) -> None:
         withdrawn = await context.store.withdraw_pledge(v.user.id, context.now())
         await query.answer(v.t("pact.withdrawn_short") if withdrawn else v.t("pact.no_pledge"))
         if withdrawn:
-            await show(update, context, Reply(v.t("pact.withdrawn")))
+            await show(update, context, Reply(v.t("pact.withdrawn"), next_steps(v.t)))
     elif kind == "keep":
         await query.answer(v.t("pact.kept"))
         status = await service.status(context.store, context.runtime.pact, v.user)
@@ -325,12 +326,13 @@ def register(app: BotApplication) -> None:
                     CallbackQueryHandler(exclusive(on_new_name), pattern=r"^1\|pact\|noname\|"),
                 ],
             },
-            # Moving on (/tip, /quiz, ...) ends the questions; the command runs as usual.
-            fallbacks=[MessageHandler(filters.COMMAND, leave)],
+            # Moving on (/tip, /quiz, ...) ends the questions, said in one line; the command
+            # runs as usual.
+            fallbacks=[MessageHandler(filters.COMMAND, leaving("pact.left"))],
             conversation_timeout=TIMEOUT,
             name="pact",
         )
-    app.add_handler(conversation, group=CONVERSATION_GROUP)
+    app.add_handler(conversation, group=PACT_CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern("pact")))
     # The country buttons still work after the questions timed out or the bot restarted.
     app.add_handler(CallbackQueryHandler(on_country, pattern=cb.pattern("pactc")))

@@ -15,6 +15,7 @@ from clicksbot.handlers.common import PRIVATE, send, visitor
 from clicksbot.i18n import Translator
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
+from clicksbot.render.messages import next_steps
 from clicksbot.store.privacy import Someone
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     days = context.settings.retention_days
     keep = v.t.plural("privacy.retention", days) if days else v.t("privacy.retention_forever")
-    await send(update, context, Reply(v.t("privacy.text", retention=keep)))
+    await send(update, context, Reply(v.t("privacy.text", retention=keep), next_steps(v.t)))
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
@@ -66,7 +67,11 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     await context.bot.send_document(
-        chat.id, document, filename="clicksbot-my-data.json", caption=v.t("mydata.caption")
+        chat.id,
+        document,
+        filename="clicksbot-my-data.json",
+        caption=v.t("mydata.caption"),
+        reply_markup=next_steps(v.t),
     )
 
 
@@ -97,7 +102,7 @@ async def on_forget(update: Update, context: BotContext) -> None:
         return
     if choice == "no":
         await query.answer()
-        await query.edit_message_text(t("forget.kept"))
+        await query.edit_message_text(t("forget.kept"), reply_markup=next_steps(t))
         return
     forgotten = await context.store.forget(update.effective_user.id)
     if context.user_data is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -10,10 +11,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers import menus
-from clicksbot.handlers.common import PRIVATE, send, visitor
+from clicksbot.handlers.common import PRIVATE, send, show, visitor
 from clicksbot.handlers.explain import explain
 from clicksbot.render import callbacks as cb
-from clicksbot.render import deeplinks, messages
+from clicksbot.render import daily, deeplinks, messages
 from clicksbot.services import moderation as roles
 from clicksbot.services import pact, people
 
@@ -33,7 +34,10 @@ async def start(update: Update, context: BotContext) -> None:
         await explain(update, context, v, wanted)
         return
     arrival = await pact.arrive(context.store, v.user, v.new, payload, context.now())
-    reply = messages.welcome(v.t, v.name, new=v.new, languages=context.catalogs.languages)
+    # New until first greeted: someone who wrote something else first, or came back after
+    # /forget, is met as the newcomer they are.
+    first = await context.store.greet(v.user.id, context.now())
+    reply = messages.welcome(v.t, v.name, new=first, languages=context.catalogs.languages)
     await send(update, context, reply)
     # A moderator or admin Telegram could not find at start-up (or at /addmod) has a chat now.
     await menus.give_role_menu(context.bot, context.runtime, v.user.id)
@@ -60,12 +64,14 @@ async def language(update: Update, context: BotContext) -> None:
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
-    """Switch to the language whose button was pressed, and say so in it."""
+    """Switch to the language whose button was pressed, and say so in it (from /settings:
+    the settings again, in it)."""
     query = update.callback_query
     assert query is not None
     v = await visitor(update, context)
     try:
-        (code,) = cb.decode(query.data).args
+        press = cb.decode(query.data)
+        (code,) = press.args
         changed = await people.choose_language(
             context.store, v.user, code, context.catalogs.languages, context.now()
         )
@@ -74,6 +80,11 @@ async def choose_language(update: Update, context: BotContext) -> None:
         return
     t = context.catalogs.get(code)
     await query.answer(t("language.changed") if changed else t("language.unchanged"))
+    if press.origin == "s":
+        user = replace(v.user, language=code)
+        zone = user.time_zone or context.settings.default_timezone
+        await show(update, context, daily.settings_message(t, user, zone, context.now()))
+        return
     if changed and query.message is not None:
         try:
             await query.edit_message_reply_markup(

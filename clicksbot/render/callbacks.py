@@ -22,6 +22,7 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _ZONE = re.compile(r"[A-Za-z]+(/[A-Za-z0-9_+-]+){1,2}")
 _HOUR = re.compile(r"[01][0-9]|2[0-3]")
 _SLOT = re.compile(r"([01][0-9]|2[0-3]):(00|15|30|45)")
+_CLOCK = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 # action -> one pattern per argument (fullmatch)
 ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -41,7 +42,8 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "zone": (re.compile(r"[A-Z]{2}|-"), _ZONE),  # this zone, of this country (- for none)
     "hour": (_HOUR,),  # the daily tip in this hour: which minutes?
     "at": (_SLOT,),  # the daily tip at HH:MM
-    "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
+    # settings: start, stop, change time, language; show the settings again (Back)
+    "daily": (re.compile(r"on|off|time|lang|show"),),
     # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
     # keep (not sure after all); skip the name; no country; change the certificate's name, or
     # have none; read the commitments
@@ -54,8 +56,12 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "pactc": (_COUNTRY,),  # the country of a pledge
     # moderators: an audience; a broadcast's send now / later / cancel; stop a fan-out;
     # pause / resume / cancel a campaign; the steps of a new campaign
+    # (the countries, back from them to the audiences, or cancel)
     "aud": (
-        re.compile(r"all|subscribers|pledged|unpledged|countries|lang-[a-z]{2,3}|country-[A-Z]{2}"),
+        re.compile(
+            r"all|subscribers|pledged|unpledged|countries|back|cancel|lang-[a-z]{2,3}"
+            r"|country-[A-Z]{2}"
+        ),
     ),
     "bc": (re.compile(r"now|later|cancel|skip"),),
     "stop": (_ROW_ID,),
@@ -64,11 +70,21 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "gq": (_ROW_ID, _POSITION),  # answer group question <row id> with option <n>
     "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
     "bcx": (_ROW_ID,),  # cancel scheduled broadcast <id>
-    "cnew": (
-        re.compile(r"pack|start|hour|repeat|go|cancel"),
+    "cnew": (  # a new campaign's pack, repeat, go or cancel (its start: "when")
+        re.compile(r"pack|repeat|go|cancel"),
         re.compile(r"[a-z0-9-]{1,40}"),
     ),
+    # scheduling (a broadcast sent later, a campaign's start): the day <n> days from today,
+    # an hour, the time HH:MM; back to the days or the hours
+    "when": (re.compile(r"day|hour|at|back"), re.compile(r"[0-9]{1,2}|-|" + _CLOCK.pattern)),
+    "mz": (re.compile(r"keep|" + _ZONE.pattern),),  # a moderator's own zone (or keep the default)
+    "gz": (_CLOCK, _ZONE),  # a group's daily post at HH:MM in this zone ("did you mean")
 }
+
+# Actions that may carry one more argument: where their picker was opened ("s": /settings,
+# which it returns to).
+ORIGIN = re.compile(r"s")
+WITH_ORIGIN = frozenset({"lang", "where", "region", "country", "zone"})
 
 
 class CallbackError(ValueError):
@@ -81,6 +97,7 @@ class Callback:
 
     action: str
     args: tuple[str, ...]
+    origin: str | None = None  # where its picker was opened (see WITH_ORIGIN), if said
 
 
 def encode(action: str, *args: str) -> str:
@@ -107,11 +124,15 @@ def decode(data: str | None) -> Callback:
         raise CallbackError(f"unknown action {action!r}")
     if not _fits(action, tuple(args)):
         raise CallbackError(f"malformed arguments for {action!r}")
+    if len(args) > len(ACTIONS[action]):
+        return Callback(action, tuple(args[:-1]), args[-1])
     return Callback(action, tuple(args))
 
 
 def _fits(action: str, args: tuple[str, ...]) -> bool:
     patterns = ACTIONS[action]
+    if action in WITH_ORIGIN and len(args) == len(patterns) + 1:
+        patterns = (*patterns, ORIGIN)
     return len(args) == len(patterns) and all(
         p.fullmatch(a) for p, a in zip(patterns, args, strict=True)
     )

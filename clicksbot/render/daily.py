@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from clicksbot.i18n import Translator
 from clicksbot.render import Reply, esc
 from clicksbot.render import callbacks as cb
+from clicksbot.render.messages import next_steps
 from clicksbot.services import places
 from clicksbot.store import User
 
@@ -20,62 +21,85 @@ def _rows(buttons: list[InlineKeyboardButton], columns: int) -> list[list[Inline
     return [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
 
 
-def _country_button(t: Translator, country: str) -> InlineKeyboardButton:
+def _country_button(t: Translator, country: str, origin: tuple[str, ...]) -> InlineKeyboardButton:
     label = f"{places.flag(country)} {places.country_name(country, t.language)}"
-    return InlineKeyboardButton(label, callback_data=cb.encode("country", country))
+    return InlineKeyboardButton(label, callback_data=cb.encode("country", country, *origin))
 
 
-def _countries(t: Translator, countries: Iterable[str]) -> list[list[InlineKeyboardButton]]:
-    buttons = [_country_button(t, c) for c in countries]
+def _countries(
+    t: Translator, countries: Iterable[str], origin: tuple[str, ...]
+) -> list[list[InlineKeyboardButton]]:
+    buttons = [_country_button(t, c, origin) for c in countries]
     return _rows(buttons, COLUMNS)
 
 
-def where_message(t: Translator, likely: str | None) -> Reply:
-    """Ask where the person is: their likely country, ASEAN, Central Asia, more, an offset."""
+def _origin(origin: str | None) -> tuple[str, ...]:
+    return (origin,) if origin else ()
+
+
+def _back_to_where(t: Translator, origin: str | None) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(t("daily.back"), callback_data=cb.encode("where", *_origin(origin)))
+    ]
+
+
+def where_message(t: Translator, likely: str | None, origin: str | None = None) -> Reply:
+    """Ask where the person is: their likely country, ASEAN, Central Asia, more, an offset;
+    opened from /settings (`origin` "s"), with Back to the settings, where it returns."""
+    extra = _origin(origin)
     rows: list[list[InlineKeyboardButton]] = []
     if likely:
-        rows.append([_country_button(t, likely)])
+        rows.append([_country_button(t, likely, extra)])
     for region in places.REGIONS[:2]:
-        rows += _countries(t, (c for c in region.countries if c != likely))
+        rows += _countries(t, (c for c in region.countries if c != likely), extra)
     rows.append(
         [
-            InlineKeyboardButton(t("daily.more"), callback_data=cb.encode("region", "more")),
-            InlineKeyboardButton(t("daily.offset"), callback_data=cb.encode("region", "offset")),
+            InlineKeyboardButton(
+                t("daily.more"), callback_data=cb.encode("region", "more", *extra)
+            ),
+            InlineKeyboardButton(
+                t("daily.offset"), callback_data=cb.encode("region", "offset", *extra)
+            ),
         ]
     )
+    if origin == "s":
+        rows.append(
+            [InlineKeyboardButton(t("daily.back"), callback_data=cb.encode("daily", "show"))]
+        )
     return Reply(t("daily.where"), InlineKeyboardMarkup(rows))
 
 
-def more_countries_message(t: Translator) -> Reply:
+def more_countries_message(t: Translator, origin: str | None = None) -> Reply:
     """The countries beyond ASEAN and Central Asia."""
-    rows = _countries(t, places.REGIONS[2].countries)
-    rows.append([InlineKeyboardButton(t("daily.back"), callback_data=cb.encode("where"))])
+    rows = _countries(t, places.REGIONS[2].countries, _origin(origin))
+    rows.append(_back_to_where(t, origin))
     return Reply(t("daily.where"), InlineKeyboardMarkup(rows))
 
 
-def offsets_message(t: Translator, now: datetime) -> Reply:
+def offsets_message(t: Translator, now: datetime, origin: str | None = None) -> Reply:
     """Whole-hour UTC offsets, each showing the time it is there now."""
     buttons = []
     for hours in places.OFFSETS:
         zone = places.offset_zone(hours)
         label = f"{places.utc_label(zone)} · {places.local_clock(zone, now, t.language)}"
-        buttons.append(InlineKeyboardButton(label, callback_data=cb.encode("zone", "-", zone)))
+        data = cb.encode("zone", "-", zone, *_origin(origin))
+        buttons.append(InlineKeyboardButton(label, callback_data=data))
     rows = _rows(buttons, COLUMNS)
-    rows.append([InlineKeyboardButton(t("daily.back"), callback_data=cb.encode("where"))])
+    rows.append(_back_to_where(t, origin))
     return Reply(t("daily.offset_prompt"), InlineKeyboardMarkup(rows))
 
 
-def zones_message(t: Translator, country: str, now: datetime) -> Reply:
+def zones_message(t: Translator, country: str, now: datetime, origin: str | None = None) -> Reply:
     """The time zones of a country that has several."""
     buttons = [
         InlineKeyboardButton(
             f"{places.zone_name(z, t.language)} · {places.local_clock(z, now, t.language)}",
-            callback_data=cb.encode("zone", country, z),
+            callback_data=cb.encode("zone", country, z, *_origin(origin)),
         )
         for z in places.ZONES[country]
     ]
     rows = _rows(buttons, 1)
-    rows.append([InlineKeyboardButton(t("daily.back"), callback_data=cb.encode("where"))])
+    rows.append(_back_to_where(t, origin))
     name = esc(places.country_name(country, t.language))
     return Reply(t("daily.zone_prompt", country=name), InlineKeyboardMarkup(rows))
 
@@ -120,9 +144,10 @@ def _tip_time(t: Translator, tip_time: str) -> str:
 
 
 def subscribed_message(t: Translator, zone: str, tip_time: str) -> Reply:
-    """Confirm the daily tip."""
+    """Confirm the daily tip, with a tip or a question for now."""
     zone_label = esc(places.zone_name(zone, t.language))
-    return Reply(t("daily.subscribed", time=_tip_time(t, tip_time), zone=zone_label))
+    text = t("daily.subscribed", time=_tip_time(t, tip_time), zone=zone_label)
+    return Reply(text, next_steps(t))
 
 
 def settings_message(t: Translator, user: User, zone: str, now: datetime) -> Reply:
@@ -153,7 +178,7 @@ def settings_message(t: Translator, user: User, zone: str, now: datetime) -> Rep
     rows = [
         [toggle, *timing],
         [
-            InlineKeyboardButton(t("settings.place"), callback_data=cb.encode("where")),
+            InlineKeyboardButton(t("settings.place"), callback_data=cb.encode("where", "s")),
             InlineKeyboardButton(t("settings.language"), callback_data=cb.encode("daily", "lang")),
         ],
     ]

@@ -11,6 +11,7 @@ from clicksbot.content import Competency, Question, Tip
 from clicksbot.i18n import Translator
 from clicksbot.render import Reply, esc
 from clicksbot.render import callbacks as cb
+from clicksbot.render.messages import next_steps
 from clicksbot.services.learning import AnswerOutcome, AskedQuestion, TipPick
 from clicksbot.services.progress import BADGES_BY_ID, COMPETENCY_EMOJI, Badge, Stats
 from clicksbot.services.rounds import ROUND_SIZE
@@ -245,7 +246,7 @@ def progress_message(t: Translator, stats: Stats, friends: tuple[int, int] = (0,
                 )
             )
     lines += ["", badges_section(t, stats.badges)]
-    return Reply(_rtl(t, "\n".join(lines)))
+    return Reply(_rtl(t, "\n".join(lines)), next_steps(t))
 
 
 def badges_section(t: Translator, badge_ids: tuple[str, ...]) -> str:

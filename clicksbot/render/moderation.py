@@ -63,6 +63,9 @@ def audience_picker(t: Translator, languages: tuple[str, ...], sizes: dict[str, 
             )
         ]
     )
+    rows.append(
+        [InlineKeyboardButton(t("moderation.cancel"), callback_data=cb.encode("aud", "cancel"))]
+    )
     return Reply(t("moderation.choose_audience"), InlineKeyboardMarkup(rows))
 
 
@@ -77,6 +80,7 @@ def country_picker(t: Translator) -> Reply:
         for c in countries
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([InlineKeyboardButton(t("daily.back"), callback_data=cb.encode("aud", "back"))])
     return Reply(t("moderation.choose_country"), InlineKeyboardMarkup(rows))
 
 

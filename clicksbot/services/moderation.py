@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from clicksbot.sandbox import rules
 from clicksbot.store import Store
 
 BUTTON_TEXT_MAX = 40
 _URL = re.compile(r"https?://[^\s<>\"]{3,500}")
-_WHEN = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})")
 
 
 class Role(Enum):
@@ -66,18 +63,3 @@ def formatting_problem(html: str, *, caption: bool) -> str | None:
     except rules.ApiError as exc:
         return exc.description.removeprefix("Bad Request: ")
     return None
-
-
-def parse_when(text: str, zone: str, now: datetime) -> datetime | None:
-    """Read "YYYY-MM-DD HH:MM" (local to `zone`) into a moment after `now`; None otherwise."""
-    match = _WHEN.fullmatch(text.strip())
-    if match is None:
-        return None
-    try:
-        day = date.fromisoformat(match.group(1))
-        moment = datetime.combine(
-            day, time(int(match.group(2)), int(match.group(3))), tzinfo=ZoneInfo(zone)
-        )
-    except ValueError:
-        return None
-    return moment if moment > now else None

@@ -248,6 +248,15 @@ class Store(
         )
 
     @writes
+    async def greet(self, user_id: int, now: datetime) -> bool:
+        """Record that /start greeted a person; return whether it was the first time."""
+        cur = await self._db.execute(
+            "UPDATE users SET greeted_at = ? WHERE id = ? AND greeted_at IS NULL",
+            (_ts(now), user_id),
+        )
+        return cur.rowcount == 1
+
+    @writes
     async def set_language(self, user_id: int, language: str, now: datetime) -> None:
         """Remember the interface language a person chose."""
         await self._db.execute(

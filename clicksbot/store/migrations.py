@@ -280,4 +280,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m012_greeted",
+        """
+        -- When /start first greeted the person: a person is greeted as new until then, even
+        -- if they wrote something else first (or came back after /forget). Everyone already
+        -- here has been greeted.
+        ALTER TABLE users ADD COLUMN greeted_at TEXT;
+        UPDATE users SET greeted_at = created_at;
+        """,
+    ),
 ]
