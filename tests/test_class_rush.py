@@ -46,6 +46,11 @@ async def bot(
     assert refused == [], f"Telegram would have refused: {refused}"
 
 
+def shown(message: dict[str, object]) -> str:
+    """The words of a message: its text, or a photo's caption (a question with a picture)."""
+    return str(message.get("text") or message.get("caption") or "")
+
+
 async def replies(person: Person, count: int, timeout: float) -> list[str]:
     got = []
     for _ in range(count):
@@ -111,7 +116,7 @@ async def test_a_private_reply_is_quick_during_a_group_rush(bot: Running) -> Non
     await asyncio.sleep(1.5)
     posted = [m for m in chat.messages.values() if m["from"]["id"] == bot.emulator.bot_id]
     assert 1 <= len(posted) <= 4
-    assert any("Everyone can answer once" in m.get("text", "") for m in posted)
+    assert any("Everyone can answer once" in shown(m) for m in posted)
     runtime = runtime_of(bot.app)
     assert runtime.store is not None
 
@@ -128,10 +133,10 @@ async def test_a_class_answering_a_group_quiz_sees_one_tally_not_a_message_each(
     assert all(a["show_alert"] for a in answers)  # each learns privately, at once
     # Answers are gathered for a few seconds, then shown once.
     for _ in range(150):
-        if "Answers so far: 12" in chat.messages[question.id].get("text", ""):
+        if "Answers so far: 12" in shown(chat.messages[question.id]):
             break
         await asyncio.sleep(0.1)
-    assert "Answers so far: 12" in chat.messages[question.id]["text"]
+    assert "Answers so far: 12" in shown(chat.messages[question.id])
     posted = [m for m in chat.messages.values() if m["from"]["id"] == bot.emulator.bot_id]
     assert len(posted) == 1  # no second question, no message per answer
     edits = [c for c in bot.emulator.sent("editMessageText") if c.params["chat_id"] == chat.id]

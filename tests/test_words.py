@@ -71,6 +71,7 @@ async def test_stats_read_well_on_a_new_bot_and_after_a_pledge(bot: Running) -> 
     await admin.receive()  # thanks
     await admin.receive()  # the name question
     admin.send("/stats")
+    assert "put the certificate questions aside" in (await admin.receive()).text
     text = (await admin.receive()).text
     assert "Pledges (live): 1, by country:" in text and "No pledges yet" not in text
     assert "New pledges by day" in text or "No new pledges in the last 7 days." in text
@@ -105,6 +106,7 @@ async def test_the_pact_shows_its_commitments_on_demand(bot: Running) -> None:
     assert "You have taken the pact" in (await ana.receive()).text
     await ana.receive()  # the name question
     ana.send("/pact")
+    assert "put the certificate questions aside" in (await ana.receive()).text
     mine = await ana.receive()
     assert "📜 Read the commitments" in mine.button_texts
     assert "🎓 My certificate" in mine.button_texts
