@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
@@ -88,7 +89,9 @@ class CompetencyScore:
     correct: int
 
 
-class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries):
+class Store(
+    PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries, CheckupQueries
+):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
