@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.content import Competency
 from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers import checkup
 from clicksbot.handlers.common import NEW_MESSAGES, Visitor, send, visitor
 from clicksbot.i18n import SOURCE_LANGUAGE
 from clicksbot.render import Reply
@@ -47,6 +48,8 @@ async def _ask(
         # Said plainly, in their language: English, or another topic; never English unasked.
         await send(update, context, render.none_in_language(v.t, topic))
         return
+    if await checkup.offer_instead(update, context, v, topic, english=english):
+        return  # the discernment checkup comes first (at the first quiz, then after a while)
     asked = await learning.ask(
         context.store,
         context.content,
