@@ -488,3 +488,26 @@ def test_every_checkup_message_fits_telegram(language: str, shipped_content: Con
         check(reply.text, reply.keyboard, "report")
         for answers in render.review_messages(t, report):
             check(answers.text, None, "answers")
+
+
+@pytest.mark.parametrize("language", CATALOGS.languages)
+def test_checkup_button_answers_fit_telegram(language: str) -> None:
+    """What a press on the checkup answers (a toast or an alert) is plain text of at most
+    200 characters."""
+    t = CATALOGS.get(language)
+    for key in ("checkup.already", "checkup.gone", "checkup.none"):
+        assert len(t(key)) <= 200 and "<" not in t(key), (language, key)
+
+
+def test_the_offer_can_be_turned_off_in_the_config(tmp_path: Path) -> None:
+    """checkup_offer: false turns the offers off; anything but true or false is refused,
+    naming the key."""
+    from clicksbot.config import ConfigError, load_settings
+
+    env = {"CLICKSBOT_TOKEN": "123456:TEST-token-never-printed"}
+    path = write(tmp_path, "config.yaml", "checkup_offer: false\n")
+    assert load_settings(path, env=env).checkup_offer is False
+    assert load_settings(None, env=env).checkup_offer is True
+    path = write(tmp_path, "config.yaml", "checkup_offer: sometimes\n")
+    with pytest.raises(ConfigError, match="checkup_offer"):
+        load_settings(path, env=env)
