@@ -99,6 +99,7 @@ async def clicksbot_running(server: EmulatorServer, db: Path) -> AsyncIterator[N
         packs_dir=REPO / "quizzes",
         flood_burst=1000,
         flood_rate=100,
+        checkup_offer=False,  # the question itself is measured, not the checkup offered first
     )
     app = build_application(settings, content, base_url=server.api_url)
     pacer = runtime_of(app).pacer

@@ -26,6 +26,7 @@ from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
 from clicksbot.handlers import (
     admin,
+    checkup,
     daily,
     errors,
     fallback,
@@ -110,6 +111,7 @@ def build_application(
     start.register(app)
     groups.register(app)  # before learn: /quiz in a group is the group's quiz
     learn.register(app)
+    checkup.register(app)
     daily.register(app)
     pact_handlers.register(app)
     moderation.register(app)

@@ -76,6 +76,7 @@ class Settings:
     health_port: int = 0  # 0: no health and metrics server
     flood_burst: int = 12
     flood_rate: float = 1.0
+    checkup_offer: bool = True  # offer the discernment checkup at the first quiz, then later
     source: str = "defaults"
 
     @property
@@ -112,6 +113,8 @@ KEYS: dict[str, str] = {
     "flood_burst": "messages and button presses one person may send at once, 1 to 1000",
     "flood_rate": "messages and presses a second one person may keep sending, above 0 up to 100",
     "late_tip_grace_minutes": "how late a missed daily tip may still go out, 0 to 1440 minutes",
+    "checkup_offer": "true or false: offer the discernment checkup at a person's first quiz "
+    "and again later (/checkup works either way)",
 }
 
 
@@ -192,6 +195,7 @@ def load_settings(
             _number(raw, "flood_burst", Settings.flood_burst, 1, 1000, source, whole=True)
         ),
         flood_rate=float(_number(raw, "flood_rate", Settings.flood_rate, 0.01, 100, source)),
+        checkup_offer=_flag(raw, "checkup_offer", Settings.checkup_offer, source),
         pact_file=(
             _path(raw, "pact_file", Path("pact.yaml"), base, source)
             if raw.get("pact_file") is not None
@@ -298,6 +302,15 @@ def _choice(raw: dict[str, Any], key: str, allowed: tuple[str, ...], source: str
     if value not in allowed:
         raise ConfigError(source, key, f"{value!r} is not {KEYS[key]}")
     return str(value)
+
+
+def _flag(raw: dict[str, Any], key: str, default: bool, source: str) -> bool:
+    value = raw.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise ConfigError(source, key, f"{value!r} is not {KEYS[key]}")
+    return value
 
 
 def _webhook_url(raw: dict[str, Any], source: str) -> str:

@@ -72,6 +72,9 @@ def settings(tmp_path: Path) -> Settings:
         admins=frozenset({42}),
         # Test people act at machine speed; test_privacy checks the real flood limits.
         flood_burst=1000,
+        # The checkup offered at the first quiz would stand before every test's first
+        # question; test_checkup turns it back on (the default) to test it.
+        checkup_offer=False,
     )
 
 

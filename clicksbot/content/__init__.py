@@ -4,6 +4,7 @@ from clicksbot.content.loader import load_content, load_pack_file
 from clicksbot.content.models import (
     COMPETENCIES,
     QUESTION_KINDS,
+    CheckupItem,
     Competency,
     Content,
     Pack,
@@ -15,6 +16,7 @@ from clicksbot.content.models import (
 __all__ = [
     "COMPETENCIES",
     "QUESTION_KINDS",
+    "CheckupItem",
     "Competency",
     "Content",
     "Pack",

@@ -18,6 +18,15 @@ OPTIONS_MIN = 2
 OPTIONS_MAX = 12
 URL_MAX = 500
 
+# The discernment checkup: a headline or post fits a message with room to spare (and reads in
+# seconds); its explanation is shown once the checkup is over, several to a message. A checkup
+# shows this many real and this many false items; a language's pool needs at least the least
+# of each to be used (until then its people get the English checkup).
+CHECKUP_TEXT_MAX = 300
+CHECKUP_EXPLANATION_MAX = 500
+CHECKUP_PER_SIDE = 5
+CHECKUP_MIN_PER_SIDE = 4
+
 # A question's picture: a PNG or JPEG beside the pack, sent as a Telegram photo (at most 10 MB;
 # width + height at most 10000; sides at most 20 to 1). Kept small for slow data.
 IMAGE_BYTES_MAX = 1024 * 1024

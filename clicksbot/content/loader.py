@@ -20,6 +20,7 @@ from clicksbot.content.models import (
     COMPETENCIES,
     QUESTION_KINDS,
     TECHNIQUES,
+    CheckupItem,
     Competency,
     Content,
     Pack,
@@ -33,6 +34,7 @@ _MARKUP = re.compile(r"</?[A-Za-z][^<>]*>|\*\*[^*]+\*\*|__[^_]+__|\[[^\]]+\]\(ht
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 PACK_KEYS = (
     "id", "title", "language", "competency", "description", "review", "tips", "questions",
+    "checkup",
 )  # fmt: skip
 # A pack's `review:` says whether a native speaker of its language has read it.
 REVIEW_STATES = ("draft", "reviewed")
@@ -41,6 +43,8 @@ QUESTION_KEYS = (
     "id", "kind", "text", "options", "answer", "explanation", "source", "technique", "credible",
     "skill", "image", "alt",
 )  # fmt: skip
+# An item of the discernment checkup pool (a `checkup:` section): never a quiz question.
+CHECKUP_KEYS = ("id", "text", "real", "source", "explanation")
 PACK_SUFFIXES = (".yaml", ".yml")
 
 
@@ -118,6 +122,7 @@ def _drop_duplicates(
     for pack, lines in loaded:
         clashes = []
         ids = [pack.id] + [t.id for t in pack.tips] + [q.id for q in pack.questions]
+        ids += [c.id for c in pack.checkup]
         for item_id in ids:
             if item_id in seen:
                 clashes.append(item_id)
@@ -406,10 +411,16 @@ def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[st
     def question(entry: Node) -> Question | None:
         return _question(entry, pack_id, language, competency, report, remember)
 
+    def checkup_item(entry: Node) -> CheckupItem | None:
+        return _checkup_item(entry, pack_id, language, report, remember)
+
     tips = _items(fields, "tips", item, report, tip)
     questions = _items(fields, "questions", item, report, question)
-    if not tips and not questions:
-        report.error(1, item, "the pack has no tips and no questions: add at least one")
+    checkup = _items(fields, "checkup", item, report, checkup_item)
+    if not tips and not questions and not checkup:
+        report.error(
+            1, item, "the pack has no tips, no questions and no checkup items: add at least one"
+        )
     pack = Pack(
         pack_id,
         title,
@@ -420,8 +431,49 @@ def _pack(root: Node, path: Path, report: _Report) -> tuple[Pack | None, dict[st
         tuple(questions),
         report.path,
         review,
+        tuple(checkup),
     )
     return pack, lines
+
+
+def _checkup_item(
+    entry: Node,
+    pack_id: str,
+    language: str,
+    report: _Report,
+    remember: Callable[[str, int], None],
+) -> CheckupItem:
+    """An item of the discernment checkup: a headline or post, whether it is real, and the
+    source that shows it (the article, or the fact-check that debunks it)."""
+    f = _keys(entry, CHECKUP_KEYS, "(checkup item)", report)
+    item_id, line = _id(f, entry.line, report, "(checkup item)")
+    remember(item_id, line)
+    text = _text(f, "text", item_id, line, report, maximum=limits.CHECKUP_TEXT_MAX)
+    real_node = f.get("real")
+    real = False
+    if real_node is None or real_node.value in (None, ""):
+        report.error(
+            line, item_id, "'real' is missing: write real: yes for a true headline or post, "
+            "real: no for a false one"
+        )  # fmt: skip
+    elif not isinstance(real_node.value, bool):
+        report.error(real_node.line, item_id, f"'real' is {real_node.value!r}: write yes or no")
+    else:
+        real = real_node.value
+    source_node = f.get("source")
+    source = ""
+    if source_node is None or source_node.value in (None, ""):
+        report.error(
+            line, item_id, "'source' is missing: a checkup item needs the link that shows it is "
+            "real (the article) or false (the fact-check)"
+        )  # fmt: skip
+    else:
+        source = _url(f, item_id, line, report)
+    explanation = _text(
+        f, "explanation", item_id, line, report,
+        maximum=limits.CHECKUP_EXPLANATION_MAX, required=False,
+    )  # fmt: skip
+    return CheckupItem(item_id, text, real, source, pack_id, language, explanation)
 
 
 def _question(
@@ -669,8 +721,11 @@ class ValidationReport:
             tips = sum(len(p.tips) for p in packs)
             questions = sum(len(p.questions) for p in packs)
             drafts = sum(p.review == "draft" for p in packs)
+            pool = [c for p in packs for c in p.checkup]
+            real = sum(c.real for c in pool)
             lines.append(
                 f"{language}: {len(packs)} pack(s), {tips} tip(s), {questions} question(s)"
+                + (f", checkup {real} real and {len(pool) - real} false item(s)" if pool else "")
                 + (
                     f" ({drafts} draft pack(s) awaiting a native speaker's review)"
                     if drafts
@@ -727,7 +782,25 @@ def validate_paths(paths: Iterable[Path]) -> ValidationReport:
     all_lines = {item: line for _, lines in loaded for item, line in lines.items()}
     _similar_questions(packs, problems, all_lines)
     _floors(packs, problems)
+    _checkup_pools(packs, problems)
     return ValidationReport(tuple(problems), Content.of(tuple(packs)))
+
+
+def _checkup_pools(packs: list[Pack], problems: list[Problem]) -> None:
+    """Warn where a language's checkup pool is too small to draw a checkup from."""
+    for language in sorted({p.language for p in packs if p.checkup}):
+        of = [p for p in packs if p.language == language]
+        pool = [c for p in of for c in p.checkup]
+        real = sum(c.real for c in pool)
+        least = limits.CHECKUP_MIN_PER_SIDE
+        if min(real, len(pool) - real) < least:
+            fallback = "its people get the English one" if language != "en" else "there is none"
+            problems.append(Problem(
+                display_path(Path(of[0].path).parent), 0, f"({language})",
+                f"the checkup pool has {real} real and {len(pool) - real} false item(s); a "
+                f"checkup needs at least {least} of each, so until then {fallback}",
+                warning=True,
+            ))  # fmt: skip
 
 
 def _floors(packs: list[Pack], problems: list[Problem]) -> None:

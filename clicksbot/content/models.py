@@ -1,4 +1,5 @@
-"""Frozen models of content packs: tips, fact-check questions, and the packs that hold them."""
+"""Frozen models of content packs: tips, fact-check questions, checkup items, and the packs
+that hold them."""
 
 from __future__ import annotations
 
@@ -86,6 +87,21 @@ class Question:
 
 
 @dataclass(frozen=True)
+class CheckupItem:
+    """A real or a false headline or post of the discernment checkup: judged real or fake by
+    the person, never asked as a quiz question; its source shows it is real (the article) or
+    false (the fact-check), its explanation is shown only once the checkup is over."""
+
+    id: str
+    text: str
+    real: bool
+    source: str
+    pack_id: str
+    language: str
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
 class Pack:
     """One YAML file of content in one language and competency."""
 
@@ -98,6 +114,7 @@ class Pack:
     questions: tuple[Question, ...]
     path: str
     review: str = "reviewed"  # "draft" until a native speaker of the language has read it
+    checkup: tuple[CheckupItem, ...] = ()  # the pack's share of the discernment checkup pool
 
 
 @dataclass(frozen=True)
@@ -122,13 +139,15 @@ class Content:
     packs: tuple[Pack, ...] = ()
     _tips: dict[str, Tip] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
+    _checkup: dict[str, CheckupItem] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, packs: tuple[Pack, ...]) -> Content:
         """Index packs whose ids were already checked to be unique."""
         tips = {t.id: t for p in packs for t in p.tips}
         questions = {q.id: q for p in packs for q in p.questions}
-        return cls(packs, tips, questions)
+        checkup = {c.id: c for p in packs for c in p.checkup}
+        return cls(packs, tips, questions, checkup)
 
     def tip(self, tip_id: str) -> Tip | None:
         """Return the tip with this id, if any pack has it."""
@@ -152,6 +171,14 @@ class Content:
             if (language is None or q.language == language)
             and (competency is None or q.competency == competency)
         )
+
+    def checkup_item(self, item_id: str) -> CheckupItem | None:
+        """Return the checkup item with this id, if any pack has it."""
+        return self._checkup.get(item_id)
+
+    def checkup_items(self, language: str | None = None) -> Iterator[CheckupItem]:
+        """Yield the checkup items, in pack order, of one language or of all."""
+        return (c for c in self._checkup.values() if language is None or c.language == language)
 
     @property
     def languages(self) -> frozenset[str]:

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from clicksbot.content import Competency
 from clicksbot.context import BotApplication, BotContext
+from clicksbot.handlers import checkup
 from clicksbot.handlers.common import (
     FLOOD_GROUP,
     NEW_MESSAGES,
@@ -83,6 +84,8 @@ async def _ask(
             return
         await _send_round_question(update, context, v, first)
         return
+    if await checkup.offer_instead(update, context, v, topic, english=english):
+        return  # the discernment checkup comes first (at the first quiz, then after a while)
     asked = await learning.ask(
         context.store,
         context.content,

@@ -37,7 +37,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     days = context.settings.retention_days
     keep = v.t.plural("privacy.retention", days) if days else v.t("privacy.retention_forever")
-    await send(update, context, Reply(v.t("privacy.text", retention=keep), next_steps(v.t)))
+    text = v.t("privacy.text", retention=keep) + "\n\n" + v.t("privacy.checkup")
+    await send(update, context, Reply(text, next_steps(v.t)))
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
@@ -46,6 +47,11 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     data = await context.store.personal_data(v.user.id)
     counts = {table: len(rows) for table, rows in data.items()}
     invited = any(row.get("referred_by") for row in data.get("users", []))
+    # The summary's list ends with {invited}: lines that only some people have go there.
+    more = "\n" + v.t("mydata.invited") if invited else ""
+    checkups = sum(1 for row in data.get("checkups", []) if row.get("finished_at"))
+    if checkups:
+        more += "\n" + v.t("mydata.checkups", checkups=checkups)
     summary = v.t(
         "mydata.summary",
         language=v.t.language_name,
@@ -55,7 +61,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         badges=counts.get("badges", 0),
         pledges=counts.get("pledges", 0),
         messages=counts.get("deliveries", 0),
-        invited="\n" + v.t("mydata.invited") if invited else "",
+        invited=more,
     )
     await send(update, context, Reply(summary))
     document = json.dumps(

@@ -36,6 +36,8 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "rounden": (_TOPIC,),  # the same, in English
     "picker": (),  # back from the round's topics to those of single questions, in place
     "ans": (_ROW_ID, _POSITION),  # answer asked question <row id> with shown option <n>
+    "ckgo": (),  # the discernment checkup: start it, or carry on with the one under way
+    "ck": (_ROW_ID, _POSITION, re.compile(r"[rf]")),  # checkup <id>: item <n> is real or fake
     "where": (),  # daily tips: show the country picker
     "region": (re.compile(r"more|offset"),),  # more countries, or the UTC offsets
     "country": (_COUNTRY,),  # this country (its one zone, or its zones to pick from)

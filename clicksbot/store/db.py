@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
@@ -90,7 +91,13 @@ class CompetencyScore:
 
 
 class Store(
-    PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries, RoundQueries
+    PactQueries,
+    ModerationQueries,
+    PrivacyQueries,
+    GroupQueries,
+    ProgressQueries,
+    RoundQueries,
+    CheckupQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 

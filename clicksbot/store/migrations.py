@@ -290,4 +290,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         UPDATE users SET greeted_at = created_at;
         """,
     ),
+    (
+        "m013_checkups",
+        """
+        -- The discernment checkup: one row per checkup a person starts. While it is under
+        -- way, `answers` holds one letter per item answered (r: judged real, f: judged fake),
+        -- so a restart loses nothing; once it ends, only what the report and the impact
+        -- report need stays (the counts), and the ids of the items shown, so that the next
+        -- checkup draws others.
+        CREATE TABLE checkups (
+            id           INTEGER PRIMARY KEY,
+            user_id      BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            language     TEXT NOT NULL,                -- the language of the items shown
+            items        TEXT NOT NULL,                -- item ids as shown, comma-separated
+            answers      TEXT NOT NULL DEFAULT '',     -- under way: r or f per item; then ''
+            started_at   TEXT NOT NULL,
+            finished_at  TEXT,
+            n_real       INTEGER,                      -- real items shown
+            n_fake       INTEGER,                      -- false items shown
+            hits         INTEGER,                      -- real items judged real
+            false_alarms INTEGER                       -- false items judged real
+        );
+        CREATE INDEX checkups_by_user ON checkups (user_id, started_at);
+        -- When a checkup was last offered to the person unasked (at a quiz), so that it is
+        -- offered once, and again only after a while.
+        ALTER TABLE users ADD COLUMN checkup_offered_at TEXT;
+        """,
+    ),
 ]
