@@ -28,7 +28,8 @@ def environment() -> dict[str, str]:
 
 def config(folder: Path, packs: Path = REPO / "quizzes") -> Path:
     path = folder / "config.yaml"
-    path.write_text(f"database: bot.sqlite3\npacks_dir: {packs}\n")
+    # (the discernment checkup, offered at a first quiz, is tried in tests/test_checkup.py)
+    path.write_text(f"database: bot.sqlite3\npacks_dir: {packs}\ncheckup_offer: false\n")
     return path
 
 
