@@ -25,6 +25,7 @@ from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
+from clicksbot.delivery.reminders import Reminders
 from clicksbot.handlers import (
     admin,
     daily,
@@ -36,6 +37,7 @@ from clicksbot.handlers import (
     learn,
     moderation,
     privacy,
+    reminders,
     start,
 )
 from clicksbot.handlers import pact as pact_handlers
@@ -117,6 +119,7 @@ def build_application(
     groups.register(app)  # before learn: /quiz in a group is the group's quiz
     learn.register(app)
     daily.register(app)
+    reminders.register(app)
     pact_handlers.register(app)
     moderation.register(app)
     privacy.register(app)
@@ -164,7 +167,14 @@ async def _post_init(app: BotApplication) -> None:
     await _set_commands(app, runtime.catalogs)
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None
-    composer = Composer(store, runtime.content, runtime.catalogs, app.bot.username)
+    composer = Composer(
+        store,
+        runtime.content,
+        runtime.catalogs,
+        app.bot.username,
+        clock=runtime.clock,
+        default_timezone=settings.default_timezone,
+    )
     runtime.outbox = outbox = Outbox(
         store,
         app.bot,
@@ -177,6 +187,10 @@ async def _post_init(app: BotApplication) -> None:
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
     await runtime.daily.start()
+    runtime.reminders = Reminders(
+        store, outbox, app.job_queue, runtime.clock, grace, settings.default_timezone
+    )
+    await runtime.reminders.start()
     notice = {"key": "pact.updated", "params": {"version": runtime.pact.version}}
     announced = await store.queue_pact_update(runtime.pact.version, notice, runtime.clock())
     if announced is not None and announced[1]:

@@ -38,6 +38,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "hour": (_HOUR,),  # the daily tip in this hour: which minutes?
     "at": (_SLOT,),  # the daily tip at HH:MM
     "daily": (re.compile(r"on|off|time|lang"),),  # settings: start, stop, change time, language
+    "remind": (re.compile(r"on|off|stop"),),  # streak reminder: on, off (/settings), stop (itself)
     # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
     # keep (not sure after all); skip the name; no country; change the certificate's name, or
     # have none

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from clicksbot.content import COMPETENCIES, Competency
+from clicksbot.services import reminders
 from clicksbot.store import CompetencyScore, LearnerRecord, Store, User
 
 
@@ -183,8 +184,9 @@ async def record_activity(store: Store, user: User, now: datetime, default_tz: s
     """Count today as a learning day for the person; return the badges earned just now."""
     today = local_day(now, time_zone_of(user, default_tz))
     record = await store.learner_record(user.id)
-    if today not in record.days:  # the first activity of the day: the only write needed
+    if today not in record.days:  # the first activity of the day: the only writes needed
         await store.add_activity_day(user.id, today)
+        await reminders.follow_habit(store, user, now, default_tz)
         record = replace(record, days=tuple(sorted((*record.days, today))))
     figures = _stats(record, today)
     new = []

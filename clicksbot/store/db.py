@@ -20,6 +20,7 @@ from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
+from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -88,7 +89,9 @@ class CompetencyScore:
     correct: int
 
 
-class Store(PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries):
+class Store(
+    PactQueries, ModerationQueries, PrivacyQueries, GroupQueries, ProgressQueries, ReminderQueries
+):
     """One open database; create it with `await Store.open(path)`."""
 
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:

@@ -40,6 +40,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "salts": (),
     "forgotten_marks": ("inviter",),  # digests, never ids: see clicksbot/store/marks.py
     "progress_messages": ("chat_id",),
+    "reminders": ("user_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -54,6 +55,7 @@ OWN: dict[str, str] = {
     "moderators": "user_id",
     "group_answers": "user_id",
     "group_members": "user_id",
+    "reminders": "user_id",
 }
 # Columns of a person's own rows that name somebody else: /mydata says who they are to the
 # person ("a friend"), never their Telegram id.
