@@ -558,3 +558,13 @@ def test_every_streak_and_reminder_message_fits(language: str) -> None:
         rules.check_reply_markup(reply.keyboard.to_dict())
     for key in ("reminder.on_short", "reminder.off_short"):
         assert len(t(key)) <= 200 and "<" not in t(key), (language, key)
+
+
+async def test_privacy_explains_streak_freezes_and_the_reminder(bot: Running) -> None:
+    """/privacy says that freezes keep nothing new, and what the reminder keeps and when it is
+    deleted."""
+    kai = await started(bot, "Kai")
+    kai.send("/privacy")
+    text = (await kai.receive()).text
+    assert "Streaks and reminders" in text
+    assert "your usual time" in text and "turning it off deletes both" in text

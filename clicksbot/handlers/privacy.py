@@ -36,7 +36,8 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     days = context.settings.retention_days
     keep = v.t.plural("privacy.retention", days) if days else v.t("privacy.retention_forever")
-    await send(update, context, Reply(v.t("privacy.text", retention=keep)))
+    text = v.t("privacy.text", retention=keep) + "\n\n" + v.t("privacy.reminder")
+    await send(update, context, Reply(text))
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
