@@ -24,6 +24,7 @@ from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
+from clicksbot.delivery.reminders import Reminders
 from clicksbot.handlers import (
     admin,
     checkup,
@@ -37,6 +38,7 @@ from clicksbot.handlers import (
     menus,
     moderation,
     privacy,
+    reminders,
     start,
 )
 from clicksbot.handlers import pact as pact_handlers
@@ -113,6 +115,7 @@ def build_application(
     learn.register(app)
     checkup.register(app)
     daily.register(app)
+    reminders.register(app)
     pact_handlers.register(app)
     moderation.register(app)
     privacy.register(app)
@@ -160,7 +163,14 @@ async def _post_init(app: BotApplication) -> None:
     await menus.set_menus(app.bot, runtime)  # the store first: it knows the moderators
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None
-    composer = Composer(store, runtime.content, runtime.catalogs, app.bot.username)
+    composer = Composer(
+        store,
+        runtime.content,
+        runtime.catalogs,
+        app.bot.username,
+        clock=runtime.clock,
+        default_timezone=settings.default_timezone,
+    )
     runtime.outbox = outbox = Outbox(
         store,
         app.bot,
@@ -173,6 +183,10 @@ async def _post_init(app: BotApplication) -> None:
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
     await runtime.daily.start()
+    runtime.reminders = Reminders(
+        store, outbox, app.job_queue, runtime.clock, grace, settings.default_timezone
+    )
+    await runtime.reminders.start()
     notice = {"key": "pact.updated", "params": {"version": runtime.pact.version}}
     announced = await store.queue_pact_update(runtime.pact.version, notice, runtime.clock())
     if announced is not None and announced[1]:

@@ -18,6 +18,7 @@ from clicksbot.delivery import DailyTips, Lane, Outbox, Pacer
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
+from clicksbot.delivery.reminders import Reminders
 
 if TYPE_CHECKING:
     from clicksbot.handlers.flood import FloodGuard
@@ -50,6 +51,7 @@ class Runtime:
     pacer: Pacer | None = None
     outbox: Outbox | None = None
     daily: DailyTips | None = None
+    reminders: Reminders | None = None  # the clock of streak reminders
     campaigns: Campaigns | None = None
     flood: FloodGuard | None = None
     job_queue: Any = None  # the application's JobQueue, for features that schedule

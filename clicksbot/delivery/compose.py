@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from clicksbot.content import Content
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.render import Reply, esc
 from clicksbot.render.learning import tip_message
 from clicksbot.render.moderation import broadcast_reply
+from clicksbot.render.streaks import reminder_message, with_reminder
+from clicksbot.services import progress, reminders
 from clicksbot.services.learning import TipPick, choose_tip
 from clicksbot.store import Store
 from clicksbot.store.delivery import Delivery
+from clicksbot.store.reminders import REMINDER
 
 TIP, MESSAGE, NOTICE, CAMPAIGN, BROADCAST = "tip", "message", "notice", "campaign", "broadcast"
 
 
 class NothingToSend(Exception):
     """This job has nothing for this person (say, no tips in any language they can read)."""
+
+
+class NoLongerWanted(NothingToSend):
+    """The message is not wanted any more (a reminder to someone who has played since it was
+    queued): it is skipped, which is not a failure."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -32,11 +46,22 @@ class Letter:
 class Composer:
     """Writes each person's message in their language, at the moment it is sent."""
 
-    def __init__(self, store: Store, content: Content, catalogs: Catalogs, bot_username: str):
+    def __init__(
+        self,
+        store: Store,
+        content: Content,
+        catalogs: Catalogs,
+        bot_username: str,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        default_timezone: str = "UTC",
+    ):
         self.store = store
         self.content = content
         self.catalogs = catalogs
         self.bot_username = bot_username
+        self.clock = clock
+        self.default_timezone = default_timezone
 
     async def compose(self, delivery: Delivery) -> Letter:
         t = self.catalogs.get(delivery.language)
@@ -46,7 +71,10 @@ class Composer:
                 raise NothingToSend("no tips in the packs")
             tip, restarted = chosen
             pick = TipPick(tip, restarted, [])
-            return Letter(tip_message(t, pick, self.bot_username, daily=True), tip.id)
+            reply = tip_message(t, pick, self.bot_username, daily=True)
+            if await reminders.rides_on_tip(self.store, delivery.user_id, self.clock()):
+                reply = with_reminder(t, reply, await self._streak(delivery.user_id))
+            return Letter(reply, tip.id)
         if delivery.kind == MESSAGE:
             texts = delivery.payload.get("text", {})
             text = (
@@ -73,4 +101,18 @@ class Composer:
             count = params.get("count")
             text = t.plural(key, count, **params) if count is not None else t(key, **params)
             return Letter(Reply(text))
+        if delivery.kind == REMINDER:
+            day = date.fromisoformat(str(delivery.payload.get("day")))
+            zone = str(delivery.payload.get("zone"))
+            if not await reminders.still_wanted(
+                self.store, delivery.user_id, day, self.clock(), zone
+            ):
+                raise NoLongerWanted("played since, turned off, or quiet hours now")
+            return Letter(reminder_message(t, await self._streak(delivery.user_id)))
         raise NothingToSend(f"unknown kind of job {delivery.kind!r}")
+
+    async def _streak(self, user_id: int) -> progress.Stats:
+        user = await self.store.get_user(user_id)
+        if user is None:
+            raise NothingToSend("the person is gone")
+        return await progress.stats(self.store, user, self.clock(), self.default_timezone)

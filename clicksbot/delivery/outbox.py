@@ -27,7 +27,7 @@ from telegram.error import (
 )
 from telegram.ext import ExtBot
 
-from clicksbot.delivery.compose import Composer, NothingToSend
+from clicksbot.delivery.compose import Composer, NoLongerWanted, NothingToSend
 from clicksbot.delivery.limiter import Lane, Pacer
 from clicksbot.store import Store
 from clicksbot.store.delivery import Delivery
@@ -238,6 +238,9 @@ class Outbox:
                 delay = self.backoff * 2 ** (attempts - 1)
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 continue
+            except NoLongerWanted as exc:
+                await self.store.delivery_skipped(row, str(exc), self.clock())
+                return
             except NothingToSend as exc:
                 await self.store.delivery_failed(row, str(exc), self.clock(), final=True)
                 return

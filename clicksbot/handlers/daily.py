@@ -13,7 +13,7 @@ from clicksbot.handlers.common import PRIVATE, Visitor, send, show, visitor
 from clicksbot.render import Reply, messages
 from clicksbot.render import callbacks as cb
 from clicksbot.render import daily as render
-from clicksbot.services import places
+from clicksbot.services import places, reminders
 from clicksbot.store import User
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ async def settings_command(update: Update, context: BotContext) -> None:
     """Show language, time zone and daily tip, with buttons to change them."""
     v = await visitor(update, context)
     zone = v.user.time_zone or context.settings.default_timezone
-    await send(update, context, render.settings_message(v.t, v.user, zone, context.now()))
+    reminder = await reminders.current(context.store, v.user)
+    await send(update, context, render.settings_message(v.t, v.user, zone, context.now(), reminder))
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -142,7 +143,9 @@ async def _settings_button(update: Update, context: BotContext, v: Visitor, choi
         await context.store.set_tip_time(user.id, None)
         await query.answer(t("daily.unsubscribed_short"))
         zone = user.time_zone or context.settings.default_timezone
-        await show(update, context, render.settings_message(t, _with_time(user, None), zone, now))
+        user = _with_time(user, None)
+        reminder = await reminders.current(context.store, user)
+        await show(update, context, render.settings_message(t, user, zone, now, reminder))
 
 
 def _moved(user: User, country: str | None, zone: str) -> User:

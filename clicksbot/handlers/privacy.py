@@ -37,7 +37,9 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     v = await visitor(update, context)
     days = context.settings.retention_days
     keep = v.t.plural("privacy.retention", days) if days else v.t("privacy.retention_forever")
-    text = v.t("privacy.text", retention=keep) + "\n\n" + v.t("privacy.checkup")
+    text = "\n\n".join(
+        (v.t("privacy.text", retention=keep), v.t("privacy.checkup"), v.t("privacy.reminder"))
+    )
     await send(update, context, Reply(text, next_steps(v.t)))
 
 

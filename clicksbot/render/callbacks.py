@@ -46,6 +46,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "at": (_SLOT,),  # the daily tip at HH:MM
     # settings: start, stop, change time, language; show the settings again (Back)
     "daily": (re.compile(r"on|off|time|lang|show"),),
+    "remind": (re.compile(r"on|off|stop"),),  # streak reminder: on, off (/settings), stop (itself)
     # the pact: commit to version <n>; certificate; invite; withdraw (ask), unpledge (sure),
     # keep (not sure after all); skip the name; no country; change the certificate's name, or
     # have none; read the commitments

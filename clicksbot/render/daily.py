@@ -8,10 +8,11 @@ from datetime import datetime, time
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from clicksbot.i18n import Translator
-from clicksbot.render import Reply, esc
+from clicksbot.render import Reply, esc, streaks
 from clicksbot.render import callbacks as cb
 from clicksbot.render.messages import next_steps
 from clicksbot.services import places
+from clicksbot.services.reminders import ReminderView
 from clicksbot.store import User
 
 COLUMNS = 3
@@ -150,8 +151,11 @@ def subscribed_message(t: Translator, zone: str, tip_time: str) -> Reply:
     return Reply(text, next_steps(t))
 
 
-def settings_message(t: Translator, user: User, zone: str, now: datetime) -> Reply:
-    """Show the person's language, time zone and daily tip, with buttons to change each."""
+def settings_message(
+    t: Translator, user: User, zone: str, now: datetime, reminder: ReminderView | None = None
+) -> Reply:
+    """Show the person's language, time zone, daily tip and streak reminder, with buttons to
+    change each."""
     daily = (
         t("settings.daily_at", time=_tip_time(t, user.tip_time))
         if user.tip_time
@@ -182,4 +186,8 @@ def settings_message(t: Translator, user: User, zone: str, now: datetime) -> Rep
             InlineKeyboardButton(t("settings.language"), callback_data=cb.encode("daily", "lang")),
         ],
     ]
+    if reminder is not None:
+        line = streaks.settings_line(t, reminder)
+        text += f"\n{line}" if line else ""
+        rows.append([streaks.settings_button(t, reminder)])
     return Reply(text, InlineKeyboardMarkup(rows))

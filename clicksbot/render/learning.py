@@ -12,6 +12,7 @@ from clicksbot.i18n import Translator
 from clicksbot.render import Reply, esc
 from clicksbot.render import callbacks as cb
 from clicksbot.render.messages import next_steps
+from clicksbot.render.streaks import freezes_line
 from clicksbot.services.learning import AnswerOutcome, AskedQuestion, TipPick
 from clicksbot.services.progress import BADGES_BY_ID, COMPETENCY_EMOJI, Badge, Stats
 from clicksbot.services.rounds import ROUND_SIZE
@@ -227,6 +228,7 @@ def progress_message(t: Translator, stats: Stats, friends: tuple[int, int] = (0,
         lines.append(t("progress.nothing"))
     lines.append(t.plural("progress.tips", stats.tips_read))
     lines.append(t.plural("progress.streak", stats.current_streak, best=stats.best_streak))
+    lines.append(freezes_line(t, stats))
     if stats.current_streak == 0:
         lines.append(t("progress.streak_hint"))
     joined, pledged = friends

@@ -1,4 +1,9 @@
-"""Progress: activity days and streaks in the person's time zone, scores, and badges."""
+"""Progress: activity days and streaks in the person's time zone, scores, and badges.
+
+A streak forgives: every 7 days of streak earn a streak freeze (Duolingo's threshold; at most
+2 held), and a missed day uses one by itself, so the streak survives it. Freezes are worked
+out from the active days alone, each time they are needed: nothing more is stored for them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from clicksbot.content import COMPETENCIES, Competency
+from clicksbot.services import reminders
 from clicksbot.store import CompetencyScore, LearnerRecord, Store, User
 
 
@@ -20,6 +26,8 @@ class Stats:
     current_streak: int
     best_streak: int
     badges: tuple[str, ...] = ()  # ids, in the order earned
+    freezes: int = 0  # streak freezes held now
+    saved_on: date | None = None  # the latest day a freeze kept the current streak alive
 
     @property
     def answered(self) -> int:
@@ -87,19 +95,59 @@ def local_day(now: datetime, time_zone: str) -> date:
     return now.astimezone(zone).date()
 
 
-def streaks(days: list[date], today: date) -> tuple[int, int]:
-    """Return the current and the best run of consecutive days.
+FREEZE_EVERY = 7  # days of streak that earn one streak freeze
+FREEZES_MAX = 2  # freezes held at most; one earned beyond that is not kept
 
-    The current run is still alive if its last day is today or yesterday.
+
+@dataclass(frozen=True)
+class Streak:
+    """A person's streak as of today: its length, the best ever, freezes held, and the days
+    freezes covered in the current streak."""
+
+    current: int
+    best: int
+    freezes: int
+    saved: tuple[date, ...] = ()
+
+
+def streak(days: list[date], today: date) -> Streak:
+    """Return the streak that the active `days` make by `today`.
+
+    A streak counts active days in a row. Each `FREEZE_EVERY` days of it earn a freeze (at
+    most `FREEZES_MAX` held); each missed day uses one, and the streak goes on (the day
+    itself does not count). A gap longer than the freezes held ends the streak, and uses
+    them up. Today, not played yet, is not missed: the streak is still alive.
     """
-    best = run = 0
+    best = run = freezes = 0
+    saved: list[date] = []
     previous: date | None = None
+
+    def bridge(after: date, missed: int) -> None:
+        nonlocal run, freezes, saved
+        if missed <= freezes:
+            freezes -= missed
+            saved += [after + timedelta(days=i) for i in range(1, missed + 1)]
+        else:
+            run, freezes, saved = 0, 0, []
+
     for day in sorted(set(days)):
-        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
+        if previous is not None:
+            bridge(previous, (day - previous).days - 1)
+        run += 1
+        if run % FREEZE_EVERY == 0:
+            freezes = min(freezes + 1, FREEZES_MAX)
         best = max(best, run)
         previous = day
-    alive = previous is not None and today - previous <= timedelta(days=1)
-    return (run if alive else 0), best
+    if previous is None:
+        return Streak(0, 0, 0)
+    bridge(previous, max((today - previous).days - 1, 0))
+    return Streak(run, best, freezes, tuple(saved))
+
+
+def streaks(days: list[date], today: date) -> tuple[int, int]:
+    """Return the current and the best streak (freezes included)."""
+    figures = streak(days, today)
+    return figures.current, figures.best
 
 
 def time_zone_of(user: User, default: str) -> str:
@@ -114,8 +162,16 @@ def _stats(record: LearnerRecord, today: date) -> Stats:
             scores[Competency(score.competency)] = score
         except ValueError:  # a competency this version no longer knows
             continue
-    current, best = streaks(list(record.days), today)
-    return Stats(record.tips_read, scores, current, best, tuple(record.badges))
+    run = streak(list(record.days), today)
+    return Stats(
+        record.tips_read,
+        scores,
+        run.current,
+        run.best,
+        tuple(record.badges),
+        run.freezes,
+        run.saved[-1] if run.saved else None,
+    )
 
 
 async def stats(store: Store, user: User, now: datetime, default_tz: str) -> Stats:
@@ -128,8 +184,9 @@ async def record_activity(store: Store, user: User, now: datetime, default_tz: s
     """Count today as a learning day for the person; return the badges earned just now."""
     today = local_day(now, time_zone_of(user, default_tz))
     record = await store.learner_record(user.id)
-    if today not in record.days:  # the first activity of the day: the only write needed
+    if today not in record.days:  # the first activity of the day: the only writes needed
         await store.add_activity_day(user.id, today)
+        await reminders.follow_habit(store, user, now, default_tz)
         record = replace(record, days=tuple(sorted((*record.days, today))))
     figures = _stats(record, today)
     new = []

@@ -21,6 +21,7 @@ from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
+from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.rounds import RoundQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
@@ -98,6 +99,7 @@ class Store(
     ProgressQueries,
     RoundQueries,
     CheckupQueries,
+    ReminderQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 

@@ -295,6 +295,16 @@ class DeliveryQueries:
         )
 
     @writes
+    async def delivery_skipped(self, delivery: Delivery, why: str, now: datetime) -> None:
+        """Record that a message was not sent because it is no longer wanted (a reminder to
+        someone who has played since it was queued): neither sent nor failed."""
+        await self._db.execute(
+            "UPDATE deliveries SET state = 'cancelled', attempts = attempts + 1, error = ?,"
+            " updated_at = ? WHERE job_id = ? AND user_id = ?",
+            (why[:500], to_text(now), delivery.job_id, delivery.user_id),
+        )
+
+    @writes
     async def delivery_unreachable(self, delivery: Delivery, reason: str, now: datetime) -> None:
         """Record that a person cannot be reached; they are skipped from now on."""
         await self._db.execute(

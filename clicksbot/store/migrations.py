@@ -317,4 +317,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE users ADD COLUMN checkup_offered_at TEXT;
         """,
     ),
+    (
+        "m014_reminders",
+        """
+        -- The streak reminder, for the people who turned it on (and only them: turning it off
+        -- deletes the row). The usual time is worked out from when the person answers; the
+        -- last day keeps reminders to one a day.
+        CREATE TABLE reminders (
+            user_id  BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            usual    TEXT NOT NULL,                        -- HH:MM local, a quarter hour
+            last_day TEXT                                  -- local day of the last reminder
+        );
+        """,
+    ),
 ]

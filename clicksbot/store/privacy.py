@@ -42,6 +42,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "progress_messages": ("chat_id",),
     "rounds": ("user_id",),
     "checkups": ("user_id",),
+    "reminders": ("user_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -58,6 +59,7 @@ OWN: dict[str, str] = {
     "group_members": "user_id",
     "rounds": "user_id",
     "checkups": "user_id",
+    "reminders": "user_id",
 }
 # Columns of a person's own rows that name somebody else: /mydata says who they are to the
 # person ("a friend"), never their Telegram id.

@@ -1,0 +1,158 @@
+"""The store's queries for the streak reminder (a part of `Store`).
+
+Only people who turned the reminder on have a row: their usual time and the day they were
+last reminded. Turning it off deletes the row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from clicksbot.store.delivery import DeliveryQueries
+from clicksbot.store.locking import writes
+from clicksbot.store.stamps import from_text, to_text
+
+REMINDER = "reminder"  # the kind of a reminder slot's job
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A person's streak reminder: the usual time it is worked out from, and the last day
+    it was sent (at most one a day)."""
+
+    user_id: int
+    usual: str  # "HH:MM" local
+    last_day: date | None
+
+
+class ReminderQueries(DeliveryQueries):
+    """Mixed into `Store`, which owns the connection."""
+
+    async def reminder(self, user_id: int) -> Reminder | None:
+        """Return a person's reminder, if they turned it on."""
+        async with self._db.execute(
+            "SELECT user_id, usual, last_day FROM reminders WHERE user_id = ?", (user_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return Reminder(row[0], row[1], date.fromisoformat(row[2]) if row[2] else None)
+
+    @writes
+    async def set_reminder(self, user_id: int, usual: str, last_day: date | None = None) -> None:
+        """Turn a person's reminder on at their usual "HH:MM" (or move it there); `last_day`
+        says they were already reminded that day."""
+        await self._db.execute(
+            "INSERT INTO reminders (user_id, usual, last_day) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET usual = excluded.usual",
+            (user_id, usual, last_day.isoformat() if last_day else None),
+        )
+
+    async def reminded_on(self, user_id: int, day: date) -> bool:
+        """Return whether a reminder went out (or is on its way) to a person on a local day,
+        by the outbox's own record: turning the reminder off and on again keeps it one a day."""
+        async with self._db.execute(
+            "SELECT 1 FROM deliveries d JOIN jobs j ON j.id = d.job_id"
+            " WHERE d.user_id = ? AND j.kind = ? AND j.key LIKE ?"
+            " AND d.state IN ('pending', 'sent') LIMIT 1",
+            (user_id, REMINDER, f"remind:{day.isoformat()}:%"),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    @writes
+    async def move_reminder(self, user_id: int, usual: str) -> None:
+        """Move the usual time of a reminder that is on (nothing if it is off)."""
+        await self._db.execute("UPDATE reminders SET usual = ? WHERE user_id = ?", (usual, user_id))
+
+    @writes
+    async def delete_reminder(self, user_id: int) -> bool:
+        """Turn a person's reminder off, keeping nothing of it; return whether it was on."""
+        cur = await self._db.execute("DELETE FROM reminders WHERE user_id = ?", (user_id,))
+        return cur.rowcount == 1
+
+    async def answer_times(self, user_id: int, since: datetime) -> list[datetime]:
+        """Return when a person answered questions, from `since` on."""
+        async with self._db.execute(
+            "SELECT answered_at FROM answers WHERE user_id = ? AND answered_at >= ?"
+            " ORDER BY answered_at",
+            (user_id, to_text(since)),
+        ) as cur:
+            return [from_text(row[0]) for row in await cur.fetchall()]
+
+    async def played_on(self, user_id: int, day: date) -> bool:
+        """Return whether a person read a tip or answered a question on this local day."""
+        async with self._db.execute(
+            "SELECT 1 FROM activity_days WHERE user_id = ? AND day = ?",
+            (user_id, day.isoformat()),
+        ) as cur:
+            return await cur.fetchone() is not None
+
+    async def reminder_times(self, default_zone: str) -> list[tuple[str, str]]:
+        """Return every (time zone, "HH:MM") that somebody's reminder is worked out from:
+        their daily-tip time if they have one, else their usual time."""
+        async with self._db.execute(
+            "SELECT DISTINCT COALESCE(u.time_zone, ?), COALESCE(u.tip_time, r.usual)"
+            " FROM reminders r JOIN users u ON u.id = r.user_id ORDER BY 1, 2",
+            (default_zone,),
+        ) as cur:
+            return [(row[0], row[1]) for row in await cur.fetchall()]
+
+    @writes
+    async def queue_reminder_slot(
+        self,
+        time_zone: str,
+        slot: str,
+        times: tuple[str, str],
+        day: date,
+        now: datetime,
+        default_zone: str,
+    ) -> tuple[int, int] | None:
+        """Queue the reminders of one slot on one local day; return (job id, people queued).
+
+        Queued: people in `time_zone` whose reminder time (daily-tip time, else usual time)
+        is within `times` (the range of times the slot serves), who have not played on `day`
+        and were not reminded on it. People whose daily tip comes at this very time are left
+        out: the tip carries their reminder (see `claim_reminder`). Return None when the slot
+        and day were queued before. A last day later than today was written by a clock that
+        ran ahead and was put right: it does not silence the reminders, as for daily tips.
+        """
+        key = f"remind:{day.isoformat()}:{time_zone}:{slot}"
+        job_id = await self._new_job(
+            key, REMINDER, {"day": day.isoformat(), "zone": time_zone}, now
+        )
+        if job_id is None:
+            return None
+        today = max(day, now.astimezone(ZoneInfo(time_zone)).date()).isoformat()
+        due = (
+            " FROM reminders r JOIN users u ON u.id = r.user_id"
+            " WHERE COALESCE(u.time_zone, ?) = ? AND COALESCE(u.tip_time, r.usual) BETWEEN ? AND ?"
+            " AND (u.tip_time IS NULL OR u.tip_time != ?) AND u.unreachable_since IS NULL"
+            " AND (r.last_day IS NULL OR r.last_day < ? OR r.last_day > ?)"
+            " AND NOT EXISTS (SELECT 1 FROM activity_days a WHERE a.user_id = r.user_id"
+            " AND a.day = ?)"
+        )
+        args = (default_zone, time_zone, *times, slot, day.isoformat(), today, day.isoformat())
+        cur = await self._db.execute(
+            "INSERT INTO deliveries (job_id, user_id, updated_at)"
+            f" SELECT ?, r.user_id, ?{due} ON CONFLICT DO NOTHING",
+            (job_id, to_text(now), *args),
+        )
+        queued = cur.rowcount
+        await self._db.execute(
+            f"UPDATE reminders SET last_day = ? WHERE user_id IN (SELECT r.user_id{due})",
+            (day.isoformat(), *args),
+        )
+        return job_id, queued
+
+    @writes
+    async def claim_reminder(self, user_id: int, day: date) -> bool:
+        """Take a person's one reminder of a local day (for one that rides on their daily
+        tip); return False if they had it already, or have none."""
+        cur = await self._db.execute(
+            "UPDATE reminders SET last_day = ? WHERE user_id = ?"
+            " AND (last_day IS NULL OR last_day != ?)",
+            (day.isoformat(), user_id, day.isoformat()),
+        )
+        return cur.rowcount == 1
