@@ -229,10 +229,10 @@ def test_the_pointers_and_pickers_fit_telegram(language: str) -> None:
     """The friendly pointer, an unknown command, the pickers opened from /settings (with
     Back) and the audience pickers (Back, Cancel) are messages Telegram accepts, in every
     interface language."""
+    from clicksbot.botapi import rules
     from clicksbot.i18n import Catalogs
     from clicksbot.render import Reply, messages, moderation
     from clicksbot.render import daily as daily_render
-    from clicksbot.sandbox import rules
 
     t = Catalogs.load().get(language)
 

@@ -13,12 +13,12 @@ import pytest
 from conftest import REPO
 from telegram import InlineKeyboardMarkup
 
+from clicksbot.botapi import rules
 from clicksbot.content import COMPETENCIES, Competency, load_content
 from clicksbot.content.pact import DEFAULT_PACT, load_pact
 from clicksbot.i18n import Catalogs, placeholders
 from clicksbot.render import Reply, learning, messages, moderation, pact
 from clicksbot.render import daily as daily_render
-from clicksbot.sandbox import rules
 from clicksbot.services.learning import AnswerOutcome, AnswerStatus, AskedQuestion, TipPick
 from clicksbot.services.pact import PactStatus
 from clicksbot.services.progress import BADGES, Stats

@@ -16,11 +16,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
 from clicksbot.app import runtime_of
+from clicksbot.botapi import rules
 from clicksbot.content import Content
 from clicksbot.i18n import Catalogs
 from clicksbot.render import deeplinks
 from clicksbot.render import inline as inline_render
-from clicksbot.sandbox import Emulator, EmulatorServer, Limits, rules
+from clicksbot.sandbox import Emulator, EmulatorServer, Limits
 
 CATALOGS = Catalogs.load()
 TAP_AGAIN = CATALOGS.get("en")("explain.tap_again")

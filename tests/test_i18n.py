@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from clicksbot.botapi.rules import parse_html
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs, placeholders
-from clicksbot.sandbox.rules import parse_html
 
 CATALOGS = Catalogs.load()
 PACKAGE = Path(__file__).resolve().parent.parent / "clicksbot"

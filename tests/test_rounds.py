@@ -281,11 +281,11 @@ async def test_a_round_with_a_picture_question(
 def test_every_round_message_fits_in_every_language(shipped_content: Content) -> None:
     """The round's topics, its questions and results at their longest, and every score card
     (each topic, each kind of score) are messages Telegram takes, in every language."""
+    from clicksbot.botapi import rules
     from clicksbot.content import COMPETENCIES
     from clicksbot.i18n import Catalogs
     from clicksbot.render import learning
     from clicksbot.render import rounds as render
-    from clicksbot.sandbox import rules
     from clicksbot.services.learning import AnswerOutcome, AnswerStatus, AskedQuestion
     from clicksbot.services.rounds import Score
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from clicksbot.sandbox.rules import (
+from clicksbot.botapi.rules import (
     ApiError,
     check_callback_answer_text,
     check_caption,

@@ -232,9 +232,9 @@ def test_the_scheduling_messages_fit_telegram(language: str) -> None:
     """The zone question and its choices, the day, hour and minute pickers, and a group's
     zone choices are messages Telegram accepts, in every interface language; the toast of a
     past time is a plain short text."""
+    from clicksbot.botapi import rules
     from clicksbot.i18n import Catalogs
     from clicksbot.render import Reply, scheduling
-    from clicksbot.sandbox import rules
 
     t = Catalogs.load().get(language)
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from clicksbot.sandbox import rules
-from clicksbot.sandbox.rules import ApiError
+from clicksbot.botapi import rules
+from clicksbot.botapi.rules import ApiError
 
 logger = logging.getLogger(__name__)
 

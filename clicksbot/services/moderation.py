@@ -6,7 +6,7 @@ import re
 from enum import Enum
 from typing import Any
 
-from clicksbot.sandbox import rules
+from clicksbot.botapi import rules
 from clicksbot.store import Store
 
 BUTTON_TEXT_MAX = 40

@@ -1,4 +1,7 @@
-"""Pure rules the Bot API emulator uses to check what the bot sends, as strictly as Telegram."""
+"""Telegram's own rules for what the Bot API accepts, pure and as strict as Telegram.
+
+The emulator checks every call against them, and the bot uses them too (the broadcast preview).
+"""
 
 from __future__ import annotations
 

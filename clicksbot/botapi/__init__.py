@@ -1,0 +1,1 @@
+"""What the Bot API accepts: Telegram's own rules, used by the bot and by the emulator alike."""
