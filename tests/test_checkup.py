@@ -16,12 +16,13 @@ import pytest
 from conftest import Clock, Running, started
 
 from clicksbot.app import runtime_of
+from clicksbot.botapi import rules
 from clicksbot.config import Settings
 from clicksbot.content import CheckupItem, Content
 from clicksbot.content.loader import validate_paths
 from clicksbot.i18n import Catalogs
 from clicksbot.render import checkup as render
-from clicksbot.sandbox import BotMessage, Limits, Person, rules
+from clicksbot.sandbox import BotMessage, Limits, Person
 from clicksbot.services.checkup import Change, Report, Score, Step
 from clicksbot.store import Store
 

@@ -21,12 +21,13 @@ import pytest
 from conftest import Clock, Running, drain, started
 
 from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.botapi import rules
 from clicksbot.content import Content
 from clicksbot.context import Runtime
 from clicksbot.delivery.compose import NoLongerWanted
 from clicksbot.i18n import Catalogs
 from clicksbot.render import streaks as render
-from clicksbot.sandbox import BotMessage, Limits, Person, rules
+from clicksbot.sandbox import BotMessage, Limits, Person
 from clicksbot.sandbox.emulator import Call
 from clicksbot.services import learning
 from clicksbot.services.progress import FREEZE_EVERY, Stats, streak
