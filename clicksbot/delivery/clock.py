@@ -10,7 +10,7 @@ statement. A slot that passed while the bot was down is queued at start if it is
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -47,8 +47,13 @@ def latest_occurrence(time_zone: str, tip_time: str, now: datetime) -> datetime:
     return moment
 
 
-class DailyTips:
-    """Keeps one JobQueue job per slot and queues each slot's subscribers when it comes."""
+class SlotClock:
+    """One JobQueue job per (time zone, local time) slot, never per person: the slots come
+    from the database at start, a look every few minutes catches what a job missed, and each
+    kind of clock says what its slots are and how a slot is queued."""
+
+    label = "Slots"  # for the log and the look-again job
+    job_name = "slot"  # each slot's job is named "<job_name> HH:MM <time zone>"
 
     def __init__(
         self,
@@ -65,30 +70,42 @@ class DailyTips:
         self.grace = grace
         self._scheduled: set[tuple[str, str]] = set()
 
+    async def slots(self) -> Iterable[tuple[str, str]]:
+        """Return every (time zone, "HH:MM") slot in the database."""
+        raise NotImplementedError
+
+    async def queue_slot(
+        self, time_zone: str, slot: str, now: datetime, early: timedelta = timedelta(0)
+    ) -> int:
+        """Queue a slot's latest occurrence if it is due; return how many people were queued."""
+        raise NotImplementedError
+
     async def start(self) -> None:
         """Make a job for every slot in the database, then queue the slots missed while down."""
-        for time_zone, tip_time in await self.store.tip_slots():
-            self.schedule(time_zone, tip_time)
+        for time_zone, slot in sorted(await self.slots()):
+            self.schedule(time_zone, slot)
         # A safety net: if a slot's job failed (a locked database, say) or fired before the
         # scheduler ran, the next look queues it, within grace; the jobs table prevents twice.
         self.job_queue.run_repeating(
-            self._look, interval=SAFETY_LOOK, first=SAFETY_LOOK, name="daily tips: look again"
+            self._look,
+            interval=SAFETY_LOOK,
+            first=SAFETY_LOOK,
+            name=f"{self.label.lower()}: look again",
         )
         queued = await self.tick()
-        logger.info("Daily tips: %d slots scheduled, %d queued at start", len(self._scheduled),
-                    queued)  # fmt: skip
+        logger.info("%s: %d slots scheduled, %d queued at start", self.label,
+                    len(self._scheduled), queued)  # fmt: skip
 
-    def schedule(self, time_zone: str, tip_time: str) -> None:
-        """Make sure the slot has its job (a new subscriber may bring a new slot)."""
-        if (time_zone, tip_time) in self._scheduled:
+    def schedule(self, time_zone: str, slot: str) -> None:
+        """Make sure the slot has its job (a new subscriber or reminder may bring one)."""
+        if (time_zone, slot) in self._scheduled:
             return
-        self._scheduled.add((time_zone, tip_time))
-        at = parse_slot_time(tip_time).replace(tzinfo=ZoneInfo(time_zone))
+        self._scheduled.add((time_zone, slot))
         self.job_queue.run_daily(
             self._fire,
-            at,
-            data=(time_zone, tip_time),
-            name=f"daily tip {tip_time} {time_zone}",
+            parse_slot_time(slot).replace(tzinfo=ZoneInfo(time_zone)),
+            data=(time_zone, slot),
+            name=f"{self.job_name} {slot} {time_zone}",
             job_kwargs={"misfire_grace_time": int(self.grace.total_seconds()) or 1},
         )
 
@@ -98,38 +115,48 @@ class DailyTips:
     async def _fire(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
         assert context.job is not None
         time_zone: str
-        tip_time: str
-        time_zone, tip_time = context.job.data  # type: ignore[misc]
-        if await self.queue_slot(time_zone, tip_time, self.clock(), early=EARLY):
+        slot: str
+        time_zone, slot = context.job.data  # type: ignore[misc]
+        if await self.queue_slot(time_zone, slot, self.clock(), early=EARLY):
             self.outbox.wake()
 
+    async def tick(self) -> int:
+        """Schedule new slots and queue every slot whose time has come and is not queued yet;
+        return people queued. Run at start and every few minutes after; tests run it after
+        moving their clock."""
+        now = self.clock()
+        queued = 0
+        for time_zone, slot in sorted(await self.slots()):
+            self.schedule(time_zone, slot)
+            queued += await self.queue_slot(time_zone, slot, now)
+        if queued:
+            self.outbox.wake()
+        return queued
+
+
+class DailyTips(SlotClock):
+    """Queues each daily-tip slot's subscribers when it comes."""
+
+    label = "Daily tips"
+    job_name = "daily tip"
+
+    async def slots(self) -> Iterable[tuple[str, str]]:
+        return await self.store.tip_slots()
+
     async def queue_slot(
-        self, time_zone: str, tip_time: str, now: datetime, early: timedelta = timedelta(0)
+        self, time_zone: str, slot: str, now: datetime, early: timedelta = timedelta(0)
     ) -> int:
         """Queue the latest occurrence of a slot if it is due, within grace and not yet queued.
 
         Return how many people were queued.
         """
-        moment = latest_occurrence(time_zone, tip_time, now + early)
+        moment = latest_occurrence(time_zone, slot, now + early)
         if now - moment > self.grace:
             return 0
-        queued = await self.store.queue_tip_slot(time_zone, tip_time, moment.date(), self.clock())
+        queued = await self.store.queue_tip_slot(time_zone, slot, moment.date(), self.clock())
         if queued is None:
             return 0
         job_id, people = queued
-        logger.info("Daily tip %s %s on %s: %d people queued (job %d)", tip_time, time_zone,
+        logger.info("Daily tip %s %s on %s: %d people queued (job %d)", slot, time_zone,
                     moment.date(), people, job_id)  # fmt: skip
         return people
-
-    async def tick(self) -> int:
-        """Queue every slot whose time has come and is not queued yet; return people queued.
-
-        Run at start (to catch up after downtime); tests run it after moving their clock.
-        """
-        now = self.clock()
-        queued = 0
-        for time_zone, tip_time in await self.store.tip_slots():
-            queued += await self.queue_slot(time_zone, tip_time, now)
-        if queued:
-            self.outbox.wake()
-        return queued
