@@ -33,6 +33,7 @@ from clicksbot.handlers.moderation.common import (
     draft_of,
     fallbacks,
     languages,
+    moderator_press,
     pick_audience,
     role_of,
     show_listing,
@@ -209,15 +210,10 @@ async def on_broadcast_cancel_button(update: Update, context: BotContext) -> Non
     """Cancel a broadcast waiting for its time (its button in /campaigns)."""
     query = update.callback_query
     assert query is not None
-    v = await visitor(update, context)
-    if await role_of(update, context, v) is None:
-        await unknown(update, context, v)
+    pressed = await moderator_press(update, context)
+    if pressed is None:
         return
-    try:
-        (raw_id,) = cb.decode(query.data).args
-    except cb.CallbackError:
-        await query.answer(v.t("button.stale"), show_alert=True)
-        return
+    v, (raw_id,) = pressed
     cancelled = await context.store.cancel_broadcast(int(raw_id))
     if cancelled:
         await audit(context, v, "broadcast_cancel", f"broadcast:{raw_id}")
@@ -229,15 +225,10 @@ async def on_stop_button(update: Update, context: BotContext) -> None:
     """Stop a fan-out in the middle (its progress message's button)."""
     query = update.callback_query
     assert query is not None
-    v = await visitor(update, context)
-    if await role_of(update, context, v) is None:
-        await unknown(update, context, v)
+    pressed = await moderator_press(update, context)
+    if pressed is None:
         return
-    try:
-        (raw_id,) = cb.decode(query.data).args
-    except cb.CallbackError:
-        await query.answer(v.t("button.stale"), show_alert=True)
-        return
+    v, (raw_id,) = pressed
     job_id = int(raw_id)
     if context.runtime.outbox is not None:
         context.runtime.outbox.cancel(job_id)

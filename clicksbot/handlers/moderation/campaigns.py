@@ -30,6 +30,7 @@ from clicksbot.handlers.moderation.common import (
     fallbacks,
     languages,
     listing,
+    moderator_press,
     pick_audience,
     role_of,
     show_listing,
@@ -246,15 +247,10 @@ async def campaigns_command(update: Update, context: BotContext) -> None:
 async def on_campaign_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    v = await visitor(update, context)
-    if await role_of(update, context, v) is None:
-        await unknown(update, context, v)
+    pressed = await moderator_press(update, context)
+    if pressed is None:
         return
-    try:
-        action, raw_id = cb.decode(query.data).args
-    except cb.CallbackError:
-        await query.answer(v.t("button.stale"), show_alert=True)
-        return
+    v, (action, raw_id) = pressed
     campaign = await context.store.campaign(int(raw_id))
     if campaign is None:
         await query.answer(v.t("button.stale"), show_alert=True)

@@ -59,6 +59,25 @@ async def unknown(update: Update, context: BotContext, v: Visitor) -> int:
     return END
 
 
+async def moderator_press(
+    update: Update, context: BotContext
+) -> tuple[Visitor, tuple[str, ...]] | None:
+    """A moderator's button: who pressed it and its arguments; None once it is answered (the
+    presser is not a moderator, or the button is not one the bot made)."""
+    query = update.callback_query
+    assert query is not None
+    v = await visitor(update, context)
+    if await role_of(update, context, v) is None:
+        await unknown(update, context, v)
+        return None
+    try:
+        args = cb.decode(query.data).args
+    except cb.CallbackError:
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return None
+    return v, args
+
+
 def still_moderator(step: Step) -> Step:
     """Wrap a step of /broadcast or /newcampaign so the role is checked again at each step:
     a moderator revoked in the middle is stopped at their next step, told why, and nothing
