@@ -330,4 +330,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "m015_confidence",
+        """
+        -- How sure the person said they were of an answer, asked after they choose and before
+        -- they see the result: 1 guessing, 2 fairly sure, 3 sure; NULL: skipped, or asked
+        -- before this was asked at all.
+        ALTER TABLE answers ADD COLUMN confidence INTEGER;
+        """,
+    ),
 ]
