@@ -139,6 +139,8 @@ def runtime_of(app: BotApplication) -> Runtime:
 async def open_database(settings: Settings) -> tuple[Store, RunLock | None]:
     """Open the bot's database and take its lock (one bot per database; `restore` waits for
     it to stop). The file is checked first: one that is not the bot's gets no lock beside it."""
+    if settings.database_url:  # PostgreSQL: many instances may share it (no lock file)
+        return await Store.open(settings.database_url.value), None
     if str(settings.database) == ":memory:":
         return await Store.open(settings.database), None
     prepare(settings.database)

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clicksbot import __version__, logs
-from clicksbot.config import ENV_CONFIG, ENV_WEBHOOK_SECRET, ConfigError, Settings, load_settings
+from clicksbot.config import (
+    ENV_CONFIG,
+    ENV_WEBHOOK_SECRET,
+    ConfigError,
+    Settings,
+    load_settings,
+    secrets_of,
+)
 from clicksbot.content import Content, load_content
 from clicksbot.content.pact import Pact, PactError, load_configured_pact
 from clicksbot.i18n import CatalogError
@@ -144,6 +151,22 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("backup", type=Path, help="the backup file")
     config_option(restore)
 
+    move = commands.add_parser(
+        "migrate-store",
+        help="copy the SQLite database into an empty PostgreSQL database (the bot stopped)",
+    )
+    move.add_argument(
+        "--to", required=True, metavar="URL", help="the target, postgresql://user@host/dbname"
+    )
+    move.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="the SQLite file (default: the config's `database`)",
+    )
+    config_option(move)
+
     audit = commands.add_parser("audit", help="print the audit log of moderator actions")
     audit.add_argument("--limit", type=int, default=100, help="how many lines (default 100)")
     config_option(audit)
@@ -196,6 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _campaign(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "migrate-store":
+            return _migrate_store(args)
+        if args.command in ("backup", "restore"):
+            _not_for_postgresql(args)
         if args.command == "backup":
             from clicksbot.store.files import backup
 
@@ -225,9 +252,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def _not_for_postgresql(args: argparse.Namespace) -> None:
+    settings = load_settings(args.config, require_token=False)
+    if settings.database_url:
+        raise StoreError(
+            f"{settings.database_name}: `{args.command}` copies a SQLite file; for PostgreSQL "
+            "use its own tools: pg_dump --format=custom --file=FILE DBNAME to back up (safe "
+            "while the bot runs), pg_restore --dbname=DBNAME FILE into an empty database to "
+            "restore (see the README, Backups)"
+        )
+
+
+def _migrate_store(args: argparse.Namespace) -> int:
+    from clicksbot.store.dialect import describe, is_url
+    from clicksbot.store.moving import copy_to_postgresql
+
+    settings = load_settings(args.config, require_token=False)
+    if not is_url(args.to):
+        raise ConfigError("--to", "to", "expected a postgresql://user@host/dbname URL")
+    source = args.source or settings.database
+    if not source.is_file():
+        raise ConfigError(settings.source, "database", f"{source} does not exist")
+    counts = asyncio.run(
+        copy_to_postgresql(source, args.to, lambda line: print(f"clicksbot: copied {line}"))
+    )
+    print(
+        f"clicksbot: copied {source} to {describe(args.to)}: {len(counts)} tables, "
+        f"{sum(counts.values())} rows, every table's row count checked on both sides"
+    )
+    return 0
+
+
 def _stats(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, require_token=False)
-    if not settings.database.exists():
+    if not settings.database_url and not settings.database.exists():
         raise ConfigError(settings.source, "database", f"{settings.database} does not exist yet")
     from datetime import UTC, datetime
 
@@ -235,7 +293,7 @@ def _stats(args: argparse.Namespace) -> int:
     from clicksbot.store import Store
 
     async def read() -> tuple[DeliveryStats, PledgeCounts]:
-        store = await Store.open(settings.database)
+        store = await Store.open(settings.store_target)
         try:
             now = datetime.now(UTC)
             return (
@@ -255,7 +313,8 @@ def _stats(args: argparse.Namespace) -> int:
         ("pending", figures.pending),
     )
     print(
-        f"clicksbot figures ({settings.database}; today since midnight {settings.default_timezone})"
+        f"clicksbot figures ({settings.database_name};"
+        f" today since midnight {settings.default_timezone})"
     )
     for name, value in rows:
         print(f"  {name:<13}{value:>10}")
@@ -285,7 +344,7 @@ def _translations(args: argparse.Namespace) -> int:
 
 def _existing_database(args: argparse.Namespace) -> Settings:
     settings = load_settings(args.config, require_token=False)
-    if not settings.database.exists():
+    if not settings.database_url and not settings.database.exists():
         raise ConfigError(settings.source, "database", f"{settings.database} does not exist yet")
     return settings
 
@@ -309,7 +368,7 @@ def _campaign(args: argparse.Namespace) -> int:
             return EXIT_PROBLEMS
 
     async def act() -> int:
-        store = await Store.open(settings.database)
+        store = await Store.open(settings.store_target)
         now = datetime.now(UTC)
         try:
             if spec is not None:
@@ -424,7 +483,7 @@ def _audit(args: argparse.Namespace) -> int:
     settings = _existing_database(args)
 
     async def read() -> list[str]:
-        store = await Store.open(settings.database)
+        store = await Store.open(settings.store_target)
         try:
             entries = await store.audit_entries(args.limit)
         finally:
@@ -442,14 +501,14 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     settings = load_settings(args.config, require_token=False)
-    if not settings.database.exists():
+    if not settings.database_url and not settings.database.exists():
         raise ConfigError(settings.source, "database", f"{settings.database} does not exist yet")
     import csv
 
     from clicksbot.store import Store
 
     async def rows() -> list[tuple[object, ...]]:
-        store = await Store.open(settings.database)
+        store = await Store.open(settings.store_target)
         try:
             return [row async for row in store.export_pledges()]
         finally:
@@ -526,7 +585,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     logs.configure(
         settings.log_level,
-        [settings.token.value, settings.webhook_secret.value],
+        [settings.token.value, settings.webhook_secret.value, *secrets_of(settings)],
         json_lines=settings.log_format == "json",
     )
     pact = _pact_or_exit(settings)

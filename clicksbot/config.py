@@ -19,6 +19,7 @@ ENV_TOKEN = "CLICKSBOT_TOKEN"
 ENV_API_URL = "CLICKSBOT_API_URL"
 ENV_CONFIG = "CLICKSBOT_CONFIG"
 ENV_WEBHOOK_SECRET = "CLICKSBOT_WEBHOOK_SECRET"
+ENV_DATABASE_URL = "CLICKSBOT_DATABASE_URL"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -57,6 +58,9 @@ class Settings:
     token: Secret = Secret("")
     api_url: str = DEFAULT_API_URL
     database: Path = Path("clicksbot.sqlite3")
+    # A postgresql:// URL: the store is that PostgreSQL database, not the file `database`.
+    # A Secret, as it may carry a password: logs and errors name only host and database.
+    database_url: Secret = Secret("")
     packs_dir: Path = Path("quizzes")
     default_language: str = "en"
     default_timezone: str = "UTC"
@@ -80,6 +84,20 @@ class Settings:
     source: str = "defaults"
 
     @property
+    def store_target(self) -> Path | str:
+        """What `Store.open` opens: the PostgreSQL URL if one is set, else the SQLite file."""
+        return self.database_url.value or self.database
+
+    @property
+    def database_name(self) -> str:
+        """The database as messages name it (a URL without its user and password)."""
+        if self.database_url:
+            from clicksbot.store.dialect import describe
+
+            return describe(self.database_url.value)
+        return str(self.database)
+
+    @property
     def file_url(self) -> str:
         """Return the Bot API file URL that belongs with `api_url`."""
         if self.api_url.endswith("/bot"):
@@ -91,7 +109,8 @@ class Settings:
 KEYS: dict[str, str] = {
     "token": "the bot token from @BotFather, like 123456:ABC-def (or set CLICKSBOT_TOKEN)",
     "api_url": "an http(s) URL of a Bot API server ending in /bot",
-    "database": "a path to the SQLite database file",
+    "database": "a path to the SQLite database file, or a postgresql://user@host/dbname URL "
+    "(or set CLICKSBOT_DATABASE_URL)",
     "packs_dir": "a path to the folder of content packs",
     "default_language": "a two- or three-letter language code such as en",
     "default_timezone": "an IANA time zone name such as Asia/Manila",
@@ -151,8 +170,22 @@ def load_settings(
     if not isinstance(api_url, str) or not re.match(r"^https?://[^\s/]+(/\S*)?$", api_url):
         raise ConfigError(api_from, "api_url", "expected " + KEYS["api_url"])
 
+    database_url, url_from = get("database", ENV_DATABASE_URL)
+    if url_from == ENV_DATABASE_URL or (
+        isinstance(database_url, str) and database_url.startswith(("postgresql:", "postgres:"))
+    ):
+        if not isinstance(database_url, str) or not re.match(
+            r"^postgres(ql)?://[^\s/]*/?\S*$", database_url.strip()
+        ):
+            raise ConfigError(url_from, "database", "expected " + KEYS["database"])
+        database_url = database_url.strip()
+        raw = {k: v for k, v in raw.items() if k != "database"}
+    else:
+        database_url = ""
+
     settings = Settings(
         token=Secret(str(token).strip()),
+        database_url=Secret(database_url),
         api_url=api_url,
         # Without a `database` key the file sits beside the config file, where a relative
         # `database` would put it too (and where `run` and `chat` find it from any folder).
@@ -204,6 +237,17 @@ def load_settings(
         source=source,
     )
     return settings
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """The database URL and its password, for the logs to mask (should a library print it)."""
+    url = settings.database_url.value
+    if not url:
+        return []
+    from urllib.parse import urlsplit
+
+    password = urlsplit(url).password
+    return [url, password] if password else [url]
 
 
 def _read_file(path: Path) -> dict[str, Any]:

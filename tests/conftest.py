@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pgtest
 import pytest
 
 from clicksbot import logs
@@ -51,6 +52,48 @@ class Running:
     settings: Settings
 
 
+def pytest_report_header() -> str:
+    return f"clicksbot store: {pgtest.where()}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    terminalreporter.write_line(f"clicksbot store: {pgtest.where()}")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """On PostgreSQL, skip the tests of the SQLite file itself, each saying why."""
+    if not pgtest.enabled():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            why = marker.args[0] if marker.args else "about the SQLite file"
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {why}"))
+
+
+@pytest.fixture(scope="session")
+def postgresql_template() -> Iterator[bool]:
+    if not pgtest.enabled():
+        yield False
+        return
+    pgtest.make_template()
+    yield True
+    pgtest.drop_template()
+
+
+@pytest.fixture(autouse=True)
+def store_url(
+    request: pytest.FixtureRequest, postgresql_template: bool, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The test's PostgreSQL database when the suite runs on PostgreSQL, else ""."""
+    if not postgresql_template or request.node.get_closest_marker("sqlite_only"):
+        yield ""
+        return
+    for url in pgtest.fresh_database():
+        pgtest.redirect(monkeypatch, url)
+        yield url
+
+
 @pytest.fixture(scope="session")
 def shipped_content() -> Content:
     content, problems = load_content(REPO / "quizzes")
@@ -64,10 +107,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, store_url: str) -> Settings:
     return Settings(
         token=Secret(TOKEN),
         database=tmp_path / "clicksbot.sqlite3",
+        database_url=Secret(store_url),
         packs_dir=REPO / "quizzes",
         admins=frozenset({42}),
         # Test people act at machine speed; test_privacy checks the real flood limits.

@@ -14,6 +14,7 @@ from clicksbot.store.migrations import MIGRATIONS
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
+@pytest.mark.sqlite_only("WAL mode and the file's own table")
 async def test_migrations_apply_once_and_pragmas_are_set(tmp_path: Path) -> None:
     """A new database gets every migration, in WAL mode; reopening it changes nothing."""
     path = tmp_path / "db" / "bot.sqlite3"
@@ -31,6 +32,7 @@ async def test_migrations_apply_once_and_pragmas_are_set(tmp_path: Path) -> None
             assert (await cur.fetchone())[0] == len(MIGRATIONS)  # type: ignore[index]
 
 
+@pytest.mark.sqlite_only("a PRAGMA (PostgreSQL always enforces foreign keys)")
 async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     """PRAGMA foreign_keys is on for the store's connection."""
     store = await Store.open(tmp_path / "bot.sqlite3")
@@ -39,6 +41,7 @@ async def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
     await store.close()
 
 
+@pytest.mark.sqlite_only("writes into the file (test_postgresql has its own)")
 async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
     """A database migrated by a newer clicksbot is refused with a message saying what to do."""
     path = tmp_path / "bot.sqlite3"
@@ -54,6 +57,7 @@ async def test_a_newer_database_is_refused(tmp_path: Path) -> None:
         await Store.open(path)
 
 
+@pytest.mark.sqlite_only("a file that is not SQLite")
 async def test_not_a_database(tmp_path: Path) -> None:
     """A file that is not SQLite is refused clearly."""
     path = tmp_path / "bot.sqlite3"

@@ -1,4 +1,5 @@
-"""The SQLite store: connection, migrations and the repositories' queries."""
+"""The store (SQLite, or PostgreSQL through `dialect`): connection, migrations and the
+repositories' queries."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import aiosqlite
 
+from clicksbot.store import dialect
 from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
@@ -114,7 +117,10 @@ class Store(
 
         A new database, and its folder if missing, are readable by their owner only. A file
         that is damaged, or another program's, is refused before anything is written to it.
+        A `postgresql://` URL opens that PostgreSQL database instead (see `dialect`).
         """
+        if dialect.is_url(path):
+            return await cls._open_postgresql(str(path))
         target = str(path)
         if target != ":memory:":
             prepare(Path(target))
@@ -133,6 +139,32 @@ class Store(
             await db.close()
             raise
         return store
+
+    @classmethod
+    async def _open_postgresql(cls, url: str) -> Store:
+        name = dialect.describe(url)
+        try:
+            pg = await dialect.PgConnection.connect(url, dialect.identity_tables(MIGRATIONS))
+        except (sqlite3.Error, OSError, TimeoutError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"{name}: cannot connect ({reason}); check `database`") from None
+        # The connection speaks aiosqlite's surface (what the store's methods are checked
+        # against); `dialect` keeps what differs.
+        store = cls(cast(aiosqlite.Connection, pg), name)
+        try:
+            await store._migrate_postgresql(pg)
+        except sqlite3.Error as exc:
+            await pg.close()
+            raise StoreError(f"{name}: {str(exc).strip().splitlines()[0]}") from None
+        except BaseException:
+            await pg.close()
+            raise
+        return store
+
+    @property
+    def is_postgresql(self) -> bool:
+        """Whether this store is a PostgreSQL database (else a SQLite file)."""
+        return isinstance(self._db, dialect.PgConnection)
 
     async def close(self) -> None:
         """Close the connection (pending writes are already committed)."""
@@ -154,6 +186,13 @@ class Store(
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.execute("PRAGMA synchronous=NORMAL")
 
+    def _too_new(self, newest: int) -> StoreError:
+        return StoreError(
+            f"{self.path}: this database was written by a newer clicksbot (schema {newest}, "
+            f"this version knows {len(MIGRATIONS)}); upgrade clicksbot or point `database` "
+            "at another file"
+        )
+
     async def _migrate(self) -> None:
         await self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -163,11 +202,7 @@ class Store(
             applied = {row[0]: row[1] for row in await cur.fetchall()}
         newest = max(applied, default=0)
         if newest > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: this database was written by a newer clicksbot (schema {newest}, "
-                f"this version knows {len(MIGRATIONS)}); upgrade clicksbot or point `database` "
-                "at another file"
-            )
+            raise self._too_new(newest)
         for number, (name, sql) in enumerate(MIGRATIONS, start=1):
             if number in applied:
                 continue
@@ -176,6 +211,32 @@ class Store(
                 "BEGIN;\n" + sql + f"\nINSERT INTO schema_migrations (id, name, applied_at)"
                 f" VALUES ({number}, '{name}', '{_ts(datetime.now(UTC))}');\nCOMMIT;"
             )
+
+    async def _migrate_postgresql(self, pg: dialect.PgConnection) -> None:
+        # One version history for both dialects: the same numbers and names, each migration
+        # in its PostgreSQL text, in one transaction with its record. An advisory lock keeps
+        # two instances starting at once from applying the same migration twice.
+        async with pg.session():
+            await pg.execute(f"SELECT pg_advisory_xact_lock({dialect.MIGRATION_LOCK})")
+            await pg.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                " id BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            async with pg.execute("SELECT id, name FROM schema_migrations") as cur:
+                applied = {row[0]: row[1] for row in await cur.fetchall()}
+            newest = max(applied, default=0)
+            if newest > len(MIGRATIONS):
+                raise self._too_new(newest)
+            for number, (name, sql) in enumerate(MIGRATIONS, start=1):
+                if number in applied:
+                    continue
+                logger.info("Applying database migration %s", name)
+                await pg.executescript(dialect.migration_sql(name, sql))
+                await pg.execute(
+                    "INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                    (number, name, _ts(datetime.now(UTC))),
+                )
+            await pg.commit()
 
     async def schema_version(self) -> int:
         """Return the number of the newest migration applied."""
@@ -186,7 +247,9 @@ class Store(
     async def table_names(self) -> list[str]:
         """Return the names of the tables that hold data (for audits and tests)."""
         async with self._db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            dialect.TABLE_NAMES_SQL
+            if self.is_postgresql
+            else "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             " ORDER BY name"
         ) as cur:
             return [row[0] for row in await cur.fetchall()]
@@ -389,7 +452,7 @@ class Store(
     async def learner_record(self, user_id: int) -> LearnerRecord:
         """Return a person's tips read, scores, active days and badges, in one query."""
         async with self._db.execute(
-            "SELECT 'score', competency, COUNT(*), SUM(correct) FROM answers"
+            "SELECT 'score', competency, COUNT(*), CAST(SUM(correct) AS TEXT) FROM answers"
             "  WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
             " UNION ALL SELECT 'day', day, NULL, NULL FROM activity_days WHERE user_id = ?"
             " UNION ALL SELECT 'tips', NULL, COUNT(*), NULL FROM seen_tips WHERE user_id = ?"

@@ -4,7 +4,8 @@ aiosqlite runs every statement of one connection on one thread, but coroutines i
 between statements: without a lock, one coroutine's `commit()` could commit another's half-done
 transaction, or its `rollback()` undo another's writes. A method marked `@writes` holds the
 write lock from its first statement to the end of its transaction, which the decorator ends:
-committed when the method returns, rolled back when it raises. Reads need no lock.
+committed when the method returns, rolled back when it raises. Reads need no lock. On
+PostgreSQL the method also holds one pooled connection throughout (`dialect.write_session`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import aiosqlite
+
+from clicksbot.store.dialect import write_session
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -34,7 +37,7 @@ def writes(
     """Run a store method that writes as one transaction, holding the store's write lock."""
 
     async def locked(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        async with self._write_lock:
+        async with self._write_lock, write_session(self._db):
             try:
                 result = await method(self, *args, **kwargs)
             except BaseException:

@@ -11,6 +11,7 @@ from typing import Any
 import aiosqlite
 
 from clicksbot.store import marks
+from clicksbot.store.dialect import is_postgresql
 from clicksbot.store.locking import Locked, writes
 from clicksbot.store.stamps import to_text
 
@@ -83,7 +84,10 @@ async def scrub(store: Locked) -> None:
     the file's own copy is zeroed.
 
     A reader (`clicksbot backup`, say) can hold the log for a moment; SQLite then waits up to
-    the busy timeout, and a log it still could not empty is emptied by the next scrub."""
+    the busy timeout, and a log it still could not empty is emptied by the next scrub.
+    PostgreSQL has no such file of the bot's: its own VACUUM reclaims dead rows."""
+    if is_postgresql(store._db):
+        return
     async with store._write_lock, store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
         row = await cur.fetchone()
     if row is not None and row[0]:

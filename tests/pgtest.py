@@ -1,0 +1,87 @@
+"""Running the suite on PostgreSQL: set CLICKSBOT_TEST_DATABASE to a server's admin URL
+(`bash .ci/postgres start` makes a throwaway one), and every test gets a fresh database of
+its own, made from a template that already has clicksbot's schema.
+
+Every way a test opens the store goes there: the `settings` fixture carries the URL,
+CLICKSBOT_DATABASE_URL is set for the command line run in a subprocess, and `Store.open` of
+a file path opens the test's database instead. Tests about the SQLite file itself (backups,
+the lock file, bytes on disk) are marked `sqlite_only` and skipped, each with its reason."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from clicksbot.store import Store
+from clicksbot.store.dialect import describe, is_url
+
+ENV = "CLICKSBOT_TEST_DATABASE"
+ADMIN_URL = os.environ.get(ENV, "")
+_numbers = itertools.count(1)
+_TEMPLATE = f"clicksbot_template_{os.getpid()}"
+
+
+def enabled() -> bool:
+    return bool(ADMIN_URL)
+
+
+def where() -> str:
+    if enabled():
+        return f"PostgreSQL at {describe(ADMIN_URL)} (a fresh database per test)"
+    return f"SQLite (the PostgreSQL run is skipped: {ENV} is not set; see README, Tests)"
+
+
+def _url(dbname: str) -> str:
+    parts = urlsplit(ADMIN_URL)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def make_template() -> None:
+    """A database with clicksbot's schema, to copy for each test (copying is much faster
+    than migrating)."""
+    _admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{_TEMPLATE}"')
+
+    async def migrate() -> None:
+        store = await Store.open(_url(_TEMPLATE))
+        await store.close()
+
+    asyncio.run(migrate())
+
+
+def drop_template() -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+
+
+def fresh_database() -> Iterator[str]:
+    """A new database with the schema for one test, dropped after it."""
+    name = f"clicksbot_t{os.getpid()}_{next(_numbers)}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{_TEMPLATE}"')
+    try:
+        yield _url(name)
+    finally:
+        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redirect(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Send every store a test opens to its PostgreSQL database."""
+    monkeypatch.setenv("CLICKSBOT_DATABASE_URL", url)
+    original = Store.__dict__["open"].__func__
+
+    async def open_there(cls: type[Store], path: Path | str) -> Store:
+        return await original(cls, path if is_url(path) else url)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Store, "open", classmethod(open_there))
