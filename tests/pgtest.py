@@ -85,3 +85,7 @@ def redirect(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
         return await original(cls, path if is_url(path) else url)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(Store, "open", classmethod(open_there))
+
+
+# `Store.open` as clicksbot has it, for tests that open a SQLite file on purpose.
+OPEN_AS_IS = Store.open
