@@ -413,6 +413,7 @@ async def test_a_language_without_a_pool_gets_the_english_checkup_marked_so(
     assert any(i.text in item.text for i in shipped_content.checkup_items("en"))
 
 
+@pytest.mark.sqlite_only("reads the SQLite file to see the rows gone")
 async def test_mydata_shows_the_checkups_and_forget_deletes_them(
     bot: Running, shipped_content: Content
 ) -> None:

@@ -32,6 +32,7 @@ def in_umask(umask: int, *command: str) -> list[str]:
 
 
 @pytest.mark.parametrize("umask", [0o000, 0o022, 0o277], ids=["000", "022", "277"])
+@pytest.mark.sqlite_only("the file, its journals and lock")
 async def test_the_database_its_journals_lock_and_backups_are_the_owners_only(
     tmp_path: Path, umask: int
 ) -> None:
@@ -106,6 +107,7 @@ def a_database_with_people(path: Path, people: int) -> None:
 
 
 @pytest.mark.skipif(not can_drop_capabilities(), reason="cannot run as a plain user")
+@pytest.mark.sqlite_only("SQLite's online backup")
 def test_a_backup_into_a_read_only_folder_fails_in_one_line_and_leaves_nothing(
     tmp_path: Path,
 ) -> None:
@@ -125,6 +127,7 @@ def test_a_backup_into_a_read_only_folder_fails_in_one_line_and_leaves_nothing(
     assert list(folder.iterdir()) == [] and partials(tmp_path) == []
 
 
+@pytest.mark.sqlite_only("SQLite's online backup")
 def test_a_backup_whose_copy_fails_its_check_leaves_nothing(tmp_path: Path) -> None:
     """A database damaged in one of its data pages opens, and copies, but the copy fails the
     integrity check: no backup, no half-made file, and one line saying so."""
@@ -144,6 +147,7 @@ def test_a_backup_whose_copy_fails_its_check_leaves_nothing(tmp_path: Path) -> N
     assert not target.exists() and partials(tmp_path) == []
 
 
+@pytest.mark.sqlite_only("SQLite's online backup")
 def test_a_good_backup_leaves_only_the_backup(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
     a_database_with_people(database, 10)

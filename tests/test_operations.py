@@ -19,6 +19,7 @@ from clicksbot.store import Store, StoreError
 from clicksbot.store.files import RunLock, backup, restore
 
 
+@pytest.mark.sqlite_only("SQLite's online backup")
 async def test_a_backup_taken_during_writes_restores_whole(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -56,6 +57,7 @@ async def test_a_backup_taken_during_writes_restores_whole(
     await again.close()
 
 
+@pytest.mark.sqlite_only("SQLite's backup, restore and lock file")
 async def test_backup_and_restore_commands_and_the_running_bot(
     bot: Running, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -323,6 +323,7 @@ async def test_the_pact_says_it_is_not_affiliated_with_unesco_and_uses_light_wor
     assert "vaʼda" in pact.lower() and "ahdnoma" not in pact.lower()
 
 
+@pytest.mark.sqlite_only("reads the SQLite file's bytes")
 async def test_the_name_on_the_certificate_can_be_changed_later(bot: Running) -> None:
     """From /certificate: a new name (a new certificate, the old name gone from the disk), or
     none; a command in the middle ends the question."""

@@ -94,6 +94,7 @@ async def test_mydata_sends_everything_kept(bot: Running) -> None:
     assert document.raw["document"]["file_name"] == "clicksbot-my-data.json"
 
 
+@pytest.mark.sqlite_only("reads the SQLite file to see the rows gone")
 async def test_forget_leaves_no_trace_in_any_table(bot: Running) -> None:
     """Every table of the schema is accounted for; after /forget none holds the person's id
     (in any column, as a number or inside text); totals still count them anonymously."""

@@ -119,6 +119,7 @@ def test_another_programs_database_is_refused_and_left_as_it_was(
 
 @pytest.mark.parametrize("damage", [garbage, damaged_schema], ids=["garbage", "damaged-schema"])
 @pytest.mark.parametrize("args", COMMANDS, ids=IDS)
+@pytest.mark.sqlite_only("a damaged SQLite file")
 def test_a_damaged_database_is_refused_in_one_line(
     tmp_path: Path, args: list[str], damage: Callable[[Path], None]
 ) -> None:
@@ -168,6 +169,7 @@ def test_a_new_database_in_a_read_only_folder_is_said_in_one_line(
 
 
 @pytest.mark.parametrize("make", [another_programs_database, garbage], ids=["foreign", "garbage"])
+@pytest.mark.sqlite_only("SQLite's restore")
 def test_restoring_from_a_file_that_is_no_backup_is_refused_in_one_line(
     tmp_path: Path, make: Callable[[Path], None]
 ) -> None:

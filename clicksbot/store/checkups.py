@@ -146,7 +146,7 @@ class CheckupQueries:
         than `enough` (the caller only needs to know whether there were that many)."""
         async with self._db.execute(
             "SELECT COUNT(*) FROM (SELECT 1 FROM answers WHERE user_id = ?"
-            " AND answered_at > ? LIMIT ?)",
+            " AND answered_at > ? LIMIT ?) AS recent",
             (user_id, to_text(since), enough),
         ) as cur:
             row = await cur.fetchone()
