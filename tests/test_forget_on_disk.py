@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import Running, started
 
 from clicksbot.app import runtime_of
@@ -35,6 +36,7 @@ async def pledge_with_name(bot: Running, person: Person) -> None:
     assert "invite friends" in (await person.receive()).text.lower()
 
 
+@pytest.mark.sqlite_only("the bytes of the SQLite files")
 async def test_a_forgotten_name_is_in_no_byte_of_the_database_files(bot: Running) -> None:
     """After /forget, the name typed for a certificate is nowhere in the database file, its
     write-ahead log or its shared memory, not even in free space."""
@@ -52,6 +54,7 @@ async def test_a_forgotten_name_is_in_no_byte_of_the_database_files(bot: Running
     assert (folder / (bot.settings.database.name + "-wal")).stat().st_size == 0
 
 
+@pytest.mark.sqlite_only("the bytes of the SQLite files")
 async def test_a_withdrawn_pledges_name_is_in_no_byte_of_the_database_files(
     bot: Running,
 ) -> None:

@@ -101,6 +101,7 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int, int]]:
     }
 
 
+@pytest.mark.sqlite_only("another program's SQLite file")
 @pytest.mark.parametrize("args", COMMANDS, ids=IDS)
 def test_another_programs_database_is_refused_and_left_as_it_was(
     tmp_path: Path, args: list[str]
@@ -135,6 +136,7 @@ needs_permissions = pytest.mark.skipif(
 )
 
 
+@pytest.mark.sqlite_only("the SQLite file's folder")
 @needs_permissions
 @pytest.mark.parametrize("args", COMMANDS, ids=IDS)
 def test_a_read_only_folder_is_said_in_one_line(tmp_path: Path, args: list[str]) -> None:
@@ -152,6 +154,7 @@ def test_a_read_only_folder_is_said_in_one_line(tmp_path: Path, args: list[str])
     assert_one_line(result, database, f"the folder {folder} is not writable", "make the folder")
 
 
+@pytest.mark.sqlite_only("the SQLite file's folder")
 @needs_permissions
 @pytest.mark.parametrize("args", [["run"], ["chat"]], ids=["run", "chat"])
 def test_a_new_database_in_a_read_only_folder_is_said_in_one_line(

@@ -174,7 +174,8 @@ class GroupQueries:
         async with self._db.execute(
             "SELECT m.display_name, COALESCE(SUM(a.correct), 0) AS score FROM group_members m"
             " LEFT JOIN group_answers a ON a.chat_id = m.chat_id AND a.user_id = m.user_id"
-            " WHERE m.chat_id = ? GROUP BY m.user_id ORDER BY score DESC, m.joined_at LIMIT ?",
+            " WHERE m.chat_id = ? GROUP BY m.chat_id, m.user_id ORDER BY score DESC, m.joined_at"
+            " LIMIT ?",
             (chat_id, limit),
         ) as cur:
             shown = [(str(r[0]), int(r[1])) for r in await cur.fetchall()]

@@ -122,7 +122,7 @@ class PrivacyQueries:
         if count:
             await self._db.execute(
                 "INSERT INTO forgotten_totals (key, count) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET count = count + excluded.count",
+                " ON CONFLICT (key) DO UPDATE SET count = forgotten_totals.count + excluded.count",
                 (key, count),
             )
 
