@@ -7,6 +7,7 @@ start` makes a throwaway one) and are skipped, saying so, when it does not."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import psycopg
 import pytest
 
 from clicksbot.store import Store, StoreError
+from clicksbot.store.dialect import describe, migration_sql, placeholders
 from clicksbot.store.migrations import MIGRATIONS
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -160,3 +162,25 @@ def test_a_bad_database_url_is_one_line(tmp_path: Path) -> None:
     done = cli("stats", cwd=tmp_path, url="mysql://u@h/db")
     assert done.returncode == 2
     assert "CLICKSBOT_DATABASE_URL" in done.stderr and "postgresql://" in done.stderr
+
+
+def test_every_migration_has_postgresql_text() -> None:
+    """No server needed. A migration whose SQLite text PostgreSQL cannot take as translated
+    (a trigger's body, AUTOINCREMENT, a PRAGMA) needs its own text in POSTGRESQL_MIGRATIONS."""
+    sqlite_only = re.compile(r"CREATE\s+TRIGGER|AUTOINCREMENT|PRAGMA|WITHOUT\s+ROWID", re.I)
+    for name, sql in MIGRATIONS:
+        text = migration_sql(name, sql)
+        assert not sqlite_only.search(text), (
+            f"{name}: SQLite-only SQL; add its PostgreSQL text to "
+            "clicksbot.store.dialect.POSTGRESQL_MIGRATIONS"
+        )
+        assert not re.search(r"\bid\s+INTEGER\s+PRIMARY\s+KEY", text, re.I), name
+
+
+def test_placeholders_leave_quoted_text_alone() -> None:
+    assert placeholders("SELECT ? FROM t WHERE k LIKE 'a?%' AND v = ?") == (
+        "SELECT %s FROM t WHERE k LIKE 'a?%%' AND v = %s"
+    )
+    assert describe("postgresql://u:secret@db.example:6432/clicks?sslmode=require") == (
+        "postgresql://db.example:6432/clicks"
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 # Append only: a migration that has shipped is never edited, a change is a new migration.
-# The SQL stays portable (no SQLite-only types) so a PostgreSQL store can follow it.
+# The SQL stays portable (no SQLite-only types) so a PostgreSQL store can follow it: there each
+# text is translated by `dialect.translate_ddl` (`id INTEGER PRIMARY KEY` becomes an identity
+# column); a migration that needs other text there (a trigger, say) gives it in
+# `dialect.POSTGRESQL_MIGRATIONS` under the same name, so both keep one version history.
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "m001_users",
