@@ -658,6 +658,7 @@ def copy(built: Built, target: Path) -> Path:
     for suffix in ("", "-wal", "-shm", ".lock"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     shutil.copyfile(built.path, target)
+    target.chmod(0o600)  # as the bot makes its database: its owner's only
     return target
 
 
