@@ -569,6 +569,13 @@ def worker(spec: dict[str, Any]) -> int:
         )
         app = build_application(settings, content, base_url=os.environ["CLICKSBOT_API_URL"])
         runtime = runtime_of(app)
+        errors: list[BaseException] = []
+
+        async def record(update: object, context: Any) -> None:  # beside the bot's own
+            if context.error is not None:
+                errors.append(context.error)
+
+        app.add_error_handler(record)
         pacer = runtime.pacer
         assert pacer is not None
         pacer.chat_burst, pacer.rate = 10**9, 0  # the emulator enforces no limits here
@@ -619,7 +626,7 @@ def worker(spec: dict[str, Any]) -> int:
                     await asyncio.sleep(0.2)
                     say(event="enqueued", seconds=seconds, queued=queued[1] if queued else 0)
                 elif command["do"] == "retention":
-                    await retain(app, store, retention, command, say)
+                    await retain(app, store, retention, command, say, errors)
         say(event="stopped")
 
     asyncio.run(run())
@@ -627,11 +634,17 @@ def worker(spec: dict[str, Any]) -> int:
 
 
 async def retain(
-    app: Any, store: Any, jobs: Any, command: dict[str, Any], say: Callable[..., None]
+    app: Any,
+    store: Any,
+    jobs: Any,
+    command: dict[str, Any],
+    say: Callable[..., None],
+    errors: list[BaseException],
 ) -> None:
     """Run the retention job (the real one, paused at start) and wait until the inactive
     people are gone, or the cap."""
     ids: list[int] = command["ids"]
+    errors.clear()
     say(event="started")
     await asyncio.sleep(0.2)
     began = time.perf_counter()
@@ -642,10 +655,12 @@ async def retain(
 
     left = len(ids)
     while time.perf_counter() - began < command["cap"]:
-        if task is not None and task.done() and task.exception() is not None:
+        failed = errors or (task is not None and task.done() and task.exception())
+        if failed and task is not None and task.done():
+            error = errors[0] if errors else task.exception()
             say(event="retained", seconds=None, elapsed=time.perf_counter() - began,
                 deleted=len(ids) - await remaining(), capped=True,
-                error=repr(task.exception()))  # fmt: skip
+                error=f"{type(error).__name__}: {error}")  # fmt: skip
             return
         left = await remaining() if task is None or task.done() else left
         if task is not None and task.done() and left == 0:
