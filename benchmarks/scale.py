@@ -726,7 +726,10 @@ def report(results: list[Figures], options: Options) -> None:
         [fmt_ms(f.retention.get("median"), REPLY_CAP) for f in results])  # fmt: skip
     row("  new /start meanwhile, slowest",
         [fmt_ms(f.retention.get("worst"), REPLY_CAP) for f in results])  # fmt: skip
-    row("machine after", [f.load.split("load average ")[-1] for f in results])
+    row(
+        "load average after (1 min)",
+        [f.load.split("load average ")[-1].split(",")[0] for f in results],
+    )
     targets(results, options)
 
 
