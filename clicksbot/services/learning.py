@@ -144,6 +144,46 @@ def topics(content: Content, language: str) -> list[Competency]:
     return [c for c in Competency if c in available]
 
 
+@dataclass(frozen=True)
+class Pick:
+    """The question to put to a person next, and why: a due booster, or a new round of a set
+    all answered."""
+
+    question: Question
+    restarted: bool = False
+    booster: bool = False
+
+
+async def pick(
+    store: Store,
+    content: Content,
+    user: User,
+    competency: Competency | None,
+    now: datetime,
+    rng: random.Random,
+    *,
+    english: bool = False,
+    default_tz: str = "UTC",
+) -> Pick | None:
+    """Choose the next question for a person, in their language (English if `english`); write
+    nothing. A due booster of the set first (the one asked longest ago), else one answered
+    fewest times: none repeats until all in the set were answered.
+
+    Reads one summary row per question the person was ever asked (store.boosters), never
+    their whole answer history."""
+    language = SOURCE_LANGUAGE if english else user.language
+    pool = list(content.questions(language, competency))
+    if not pool:
+        return None
+    summaries = await store.question_summaries(user.id)
+    today = local_day(now, time_zone_of(user, default_tz))
+    due = [q for q in pool if boosters.is_due(summaries.get(q.id), today)]
+    if due:  # the one asked longest ago first, so that due ones take turns
+        return Pick(min(due, key=lambda q: (summaries[q.id].last_asked, q.id)), booster=True)
+    question, restarted = _least_answered(pool, summaries, rng)
+    return Pick(question, restarted=restarted)
+
+
 async def ask(
     store: Store,
     content: Content,
@@ -156,26 +196,24 @@ async def ask(
     in_round: bool = False,
     default_tz: str = "UTC",
 ) -> AskedQuestion | None:
-    """Put the next question to a person, in their language (English if `english`): a due
-    booster of the set first, else one answered fewest times (none repeats until all in the
-    set were answered). `in_round`: as the next of their round.
-
-    Reads one summary row per question the person was ever asked (store.boosters), never
-    their whole answer history."""
-    language = SOURCE_LANGUAGE if english else user.language
-    pool = list(content.questions(language, competency))
-    if not pool:
+    """Put the next question (see `pick`) to a person. `in_round`: as the next of their
+    round."""
+    chosen = await pick(
+        store, content, user, competency, now, rng, english=english, default_tz=default_tz
+    )
+    if chosen is None:
         return None
-    summaries = await store.question_summaries(user.id)
-    today = local_day(now, time_zone_of(user, default_tz))
-    due = [q for q in pool if boosters.is_due(summaries.get(q.id), today)]
     topic = competency.value if competency else "any"
-    if due:  # the one asked longest ago first, so that due ones take turns
-        question = min(due, key=lambda q: (summaries[q.id].last_asked, q.id))
-        return await _put(store, user, question, topic, now, rng, in_round=in_round, booster=True)
-    question, restarted = _least_answered(pool, summaries, rng)
     return await _put(
-        store, user, question, topic, now, rng, in_round=in_round, restarted=restarted
+        store,
+        user,
+        chosen.question,
+        topic,
+        now,
+        rng,
+        in_round=in_round,
+        restarted=chosen.restarted,
+        booster=chosen.booster,
     )
 
 

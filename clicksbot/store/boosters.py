@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -40,14 +41,15 @@ class Rated:
     right: int
 
 
-def _summary(row: tuple[object, ...]) -> Summary:
+def _summary(row: Any) -> Summary:
+    # The pick reads one of these per question: no more work per row than needed.
     return Summary(
-        str(row[0]),
-        int(str(row[1])),
-        int(str(row[2])),
-        from_text(str(row[3])),
-        int(str(row[4])),
-        date.fromisoformat(str(row[5])) if row[5] else None,
+        row[0],
+        row[1],
+        row[2],
+        from_text(row[3]),
+        row[4],
+        date.fromisoformat(row[5]) if row[5] else None,
     )
 
 
@@ -62,10 +64,10 @@ class BoosterQueries:
 
     async def question_summaries(self, user_id: int) -> dict[str, Summary]:
         """Return, per question ever put to a person, its summary (one row each)."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(  # one trip to the database's thread
             f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ?", (user_id,)
-        ) as cur:
-            return {str(r[0]): _summary(tuple(r)) for r in await cur.fetchall()}
+        )
+        return {r[0]: _summary(r) for r in rows}
 
     async def question_summary(self, user_id: int, question_id: str) -> Summary | None:
         """Return the summary of one question put to a person, if it was."""
@@ -74,7 +76,7 @@ class BoosterQueries:
             (user_id, question_id),
         ) as cur:
             row = await cur.fetchone()
-        return _summary(tuple(row)) if row else None
+        return _summary(row) if row else None
 
     async def due_boosters(self, user_id: int, today: date) -> list[Summary]:
         """Return the questions whose booster is due by `today` (a local day), oldest asked
@@ -84,7 +86,7 @@ class BoosterQueries:
             " ORDER BY last_asked, question_id",
             (user_id, today.isoformat()),
         ) as cur:
-            return [_summary(tuple(r)) for r in await cur.fetchall()]
+            return [_summary(r) for r in await cur.fetchall()]
 
     async def upcoming_boosters(self, user_id: int, after: date) -> list[Summary]:
         """Return the questions whose booster falls due after `after`, soonest first."""
@@ -93,7 +95,7 @@ class BoosterQueries:
             " ORDER BY due_day, question_id",
             (user_id, after.isoformat()),
         ) as cur:
-            return [_summary(tuple(r)) for r in await cur.fetchall()]
+            return [_summary(r) for r in await cur.fetchall()]
 
     async def calibration(self, user_id: int) -> list[Rated]:
         """Return, per level of confidence a person gave, their answers and right ones."""
