@@ -77,6 +77,7 @@ class Settings:
     flood_burst: int = 12
     flood_rate: float = 1.0
     checkup_offer: bool = True  # offer the discernment checkup at the first quiz, then later
+    ask_confidence: bool = True  # "how sure are you?" between an answer and its result
     source: str = "defaults"
 
     @property
@@ -115,6 +116,8 @@ KEYS: dict[str, str] = {
     "late_tip_grace_minutes": "how late a missed daily tip may still go out, 0 to 1440 minutes",
     "checkup_offer": "true or false: offer the discernment checkup at a person's first quiz "
     "and again later (/checkup works either way)",
+    "ask_confidence": 'true or false: ask "how sure are you?" after each quiz answer, before '
+    "the result (the rating shows in /progress as calibration)",
 }
 
 
@@ -196,6 +199,7 @@ def load_settings(
         ),
         flood_rate=float(_number(raw, "flood_rate", Settings.flood_rate, 0.01, 100, source)),
         checkup_offer=_flag(raw, "checkup_offer", Settings.checkup_offer, source),
+        ask_confidence=_flag(raw, "ask_confidence", Settings.ask_confidence, source),
         pact_file=(
             _path(raw, "pact_file", Path("pact.yaml"), base, source)
             if raw.get("pact_file") is not None

@@ -339,4 +339,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE answers ADD COLUMN confidence INTEGER;
         """,
     ),
+    (
+        "m016_boosters",
+        """
+        -- One row per question a person was asked: how often they answered it (and right),
+        -- when it was last put to them, and its Leitner box for spaced boosters (see
+        -- clicksbot/services/boosters.py). Kept in the same write as the answer, so picking
+        -- the next question reads one row per question, never the whole answer history.
+        CREATE TABLE boosters (
+            user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            answered    INTEGER NOT NULL DEFAULT 0,          -- times answered
+            answered_right INTEGER NOT NULL DEFAULT 0,       -- of them, right
+            last_asked  TEXT NOT NULL,                       -- ISO 8601, UTC
+            box         INTEGER NOT NULL DEFAULT 0,          -- 0 none, 1-4 boxes, 5 mastered
+            due_day     TEXT,                                -- YYYY-MM-DD local; NULL: not due
+            PRIMARY KEY (user_id, question_id)
+        );
+        CREATE INDEX boosters_due ON boosters (user_id, due_day);
+        -- Questions asked before boosters existed: counted, but in no box (no booster due).
+        INSERT INTO boosters (user_id, question_id, answered, answered_right, last_asked)
+            SELECT user_id, question_id, COUNT(answered_at), COALESCE(SUM(correct), 0),
+                   MAX(asked_at)
+            FROM answers GROUP BY user_id, question_id;
+        -- When the person rated how sure they were of an answer, or skipped it: the result
+        -- was shown then. NULL with an answer: the step was never answered (or not asked).
+        ALTER TABLE answers ADD COLUMN rated_at TEXT;
+        """,
+    ),
 ]
