@@ -47,7 +47,7 @@ PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 _FINISHED = (SENT, FAILED, UNREACHABLE, "cancelled")  # in the order of the jobs' counts
 # Finished outbox rows are folded into their job's counts in batches of COMPACT_BATCH rows
 # (a transaction each), at most COMPACT_MOST at a time.
-COMPACT_BATCH = 2000
+COMPACT_BATCH = 500
 COMPACT_MOST = 50_000
 
 
