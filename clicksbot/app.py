@@ -60,6 +60,10 @@ CONCURRENT_UPDATES = 8
 # Open connections to the Bot API: one per update handled at once, and room for the outbox.
 CONNECTIONS = 64
 RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the retention period
+# Finished outbox rows are kept this long (for "sent today" and today's reminders), then only
+# their job's counts; looked at every OUTBOX_HISTORY_INTERVAL seconds.
+OUTBOX_HISTORY = timedelta(days=2)
+OUTBOX_HISTORY_INTERVAL = 600.0
 
 
 def build_application(
@@ -214,6 +218,9 @@ async def _post_init(app: BotApplication) -> None:
         app.job_queue.run_repeating(
             _expire, interval=RETENTION_INTERVAL, first=5.0, name="retention"
         )
+    app.job_queue.run_repeating(
+        _compact_outbox, interval=OUTBOX_HISTORY_INTERVAL, first=60.0, name="outbox history"
+    )
     if settings.health_port:
         runtime.health = HealthServer(
             runtime, app.bot, settings.health_listen, settings.health_port
@@ -240,6 +247,13 @@ async def _expire(context: BotContext) -> None:
         logger.info(
             "Retention: deleted the data of %d people inactive since %s", gone, before.date()
         )
+
+
+async def _compact_outbox(context: BotContext) -> None:
+    """Fold the outbox rows of finished messages older than OUTBOX_HISTORY into counts."""
+    gone = await context.store.compact_deliveries(context.now() - OUTBOX_HISTORY)
+    if gone:
+        logger.info("Outbox: %d finished messages folded into their fan-outs' counts", gone)
 
 
 async def _tick_campaigns(context: BotContext) -> None:

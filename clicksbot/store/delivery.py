@@ -44,6 +44,11 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+_FINISHED = (SENT, FAILED, UNREACHABLE, "cancelled")  # in the order of the jobs' counts
+# Finished outbox rows are folded into their job's counts in batches of COMPACT_BATCH rows
+# (a transaction each), at most COMPACT_MOST at a time.
+COMPACT_BATCH = 500
+COMPACT_MOST = 50_000
 
 
 @dataclass(frozen=True)
@@ -216,20 +221,82 @@ class DeliveryQueries:
         return True
 
     async def job_progress(self, job_id: int) -> JobProgress:
-        """Count one job's deliveries by state (one index lookup per state: quick at 100k)."""
+        """Count one job's deliveries by state (one index lookup per state: quick at 100k),
+        with the rows already folded into the job's counts (see `compact_deliveries`)."""
         states = (PENDING, SENT, FAILED, UNREACHABLE, "cancelled")
         async with self._db.execute(
             "SELECT "
             + ", ".join(
                 "(SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?)" for _ in states
             )
-            + ", (SELECT COUNT(*) FROM jobs WHERE id = ? AND cancelled_at IS NOT NULL)",
+            + ", 0, j.sent, j.failed, j.unreachable, j.cancelled, j.cancelled_at IS NOT NULL"
+            " FROM jobs j WHERE j.id = ?",
             (*(x for state in states for x in (state, job_id)), job_id),
         ) as cur:
             row = await cur.fetchone()
-        assert row is not None
-        pending, sent, failed, unreachable, cancelled, stopped = (int(n) for n in row)
+        if row is None:  # no such job
+            return JobProgress(0, 0, 0, 0)
+        live, kept, stopped = row[:5], row[5:10], row[10]
+        pending, sent, failed, unreachable, cancelled = (
+            int(a) + int(b) for a, b in zip(live, kept, strict=True)
+        )
         return JobProgress(pending, sent, failed, unreachable, cancelled, bool(stopped))
+
+    async def compact_deliveries(
+        self, before: datetime, most: int = COMPACT_MOST, batch: int = COMPACT_BATCH
+    ) -> int:
+        """Fold finished outbox rows last changed before `before` into their job's counts
+        (sent, failed, unreachable, cancelled) and delete them; return how many went.
+
+        What a finished row is still for has passed by then: the outbox only reads pending
+        rows, a job is queued once by its key, "sent today" and today's reminders read recent
+        rows, and progress messages read the counts. At most `most` rows go per call, `batch`
+        rows per transaction, so the write lock is never held for long."""
+        async with self._db.execute(
+            "SELECT id FROM jobs WHERE created_at < ? AND EXISTS"
+            " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id) ORDER BY id",
+            (to_text(before),),
+        ) as cur:
+            jobs = [int(r[0]) for r in await cur.fetchall()]
+        gone = 0
+        for job_id in jobs:
+            after: int | None = None
+            while gone < most:
+                after, folded = await self._compact_batch(job_id, after, before, batch)
+                gone += folded
+                if after is None:
+                    break
+            if gone >= most:
+                break
+        return gone
+
+    @writes
+    async def _compact_batch(
+        self, job_id: int, after: int | None, before: datetime, batch: int
+    ) -> tuple[int | None, int]:
+        """Compact one batch of a job's rows, from the person after `after`; return where the
+        next batch starts (None: the job's rows are all looked at) and how many went."""
+        async with self._db.execute(
+            "SELECT user_id, state, updated_at FROM deliveries WHERE job_id = ? AND user_id > ?"
+            " ORDER BY user_id LIMIT ?",
+            (job_id, -(2**63) if after is None else after, batch),
+        ) as cur:
+            rows = list(await cur.fetchall())
+        if not rows:
+            return None, 0
+        cutoff = to_text(before)
+        done = [(r[0], r[1]) for r in rows if r[1] in _FINISHED and r[2] < cutoff]
+        if done:
+            await self._db.executemany(
+                "DELETE FROM deliveries WHERE job_id = ? AND user_id = ?",
+                [(job_id, user_id) for user_id, _ in done],
+            )
+            await self._db.execute(
+                "UPDATE jobs SET sent = sent + ?, failed = failed + ?,"
+                " unreachable = unreachable + ?, cancelled = cancelled + ? WHERE id = ?",
+                (*(sum(1 for _, state in done if state == s) for s in _FINISHED), job_id),
+            )
+        return (int(rows[-1][0]) if len(rows) == batch else None), len(done)
 
     # -- the outbox ----------------------------------------------------------------------
 

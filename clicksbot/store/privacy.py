@@ -44,6 +44,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "checkups": ("user_id",),
     "reminders": ("user_id",),
     "boosters": ("user_id",),
+    "pledge_totals": (),  # people per country: counts, nobody's id
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -160,6 +161,10 @@ class PrivacyQueries:
         if pledged:
             assert key is not None
             (country,) = live[0]
+            # Out of the running totals of the living, into the anonymous ones.
+            await self._db.execute(
+                "UPDATE pledge_totals SET people = people - 1 WHERE country = ?", (country or "",)
+            )
             await self._tally("pledges", 1)
             if country:
                 await self._tally(f"pledges:{country}", 1)
