@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -86,11 +87,33 @@ async def scrub(store: Locked) -> None:
     the file's own copy is zeroed.
 
     A reader (`clicksbot backup`, say) can hold the log for a moment; SQLite then waits up to
-    the busy timeout, and a log it still could not empty is emptied by the next scrub."""
-    async with store._write_lock, store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-        row = await cur.fetchone()
-    if row is not None and row[0]:
+    the busy timeout, and a log it still could not empty is emptied by the next scrub.
+
+    On the bot's own connection, a statement another handler still has open (a reply's read,
+    say) makes SQLite refuse the checkpoint at once ("database table is locked"): such reads
+    end within milliseconds, so the scrub tries again a few times before leaving it to the
+    next one. The deletion itself is already committed either way."""
+    busy = True
+    for attempt in range(SCRUB_TRIES):
+        try:
+            async with (
+                store._write_lock,
+                store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur,
+            ):
+                row = await cur.fetchone()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            await asyncio.sleep(SCRUB_PAUSE * (attempt + 1))
+            continue
+        busy = row is not None and bool(row[0])
+        break
+    if busy:
         logger.warning("The write-ahead log is in use; deleted data is scrubbed from it later")
+
+
+SCRUB_TRIES = 5
+SCRUB_PAUSE = 0.02  # seconds, growing with each try
 
 
 class PrivacyQueries:
