@@ -122,10 +122,19 @@ class DeliveryQueries:
 
     async def tip_slots(self) -> list[tuple[str, str]]:
         """Return every (time zone, "HH:MM") at which somebody gets a daily tip."""
+        # One index seek per zone and per slot, not a read of everyone's row (a third of a
+        # second at a million people, at start and at every look for missed slots).
         async with self._db.execute(
-            "SELECT DISTINCT time_zone, tip_time FROM users"
-            " WHERE tip_time IS NOT NULL AND time_zone IS NOT NULL"
-            " ORDER BY time_zone, tip_time"
+            "WITH RECURSIVE zones (z) AS ("
+            "  SELECT MIN(time_zone) FROM users WHERE time_zone IS NOT NULL"
+            "  UNION ALL SELECT (SELECT MIN(time_zone) FROM users WHERE time_zone > z)"
+            "  FROM zones WHERE z IS NOT NULL),"
+            " slots (z, t) AS ("
+            "  SELECT z, (SELECT MIN(tip_time) FROM users WHERE time_zone = zones.z"
+            "   AND tip_time IS NOT NULL) FROM zones WHERE z IS NOT NULL"
+            "  UNION ALL SELECT z, (SELECT MIN(tip_time) FROM users WHERE time_zone = slots.z"
+            "   AND tip_time > slots.t) FROM slots WHERE t IS NOT NULL)"
+            " SELECT z, t FROM slots WHERE t IS NOT NULL ORDER BY z, t"
         ) as cur:
             return [(row[0], row[1]) for row in await cur.fetchall()]
 
