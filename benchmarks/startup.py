@@ -215,8 +215,9 @@ def _report_waits(waits: list[float]) -> str:
         return "no writes measured"
     waits = sorted(waits)
     p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))]
-    return (f"a writer's wait: median {statistics.median(waits) * 1000:.1f} ms,"
-            f" p99 {p99 * 1000:.1f} ms, max {waits[-1] * 1000:.1f} ms over {len(waits)}")  # fmt: skip
+    median, top = statistics.median(waits) * 1000, waits[-1] * 1000
+    return (f"a writer's wait: median {median:.1f} ms, p99 {p99 * 1000:.1f} ms,"
+            f" max {top:.1f} ms over {len(waits)}")  # fmt: skip
 
 
 async def enqueue(path: Path) -> None:
@@ -285,8 +286,9 @@ def main() -> None:
         if not base.exists():
             t0 = time.perf_counter()
             build(base, args.people, args.groups)
+            size = base.stat().st_size / 2**20
             print(f"Built {args.people} people, {args.groups} groups in "
-                  f"{time.perf_counter() - t0:.0f} s: {base.stat().st_size / 2**20:.0f} MiB")  # fmt: skip
+                  f"{time.perf_counter() - t0:.0f} s: {size:.0f} MiB")  # fmt: skip
         work = folder / "work.sqlite3"
         for name in args.only:
             shutil.copyfile(base, work)
