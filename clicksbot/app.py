@@ -46,6 +46,7 @@ from clicksbot.i18n import Catalogs
 from clicksbot.metrics import HealthServer
 from clicksbot.render.certificate import shaping
 from clicksbot.services import moderation as roles
+from clicksbot.services import retention
 from clicksbot.store import Store
 from clicksbot.store.files import RunLock, prepare
 from clicksbot.transport import AiohttpRequest
@@ -236,13 +237,14 @@ async def _post_init(app: BotApplication) -> None:
 
 
 async def _expire(context: BotContext) -> None:
-    """Delete the data of people inactive for longer than the retention period."""
+    """Delete the data of people inactive for longer than the retention period, a few at a
+    time, stopping between two batches when the bot stops (PTB waits for a running job)."""
     settings = context.settings
     before = context.now() - timedelta(days=settings.retention_days)
-    gone = 0
-    for person in await context.store.inactive_people(before, settings.admins):
-        gone += await context.store.forget(person)
-    await context.store.purge_deliveries(before)
+    app = context.application
+    gone = await retention.expire(
+        context.store, before, settings.admins, stopped=lambda: not app.running
+    )
     if gone:
         logger.info(
             "Retention: deleted the data of %d people inactive since %s", gone, before.date()

@@ -101,6 +101,7 @@ class Store(
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self._write_lock = asyncio.Lock()
+        self._jobs_filling: set[int] = set()
         self.path = path
 
     @classmethod

@@ -2,6 +2,118 @@
 
 from __future__ import annotations
 
+# Part of m018 (never edit): the audiences a person is in, as keys of `audience_counts`; {uid}
+# is who, {skip} a pledge to leave out (NULL: none). Reachable people only, as the outbox.
+_M018_KEYS = (
+    "SELECT 'all' AS k FROM users u WHERE u.id = {uid} AND u.unreachable_since IS NULL"
+    " UNION ALL SELECT 'subscribers' FROM users u WHERE u.id = {uid}"
+    "  AND u.unreachable_since IS NULL AND u.tip_time IS NOT NULL"
+    " UNION ALL SELECT 'language:' || u.language FROM users u WHERE u.id = {uid}"
+    "  AND u.unreachable_since IS NULL"
+    " UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM pledges p WHERE p.user_id = u.id"
+    "  AND p.withdrawn_at IS NULL AND p.id IS NOT {skip}) THEN 'pledged' ELSE 'unpledged' END"
+    "  FROM users u WHERE u.id = {uid} AND u.unreachable_since IS NULL"
+    " UNION ALL SELECT 'country:' || c FROM (SELECT u.country AS c FROM users u"
+    "  WHERE u.id = {uid} AND u.unreachable_since IS NULL AND u.country IS NOT NULL"
+    "  UNION SELECT p.country FROM pledges p JOIN users u ON u.id = p.user_id"
+    "  WHERE p.user_id = {uid} AND p.withdrawn_at IS NULL AND p.id IS NOT {skip}"
+    "  AND p.country IS NOT NULL AND u.unreachable_since IS NULL)"
+)
+
+
+def _m018_tally(uid: str, sign: int, skip: str = "NULL") -> str:
+    return (
+        "INSERT INTO audience_counts (key, count) SELECT k, "
+        + str(sign)
+        + " FROM ("
+        + _M018_KEYS.format(uid=uid, skip=skip)
+        + ") WHERE 1 ON CONFLICT (key) DO UPDATE SET count = count + excluded.count;"
+    )
+
+
+_M018_USER_CHANGE = (
+    "OLD.language IS NOT NEW.language OR OLD.country IS NOT NEW.country"
+    " OR (OLD.tip_time IS NULL) != (NEW.tip_time IS NULL)"
+    " OR (OLD.unreachable_since IS NULL) != (NEW.unreachable_since IS NULL)"
+)
+_M018_PLEDGE_CHANGE = (
+    "OLD.user_id != NEW.user_id OR (OLD.withdrawn_at IS NULL) != (NEW.withdrawn_at IS NULL)"
+    " OR (OLD.withdrawn_at IS NULL AND OLD.country IS NOT NEW.country)"
+)
+M018 = f"""
+        -- How many reachable people each audience of the broadcast picker holds ("all",
+        -- "subscribers", "pledged", "unpledged", "language:<code>", "country:<code>"), kept
+        -- by the triggers below in the same transaction as every change, so the picker reads
+        -- its counts instead of counting a million rows. A person is in "country:X" if they
+        -- picked X or a live pledge of theirs says X (as the audience's filter).
+        CREATE TABLE audience_counts (
+            key   TEXT PRIMARY KEY,
+            count INTEGER NOT NULL
+        );
+        INSERT INTO audience_counts (key, count)
+        SELECT k, COUNT(*) FROM (
+            SELECT 'all' AS k FROM users WHERE unreachable_since IS NULL
+            UNION ALL SELECT 'subscribers' FROM users
+                WHERE unreachable_since IS NULL AND tip_time IS NOT NULL
+            UNION ALL SELECT 'language:' || language FROM users WHERE unreachable_since IS NULL
+            UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM pledges p WHERE p.user_id = u.id
+                AND p.withdrawn_at IS NULL) THEN 'pledged' ELSE 'unpledged' END
+                FROM users u WHERE u.unreachable_since IS NULL
+            UNION ALL SELECT 'country:' || c FROM (
+                SELECT u.id, u.country AS c FROM users u
+                    WHERE u.unreachable_since IS NULL AND u.country IS NOT NULL
+                UNION SELECT p.user_id, p.country FROM pledges p JOIN users u ON u.id = p.user_id
+                    WHERE p.withdrawn_at IS NULL AND p.country IS NOT NULL
+                    AND u.unreachable_since IS NULL)
+        ) GROUP BY k;
+        CREATE TRIGGER audience_user_added AFTER INSERT ON users BEGIN
+            {_m018_tally("NEW.id", 1)}
+        END;
+        CREATE TRIGGER audience_user_leaves BEFORE DELETE ON users BEGIN
+            {_m018_tally("OLD.id", -1)}
+        END;
+        CREATE TRIGGER audience_user_before BEFORE UPDATE
+            OF language, country, tip_time, unreachable_since ON users
+            WHEN {_M018_USER_CHANGE} BEGIN
+            {_m018_tally("OLD.id", -1)}
+        END;
+        CREATE TRIGGER audience_user_after AFTER UPDATE
+            OF language, country, tip_time, unreachable_since ON users
+            WHEN {_M018_USER_CHANGE} BEGIN
+            {_m018_tally("NEW.id", 1)}
+        END;
+        -- A pledge insert may be ignored (a second tap): its AFTER trigger alone does both.
+        CREATE TRIGGER audience_pledge_added AFTER INSERT ON pledges
+            WHEN NEW.withdrawn_at IS NULL BEGIN
+            {_m018_tally("NEW.user_id", -1, "NEW.id")}
+            {_m018_tally("NEW.user_id", 1)}
+        END;
+        CREATE TRIGGER audience_pledge_before BEFORE UPDATE
+            OF user_id, withdrawn_at, country ON pledges
+            WHEN {_M018_PLEDGE_CHANGE} BEGIN
+            {_m018_tally("OLD.user_id", -1)}
+        END;
+        CREATE TRIGGER audience_pledge_after AFTER UPDATE
+            OF user_id, withdrawn_at, country ON pledges
+            WHEN {_M018_PLEDGE_CHANGE} BEGIN
+            {_m018_tally("NEW.user_id", 1)}
+        END;
+        -- (A pledge goes with its person, whose trigger has taken them out already.)
+        CREATE TRIGGER audience_pledge_before_delete BEFORE DELETE ON pledges
+            WHEN OLD.withdrawn_at IS NULL BEGIN
+            {_m018_tally("OLD.user_id", -1)}
+        END;
+        CREATE TRIGGER audience_pledge_after_delete AFTER DELETE ON pledges
+            WHEN OLD.withdrawn_at IS NULL BEGIN
+            {_m018_tally("OLD.user_id", 1)}
+        END;
+        -- A daily-tip slot is queued a chunk at a time, each its own transaction: until the
+        -- last, `filling` holds what is left to do (JSON), so a restart finishes it.
+        ALTER TABLE jobs ADD COLUMN filling TEXT;
+        CREATE INDEX jobs_filling ON jobs (id) WHERE filling IS NOT NULL;
+"""
+
+
 # Append only: a migration that has shipped is never edited, a change is a new migration.
 # The SQL stays portable (no SQLite-only types) so a PostgreSQL store can follow it.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -439,4 +551,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE badges_keyed RENAME TO badges;
         """,
     ),
+    ("m018_jobs_at_scale", M018),
 ]
