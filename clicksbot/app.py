@@ -44,6 +44,7 @@ from clicksbot.handlers import (
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import Catalogs
 from clicksbot.metrics import HealthServer
+from clicksbot.persistence import StorePersistence, conversations, resume_timeouts, settle
 from clicksbot.render.certificate import shaping
 from clicksbot.services import moderation as roles
 from clicksbot.store import Store
@@ -93,14 +94,17 @@ def build_application(
         get_updates_request=updates_requests,
         rate_limiter=runtime.pacer,
     )
+    # Conversation steps live in the store (see clicksbot.persistence); PTB loads them in
+    # `initialize`, before post_init, so the persistence opens the store when it first needs it.
+    persistence = StorePersistence(lambda: _open_store(runtime), lambda: runtime.clock())
+    processor = PerPersonUpdateProcessor(CONCURRENT_UPDATES, observe=runtime.metrics.handled)
     app = cast(
         "BotApplication",
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(
-            PerPersonUpdateProcessor(CONCURRENT_UPDATES, observe=runtime.metrics.handled)
-        )
+        .concurrent_updates(processor)
+        .persistence(persistence)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -123,6 +127,11 @@ def build_application(
     admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
+    for conversation in conversations(app):  # a step older than its timeout is not taken up
+        timeout = conversation.conversation_timeout
+        if conversation.name and isinstance(timeout, timedelta):
+            persistence.lifetimes[conversation.name] = timeout
+    processor.settle = lambda: settle(app)  # each update's steps on disk before the next
     return app
 
 
@@ -151,10 +160,16 @@ async def open_database(settings: Settings) -> tuple[Store, RunLock | None]:
         raise
 
 
+async def _open_store(runtime: Runtime) -> Store:
+    """Open the database once, for whichever needs it first (the persistence, or post_init)."""
+    if runtime.store is None:
+        runtime.store, runtime.lock = await open_database(runtime.settings)
+    return runtime.store
+
+
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
-    runtime.store, runtime.lock = await open_database(runtime.settings)
-    store = runtime.store
+    store = await _open_store(runtime)
     if not shaping():
         logger.warning(
             "Text shaping is unavailable (Pillow finds no Raqm with FriBiDi; install "
@@ -196,6 +211,8 @@ async def _post_init(app: BotApplication) -> None:
         store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
     )
     await progress.resume()  # fan-outs a restart cut: their messages carry on to the summary
+    if isinstance(app.persistence, StorePersistence):
+        resume_timeouts(app, app.persistence)  # conversations a restart cut time out still
 
     async def may_send(user_id: int) -> bool:  # asked when a scheduled broadcast's time comes
         return await roles.may_send(store, runtime.settings.admins, user_id)
@@ -309,6 +326,7 @@ async def receiving(
         await app.initialize()
     except BaseException:
         await close_transports(app)
+        await _post_shutdown(app)  # the store, if the persistence opened it
         raise
     server = None
     try:

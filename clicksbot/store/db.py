@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 
 from clicksbot.store.checkups import CheckupQueries
+from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
@@ -100,6 +101,7 @@ class Store(
     RoundQueries,
     CheckupQueries,
     ReminderQueries,
+    DialogueQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 

@@ -43,6 +43,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "rounds": ("user_id",),
     "checkups": ("user_id",),
     "reminders": ("user_id",),
+    "dialogues": ("chat_id", "user_id"),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -60,6 +61,7 @@ OWN: dict[str, str] = {
     "rounds": "user_id",
     "checkups": "user_id",
     "reminders": "user_id",
+    "dialogues": "user_id",
 }
 # Columns of a person's own rows that name somebody else: /mydata says who they are to the
 # person ("a friend"), never their Telegram id.
