@@ -22,6 +22,7 @@ from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, 
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
+from clicksbot.delivery.compose import BROADCAST, CAMPAIGN
 from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
 from clicksbot.delivery.reminders import Reminders
@@ -82,7 +83,10 @@ def build_application(
         pact = load_configured_pact(settings.pact_file)
     runtime = Runtime(settings, content, catalogs or Catalogs.load(), pact, clock)
     runtime.transports = (requests, updates_requests)
-    runtime.pacer = Pacer(settings.send_rate, on_reply=runtime.metrics.replies.inc)
+    paid_rate = settings.paid_send_rate if settings.allow_paid_broadcast else 0.0
+    runtime.pacer = Pacer(
+        settings.send_rate, on_reply=runtime.metrics.replies.inc, paid_rate=paid_rate
+    )
     runtime.groups_out = GroupPoster(runtime.pacer)
     runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)
     api_url = base_url or settings.api_url
@@ -194,6 +198,7 @@ async def _post_init(app: BotApplication) -> None:
         runtime.clock,
         in_flight=settings.send_in_flight,
         count=lambda outcome: runtime.metrics.outbox.labels(outcome).inc(),
+        paid=frozenset({BROADCAST, CAMPAIGN}) if settings.allow_paid_broadcast else frozenset(),
     )
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
