@@ -18,11 +18,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import REPO
 
+from clicksbot.persistence import StorePersistence
 from clicksbot.sandbox import Emulator, EmulatorServer, Limits, Person
+from clicksbot.store import Store
 
 TOKEN = "123:abcDialogueRestartToken"
 STARTUP = 60.0  # seconds a fresh process may take to answer (a loaded machine)
@@ -166,3 +169,31 @@ async def test_three_dialogues_carry_on_after_kill_9(tmp_path: Path) -> None:
             await until(lambda: dialogues(db) == {}, "the dialogues gone from the store", log)
     refused = [(c.method, c.error.description if c.error else "") for c in emulator.refused]
     assert refused == [], f"Telegram would have refused: {refused}"
+
+
+async def test_a_step_older_than_its_timeout_is_not_taken_up(tmp_path: Path) -> None:
+    """A conversation that timed out while no bot ran is dropped at the next start, draft and
+    all; one still within its timeout is taken up with the rest of its time."""
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for person, minutes in ((1, 40), (2, 10)):
+            await store.touch_user(person, "en", now)
+            moved = now - timedelta(minutes=minutes)
+            await store.save_dialogue_draft("broadcast", person, person, {"html": "x"}, moved)
+            await store.set_dialogue_state("broadcast", person, person, 1, moved)
+
+        async def opened() -> Store:
+            return store
+
+        persistence = StorePersistence(opened, lambda: now)
+        persistence.lifetimes["broadcast"] = timedelta(minutes=30)
+        assert await persistence.get_conversations("broadcast") == {(2, 2): 1}
+        assert persistence.resumed["broadcast"] == {(2, 2): now - timedelta(minutes=10)}
+        assert await store.dialogue_draft("broadcast", 1, 1) == {}
+        assert await store.dialogue_draft("broadcast", 2, 2) == {"html": "x"}
+        await persistence.update_conversation("broadcast", (2, 2), None)  # it ended
+        assert await store.dialogues("broadcast") == []
+        assert await store.dialogue_draft("broadcast", 2, 2) == {}
+    finally:
+        await store.close()
