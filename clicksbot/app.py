@@ -22,6 +22,7 @@ from clicksbot.context import RUNTIME_KEY, BotApplication, BotContext, Runtime, 
 from clicksbot.delivery import Composer, DailyTips, Outbox, Pacer
 from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
+from clicksbot.delivery.compose import BROADCAST, CAMPAIGN
 from clicksbot.delivery.groups import GroupPoster
 from clicksbot.delivery.progress import Progress
 from clicksbot.delivery.reminders import Reminders
@@ -44,6 +45,7 @@ from clicksbot.handlers import (
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import Catalogs
 from clicksbot.metrics import HealthServer
+from clicksbot.persistence import StorePersistence, conversations, resume_timeouts, settle
 from clicksbot.render.certificate import shaping
 from clicksbot.services import moderation as roles
 from clicksbot.services import retention
@@ -86,7 +88,10 @@ def build_application(
         pact = load_configured_pact(settings.pact_file)
     runtime = Runtime(settings, content, catalogs or Catalogs.load(), pact, clock)
     runtime.transports = (requests, updates_requests)
-    runtime.pacer = Pacer(settings.send_rate, on_reply=runtime.metrics.replies.inc)
+    paid_rate = settings.paid_send_rate if settings.allow_paid_broadcast else 0.0
+    runtime.pacer = Pacer(
+        settings.send_rate, on_reply=runtime.metrics.replies.inc, paid_rate=paid_rate
+    )
     runtime.groups_out = GroupPoster(runtime.pacer)
     runtime.flood = flood.FloodGuard(settings.flood_burst, settings.flood_rate)
     api_url = base_url or settings.api_url
@@ -98,14 +103,17 @@ def build_application(
         get_updates_request=updates_requests,
         rate_limiter=runtime.pacer,
     )
+    # Conversation steps live in the store (see clicksbot.persistence); PTB loads them in
+    # `initialize`, before post_init, so the persistence opens the store when it first needs it.
+    persistence = StorePersistence(lambda: _open_store(runtime), lambda: runtime.clock())
+    processor = PerPersonUpdateProcessor(CONCURRENT_UPDATES, observe=runtime.metrics.handled)
     app = cast(
         "BotApplication",
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(
-            PerPersonUpdateProcessor(CONCURRENT_UPDATES, observe=runtime.metrics.handled)
-        )
+        .concurrent_updates(processor)
+        .persistence(persistence)
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
@@ -128,6 +136,11 @@ def build_application(
     admin.register(app)
     fallback.register(app)
     app.add_error_handler(errors.on_error)
+    for conversation in conversations(app):  # a step older than its timeout is not taken up
+        timeout = conversation.conversation_timeout
+        if conversation.name and isinstance(timeout, timedelta):
+            persistence.lifetimes[conversation.name] = timeout
+    processor.settle = lambda: settle(app)  # each update's steps on disk before the next
     return app
 
 
@@ -156,10 +169,16 @@ async def open_database(settings: Settings) -> tuple[Store, RunLock | None]:
         raise
 
 
+async def _open_store(runtime: Runtime) -> Store:
+    """Open the database once, for whichever needs it first (the persistence, or post_init)."""
+    if runtime.store is None:
+        runtime.store, runtime.lock = await open_database(runtime.settings)
+    return runtime.store
+
+
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
-    runtime.store, runtime.lock = await open_database(runtime.settings)
-    store = runtime.store
+    store = await _open_store(runtime)
     if not shaping():
         logger.warning(
             "Text shaping is unavailable (Pillow finds no Raqm with FriBiDi; install "
@@ -184,6 +203,7 @@ async def _post_init(app: BotApplication) -> None:
         runtime.clock,
         in_flight=settings.send_in_flight,
         count=lambda outcome: runtime.metrics.outbox.labels(outcome).inc(),
+        paid=frozenset({BROADCAST, CAMPAIGN}) if settings.allow_paid_broadcast else frozenset(),
     )
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
@@ -201,6 +221,8 @@ async def _post_init(app: BotApplication) -> None:
         store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
     )
     await progress.resume()  # fan-outs a restart cut: their messages carry on to the summary
+    if isinstance(app.persistence, StorePersistence):
+        resume_timeouts(app, app.persistence)  # conversations a restart cut time out still
 
     async def may_send(user_id: int) -> bool:  # asked when a scheduled broadcast's time comes
         return await roles.may_send(store, runtime.settings.admins, user_id)
@@ -325,6 +347,7 @@ async def receiving(
         await app.initialize()
     except BaseException:
         await close_transports(app)
+        await _post_shutdown(app)  # the store, if the persistence opened it
         raise
     server = None
     try:

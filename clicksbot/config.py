@@ -64,6 +64,9 @@ class Settings:
     log_level: str = "INFO"
     send_rate: float = 25.0
     send_in_flight: int = 8
+    # Broadcasts and campaign messages sent as Telegram's paid broadcasts (they cost Stars).
+    allow_paid_broadcast: bool = False
+    paid_send_rate: float = 1000.0  # their pace, messages a second (Telegram: up to 1000)
     late_tip_grace_minutes: int = 120
     pact_file: Path | None = None  # None: the pact shipped with clicksbot
     retention_days: int = 365
@@ -100,6 +103,9 @@ KEYS: dict[str, str] = {
     "log_level": f"one of {', '.join(LOG_LEVELS)}",
     "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
     "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
+    "allow_paid_broadcast": "true or false: send broadcasts and campaign messages as paid "
+    "broadcasts (faster; Telegram charges Telegram Stars for them)",
+    "paid_send_rate": "messages a second for paid broadcasts, a number from 1 to 1000",
     "pact_file": "a path to a pact YAML file (default: the pact shipped with clicksbot)",
     "log_format": "text (one readable line per event) or json (one JSON object per line)",
     "webhook_url": "the public https URL Telegram posts updates to (empty: long polling)",
@@ -168,6 +174,12 @@ def load_settings(
         send_rate=float(_number(raw, "send_rate", Settings.send_rate, 0, 1000, source)),
         send_in_flight=int(
             _number(raw, "send_in_flight", Settings.send_in_flight, 1, 100, source, whole=True)
+        ),
+        allow_paid_broadcast=_flag(
+            raw, "allow_paid_broadcast", Settings.allow_paid_broadcast, source
+        ),
+        paid_send_rate=float(
+            _number(raw, "paid_send_rate", Settings.paid_send_rate, 1, 1000, source)
         ),
         late_tip_grace_minutes=int(
             _number(

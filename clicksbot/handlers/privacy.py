@@ -121,9 +121,8 @@ async def on_forget(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_text(t("forget.kept"), reply_markup=next_steps(t))
         return
+    # (their conversations under way, drafts included, go with them: see store.dialogues)
     forgotten = await context.store.forget(update.effective_user.id)
-    if context.user_data is not None:
-        context.user_data.clear()
     logger.info("A person asked to be forgotten; their data is deleted")
     await query.answer()
     await query.edit_message_text(t("forget.done") if forgotten else t("forget.nothing"))

@@ -13,6 +13,7 @@ import aiosqlite
 
 from clicksbot.store.boosters import BoosterQueries
 from clicksbot.store.checkups import CheckupQueries
+from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
@@ -95,6 +96,7 @@ class Store(
     CheckupQueries,
     ReminderQueries,
     BoosterQueries,
+    DialogueQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 

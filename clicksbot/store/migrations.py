@@ -552,4 +552,25 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     ("m018_jobs_at_scale", M018),
+    (
+        "m019_dialogues",
+        """
+        -- A conversation under way (the pact's questions, a broadcast or a campaign being
+        -- composed): its step and what it has gathered, so that a restart, or another
+        -- instance taking over, carries on where the person was. The row goes when the
+        -- conversation ends (done, cancelled, timed out, or left for another command), and
+        -- with the person at /forget; a row older than its conversation's timeout is dropped
+        -- at the next start.
+        CREATE TABLE dialogues (
+            name       TEXT NOT NULL,                 -- the conversation: pact, broadcast, ...
+            chat_id    BIGINT NOT NULL,
+            user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            state      TEXT,                          -- the step, as JSON (NULL: none yet)
+            draft      TEXT,                          -- what it gathered, as JSON (NULL: nothing)
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (name, chat_id, user_id)
+        );
+        CREATE INDEX dialogues_by_user ON dialogues (user_id);
+        """,
+    ),
 ]
