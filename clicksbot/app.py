@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
 import signal
@@ -250,12 +251,29 @@ async def _post_init(app: BotApplication) -> None:
         )
         await runtime.health.start()
     outbox.start()
+    _settle_memory()
     logger.info(
         "clicksbot ready as @%s: %d packs, languages %s",
         app.bot.username,
         len(runtime.content.packs),
         ", ".join(runtime.catalogs.languages),
     )
+
+
+def _settle_memory() -> None:
+    """Set aside what start-up built (content, catalogs, PTB's objects) from garbage collection.
+
+    These live as long as the bot; left to the collector, each of its full passes walks them
+    all: a pause of about 100 ms, longer on a busy machine, in the middle of a burst of updates.
+    What dies from now on is still collected (`_unsettle_memory` undoes this at shutdown).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def _unsettle_memory() -> None:
+    """Give start-up's objects back to garbage collection, so a stopped bot leaves nothing."""
+    gc.unfreeze()
 
 
 async def _expire(context: BotContext) -> None:
@@ -296,6 +314,7 @@ async def _post_stop(app: BotApplication) -> None:
 
 async def _post_shutdown(app: BotApplication) -> None:
     runtime = runtime_of(app)
+    _unsettle_memory()
     if runtime.store is not None:
         await runtime.store.close()
         runtime.store = None

@@ -197,12 +197,14 @@ class Store(
 
     async def get_user(self, user_id: int) -> User | None:
         """Return the person with this Telegram id, if the bot knows them."""
-        async with self._db.execute(
+        # One round trip to the database's thread (execute, fetch and close are three): this
+        # runs on every update, as do the other reads made while answering one.
+        rows = await self._db.execute_fetchall(
             "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone,"
             " country, tip_time, unreachable_since FROM users WHERE id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
         return User(
@@ -285,10 +287,10 @@ class Store(
 
     async def tip_history(self, user_id: int) -> dict[str, tuple[int, datetime]]:
         """Return, per tip shown to a person, how many times and when last."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT tip_id, times, seen_at FROM seen_tips WHERE user_id = ?", (user_id,)
-        ) as cur:
-            return {row[0]: (int(row[1]), _dt(row[2])) for row in await cur.fetchall()}
+        )
+        return {row[0]: (int(row[1]), _dt(row[2])) for row in rows}
 
     @writes
     async def mark_tip_seen(self, user_id: int, tip_id: str, now: datetime) -> None:
@@ -348,13 +350,13 @@ class Store(
 
     async def get_asked(self, asked_id: int) -> Asked | None:
         """Return a question put to someone, by the id its buttons carry."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT id, user_id, question_id, competency, topic, fingerprint, option_order,"
             " asked_at, answered_at, choice, correct, confidence, rated_at"
             " FROM answers WHERE id = ?",
             (asked_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
         return Asked(
@@ -422,15 +424,15 @@ class Store(
 
     async def learner_record(self, user_id: int) -> LearnerRecord:
         """Return a person's tips read, scores, active days and badges, in one query."""
-        async with self._db.execute(
+        found = await self._db.execute_fetchall(
             "SELECT 'score', competency, COUNT(*), SUM(correct) FROM answers"
             "  WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
             " UNION ALL SELECT 'day', day, NULL, NULL FROM activity_days WHERE user_id = ?"
             " UNION ALL SELECT 'tips', NULL, COUNT(*), NULL FROM seen_tips WHERE user_id = ?"
             " UNION ALL SELECT 'badge', badge_id, NULL, earned_at FROM badges WHERE user_id = ?",
             (user_id,) * 4,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
+        rows = list(found)
         scores = sorted(
             (CompetencyScore(r[1], int(r[2]), int(r[3] or 0)) for r in rows if r[0] == "score"),
             key=lambda s: s.competency,
