@@ -177,6 +177,18 @@ async def _open_store(runtime: Runtime) -> Store:
     return runtime.store
 
 
+async def _announce_pact(context: BotContext) -> None:
+    """Offer a new pact version to earlier pledgers (once per version), once the bot polls."""
+    runtime = context.runtime
+    notice = {"key": "pact.updated", "params": {"version": runtime.pact.version}}
+    announced = await context.store.queue_pact_update(runtime.pact.version, notice, context.now())
+    if announced is not None and announced[1]:
+        logger.info("Pact version %d: %d earlier pledgers offered it", runtime.pact.version,
+                    announced[1])  # fmt: skip
+        if runtime.outbox is not None:
+            runtime.outbox.wake()
+
+
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
     store = await _open_store(runtime)
@@ -213,11 +225,7 @@ async def _post_init(app: BotApplication) -> None:
         store, outbox, app.job_queue, runtime.clock, grace, settings.default_timezone
     )
     await runtime.reminders.start()
-    notice = {"key": "pact.updated", "params": {"version": runtime.pact.version}}
-    announced = await store.queue_pact_update(runtime.pact.version, notice, runtime.clock())
-    if announced is not None and announced[1]:
-        logger.info("Pact version %d: %d earlier pledgers offered it", runtime.pact.version,
-                    announced[1])  # fmt: skip
+    app.job_queue.run_once(_announce_pact, when=0.0, name="pact version")
     runtime.progress = progress = Progress(
         store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
     )
@@ -228,13 +236,10 @@ async def _post_init(app: BotApplication) -> None:
     async def may_send(user_id: int) -> bool:  # asked when a scheduled broadcast's time comes
         return await roles.may_send(store, runtime.settings.admins, user_id)
 
-    runtime.campaigns = campaigns = Campaigns(
-        store, outbox, runtime.clock, progress.watch, may_send
+    runtime.campaigns = Campaigns(store, outbox, runtime.clock, progress.watch, may_send)
+    app.job_queue.run_repeating(  # its first tick queues what came due while the bot was down
+        _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=0.0, name="campaigns and broadcasts"
     )
-    app.job_queue.run_repeating(
-        _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=1.0, name="campaigns and broadcasts"
-    )
-    await campaigns.tick()
     runtime.job_queue = app.job_queue
     for group in await store.all_group_settings():  # groups' daily posts, from the database
         groups.schedule(runtime, group)
