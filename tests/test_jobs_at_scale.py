@@ -355,6 +355,8 @@ async def test_a_big_slot_is_queued_once_across_a_crash_while_replies_get_throug
         store = runtime.store
         assert store is not None and runtime.outbox is not None
         await runtime.outbox.stop()  # (these people are not in the emulator: nothing to send)
+        assert runtime.daily is not None
+        await asyncio.wait_for(runtime.daily.caught_up.wait(), 30)  # the catch-up after start
         await until(
             lambda: count(path, "SELECT COUNT(*) FROM jobs WHERE filling IS NOT NULL") == 0,
             30,
@@ -381,6 +383,11 @@ async def test_a_big_slot_is_queued_once_across_a_crash_while_replies_get_throug
             await newcomer.receive(timeout=10)
             answered = time.perf_counter() - started
             result = await filling
-        assert result is not None and result[1] == subscribers
+        # Everyone reachable: the outbox may have tried the pact notice on a few of these
+        # people (not in the emulator) before it was stopped, and found them unreachable.
+        reachable = count(path, "SELECT COUNT(*) FROM users WHERE unreachable_since IS NULL"
+                          " AND tip_time = '21:00'")  # fmt: skip
+        assert reachable > subscribers - 100
+        assert result is not None and result[1] == reachable
         assert answered < 1.5, f"/start took {answered:.2f} s while a slot was queued"
         assert max(watch.waits) < 0.5, f"a write waited {max(watch.waits):.2f} s"

@@ -9,6 +9,7 @@ statement. A slot that passed while the bot was down is queued at start if it is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
@@ -69,6 +70,7 @@ class SlotClock:
         self.clock = clock
         self.grace = grace
         self._scheduled: set[tuple[str, str]] = set()
+        self.caught_up = asyncio.Event()  # set once what came due while down is queued
 
     async def slots(self) -> Iterable[tuple[str, str]]:
         """Return every (time zone, "HH:MM") slot in the database."""
@@ -102,7 +104,10 @@ class SlotClock:
         return await self.tick()
 
     async def _catch_up(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
-        queued = await self.catch_up()
+        try:
+            queued = await self.catch_up()
+        finally:
+            self.caught_up.set()
         logger.info("%s: %d queued at start", self.label, queued)
 
     def schedule(self, time_zone: str, slot: str) -> None:
