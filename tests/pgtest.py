@@ -12,14 +12,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from clicksbot.store import Store
-from clicksbot.store.dialect import describe, is_url
+from clicksbot.store.dialect import describe, is_url, placeholders
 
 ENV = "CLICKSBOT_TEST_DATABASE"
 ADMIN_URL = os.environ.get(ENV, "")
@@ -89,3 +91,39 @@ def redirect(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 # `Store.open` as clicksbot has it, for tests that open a SQLite file on purpose.
 OPEN_AS_IS = Store.open
+
+
+class _Raw:
+    """A PostgreSQL connection with the few sqlite3 methods tests use to write rows straight
+    into the database (`?` placeholders, as in the store's SQL)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(url, cursor_factory=psycopg.ClientCursor)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        bound = tuple(int(p) if isinstance(p, bool) else p for p in params)
+        return self._conn.execute(placeholders(sql) if bound else sql, bound or None)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> Any:
+        cur = self._conn.cursor()
+        cur.executemany(placeholders(sql), [tuple(r) for r in rows])  # type: ignore[arg-type]
+        return cur
+
+    def commit(self) -> None:
+        self._conn.commit()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def connect(path: Path | str, timeout: float = 5.0, *, readonly: bool = False) -> Any:
+    """What `sqlite3.connect(path)` is to a test writing or reading rows straight in the
+    database: on PostgreSQL, the test's own database (where `Store.open(path)` goes)."""
+    url = os.environ.get("CLICKSBOT_DATABASE_URL", "") if enabled() else ""
+    if url:
+        return _Raw(url)
+    if readonly:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=timeout)
+    return sqlite3.connect(path, timeout=timeout)

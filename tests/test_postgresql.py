@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from clicksbot.store import Store, StoreError
-from clicksbot.store.dialect import describe, migration_sql, placeholders
+from clicksbot.store.dialect import POSTGRESQL_MIGRATIONS, describe, migration_sql, placeholders
 from clicksbot.store.migrations import MIGRATIONS
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -87,7 +87,7 @@ async def fill(path: Path) -> None:
         await store.touch_user(user, "en", NOW)
         await store.mark_tip_seen(user, "en-source-t01", NOW)
         asked = await store.ask(user, "q1", "evaluate", "any", "f", (0, 1, 2), NOW)
-        await store.record_answer(asked, user, 1, user % 2 == 0, NOW)
+        await store.record_answer(asked, user, 1, user % 2 == 0, NOW, box=1, due=None)
         await store.add_activity_day(user, NOW.date())
         await store.award_badge(user, "first", NOW)
         await store.invite_code(user, lambda u=user: f"code{u}")  # type: ignore[misc]
@@ -170,6 +170,11 @@ def test_every_migration_has_postgresql_text() -> None:
     sqlite_only = re.compile(r"CREATE\s+TRIGGER|AUTOINCREMENT|PRAGMA|WITHOUT\s+ROWID", re.I)
     for name, sql in MIGRATIONS:
         text = migration_sql(name, sql)
+        if name in POSTGRESQL_MIGRATIONS:
+            # Its own text: triggers there are PostgreSQL's, each running a PL/pgSQL function.
+            triggers = re.findall(r"CREATE\s+TRIGGER\b.*?;", text, re.I | re.S)
+            assert all("EXECUTE FUNCTION" in t for t in triggers), name
+            text = re.sub(r"CREATE\s+TRIGGER\b.*?;", "", text, flags=re.I | re.S)
         assert not sqlite_only.search(text), (
             f"{name}: SQLite-only SQL; add its PostgreSQL text to "
             "clicksbot.store.dialect.POSTGRESQL_MIGRATIONS"
@@ -184,3 +189,63 @@ def test_placeholders_leave_quoted_text_alone() -> None:
     assert describe("postgresql://u:secret@db.example:6432/clicks?sslmode=require") == (
         "postgresql://db.example:6432/clicks"
     )
+
+
+@needs_server
+async def test_an_older_postgresql_database_is_upgraded_with_its_counts(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PostgreSQL database at m015 with people, answers and pledges (one person with two
+    live versions) gets m016's summaries, m017's pledge totals and m018's audience sizes
+    counted; then withdrawing both pledges in one statement keeps the sizes true."""
+    from clicksbot.store import db as store_db
+
+    name = store_url.rsplit("/", 1)[1] + "_old"
+    target = store_url.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pgtest.ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    try:
+        monkeypatch.setattr(store_db, "MIGRATIONS", MIGRATIONS[:15])
+        await (await Store.open(target)).close()
+        with psycopg.connect(target) as conn:
+            for user, language, country in ((1, "en", "MY"), (2, "ms", None), (3, "en", "PH")):
+                conn.execute(
+                    "INSERT INTO users (id, language, created_at, last_seen_at, country, tip_time)"
+                    " VALUES (%s, %s, 'x', 'x', %s, '08:00')",
+                    (user, language, country),
+                )
+            conn.execute(
+                "INSERT INTO answers (user_id, question_id, competency, topic, fingerprint,"
+                " option_order, asked_at, answered_at, correct) VALUES"
+                " (1, 'q1', 'k', 'any', 'f', '0,1', %(t)s, %(t)s, 1),"
+                " (1, 'q1', 'k', 'any', 'f', '0,1', %(t)s, %(t)s, 0)",
+                {"t": "2026-01-01T00:00:00+00:00"},
+            )
+            conn.execute(
+                "INSERT INTO pledges (user_id, version, language, country, pledged_at)"
+                " VALUES (1, 1, 'en', 'MY', %(t)s), (1, 2, 'en', 'TH', %(t)s),"
+                " (2, 1, 'ms', NULL, %(t)s)",
+                {"t": "2026-01-01T00:00:00+00:00"},
+            )
+        monkeypatch.setattr(store_db, "MIGRATIONS", MIGRATIONS)
+        store = await Store.open(target)
+        try:
+            summaries = await store.question_summaries(1)
+            assert (summaries["q1"].answered, summaries["q1"].answered_right) == (2, 1)
+            counts = await store.pledge_counts(days=0)
+            assert counts.total == 2 and counts.by_country == {"TH": 1, None: 1}
+            kinds = [{"kind": k} for k in ("all", "subscribers", "pledged", "unpledged")]
+            kinds += [{"kind": "language", "value": c} for c in ("en", "ms")]
+            kinds += [{"kind": "country", "value": c} for c in ("MY", "PH", "TH")]
+            expected = [3, 3, 2, 1, 2, 1, 1, 1, 1]
+            assert [await store.audience_size(k) for k in kinds] == expected
+            assert [await store.count_audience(k) for k in kinds] == expected
+            assert await store.withdraw_pledge(1, NOW)  # both live versions, one statement
+            sizes = [await store.audience_size(k) for k in kinds]
+            assert sizes == [await store.count_audience(k) for k in kinds]
+            assert sizes == [3, 3, 1, 2, 2, 1, 1, 1, 0]
+        finally:
+            await store.close()
+    finally:
+        with psycopg.connect(pgtest.ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ statement. A slot that passed while the bot was down is queued at start if it is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
@@ -69,6 +70,7 @@ class SlotClock:
         self.clock = clock
         self.grace = grace
         self._scheduled: set[tuple[str, str]] = set()
+        self.caught_up = asyncio.Event()  # set once what came due while down is queued
 
     async def slots(self) -> Iterable[tuple[str, str]]:
         """Return every (time zone, "HH:MM") slot in the database."""
@@ -92,9 +94,21 @@ class SlotClock:
             first=SAFETY_LOOK,
             name=f"{self.label.lower()}: look again",
         )
-        queued = await self.tick()
-        logger.info("%s: %d slots scheduled, %d queued at start", self.label,
-                    len(self._scheduled), queued)  # fmt: skip
+        # What was missed while the bot was down is queued by a job, once the bot polls: a
+        # slot of many people must not keep the first poll waiting (issue 18).
+        self.job_queue.run_once(self._catch_up, when=0.0, name=f"{self.label.lower()}: catch up")
+        logger.info("%s: %d slots scheduled", self.label, len(self._scheduled))
+
+    async def catch_up(self) -> int:
+        """Queue what came due while the bot was down; return people queued."""
+        return await self.tick()
+
+    async def _catch_up(self, context: CallbackContext) -> None:  # type: ignore[type-arg]
+        try:
+            queued = await self.catch_up()
+        finally:
+            self.caught_up.set()
+        logger.info("%s: %d queued at start", self.label, queued)
 
     def schedule(self, time_zone: str, slot: str) -> None:
         """Make sure the slot has its job (a new subscriber or reminder may bring one)."""
@@ -139,6 +153,13 @@ class DailyTips(SlotClock):
 
     label = "Daily tips"
     job_name = "daily tip"
+
+    async def catch_up(self) -> int:
+        """Finish the slots a stop or crash left half queued, then catch up as every clock."""
+        for job_id, people in await self.store.finish_fills(self.clock()):
+            logger.info("Daily tip job %d: %d more people queued after a restart", job_id,
+                        people)  # fmt: skip
+        return await super().catch_up()
 
     async def slots(self) -> Iterable[tuple[str, str]]:
         return await self.store.tip_slots()

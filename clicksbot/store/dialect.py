@@ -26,9 +26,156 @@ from urllib.parse import urlsplit
 
 SCHEMES = ("postgresql://", "postgres://")
 
+
+def _audience_keys(who: str, pledges: str) -> str:
+    """The audiences (keys of `audience_counts`) of the people in `who` (a relation of `uid`s,
+    each once), their pledges read from `pledges` (a relation shaped as the table): m018's
+    `_M018_KEYS` for many people at once."""
+    return f"""
+        SELECT 'all' AS k FROM users u JOIN {who} w ON w.uid = u.id
+            WHERE u.unreachable_since IS NULL
+        UNION ALL SELECT 'subscribers' FROM users u JOIN {who} w ON w.uid = u.id
+            WHERE u.unreachable_since IS NULL AND u.tip_time IS NOT NULL
+        UNION ALL SELECT 'language:' || u.language FROM users u JOIN {who} w ON w.uid = u.id
+            WHERE u.unreachable_since IS NULL
+        UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM {pledges} p WHERE p.user_id = u.id
+            AND p.withdrawn_at IS NULL) THEN 'pledged' ELSE 'unpledged' END
+            FROM users u JOIN {who} w ON w.uid = u.id WHERE u.unreachable_since IS NULL
+        UNION ALL SELECT 'country:' || c FROM (
+            SELECT u.id, u.country AS c FROM users u JOIN {who} w ON w.uid = u.id
+                WHERE u.unreachable_since IS NULL AND u.country IS NOT NULL
+            UNION SELECT p.user_id, p.country FROM {pledges} p
+                JOIN users u ON u.id = p.user_id JOIN {who} w ON w.uid = u.id
+                WHERE p.withdrawn_at IS NULL AND p.country IS NOT NULL
+                AND u.unreachable_since IS NULL) AS countries"""
+
+
+def _audience_change(who: str, before: str) -> str:
+    """Add to `audience_counts` what the people in `who` now count, less what they counted
+    with the pledges of `before` (the table as it was before the statement)."""
+    return f"""
+        WITH who AS ({who}), before_pledges AS NOT MATERIALIZED ({before})
+        INSERT INTO audience_counts (key, count)
+        SELECT k, SUM(n) FROM (
+            SELECT k, 1 AS n FROM ({_audience_keys("who", "pledges")}) AS now_in
+            UNION ALL
+            SELECT k, -1 FROM ({_audience_keys("who", "before_pledges")}) AS was_in
+        ) AS change GROUP BY k
+        ON CONFLICT (key) DO UPDATE SET count = audience_counts.count + excluded.count;"""
+
+
+# While `clicksbot migrate-store` copies tables (audience_counts with them), the triggers that
+# keep the audience sizes stand aside for its transaction.
+COPYING_SQL = "SELECT set_config('clicksbot.copying', 'on', true)"
+_COPYING = "COALESCE(current_setting('clicksbot.copying', true), '') = 'on'"
+
+_USER_CHANGE = (
+    "OLD.language IS DISTINCT FROM NEW.language OR OLD.country IS DISTINCT FROM NEW.country"
+    " OR (OLD.tip_time IS NULL) <> (NEW.tip_time IS NULL)"
+    " OR (OLD.unreachable_since IS NULL) <> (NEW.unreachable_since IS NULL)"
+)
+
+# m018 on PostgreSQL: the same table, counts and column, the triggers in PL/pgSQL. A person's
+# row changes once a statement, so users' triggers are per row, as SQLite's: before a change
+# (their audiences leave), after it (they join again). One statement may change several
+# pledges of one person (withdrawing them all), and PostgreSQL runs AFTER row triggers at the
+# end of the statement, so pledges' triggers are per statement: from the rows as they were and
+# are (transition tables), each person's audiences before and after. The slot's chunks page
+# `users` by id here (no rowid): an index in that order.
+_M018_PG = f"""
+        CREATE TABLE audience_counts (
+            key   TEXT PRIMARY KEY,
+            count BIGINT NOT NULL
+        );
+        INSERT INTO audience_counts (key, count)
+        SELECT k, COUNT(*) FROM ({_audience_keys("(SELECT id AS uid FROM users)", "pledges")}
+        ) AS everyone GROUP BY k;
+        CREATE FUNCTION audience_person(person BIGINT, change INTEGER) RETURNS void
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO audience_counts (key, count)
+            SELECT k, change * COUNT(*) FROM (
+                {_audience_keys("(SELECT person AS uid)", "pledges")}) AS theirs GROUP BY k
+            ON CONFLICT (key) DO UPDATE SET count = audience_counts.count + excluded.count;
+        END $$;
+        CREATE FUNCTION audience_user() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT {_COPYING} THEN
+                IF TG_OP = 'INSERT' THEN
+                    PERFORM audience_person(NEW.id, 1);
+                ELSIF TG_OP = 'DELETE' OR TG_WHEN = 'BEFORE' THEN
+                    PERFORM audience_person(OLD.id, -1);
+                ELSE
+                    PERFORM audience_person(NEW.id, 1);
+                END IF;
+            END IF;
+            IF TG_OP = 'DELETE' THEN
+                RETURN OLD;
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER audience_user_added AFTER INSERT ON users
+            FOR EACH ROW EXECUTE FUNCTION audience_user();
+        CREATE TRIGGER audience_user_leaves BEFORE DELETE ON users
+            FOR EACH ROW EXECUTE FUNCTION audience_user();
+        CREATE TRIGGER audience_user_before BEFORE UPDATE
+            OF language, country, tip_time, unreachable_since ON users
+            FOR EACH ROW WHEN ({_USER_CHANGE}) EXECUTE FUNCTION audience_user();
+        CREATE TRIGGER audience_user_after AFTER UPDATE
+            OF language, country, tip_time, unreachable_since ON users
+            FOR EACH ROW WHEN ({_USER_CHANGE}) EXECUTE FUNCTION audience_user();
+        CREATE FUNCTION audience_pledges() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_COPYING} THEN
+                RETURN NULL;
+            END IF;
+            IF TG_OP = 'INSERT' THEN
+                {
+    _audience_change(
+        "SELECT DISTINCT user_id AS uid FROM new_rows",
+        "SELECT * FROM pledges WHERE id NOT IN (SELECT id FROM new_rows)",
+    )
+}
+            ELSIF TG_OP = 'UPDATE' THEN
+                {
+    _audience_change(
+        "SELECT o.user_id AS uid FROM old_rows o JOIN new_rows n ON n.id = o.id"
+        " WHERE o.user_id <> n.user_id"
+        " OR (o.withdrawn_at IS NULL) <> (n.withdrawn_at IS NULL)"
+        " OR (o.withdrawn_at IS NULL AND o.country IS DISTINCT FROM n.country)"
+        " UNION SELECT n.user_id FROM old_rows o JOIN new_rows n ON n.id = o.id"
+        " WHERE o.user_id <> n.user_id",
+        "SELECT * FROM pledges WHERE id NOT IN (SELECT id FROM new_rows)"
+        " UNION ALL SELECT * FROM old_rows",
+    )
+}
+            ELSE
+                {
+    _audience_change(
+        "SELECT DISTINCT user_id AS uid FROM old_rows",
+        "SELECT * FROM pledges UNION ALL SELECT * FROM old_rows",
+    )
+}
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER audience_pledges_added AFTER INSERT ON pledges
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION audience_pledges();
+        CREATE TRIGGER audience_pledges_changed AFTER UPDATE ON pledges
+            REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION audience_pledges();
+        CREATE TRIGGER audience_pledges_removed AFTER DELETE ON pledges
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION audience_pledges();
+        ALTER TABLE jobs ADD COLUMN filling TEXT;
+        CREATE INDEX jobs_filling ON jobs (id) WHERE filling IS NOT NULL;
+        CREATE INDEX users_by_tip_slot_id ON users (time_zone, tip_time, id);
+"""
+
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough
 # (triggers, say). The SQLite text stays the source of the schema; this is the exception.
-POSTGRESQL_MIGRATIONS: dict[str, str] = {}
+POSTGRESQL_MIGRATIONS: dict[str, str] = {"m018_jobs_at_scale": _M018_PG}
 
 # Tables whose rows get their `id` from the database (`id INTEGER PRIMARY KEY` in SQLite, an
 # identity column here): an INSERT into one returns the new id, SQLite's `lastrowid`.
@@ -76,7 +223,9 @@ def placeholders(sql: str) -> str:
 def translate_ddl(sql: str) -> str:
     """Turn a migration's SQLite DDL into PostgreSQL's: an `id INTEGER PRIMARY KEY` becomes an
     identity column, another `INTEGER PRIMARY KEY` or a column that references a table's id a
-    BIGINT (as the ids it holds)."""
+    BIGINT (as the ids it holds); a table `WITHOUT ROWID` is created plainly (PostgreSQL
+    has no rowid to leave out)."""
+    sql = re.sub(r"\)\s*WITHOUT\s+ROWID\b", ")", sql, flags=re.IGNORECASE)
     sql = _IDENTITY_RE.sub("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", sql)
     sql = re.sub(r"\bINTEGER(\s+PRIMARY\s+KEY\b)", r"BIGINT\1", sql, flags=re.IGNORECASE)
     return re.sub(
@@ -251,6 +400,13 @@ class PgConnection:
 
         return _Pending(run)
 
+    async def execute_fetchall(
+        self, sql: str, params: Sequence[Any] | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Run one statement and return all its rows (aiosqlite's shortcut: one round trip)."""
+        cursor = await self._run(sql, params, many=None)
+        return await cursor.fetchall()
+
     async def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
         return await self._run(sql, None, many=[_params(p) or () for p in seq])
 
@@ -331,6 +487,23 @@ class PgConnection:
             with _errors():
                 await held.rollback()
 
+    async def stream(
+        self, sql: str, params: Sequence[Any] | None, size: int
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A long read's rows, `size` at a time, from a server-side cursor (never all in
+        memory), on a pooled connection of its own."""
+        bound = _params(params)
+        text = placeholders(sql) if bound else sql
+        with _errors():
+            async with (
+                self._pool.connection() as conn,
+                conn.transaction(),
+                conn.cursor(name="clicksbot_stream") as cur,
+            ):
+                await cur.execute(text, bound or None)
+                while rows := await cur.fetchmany(size):
+                    yield [tuple(r) for r in rows]
+
     async def close(self) -> None:
         await self._pool.close()
 
@@ -354,6 +527,29 @@ TABLE_NAMES_SQL = (
 )
 
 
+async def stream_rows(
+    db: Any, sql: str, params: Sequence[Any] = (), size: int = 500
+) -> AsyncIterator[tuple[Any, ...]]:
+    """Yield a long read's rows holding `size` of them at a time: aiosqlite's cursor as it
+    goes, PostgreSQL's server-side cursor (its ordinary statements are read whole)."""
+    if isinstance(db, PgConnection):
+        async for rows in db.stream(sql, params, size):
+            for row in rows:
+                yield row
+        return
+    async with db.execute(sql, params) as cur:
+        while rows := await cur.fetchmany(size):
+            for row in rows:
+                yield tuple(row)
+
+
 def is_postgresql(db: object) -> bool:
     """Whether a store's connection is PostgreSQL's (for the few SQLite-only steps)."""
     return isinstance(db, PgConnection)
+
+
+def page_key(db: object) -> str:
+    """The column that pages `users` in the order of its tip-slot index, chunk after chunk:
+    SQLite's rowid (the index's last column), PostgreSQL's id (no rowid; m018 there adds an
+    index that ends in id)."""
+    return "id" if is_postgresql(db) else "rowid"

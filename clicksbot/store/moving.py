@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from clicksbot.store.db import Store
-from clicksbot.store.dialect import PgConnection, describe, is_url
+from clicksbot.store.dialect import COPYING_SQL, PgConnection, describe, is_url
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import RunLock
 
@@ -94,6 +94,8 @@ async def _copy(
     try:
         order = _order(reader, tables)
         async with pg._pool.connection() as conn, conn.transaction():
+            # audience_counts is copied as it is: its triggers do not count the people again.
+            await conn.execute(COPYING_SQL)
             for table in order:
                 columns = [str(r[1]) for r in reader.execute(f'PRAGMA table_info("{table}")')]
                 names = ", ".join(f'"{c}"' for c in columns)
