@@ -225,7 +225,9 @@ async def _post_init(app: BotApplication) -> None:
         store, outbox, app.job_queue, runtime.clock, grace, settings.default_timezone
     )
     await runtime.reminders.start()
-    app.job_queue.run_once(_announce_pact, when=0.0, name="pact version")
+    app.job_queue.run_once(  # however busy the start: never skipped
+        _announce_pact, when=0.0, name="pact version", job_kwargs={"misfire_grace_time": None}
+    )
     runtime.progress = progress = Progress(
         store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
     )
@@ -238,7 +240,11 @@ async def _post_init(app: BotApplication) -> None:
 
     runtime.campaigns = Campaigns(store, outbox, runtime.clock, progress.watch, may_send)
     app.job_queue.run_repeating(  # its first tick queues what came due while the bot was down
-        _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=0.0, name="campaigns and broadcasts"
+        _tick_campaigns,
+        interval=CAMPAIGN_INTERVAL,
+        first=0.0,
+        name="campaigns and broadcasts",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
     runtime.job_queue = app.job_queue
     for group in await store.all_group_settings():  # groups' daily posts, from the database
