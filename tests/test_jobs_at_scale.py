@@ -391,3 +391,59 @@ async def test_a_big_slot_is_queued_once_across_a_crash_while_replies_get_throug
         assert result is not None and result[1] == reachable
         assert answered < 1.5, f"/start took {answered:.2f} s while a slot was queued"
         assert max(watch.waits) < 0.5, f"a write waited {max(watch.waits):.2f} s"
+
+
+# -- audiences ---------------------------------------------------------------------------
+
+
+async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
+    settings: Settings, clock: Clock
+) -> None:
+    """A message to 20,000 people is queued in short transactions (a reply's write never
+    waits long), everyone once; a queueing cut by a crash is finished at the next start, and
+    a small audience among them costs no long transaction either."""
+    path = Path(settings.database)
+    people = 20_000
+    await populate(path, people, clock())
+    db = sqlite3.connect(path)
+    db.execute("UPDATE users SET language = 'km' WHERE id % 1000 = 7")  # 20 Khmer speakers
+    db.commit()
+    db.close()
+    store = await Store.open(path)
+    try:
+        async with LockWatch(store) as watch:
+            result = await store.queue_message("everyone", {"text": {"en": "x"}}, clock())
+        assert result is not None and result[1] == people
+        assert count(path, "SELECT COUNT(DISTINCT user_id) FROM deliveries") == people
+        assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+        assert await store.queue_message("everyone", {"text": {"en": "x"}}, clock()) is None
+
+        # Cut after two windows, as a crash would; the next start finishes it, once.
+        windows = 0
+        fill_chunk = store._fill_chunk
+
+        async def crashing(job_id: int, now: datetime) -> tuple[int, bool]:
+            nonlocal windows
+            windows += 1
+            if windows > 2:
+                raise RuntimeError("crash")
+            return await fill_chunk(job_id, now)
+
+        store._fill_chunk = crashing  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="crash"):
+            await store.queue_message("again", {"text": {"en": "y"}}, clock())
+        del store._fill_chunk
+        assert await store.finish_fills(clock()) != []
+        again = "SELECT COUNT(*) FROM deliveries d JOIN jobs j ON j.id = d.job_id"
+        assert count(path, f"{again} WHERE j.key = 'again'") == people
+
+        khmer = await store.create_broadcast(1, {"kind": "language", "value": "km"},
+                                             {"text": {"km": "z"}}, clock(), clock())  # fmt: skip
+        broadcast = await store.broadcast(khmer)
+        assert broadcast is not None
+        async with LockWatch(store) as watch:
+            queued = await store.queue_broadcast(broadcast, clock())
+        assert queued is not None and queued[1] == 20
+        assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+    finally:
+        await store.close()
