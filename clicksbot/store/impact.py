@@ -1,0 +1,271 @@
+"""The store's queries for the impact report (a part of `Store`): totals by cohort, never a
+person's own rows.
+
+Every figure is counted by SQL into a few rows per cohort. A cohort is a language, a country,
+a group (a class chat a person joined the leaderboard of, or answered in) or a campaign (one
+the outbox sent a person a step of); a person in two groups counts in both. Cohorts too small
+to show are mapped by the caller to "other" (`OTHER`) or left out (see services.impact), in
+the SQL itself, so that people in several merged cohorts are still counted once there.
+
+The queries read through a connection of their own, opened read-only for the report: they
+take seconds on a large database, and the bot's connection keeps answering meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import aiosqlite
+
+from clicksbot.store.checkups import CheckupCounts
+
+COHORTS = ("language", "country", "group", "campaign")
+OTHER = "*"  # the cohort of the small cohorts merged (no language, country or id is "*")
+NONE = ""  # no country given; in no group; sent no campaign
+BEFORE = -1  # the start week of people who joined before the report's first week
+
+
+@dataclass(frozen=True)
+class Joined:
+    """People of a cohort by the week they joined (`BEFORE`: before the report's first
+    week), and how many of them were active in each week of the report (from its first)."""
+
+    cohort: str
+    week: int
+    people: int
+    active: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Answers of a cohort in one kind (a competency, or a confidence level: 1 guessing,
+    2 fairly sure, 3 sure), how many were right, and how many people gave them."""
+
+    cohort: str
+    kind: str
+    people: int
+    answers: int
+    correct: int
+
+
+@dataclass(frozen=True)
+class CheckupChange:
+    """How many people of a cohort with two finished checkups or more had these counts in
+    their first checkup and in their latest."""
+
+    cohort: str
+    first: CheckupCounts
+    latest: CheckupCounts
+    people: int
+
+
+@dataclass(frozen=True)
+class ImpactCounts:
+    """Everything the impact report is drawn from, counted by cohort."""
+
+    joined: tuple[Joined, ...]
+    competencies: tuple[Tally, ...]
+    confidence: tuple[Tally, ...]
+    checkups: tuple[CheckupChange, ...]
+
+
+# A finished checkup packed in one text that sorts by when it ended (then by id), so that
+# MIN and MAX per person pick their first and latest: the counts follow the 38th character.
+_PACKED = (
+    "finished_at || printf('%012d|', id) || n_real || ',' || n_fake || ',' || hits || ','"
+    " || false_alarms"
+)
+_COUNTS_FROM = 39
+# Week numbers from the report's first day by day numbers (julianday), whole for days before
+# it too: (d + 7000) / 7 - 1000 in integer division.
+_WEEK = "((CAST(julianday({0}) - julianday(?) AS INTEGER) + 7000) / 7 - 1000)"
+
+
+def _people(
+    by: str, shown: Sequence[str] | None, other: bool = True
+) -> tuple[str, tuple[Any, ...]]:
+    """Return SQL for the people of each cohort, `(user_id, cohort, created_at)`, with every
+    cohort not in `shown` mapped to OTHER (or, unless `other`, left out; `shown` None: every
+    cohort as it is), and its arguments."""
+    if by not in COHORTS:
+        raise ValueError(f"unknown cohort {by!r}")
+    if by in ("language", "country"):
+        raw = "u.language" if by == "language" else "COALESCE(u.country, '')"
+        source, distinct = "users u INDEXED BY users_for_impact", ""
+    else:
+        if by == "group":
+            links = (
+                "SELECT user_id, CAST(chat_id AS TEXT) AS cohort FROM group_members"
+                " UNION SELECT user_id, CAST(chat_id AS TEXT) FROM group_answers"
+            )
+        else:  # the campaigns whose steps reached the person (jobs keyed campaign:<id>:<step>)
+            links = (
+                "SELECT DISTINCT d.user_id, substr(j.key, 10, instr(substr(j.key, 10), ':') - 1)"
+                " AS cohort FROM jobs j JOIN deliveries d ON d.job_id = j.id"
+                " WHERE j.kind = 'campaign' AND d.state = 'sent'"
+            )
+        raw = "COALESCE(l.cohort, '')"
+        source = f"users u INDEXED BY users_for_impact LEFT JOIN ({links}) l ON l.user_id = u.id"
+        distinct = "DISTINCT "  # two small groups of one person: once in "other"
+    rest = f"'{OTHER}'" if other else "NULL"
+    if shown is None:
+        mapped, shown = raw, ()
+    elif shown:
+        mapped = f"CASE WHEN {raw} IN ({', '.join('?' * len(shown))}) THEN {raw} ELSE {rest} END"
+    else:
+        mapped = rest
+    sql = (
+        f"SELECT {distinct}u.id AS user_id, {mapped} AS cohort, u.created_at AS created_at"
+        f" FROM {source}"
+    )
+    return sql, tuple(shown)
+
+
+class ImpactQueries:
+    """Mixed into `Store`, which owns the connection."""
+
+    _db: aiosqlite.Connection
+    path: str
+
+    @asynccontextmanager
+    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A read-only connection of its own (the store's, for a database in memory)."""
+        if self.path == ":memory:":
+            yield self._db
+            return
+        db = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True)
+        try:
+            # Reading most of a large file once: mapped rather than copied page by page, and
+            # the sorts of GROUP BY in memory.
+            for pragma in ("query_only=ON", "mmap_size=4294967296", "temp_store=MEMORY",
+                           "cache_size=-65536"):  # fmt: skip
+                await db.execute(f"PRAGMA {pragma}")
+            yield db
+        finally:
+            await db.close()
+
+    async def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+        async with self._reader() as db, db.execute(sql, tuple(args)) as cur:
+            return list(await cur.fetchall())
+
+    async def cohort_sizes(self, by: str, since: date) -> dict[str, dict[int, int]]:
+        """Return how many people each cohort has ("" for none: no country given, in no
+        group, sent no campaign), by the week they joined counted from `since` (`BEFORE`:
+        earlier)."""
+        people, _ = _people(by, None)
+        week = _WEEK.format("substr(p.created_at, 1, 10)")
+        rows = await self._rows(
+            f"SELECT p.cohort, MAX({week}, {BEFORE}), COUNT(*) FROM ({people}) p GROUP BY 1, 2",
+            (since.isoformat(),),
+        )
+        sizes: dict[str, dict[int, int]] = {}
+        for cohort, joined, people_n in rows:
+            sizes.setdefault(str(cohort), {})[int(joined)] = int(people_n)
+        return sizes
+
+    async def campaign_names(self) -> dict[str, str]:
+        """Return each campaign's name by its id (as the campaign cohorts name them)."""
+        async with self._db.execute("SELECT id, name FROM campaigns") as cur:
+            return {str(r[0]): str(r[1]) for r in await cur.fetchall()}
+
+    async def impact_counts(
+        self, by: str, shown: Sequence[str], other: bool, since: date, weeks: int
+    ) -> ImpactCounts:
+        """Count the report's figures by cohort: `shown` cohorts as they are, the rest merged
+        into OTHER (or left out unless `other`). Weeks are counted from `since` (a Monday),
+        `weeks` of them; answers and checkups cover all time.
+
+        Each table is read in the order of an index that holds every column read, grouped
+        by person first, then summed by cohort; the reads run on connections of their own
+        at once."""
+        joined, competencies, confidence, checkups = await asyncio.gather(
+            self._joined(by, shown, other, since, weeks),
+            self._tallies(by, shown, other, "competency"),
+            self._tallies(by, shown, other, "confidence"),
+            self._checkups(by, shown, other),
+        )
+        return ImpactCounts(joined, competencies, confidence, checkups)
+
+    async def _joined(
+        self, by: str, shown: Sequence[str], other: bool, since: date, weeks: int
+    ) -> tuple[Joined, ...]:
+        people, args = _people(by, shown, other)
+        start = since.isoformat()
+        end = date.fromordinal(since.toordinal() + 7 * weeks).isoformat()
+        joined_week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
+        cohorts = await self._rows(
+            f"SELECT p.cohort, {joined_week}, COUNT(*) FROM ({people}) p"
+            " WHERE p.cohort IS NOT NULL AND p.created_at < ? GROUP BY 1, 2",
+            (start, *args, end),
+        )
+        # (a person's days of one week are one row of t; a.day in key order, per person)
+        active = await self._rows(
+            f"SELECT p.cohort, {joined_week}, t.week, COUNT(*) FROM (SELECT DISTINCT user_id,"
+            f" {_WEEK.format('day')} AS week FROM activity_days WHERE day >= ? AND day < ?) t"
+            f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
+            " GROUP BY 1, 2, 3",
+            (start, start, start, end, *args),
+        )
+        counts: dict[tuple[str, int], list[int]] = {}
+        for cohort, joined, week, people_n in active:
+            row = counts.setdefault((str(cohort), int(joined)), [0] * weeks)
+            if 0 <= int(week) < weeks:
+                row[int(week)] = int(people_n)
+        return tuple(
+            Joined(str(c), int(w), int(n), tuple(counts.get((str(c), int(w)), [0] * weeks)))
+            for c, w, n in cohorts
+        )
+
+    async def _tallies(
+        self, by: str, shown: Sequence[str], other: bool, kind: str
+    ) -> tuple[Tally, ...]:
+        people, args = _people(by, shown, other)
+        if kind == "competency":
+            # `correct` is set exactly when an answer is given
+            per_person = (
+                "SELECT user_id, competency AS kind, COUNT(*) AS n, SUM(correct) AS c"
+                " FROM answers INDEXED BY answers_for_impact WHERE correct IS NOT NULL"
+                " GROUP BY user_id, competency"
+            )
+        else:
+            per_person = (
+                "SELECT user_id, confidence AS kind, COUNT(*) AS n, SUM(correct) AS c"
+                " FROM answers INDEXED BY answers_by_confidence WHERE confidence IS NOT NULL"
+                " AND correct IS NOT NULL GROUP BY confidence, user_id"
+            )
+        rows = await self._rows(
+            f"SELECT p.cohort, t.kind, COUNT(*), SUM(t.n), SUM(t.c) FROM ({per_person}) t"
+            f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
+            " GROUP BY 1, 2",
+            args,
+        )
+        return tuple(
+            Tally(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4] or 0)) for r in rows
+        )
+
+    async def _checkups(
+        self, by: str, shown: Sequence[str], other: bool
+    ) -> tuple[CheckupChange, ...]:
+        people, args = _people(by, shown, other)
+        rows = await self._rows(
+            f"SELECT p.cohort, substr(t.first, {_COUNTS_FROM}), substr(t.latest, {_COUNTS_FROM}),"
+            f" COUNT(*) FROM (SELECT user_id, MIN({_PACKED}) AS first, MAX({_PACKED}) AS latest"
+            "  FROM checkups WHERE finished_at IS NOT NULL GROUP BY user_id"
+            "  HAVING COUNT(*) >= 2) t"
+            f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
+            " GROUP BY 1, 2, 3",
+            args,
+        )
+        return tuple(
+            CheckupChange(str(r[0]), _counts(r[1]), _counts(r[2]), int(r[3])) for r in rows
+        )
+
+
+def _counts(packed: str) -> CheckupCounts:
+    n_real, n_fake, hits, false_alarms = (int(x) for x in packed.split(","))
+    return CheckupCounts(n_real, n_fake, hits, false_alarms)
