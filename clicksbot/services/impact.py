@@ -23,7 +23,15 @@ from typing import TypeVar
 from clicksbot.content.models import Competency
 from clicksbot.services.checkup import Score
 from clicksbot.store import Store
-from clicksbot.store.impact import BEFORE, COHORTS, NONE, OTHER, CheckupChange, ImpactCounts
+from clicksbot.store.impact import (
+    BEFORE,
+    COHORTS,
+    DISJOINT,
+    NONE,
+    OTHER,
+    CheckupChange,
+    ImpactCounts,
+)
 
 MIN_PEOPLE = 10  # people below which a cohort, or a figure, is not shown
 MAX_SHOWN = 4  # cohorts drawn beside "other": a chart on a phone stays readable
@@ -32,7 +40,6 @@ MAX_WEEKS = 52
 LEVELS = (1, 2, 3)  # how sure: guessing, fairly sure, sure
 LEVEL_NAMES = ("guessing", "fairly_sure", "sure")
 ALL = "all"  # the cohort of everyone (for language and country, where cohorts do not overlap)
-DISJOINT = ("language", "country")  # a person is in one cohort only
 K = TypeVar("K")
 
 
@@ -147,7 +154,7 @@ async def impact_report(
     names = await store.campaign_names() if by == "campaign" else {}
     if not chosen.shown and not chosen.other:
         return ImpactReport(by, since, weeks, now, (), chosen.hidden, names)
-    counts = await store.impact_counts(by, chosen.shown, chosen.other, since, weeks)
+    counts = await store.impact_counts(by, chosen.shown, chosen.other, since, weeks, by_week)
     keys = [*chosen.shown, *([OTHER] if chosen.other else [])]
     figures = {k: _figures(k, counts, weeks) for k in keys}
     hidden = chosen.hidden

@@ -14,7 +14,7 @@ take seconds on a large database, and the bot's connection keeps answering meanw
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +25,7 @@ import aiosqlite
 from clicksbot.store.checkups import CheckupCounts
 
 COHORTS = ("language", "country", "group", "campaign")
+DISJOINT = ("language", "country")  # a person is in one cohort of these only
 OTHER = "*"  # the cohort of the small cohorts merged (no language, country or id is "*")
 NONE = ""  # no country given; in no group; sent no campaign
 BEFORE = -1  # the start week of people who joined before the report's first week
@@ -174,7 +175,13 @@ class ImpactQueries:
             return {str(r[0]): str(r[1]) for r in await cur.fetchall()}
 
     async def impact_counts(
-        self, by: str, shown: Sequence[str], other: bool, since: date, weeks: int
+        self,
+        by: str,
+        shown: Sequence[str],
+        other: bool,
+        since: date,
+        weeks: int,
+        sizes: Mapping[str, Mapping[int, int]] | None = None,
     ) -> ImpactCounts:
         """Count the report's figures by cohort: `shown` cohorts as they are, the rest merged
         into OTHER (or left out unless `other`). Weeks are counted from `since` (a Monday),
@@ -182,9 +189,10 @@ class ImpactQueries:
 
         Each table is read in the order of an index that holds every column read, grouped
         by person first, then summed by cohort; the reads run on connections of their own
-        at once."""
+        at once. `sizes`, as `cohort_sizes` returned them for `since`, spare counting people
+        again where a person is in one cohort only (language, country)."""
         joined, competencies, confidence, checkups = await asyncio.gather(
-            self._joined(by, shown, other, since, weeks),
+            self._joined(by, shown, other, since, weeks, sizes),
             self._tallies(by, shown, other, "competency"),
             self._tallies(by, shown, other, "confidence"),
             self._checkups(by, shown, other),
@@ -192,17 +200,32 @@ class ImpactQueries:
         return ImpactCounts(joined, competencies, confidence, checkups)
 
     async def _joined(
-        self, by: str, shown: Sequence[str], other: bool, since: date, weeks: int
+        self,
+        by: str,
+        shown: Sequence[str],
+        other: bool,
+        since: date,
+        weeks: int,
+        sizes: Mapping[str, Mapping[int, int]] | None,
     ) -> tuple[Joined, ...]:
         people, args = _people(by, shown, other)
         start = since.isoformat()
         end = date.fromordinal(since.toordinal() + 7 * weeks).isoformat()
         joined_week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
-        cohorts = await self._rows(
-            f"SELECT p.cohort, {joined_week}, COUNT(*) FROM ({people}) p"
-            " WHERE p.cohort IS NOT NULL AND p.created_at < ? GROUP BY 1, 2",
-            (start, *args, end),
-        )
+        if sizes is not None and by in DISJOINT:  # the merged cohorts' sums are exact
+            merged: dict[tuple[str, int], int] = {}
+            for raw, weekly in sizes.items():
+                cohort = raw if raw in shown else OTHER if other else None
+                for week, people_n in weekly.items():
+                    if cohort is not None:
+                        merged[cohort, week] = merged.get((cohort, week), 0) + people_n
+            cohorts = [(c, w, n) for (c, w), n in sorted(merged.items())]
+        else:
+            cohorts = await self._rows(
+                f"SELECT p.cohort, {joined_week}, COUNT(*) FROM ({people}) p"
+                " WHERE p.cohort IS NOT NULL AND p.created_at < ? GROUP BY 1, 2",
+                (start, *args, end),
+            )
         # (a person's days of one week are one row of t; a.day in key order, per person)
         active = await self._rows(
             f"SELECT p.cohort, {joined_week}, t.week, COUNT(*) FROM (SELECT DISTINCT user_id,"
