@@ -154,7 +154,9 @@ async def impact_report(
     names = await store.campaign_names() if by == "campaign" else {}
     if not chosen.shown and not chosen.other:
         return ImpactReport(by, since, weeks, now, (), chosen.hidden, names)
-    counts = await store.impact_counts(by, chosen.shown, chosen.other, since, weeks, by_week)
+    counts = await store.impact_counts(
+        by, chosen.shown, chosen.other, since, weeks, by_week, [c.value for c in Competency]
+    )
     keys = [*chosen.shown, *([OTHER] if chosen.other else [])]
     figures = {k: _figures(k, counts, weeks) for k in keys}
     hidden = chosen.hidden

@@ -75,6 +75,7 @@ class ImpactCounts:
     checkups: tuple[CheckupChange, ...]
 
 
+CONFIDENCE_LEVELS = (1, 2, 3)  # guessing, fairly sure, sure
 # A finished checkup packed in one text that sorts by when it ended (then by id), so that
 # MIN and MAX per person pick their first and latest: the counts follow the 38th character.
 _PACKED = (
@@ -182,6 +183,7 @@ class ImpactQueries:
         since: date,
         weeks: int,
         sizes: Mapping[str, Mapping[int, int]] | None = None,
+        kinds: Sequence[str] = (),
     ) -> ImpactCounts:
         """Count the report's figures by cohort: `shown` cohorts as they are, the rest merged
         into OTHER (or left out unless `other`). Weeks are counted from `since` (a Monday),
@@ -190,11 +192,11 @@ class ImpactQueries:
         Each table is read in the order of an index that holds every column read, grouped
         by person first, then summed by cohort; the reads run on connections of their own
         at once. `sizes`, as `cohort_sizes` returned them for `since`, spare counting people
-        again where a person is in one cohort only (language, country)."""
-        joined, competencies, confidence, checkups = await asyncio.gather(
+        again where a person is in one cohort only (language, country); `kinds` are the
+        competencies to count answers in."""
+        joined, (competencies, confidence), checkups = await asyncio.gather(
             self._joined(by, shown, other, since, weeks, sizes),
-            self._tallies(by, shown, other, "competency"),
-            self._tallies(by, shown, other, "confidence"),
+            self._tallies(by, shown, other, kinds),
             self._checkups(by, shown, other),
         )
         return ImpactCounts(joined, competencies, confidence, checkups)
@@ -226,50 +228,63 @@ class ImpactQueries:
                 " WHERE p.cohort IS NOT NULL AND p.created_at < ? GROUP BY 1, 2",
                 (start, *args, end),
             )
-        # (a person's days of one week are one row of t; a.day in key order, per person)
+        # One row per person active in the report's weeks, read in key order (user_id, day),
+        # with a column per week: 1 if they were active in it (however many days).
+        bounds = [date.fromordinal(since.toordinal() + 7 * w).isoformat() for w in range(weeks + 1)]
+        per_week = ", ".join(f"MAX(day >= ? AND day < ?) AS w{w}" for w in range(weeks))
+        sums = ", ".join(f"SUM(t.w{w})" for w in range(weeks))
         active = await self._rows(
-            f"SELECT p.cohort, {joined_week}, t.week, COUNT(*) FROM (SELECT DISTINCT user_id,"
-            f" {_WEEK.format('day')} AS week FROM activity_days WHERE day >= ? AND day < ?) t"
+            f"SELECT p.cohort, {joined_week}, {sums} FROM (SELECT user_id, {per_week}"
+            "  FROM activity_days WHERE day >= ? AND day < ? GROUP BY user_id) t"
             f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
-            " GROUP BY 1, 2, 3",
-            (start, start, start, end, *args),
+            " GROUP BY 1, 2",
+            (start, *(b for w in range(weeks) for b in bounds[w : w + 2]), start, end, *args),
         )
-        counts: dict[tuple[str, int], list[int]] = {}
-        for cohort, joined, week, people_n in active:
-            row = counts.setdefault((str(cohort), int(joined)), [0] * weeks)
-            if 0 <= int(week) < weeks:
-                row[int(week)] = int(people_n)
+        counts = {(str(r[0]), int(r[1])): [int(n or 0) for n in r[2:]] for r in active}
         return tuple(
             Joined(str(c), int(w), int(n), tuple(counts.get((str(c), int(w)), [0] * weeks)))
             for c, w, n in cohorts
         )
 
     async def _tallies(
-        self, by: str, shown: Sequence[str], other: bool, kind: str
-    ) -> tuple[Tally, ...]:
+        self, by: str, shown: Sequence[str], other: bool, kinds: Sequence[str]
+    ) -> tuple[tuple[Tally, ...], tuple[Tally, ...]]:
+        """Answers and right answers by cohort, per competency and per confidence level.
+
+        One row per person who answered, read in the order of answers_for_impact (which
+        holds every column read), with a column per competency and per level holding both
+        counts in one number: answers * 2**32 + right answers (each answer adds 2**32 and
+        its `correct`), so that the cohort's sums need one aggregate per column and the
+        people who answered are the column's non-empty rows. `correct` is set exactly when
+        an answer is given."""
         people, args = _people(by, shown, other)
-        if kind == "competency":
-            # `correct` is set exactly when an answer is given
-            per_person = (
-                "SELECT user_id, competency AS kind, COUNT(*) AS n, SUM(correct) AS c"
-                " FROM answers INDEXED BY answers_for_impact WHERE correct IS NOT NULL"
-                " GROUP BY user_id, competency"
-            )
-        else:
-            per_person = (
-                "SELECT user_id, confidence AS kind, COUNT(*) AS n, SUM(correct) AS c"
-                " FROM answers INDEXED BY answers_by_confidence WHERE confidence IS NOT NULL"
-                " AND correct IS NOT NULL GROUP BY confidence, user_id"
-            )
+        tests: list[tuple[str, str | int]] = [("competency", kind) for kind in kinds]
+        tests += [("confidence", level) for level in CONFIDENCE_LEVELS]
+        per_person = ", ".join(
+            f"SUM(CASE {column} WHEN ? THEN {1 << 32} + correct END) AS v{i}"
+            for i, (column, _) in enumerate(tests)
+        )
+        sums = ", ".join(
+            f"COUNT(t.v{i}), SUM(t.v{i} >> 32), SUM(t.v{i} & {(1 << 32) - 1})"
+            for i in range(len(tests))
+        )
         rows = await self._rows(
-            f"SELECT p.cohort, t.kind, COUNT(*), SUM(t.n), SUM(t.c) FROM ({per_person}) t"
+            f"SELECT p.cohort, {sums} FROM (SELECT user_id, {per_person}"
+            "  FROM answers INDEXED BY answers_for_impact WHERE correct IS NOT NULL"
+            "  GROUP BY user_id) t"
             f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
-            " GROUP BY 1, 2",
-            args,
+            " GROUP BY 1",
+            (*(value for _, value in tests), *args),
         )
-        return tuple(
-            Tally(str(r[0]), str(r[1]), int(r[2]), int(r[3]), int(r[4] or 0)) for r in rows
-        )
+        competencies: list[Tally] = []
+        confidence: list[Tally] = []
+        for r in rows:
+            for i, (column, value) in enumerate(tests):
+                people_n, answers, right = (int(x or 0) for x in r[1 + 3 * i : 4 + 3 * i])
+                if people_n:
+                    tally = Tally(str(r[0]), str(value), people_n, answers, right)
+                    (competencies if column == "competency" else confidence).append(tally)
+        return tuple(competencies), tuple(confidence)
 
     async def _checkups(
         self, by: str, shown: Sequence[str], other: bool
