@@ -519,17 +519,24 @@ def _impact(args: argparse.Namespace) -> int:
         finally:
             await store.close()
 
-    try:
-        report = asyncio.run(count())
-    except ImpactError as exc:
-        return fail(str(exc))
-    from clicksbot.render.impact import charts
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clicksbot.render import impact as render
+
+    # matplotlib loads (a second or so) while the database is read, which runs off the GIL.
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(render.load_matplotlib)
+        try:
+            report = asyncio.run(count())
+        except ImpactError as exc:
+            return fail(str(exc))
+        loading.result()
 
     try:
         out.mkdir(parents=True, exist_ok=True)
         name = f"impact-{report.by}-{today.isoformat()}.csv"
         (out / name).write_bytes(to_csv(report))
-        pictures = [] if report.empty else charts(report, catalogs.get(language))
+        pictures = [] if report.empty else render.charts(report, catalogs.get(language))
         for file_name, png in pictures:
             (out / file_name).write_bytes(png)
     except OSError as exc:

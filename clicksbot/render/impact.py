@@ -38,7 +38,7 @@ CHART_NAMES = ("activity", "retention", "competencies", "discernment", "calibrat
 
 
 @functools.cache
-def _matplotlib() -> Any:
+def load_matplotlib() -> Any:
     """Load matplotlib once, on the Agg backend, with the shipped fonts known to it."""
     import matplotlib
 
@@ -88,7 +88,7 @@ def cohort_name(t: Translator, report: ImpactReport, key: str) -> str:
 
 def charts(report: ImpactReport, t: Translator) -> list[tuple[str, bytes]]:
     """Draw the report's charts; return (file name, PNG) in the order they are sent."""
-    _matplotlib()
+    load_matplotlib()
     draw: list[Callable[[Figure, ImpactReport, Translator], None]] = [
         _activity, _retention, _competencies, _discernment, _calibration,
     ]  # fmt: skip

@@ -23,6 +23,7 @@ from typing import TypeVar
 from clicksbot.content.models import Competency
 from clicksbot.services.checkup import Score
 from clicksbot.store import Store
+from clicksbot.store.checkups import CheckupCounts
 from clicksbot.store.impact import (
     BEFORE,
     COHORTS,
@@ -31,6 +32,8 @@ from clicksbot.store.impact import (
     OTHER,
     CheckupChange,
     ImpactCounts,
+    Joined,
+    Tally,
 )
 
 MIN_PEOPLE = 10  # people below which a cohort, or a figure, is not shown
@@ -149,14 +152,27 @@ async def impact_report(
     if not 1 <= weeks <= MAX_WEEKS:
         raise ImpactError(f"--weeks must be a whole number from 1 to {MAX_WEEKS}, not {weeks}")
     since = first_week(today or now.date(), weeks)
-    by_week = await store.cohort_sizes(by, since)
-    chosen = plan({k: sum(v.values()) for k, v in by_week.items()})
+    kinds = [c.value for c in Competency]
     names = await store.campaign_names() if by == "campaign" else {}
+    if by in DISJOINT:
+        # Everything counted at once by every cohort, then the small ones added up here:
+        # a person is in one cohort only, so the sums are exact.
+        raw = await store.impact_counts(by, None, True, since, weeks, kinds)
+        sizes: dict[str, int] = {}
+        for j in raw.joined:
+            sizes[j.cohort] = sizes.get(j.cohort, 0) + j.people
+        chosen = plan(sizes)
+        counts = merged(raw, chosen)
+    else:
+        # A person may be in several groups or campaigns: "other" is counted by SQL, so
+        # that they count once in it; which cohorts are shown must be known first.
+        by_week = await store.cohort_sizes(by, since)
+        chosen = plan({k: sum(v.values()) for k, v in by_week.items()})
+        counts = ImpactCounts((), (), (), ())
+        if chosen.shown or chosen.other:
+            counts = await store.impact_counts(by, chosen.shown, chosen.other, since, weeks, kinds)
     if not chosen.shown and not chosen.other:
         return ImpactReport(by, since, weeks, now, (), chosen.hidden, names)
-    counts = await store.impact_counts(
-        by, chosen.shown, chosen.other, since, weeks, by_week, [c.value for c in Competency]
-    )
     keys = [*chosen.shown, *([OTHER] if chosen.other else [])]
     figures = {k: _figures(k, counts, weeks) for k in keys}
     hidden = chosen.hidden
@@ -168,6 +184,42 @@ async def impact_report(
     if by in DISJOINT and len(ordered) > 1:
         ordered.insert(0, _figures(ALL, counts, weeks, everyone=True))
     return ImpactReport(by, since, weeks, now, tuple(ordered), hidden, names)
+
+
+def merged(counts: ImpactCounts, chosen: Plan) -> ImpactCounts:
+    """Add up the counts of cohorts that do not overlap as `chosen` shows them: the small
+    ones into OTHER, or left out."""
+
+    def key(cohort: str) -> str | None:
+        return cohort if cohort in chosen.shown else OTHER if chosen.other else None
+
+    joined: dict[tuple[str, int], tuple[int, list[int]]] = {}
+    for j in counts.joined:
+        k = key(j.cohort)
+        if k is not None:
+            people, active = joined.get((k, j.week), (0, [0] * len(j.active)))
+            active = [a + b for a, b in zip(active, j.active, strict=True)]
+            joined[k, j.week] = (people + j.people, active)
+    tallies: list[dict[tuple[str, str], list[int]]] = [{}, {}]
+    for i, rows in enumerate((counts.competencies, counts.confidence)):
+        for t in rows:
+            k = key(t.cohort)
+            if k is not None:
+                total = tallies[i].setdefault((k, t.kind), [0, 0, 0])
+                total[0] += t.people
+                total[1] += t.answers
+                total[2] += t.correct
+    changes: dict[tuple[str, CheckupCounts, CheckupCounts], int] = {}
+    for c in counts.checkups:
+        k = key(c.cohort)
+        if k is not None:
+            changes[k, c.first, c.latest] = changes.get((k, c.first, c.latest), 0) + c.people
+    return ImpactCounts(
+        tuple(Joined(k, w, p, tuple(a)) for (k, w), (p, a) in joined.items()),
+        tuple(Tally(k, kind, t[0], t[1], t[2]) for (k, kind), t in tallies[0].items()),
+        tuple(Tally(k, kind, t[0], t[1], t[2]) for (k, kind), t in tallies[1].items()),
+        tuple(CheckupChange(k, f, la, n) for (k, f, la), n in changes.items()),
+    )
 
 
 def _figures(

@@ -14,7 +14,7 @@ take seconds on a large database, and the bot's connection keeps answering meanw
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -88,9 +88,7 @@ _COUNTS_FROM = 39
 _WEEK = "((CAST(julianday({0}) - julianday(?) AS INTEGER) + 7000) / 7 - 1000)"
 
 
-def _people(
-    by: str, shown: Sequence[str] | None, other: bool = True
-) -> tuple[str, tuple[Any, ...]]:
+def _people(by: str, shown: Sequence[str] | None, other: bool) -> tuple[str, tuple[Any, ...]]:
     """Return SQL for the people of each cohort, `(user_id, cohort, created_at)`, with every
     cohort not in `shown` mapped to OTHER (or, unless `other`, left out; `shown` None: every
     cohort as it is), and its arguments."""
@@ -159,16 +157,7 @@ class ImpactQueries:
         """Return how many people each cohort has ("" for none: no country given, in no
         group, sent no campaign), by the week they joined counted from `since` (`BEFORE`:
         earlier)."""
-        people, _ = _people(by, None)
-        week = _WEEK.format("substr(p.created_at, 1, 10)")
-        rows = await self._rows(
-            f"SELECT p.cohort, MAX({week}, {BEFORE}), COUNT(*) FROM ({people}) p GROUP BY 1, 2",
-            (since.isoformat(),),
-        )
-        sizes: dict[str, dict[int, int]] = {}
-        for cohort, joined, people_n in rows:
-            sizes.setdefault(str(cohort), {})[int(joined)] = int(people_n)
-        return sizes
+        return await self._people_by_week(by, None, True, since)
 
     async def campaign_names(self) -> dict[str, str]:
         """Return each campaign's name by its id (as the campaign cohorts name them)."""
@@ -178,76 +167,84 @@ class ImpactQueries:
     async def impact_counts(
         self,
         by: str,
-        shown: Sequence[str],
+        shown: Sequence[str] | None,
         other: bool,
         since: date,
         weeks: int,
-        sizes: Mapping[str, Mapping[int, int]] | None = None,
         kinds: Sequence[str] = (),
     ) -> ImpactCounts:
         """Count the report's figures by cohort: `shown` cohorts as they are, the rest merged
-        into OTHER (or left out unless `other`). Weeks are counted from `since` (a Monday),
-        `weeks` of them; answers and checkups cover all time.
+        into OTHER (or left out unless `other`); `shown` None: every cohort as it is (for
+        cohorts that do not overlap, the caller may add them up). Weeks are counted from
+        `since` (a Monday), `weeks` of them; answers and checkups cover all time; `kinds`
+        are the competencies to count answers in.
 
         Each table is read in the order of an index that holds every column read, grouped
-        by person first, then summed by cohort; the reads run on connections of their own
-        at once. `sizes`, as `cohort_sizes` returned them for `since`, spare counting people
-        again where a person is in one cohort only (language, country); `kinds` are the
-        competencies to count answers in."""
-        joined, (competencies, confidence), checkups = await asyncio.gather(
-            self._joined(by, shown, other, since, weeks, sizes),
+        by person first, then summed by cohort; the reads run at once, on connections of
+        their own."""
+        people = self._people_by_week(by, shown, other, since)
+        active, (competencies, confidence), checkups, joined = await asyncio.gather(
+            self._active(by, shown, other, since, weeks),
             self._tallies(by, shown, other, kinds),
             self._checkups(by, shown, other),
+            people,
         )
-        return ImpactCounts(joined, competencies, confidence, checkups)
+        return ImpactCounts(
+            tuple(
+                Joined(cohort, week, n, tuple(active.get((cohort, week), [0] * weeks)))
+                for cohort, weekly in sorted(joined.items())
+                for week, n in sorted(weekly.items())
+            ),
+            competencies,
+            confidence,
+            checkups,
+        )
 
-    async def _joined(
-        self,
-        by: str,
-        shown: Sequence[str],
-        other: bool,
-        since: date,
-        weeks: int,
-        sizes: Mapping[str, Mapping[int, int]] | None,
-    ) -> tuple[Joined, ...]:
+    async def _people_by_week(
+        self, by: str, shown: Sequence[str] | None, other: bool, since: date
+    ) -> dict[str, dict[int, int]]:
+        """People of each cohort by the week they joined (`BEFORE`: before `since`)."""
         people, args = _people(by, shown, other)
-        start = since.isoformat()
-        end = date.fromordinal(since.toordinal() + 7 * weeks).isoformat()
-        joined_week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
-        if sizes is not None and by in DISJOINT:  # the merged cohorts' sums are exact
-            merged: dict[tuple[str, int], int] = {}
-            for raw, weekly in sizes.items():
-                cohort = raw if raw in shown else OTHER if other else None
-                for week, people_n in weekly.items():
-                    if cohort is not None:
-                        merged[cohort, week] = merged.get((cohort, week), 0) + people_n
-            cohorts = [(c, w, n) for (c, w), n in sorted(merged.items())]
-        else:
-            cohorts = await self._rows(
-                f"SELECT p.cohort, {joined_week}, COUNT(*) FROM ({people}) p"
-                " WHERE p.cohort IS NOT NULL AND p.created_at < ? GROUP BY 1, 2",
-                (start, *args, end),
-            )
-        # One row per person active in the report's weeks, read in key order (user_id, day),
-        # with a column per week: 1 if they were active in it (however many days).
+        week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
+        rows = await self._rows(
+            f"SELECT p.cohort, {week}, COUNT(*) FROM ({people}) p WHERE p.cohort IS NOT NULL"
+            " GROUP BY 1, 2",
+            (since.isoformat(), *args),
+        )
+        sizes: dict[str, dict[int, int]] = {}
+        for cohort, joined, people_n in rows:
+            sizes.setdefault(str(cohort), {})[int(joined)] = int(people_n)
+        return sizes
+
+    async def _active(
+        self, by: str, shown: Sequence[str] | None, other: bool, since: date, weeks: int
+    ) -> dict[tuple[str, int], list[int]]:
+        """People of each cohort, by the week they joined, active in each week from `since`.
+
+        One row per person active in those weeks, read in key order (user_id, day), with a
+        column per week: 1 if they were active in it (however many days)."""
+        people, args = _people(by, shown, other)
         bounds = [date.fromordinal(since.toordinal() + 7 * w).isoformat() for w in range(weeks + 1)]
+        joined_week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
         per_week = ", ".join(f"MAX(day >= ? AND day < ?) AS w{w}" for w in range(weeks))
         sums = ", ".join(f"SUM(t.w{w})" for w in range(weeks))
-        active = await self._rows(
+        rows = await self._rows(
             f"SELECT p.cohort, {joined_week}, {sums} FROM (SELECT user_id, {per_week}"
             "  FROM activity_days WHERE day >= ? AND day < ? GROUP BY user_id) t"
             f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
             " GROUP BY 1, 2",
-            (start, *(b for w in range(weeks) for b in bounds[w : w + 2]), start, end, *args),
+            (
+                bounds[0],
+                *(b for w in range(weeks) for b in bounds[w : w + 2]),
+                bounds[0],
+                bounds[-1],
+                *args,
+            ),
         )
-        counts = {(str(r[0]), int(r[1])): [int(n or 0) for n in r[2:]] for r in active}
-        return tuple(
-            Joined(str(c), int(w), int(n), tuple(counts.get((str(c), int(w)), [0] * weeks)))
-            for c, w, n in cohorts
-        )
+        return {(str(r[0]), int(r[1])): [int(n or 0) for n in r[2:]] for r in rows}
 
     async def _tallies(
-        self, by: str, shown: Sequence[str], other: bool, kinds: Sequence[str]
+        self, by: str, shown: Sequence[str] | None, other: bool, kinds: Sequence[str]
     ) -> tuple[tuple[Tally, ...], tuple[Tally, ...]]:
         """Answers and right answers by cohort, per competency and per confidence level.
 
@@ -287,7 +284,7 @@ class ImpactQueries:
         return tuple(competencies), tuple(confidence)
 
     async def _checkups(
-        self, by: str, shown: Sequence[str], other: bool
+        self, by: str, shown: Sequence[str] | None, other: bool
     ) -> tuple[CheckupChange, ...]:
         people, args = _people(by, shown, other)
         rows = await self._rows(
