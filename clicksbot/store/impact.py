@@ -3,9 +3,11 @@ person's own rows.
 
 Every figure is counted by SQL into a few rows per cohort. A cohort is a language, a country,
 a group (a class chat a person joined the leaderboard of, or answered in) or a campaign (one
-the outbox sent a person a step of); a person in two groups counts in both. Cohorts too small
-to show are mapped by the caller to "other" (`OTHER`) or left out (see services.impact), in
-the SQL itself, so that people in several merged cohorts are still counted once there.
+the outbox sent a person a step of); a person in two groups counts in both. Languages and
+countries are counted cohort by cohort and the caller adds the small ones up (a person is in
+one); for groups and campaigns the caller names the cohorts to show and the SQL itself maps
+the rest to "other" (`OTHER`) or leaves them out (see services.impact), so that a person in
+several merged cohorts is still counted once there.
 
 The queries read through a connection of their own, opened read-only for the report: they
 take seconds on a large database, and the bot's connection keeps answering meanwhile.
