@@ -115,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
         "stats",
         help="print subscribers, messages sent and failed today, unreachable people, pledges",
     )
+    stats.add_argument(
+        "--check",
+        action="store_true",
+        help="recount the pledge totals from the pledges themselves; report and fix any "
+        "difference (exit code 1 if there was one)",
+    )
     config_option(stats)
 
     translations = commands.add_parser(
@@ -271,18 +277,20 @@ def _stats(args: argparse.Namespace) -> int:
     from clicksbot.services.figures import delivery_figures
     from clicksbot.store import Store
 
-    async def read() -> tuple[DeliveryStats, PledgeCounts]:
+    async def read() -> tuple[DeliveryStats, PledgeCounts, dict[str, tuple[int, int]]]:
         store = await Store.open(settings.database)
         try:
             now = datetime.now(UTC)
+            wrong = await store.check_pledge_totals(fix=True) if args.check else {}
             return (
                 await delivery_figures(store, now, settings.default_timezone),
                 await store.pledge_counts(days=14),
+                wrong,
             )
         finally:
             await store.close()
 
-    figures, pledges = asyncio.run(read())
+    figures, pledges, wrong = asyncio.run(read())
     rows = (
         ("people", figures.people),
         ("subscribers", figures.subscribers),
@@ -302,7 +310,17 @@ def _stats(args: argparse.Namespace) -> int:
     print("new pledges by day (UTC, last 14 days):")
     for day, count in sorted(pledges.by_day.items()):
         print(f"  {day.isoformat():<13}{count:>10}")
-    return 0
+    if not args.check:
+        return 0
+    if not wrong:
+        print("check: the pledge totals agree with the pledges")
+        return 0
+    for country, (kept, counted) in sorted(wrong.items()):
+        print(
+            f"check: pledges in {country or '(no country)'}: the total said {kept}, "
+            f"the pledges count {counted}; fixed (shown above as counted)"
+        )
+    return EXIT_PROBLEMS
 
 
 def _translations(args: argparse.Namespace) -> int:
@@ -558,39 +576,51 @@ def _export(args: argparse.Namespace) -> int:
 
     from clicksbot.store import Store
 
-    async def rows() -> list[tuple[object, ...]]:
+    header = ("pledged_on", "version", "language", "country", "invited", "withdrawn_on")
+
+    async def write() -> int | None:
+        """Write the rows as they come from the database (never all of them in memory);
+        return how many, or None if the file cannot be written."""
         store = await Store.open(settings.database)
         try:
-            return [row async for row in store.export_pledges()]
+            try:
+                out = (
+                    args.output.open("w", newline="", encoding="utf-8")
+                    if args.output
+                    else sys.stdout
+                )
+            except OSError as exc:
+                print(f"clicksbot: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+                return None
+            written = 0
+            try:
+                writer = csv.writer(out)
+                writer.writerow(header)
+                async for row in store.export_pledges():
+                    at, version, language, country, invited, withdrawn = row
+                    writer.writerow(
+                        (
+                            at,
+                            version,
+                            language,
+                            country or "",
+                            "yes" if invited else "no",
+                            withdrawn or "",
+                        )
+                    )
+                    written += 1
+            finally:
+                if args.output:
+                    out.close()
+            return written
         finally:
             await store.close()
 
-    header = ("pledged_on", "version", "language", "country", "invited", "withdrawn_on")
-    data = asyncio.run(rows())
-    try:
-        out = args.output.open("w", newline="", encoding="utf-8") if args.output else sys.stdout
-    except OSError as exc:
-        print(f"clicksbot: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+    written = asyncio.run(write())
+    if written is None:
         return EXIT_USAGE
-    try:
-        writer = csv.writer(out)
-        writer.writerow(header)
-        for at, version, language, country, invited, withdrawn in data:
-            writer.writerow(
-                (
-                    at,
-                    version,
-                    language,
-                    country or "",
-                    "yes" if invited else "no",
-                    withdrawn or "",
-                )
-            )
-    finally:
-        if args.output:
-            out.close()
     if args.output:
-        print(f"clicksbot: {len(data)} pledges written to {args.output}", file=sys.stderr)
+        print(f"clicksbot: {written} pledges written to {args.output}", file=sys.stderr)
     return 0
 
 

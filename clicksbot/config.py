@@ -64,6 +64,9 @@ class Settings:
     log_level: str = "INFO"
     send_rate: float = 25.0
     send_in_flight: int = 8
+    # Broadcasts and campaign messages sent as Telegram's paid broadcasts (they cost Stars).
+    allow_paid_broadcast: bool = False
+    paid_send_rate: float = 1000.0  # their pace, messages a second (Telegram: up to 1000)
     late_tip_grace_minutes: int = 120
     pact_file: Path | None = None  # None: the pact shipped with clicksbot
     retention_days: int = 365
@@ -77,6 +80,7 @@ class Settings:
     flood_burst: int = 12
     flood_rate: float = 1.0
     checkup_offer: bool = True  # offer the discernment checkup at the first quiz, then later
+    ask_confidence: bool = True  # "how sure are you?" between an answer and its result
     source: str = "defaults"
 
     @property
@@ -99,6 +103,9 @@ KEYS: dict[str, str] = {
     "log_level": f"one of {', '.join(LOG_LEVELS)}",
     "send_rate": "messages a second the outbox sends at most, a number above 0 (0: no limit)",
     "send_in_flight": "messages the outbox has on their way at once, a whole number 1 to 100",
+    "allow_paid_broadcast": "true or false: send broadcasts and campaign messages as paid "
+    "broadcasts (faster; Telegram charges Telegram Stars for them)",
+    "paid_send_rate": "messages a second for paid broadcasts, a number from 1 to 1000",
     "pact_file": "a path to a pact YAML file (default: the pact shipped with clicksbot)",
     "log_format": "text (one readable line per event) or json (one JSON object per line)",
     "webhook_url": "the public https URL Telegram posts updates to (empty: long polling)",
@@ -115,6 +122,8 @@ KEYS: dict[str, str] = {
     "late_tip_grace_minutes": "how late a missed daily tip may still go out, 0 to 1440 minutes",
     "checkup_offer": "true or false: offer the discernment checkup at a person's first quiz "
     "and again later (/checkup works either way)",
+    "ask_confidence": 'true or false: ask "how sure are you?" after each quiz answer, before '
+    "the result (the rating shows in /progress as calibration)",
 }
 
 
@@ -166,6 +175,12 @@ def load_settings(
         send_in_flight=int(
             _number(raw, "send_in_flight", Settings.send_in_flight, 1, 100, source, whole=True)
         ),
+        allow_paid_broadcast=_flag(
+            raw, "allow_paid_broadcast", Settings.allow_paid_broadcast, source
+        ),
+        paid_send_rate=float(
+            _number(raw, "paid_send_rate", Settings.paid_send_rate, 1, 1000, source)
+        ),
         late_tip_grace_minutes=int(
             _number(
                 raw,
@@ -196,6 +211,7 @@ def load_settings(
         ),
         flood_rate=float(_number(raw, "flood_rate", Settings.flood_rate, 0.01, 100, source)),
         checkup_offer=_flag(raw, "checkup_offer", Settings.checkup_offer, source),
+        ask_confidence=_flag(raw, "ask_confidence", Settings.ask_confidence, source),
         pact_file=(
             _path(raw, "pact_file", Path("pact.yaml"), base, source)
             if raw.get("pact_file") is not None

@@ -60,6 +60,9 @@ class Runtime:
     health: Any = None  # the HealthServer, when health_port is set
     progress: Progress | None = None
     groups_out: GroupPoster | None = None  # posts to groups, never holding up a handler
+    # Each group's daily job by chat id: found at once, where the JobQueue looks a name up
+    # among every job (thousands of groups made start-up take a minute).
+    group_jobs: dict[int, Any] = field(default_factory=dict)
     # Telegram's file ids of question pictures already uploaded (image path -> file id).
     photos: dict[str, str] = field(default_factory=dict)
     # Recent presses on questions shared through inline mode (memory only, see the class).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import urllib.request
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -25,6 +25,7 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -94,7 +95,8 @@ class AiohttpRequest(BaseRequest):
             connect=None if connect is None or pool is None else connect + pool,
             sock_read=read,
         )
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers = None
         if files:
             form = aiohttp.FormData(request_data.json_parameters if request_data else {})
             for name, part in files.items():
@@ -107,10 +109,13 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, part)
             body = form
         elif request_data:
-            body = request_data.json_parameters
+            # The bytes aiohttp would send for this dict, encoded here: its FormData would also
+            # make a multipart writer, with a random boundary, for every request.
+            body = urlencode(request_data.json_parameters, doseq=True).encode()
+            headers = FORM
         try:
             async with self._session.request(
-                method, url, data=body, timeout=timeout, proxy=self._proxy(url)
+                method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:

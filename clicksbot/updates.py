@@ -34,6 +34,9 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         observe: Callable[[object, float], None] | None = None,
     ) -> None:
         self.observe = observe  # told (update, seconds) after each update, for the metrics
+        # Run after each update, before the person's next: writes the conversation steps it
+        # moved to the store (clicksbot.persistence.settle), so none waits for a timer.
+        self.settle: Callable[[], Awaitable[None]] | None = None
         # PTB takes one of its slots before do_process_update runs; if those were the real
         # limit, one person's burst would fill them all while their updates run one by one.
         # So PTB's slots only cap how many updates may wait, and ours are taken after the
@@ -49,6 +52,8 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
         if key is None:
             async with self._slots:
                 await coroutine
+                if self.settle is not None:
+                    await self.settle()
             if self.observe is not None:
                 self.observe(update, 0.0)
             return
@@ -59,6 +64,8 @@ class PerPersonUpdateProcessor(BaseUpdateProcessor):
                 began = time.perf_counter()
                 try:
                     await coroutine
+                    if self.settle is not None:
+                        await self.settle()
                 finally:
                     if self.observe is not None:
                         self.observe(update, time.perf_counter() - began)

@@ -75,6 +75,10 @@ def settings(tmp_path: Path) -> Settings:
         # The checkup offered at the first quiz would stand before every test's first
         # question; test_checkup turns it back on (the default) to test it.
         checkup_offer=False,
+        # "How sure are you?" stands between every answer and its result; the tests of
+        # answers that are about something else see the result at once. test_boosters drives
+        # the real setting (the default) through every kind of question.
+        ask_confidence=False,
     )
 
 

@@ -111,6 +111,8 @@ def test_numbers_in_a_terminal_never_crash_and_the_certificate_is_saved(tmp_path
     question = terminal.reply(r"\[(\d+)\] A\. .*\n\s*\[(\d+)\] B\. ")
     option_a, option_b = question.group(1), question.group(2)
     terminal.type(option_a)
+    sure = terminal.reply(r"How sure are you\?[\s\S]*\[(\d+)\] 💯 Sure").group(1)
+    terminal.type(sure)  # the result takes the place of "how sure are you?"
     answered = terminal.reply(r"bot \(edited\)> [\s\S]*Your answer[\s\S]*\[(\d+)\] Next question")
     next_question = answered.group(1)
 

@@ -13,16 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Clock, Running, started
+from conftest import Clock, Running, pace_as, started
 
-from clicksbot.app import runtime_of
+from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.botapi import rules
 from clicksbot.config import Settings
 from clicksbot.content import CheckupItem, Content
 from clicksbot.content.loader import validate_paths
 from clicksbot.i18n import Catalogs
 from clicksbot.render import checkup as render
-from clicksbot.sandbox import BotMessage, Limits, Person
+from clicksbot.sandbox import BotMessage, EmulatorServer, Limits, Person
 from clicksbot.services.checkup import Change, Report, Score, Step
 from clicksbot.store import Store
 
@@ -398,19 +398,39 @@ async def test_twenty_answers_within_fourteen_days_are_not_enough(
 
 
 async def test_a_language_without_a_pool_gets_the_english_checkup_marked_so(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """A Malay speaker, were there no Malay pool (every shipped language has one, so it is
+    left out here), gets the English items, each marked as English in Malay, and the report
+    in Malay."""
+    content = Content.of(tuple(p for p in shipped_content.packs if p.id != "ms-checkup"))
+    assert not any(True for _ in content.checkup_items("ms"))
+    app = build_application(settings, content, clock=clock, base_url=server.api_url)
+    pace_as(app, server.emulator.limits)
+    async with polling(app, poll_timeout=1):
+        siti = server.emulator.person("Siti", language_code="ms")
+        siti.send("/checkup")
+        intro = await siti.receive()
+        assert "Semakan: benar atau palsu?" in intro.text
+        await siti.press(intro, "Mula")
+        item = await edited(siti, intro)
+        assert "Dalam bahasa Inggeris" in item.text
+        assert item.button_texts == ["Benar", "Palsu"]
+        assert any(i.text in item.text for i in shipped_content.checkup_items("en"))
+    assert server.emulator.refused == []
+
+
+async def test_a_language_with_its_own_pool_gets_its_own_items(
     bot: Running, shipped_content: Content
 ) -> None:
-    """A Malay speaker (no Malay pool yet) gets the English items, each marked as English
-    in Malay, and the report in Malay."""
+    """A Malay speaker gets the Malay pool, with no English mark."""
     siti = bot.emulator.person("Siti", language_code="ms")
     siti.send("/checkup")
     intro = await siti.receive()
-    assert "Semakan: benar atau palsu?" in intro.text
     await siti.press(intro, "Mula")
     item = await edited(siti, intro)
-    assert "Dalam bahasa Inggeris" in item.text
-    assert item.button_texts == ["Benar", "Palsu"]
-    assert any(i.text in item.text for i in shipped_content.checkup_items("en"))
+    assert "Dalam bahasa Inggeris" not in item.text
+    assert any(i.text in item.text for i in shipped_content.checkup_items("ms"))
 
 
 async def test_mydata_shows_the_checkups_and_forget_deletes_them(

@@ -22,7 +22,8 @@ from clicksbot.sandbox import EmulatorServer, Person
 PRIVATE = list(MENU)
 GROUP = ["quiz", "top", "groupdaily", "help"]
 MODERATOR = [
-    "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language", "privacy",
+    "tip", "quiz", "review", "progress", "pact", "invite", "subscribe", "settings", "language",
+    "privacy",
     "modhelp", "broadcast", "newcampaign", "campaigns", "impact", "help", "start",
 ]  # fmt: skip
 ADMIN = [*MODERATOR[:-2], "addmod", "delmod", "mods", "stats", "help", "start"]

@@ -45,6 +45,7 @@ async def test_commands_menu_is_registered(bot: Running) -> None:
     assert bot.emulator.menu("all_private_chats") == [
         "tip",
         "quiz",
+        "review",
         "progress",
         "pact",
         "invite",

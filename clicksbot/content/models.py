@@ -140,6 +140,11 @@ class Content:
     _tips: dict[str, Tip] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _checkup: dict[str, CheckupItem] = field(default_factory=dict, repr=False, compare=False)
+    # The questions of each (language, competency) asked about so far: looked up on every
+    # question put to someone, and content does not change once loaded.
+    _selections: dict[tuple[str | None, Competency | None], tuple[Question, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, packs: tuple[Pack, ...]) -> Content:
@@ -165,12 +170,16 @@ class Content:
         self, language: str | None = None, competency: Competency | None = None
     ) -> Iterator[Question]:
         """Yield the questions, in pack order, of one language (and competency) or of all."""
-        return (
-            q
-            for q in self._questions.values()
-            if (language is None or q.language == language)
-            and (competency is None or q.competency == competency)
-        )
+        key = (language, competency)
+        selection = self._selections.get(key)
+        if selection is None:
+            selection = self._selections[key] = tuple(
+                q
+                for q in self._questions.values()
+                if (language is None or q.language == language)
+                and (competency is None or q.competency == competency)
+            )
+        return iter(selection)
 
     def checkup_item(self, item_id: str) -> CheckupItem | None:
         """Return the checkup item with this id, if any pack has it."""

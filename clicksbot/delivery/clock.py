@@ -140,6 +140,13 @@ class DailyTips(SlotClock):
     label = "Daily tips"
     job_name = "daily tip"
 
+    async def start(self) -> None:
+        """Finish the slots a stop or crash left half queued, then start as every clock."""
+        for job_id, people in await self.store.finish_fills(self.clock()):
+            logger.info("Daily tip job %d: %d more people queued after a restart", job_id,
+                        people)  # fmt: skip
+        await super().start()
+
     async def slots(self) -> Iterable[tuple[str, str]]:
         return await self.store.tip_slots()
 

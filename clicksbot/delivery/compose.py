@@ -9,11 +9,12 @@ from datetime import UTC, date, datetime
 from clicksbot.content import Content
 from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs
 from clicksbot.render import Reply, esc
+from clicksbot.render.boosters import with_booster
 from clicksbot.render.learning import tip_message
 from clicksbot.render.moderation import broadcast_reply
 from clicksbot.render.streaks import reminder_message, with_reminder
 from clicksbot.services import progress, reminders
-from clicksbot.services.learning import TipPick, choose_tip
+from clicksbot.services.learning import TipPick, choose_tip, due_count
 from clicksbot.store import Store
 from clicksbot.store.delivery import Delivery
 from clicksbot.store.reminders import REMINDER
@@ -72,6 +73,8 @@ class Composer:
             tip, restarted = chosen
             pick = TipPick(tip, restarted, [])
             reply = tip_message(t, pick, self.bot_username, daily=True)
+            if await self._booster_due(delivery.user_id):
+                reply = with_booster(t, reply)
             if await reminders.rides_on_tip(self.store, delivery.user_id, self.clock()):
                 reply = with_reminder(t, reply, await self._streak(delivery.user_id))
             return Letter(reply, tip.id)
@@ -110,6 +113,13 @@ class Composer:
                 raise NoLongerWanted("played since, turned off, or quiet hours now")
             return Letter(reminder_message(t, await self._streak(delivery.user_id)))
         raise NothingToSend(f"unknown kind of job {delivery.kind!r}")
+
+    async def _booster_due(self, user_id: int) -> bool:
+        user = await self.store.get_user(user_id)
+        if user is None:
+            return False
+        due = await due_count(self.store, self.content, user, self.clock(), self.default_timezone)
+        return due > 0
 
     async def _streak(self, user_id: int) -> progress.Stats:
         user = await self.store.get_user(user_id)

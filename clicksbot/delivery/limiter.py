@@ -10,6 +10,9 @@ one chat, and 20 a minute in one group; faster, it answers 429 "retry after N". 
 - **The outbox** (`rate_limit_args=Lane.OUTBOX`) sends at `rate` a second at most, in the turns
   replies leave, one message a second per chat. A 429 pauses the outbox (`pause`); the outbox
   then sends the same row again.
+- **Paid broadcasts** (outbox calls with `allow_paid_broadcast`, when `paid_rate` is set) go
+  at `paid_rate` a second (Telegram allows up to 1000, for a fee in Stars), apart from the
+  free pace, still one message a second per chat and held by the same pauses.
 - **Groups** take 20 messages a minute: a message to a group waits here for the group's window.
   Handlers never wait for it: they post to groups through `delivery.groups.GroupPoster`, whose
   own task waits, so no update slot is held.
@@ -141,9 +144,11 @@ class Pacer(BaseRateLimiter[Lane]):
         on_reply: Callable[[], None] | None = None,
         chat_burst: int = CHAT_BURST,
         max_retries: int = MAX_RETRIES,
+        paid_rate: float = 0.0,
     ) -> None:
         self.on_reply = on_reply  # counts replies, for the metrics
         self.rate = rate
+        self.paid_rate = paid_rate  # 0: no paid broadcasts (they go at the free pace)
         self.per_chat = per_chat
         self.chat_burst = chat_burst
         self.group_limit = group_limit
@@ -155,6 +160,8 @@ class Pacer(BaseRateLimiter[Lane]):
         # Everything shares Telegram's overall pace (or a faster one the operator set).
         self._turns = _Turns(max(rate, TELEGRAM_RATE) if rate else 0.0, OVERALL_BURST, monotonic)
         self._next_free = 0.0  # the moment the next outbox call may start
+        self._paid_turns = _Turns(paid_rate, OVERALL_BURST, monotonic)
+        self._next_paid = 0.0  # the moment the next paid broadcast may start
         self._chats: dict[int | str, float] = {}  # chat -> earliest next outbox call
         self._reply_chats: dict[int | str, tuple[float, float]] = {}  # chat -> (tokens, when)
         self._lock = asyncio.Lock()
@@ -177,8 +184,10 @@ class Pacer(BaseRateLimiter[Lane]):
     def pause(self, seconds: float) -> None:
         """Hold every outbox call for `seconds` (Telegram said "retry after")."""
         self._turns.paused_until = max(self._turns.paused_until, self._monotonic() + seconds)
+        self._paid_turns.paused_until = self._turns.paused_until
         # Turns after the pause are spaced out again, not all at its end.
         self._next_free = max(self._next_free, self._turns.paused_until)
+        self._next_paid = max(self._next_paid, self._turns.paused_until)
 
     async def process_request(
         self,
@@ -194,8 +203,9 @@ class Pacer(BaseRateLimiter[Lane]):
         if isinstance(chat, int) and chat < 0 and sends:
             await self._wait_group(chat)  # replies too: a group's limit is per minute, for all
         if rate_limit_args is Lane.OUTBOX:
-            await self._wait_turn(chat)
-            await self._turns.take(1)
+            paid = bool(self.paid_rate and data.get("allow_paid_broadcast"))
+            await self._wait_turn(chat, paid)
+            await (self._paid_turns if paid else self._turns).take(1)
             return await callback(*args, **kwargs)
         if not endpoint.startswith(PACED):
             return await callback(*args, **kwargs)
@@ -230,10 +240,10 @@ class Pacer(BaseRateLimiter[Lane]):
         if tokens < 1:
             await asyncio.sleep((1 - tokens) * self.per_chat)
 
-    async def _wait_turn(self, chat: int | str | None) -> None:
+    async def _wait_turn(self, chat: int | str | None, paid: bool = False) -> None:
         while True:
             pause_seen = self._turns.paused_until
-            start = await self._take_turn(chat)
+            start = await self._take_turn(chat, paid)
             while (delay := start - self._monotonic()) > 0:
                 await asyncio.sleep(delay)
                 if self._turns.paused_until != pause_seen:
@@ -241,12 +251,16 @@ class Pacer(BaseRateLimiter[Lane]):
             else:
                 return
 
-    async def _take_turn(self, chat: int | str | None) -> float:
-        """Reserve the next moment this outbox call may go (turns in order of arrival)."""
+    async def _take_turn(self, chat: int | str | None, paid: bool = False) -> float:
+        """Reserve the next moment this outbox call may go (turns in order of arrival; paid
+        broadcasts in their own, faster, order)."""
         async with self._lock:
             now = self._monotonic()
             start = max(now, self._turns.paused_until)
-            if self.rate:
+            if paid:
+                start = max(start, self._next_paid)
+                self._next_paid = start + 1 / self.paid_rate
+            elif self.rate:
                 start = max(start, self._next_free)
                 self._next_free = start + 1 / self.rate
             if chat is not None and self.per_chat:

@@ -58,8 +58,12 @@ class Outbox:
         retries: int = RETRIES,
         backoff: float = BACKOFF,
         count: Callable[[str], None] | None = None,
+        paid: frozenset[str] = frozenset(),
     ) -> None:
         self.count = count or (lambda outcome: None)  # told each outcome, for the metrics
+        # Kinds of job (broadcast, campaign) sent as Telegram's paid broadcasts: faster, and
+        # Telegram charges Stars for them (config `allow_paid_broadcast`).
+        self.paid = paid
         self.store = store
         self.bot = bot
         self.composer = composer
@@ -187,6 +191,7 @@ class Outbox:
         while True:
             try:
                 letter = await self.composer.compose(row)
+                paid = True if row.kind in self.paid else None  # None: not sent at all
                 if letter.photo is not None:
                     message = await self.bot.send_photo(
                         row.user_id,
@@ -195,6 +200,7 @@ class Outbox:
                         parse_mode=ParseMode.HTML,
                         reply_markup=letter.reply.keyboard,
                         rate_limit_args=Lane.OUTBOX,
+                        allow_paid_broadcast=paid,
                     )
                 else:
                     message = await self.bot.send_message(
@@ -203,6 +209,7 @@ class Outbox:
                         parse_mode=ParseMode.HTML,
                         reply_markup=letter.reply.keyboard,
                         rate_limit_args=Lane.OUTBOX,
+                        allow_paid_broadcast=paid,
                     )
             except RetryAfter as exc:  # too fast for Telegram: everyone waits, then this again
                 seconds = exc.retry_after

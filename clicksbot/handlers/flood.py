@@ -10,6 +10,7 @@ per-chat limit with its replies.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from telegram import Update
@@ -19,35 +20,62 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import FLOOD_GROUP
 
-FORGET_AFTER = 600.0  # seconds: buckets of people who stopped are dropped
+# Buckets forgotten in one update at most: after a quiet spell that follows a crowd, the
+# crowd's buckets go over the next updates rather than all in one.
+FORGET_AT_ONCE = 256
 
 
 class FloodGuard:
-    """Per-person token buckets."""
+    """Per-person token buckets, kept for the people who wrote lately.
+
+    A bucket untouched for longer than it takes to refill from empty (`burst / rate`, and a
+    second more) is full again, just like a new one: it is forgotten. The buckets are kept in
+    the order they were last touched, so forgetting looks only at the oldest ones and each
+    update costs the same with ten people or a million.
+    """
 
     def __init__(
         self, burst: int, rate: float, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
         self.burst = burst
         self.rate = rate
+        self.forget_after = burst / rate + 1.0  # seconds: surely full again by then
         self._monotonic = monotonic
-        self._buckets: dict[int, tuple[float, float]] = {}  # person -> (tokens, when)
+        # person -> (tokens, when), the least recently touched first
+        self._buckets: OrderedDict[int, tuple[float, float]] = OrderedDict()
         self._warned: set[int] = set()
+
+    def __len__(self) -> int:
+        """Return how many people's buckets are kept."""
+        return len(self._buckets)
 
     def allow(self, person: int) -> bool:
         """Take a token for this person; False if they have none left."""
         now = self._monotonic()
-        tokens, when = self._buckets.get(person, (float(self.burst), now))
+        buckets = self._buckets
+        tokens, when = buckets.pop(person, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - when) * self.rate)
-        if len(self._buckets) > 50_000:
-            self._buckets = {p: b for p, b in self._buckets.items() if now - b[1] < FORGET_AFTER}
+        self._forget(now)
         if tokens >= 1:
-            self._buckets[person] = (tokens - 1, now)
+            buckets[person] = (tokens - 1, now)
             if tokens >= self.burst / 2:
                 self._warned.discard(person)  # they slowed down: warn again next time
             return True
-        self._buckets[person] = (tokens, now)
+        buckets[person] = (tokens, now)
         return False
+
+    def _forget(self, now: float) -> None:
+        """Drop the oldest buckets that are full again (at most FORGET_AT_ONCE)."""
+        buckets = self._buckets
+        for _ in range(FORGET_AT_ONCE):
+            if not buckets:
+                return
+            person, (_, when) = next(iter(buckets.items()))
+            if now - when < self.forget_after:
+                return
+            del buckets[person]
+            # Their next update finds a full bucket, which ends a spell anyway.
+            self._warned.discard(person)
 
     def first_warning(self, person: int) -> bool:
         """Whether this is the first dropped update of a spell (the one to answer)."""

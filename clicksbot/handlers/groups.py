@@ -435,19 +435,18 @@ def _job_name(chat_id: int) -> str:
 
 
 def _unschedule(runtime: Runtime, chat_id: int) -> None:
-    queue = runtime.job_queue
-    if queue is not None:
-        for job in queue.get_jobs_by_name(_job_name(chat_id)):
-            job.schedule_removal()
+    job = runtime.group_jobs.pop(chat_id, None)
+    if job is not None:
+        job.schedule_removal()
 
 
 def schedule(runtime: Runtime, settings: GroupSettings) -> None:
-    """(Re)make the daily job of a group, at its local time."""
+    """(Re)make the daily job of a group, at its local time (one job per group, ever)."""
     _unschedule(runtime, settings.chat_id)
     if runtime.job_queue is None or settings.daily_time is None:
         return
     hour, minute = (int(x) for x in settings.daily_time.split(":"))
-    runtime.job_queue.run_daily(
+    runtime.group_jobs[settings.chat_id] = runtime.job_queue.run_daily(
         _daily_post,
         time(hour, minute, tzinfo=ZoneInfo(settings.time_zone)),
         data=settings.chat_id,

@@ -1,8 +1,10 @@
-"""/tip, /quiz and /progress: the minute of media literacy, and the buttons that go with it."""
+"""/tip, /quiz, /review and /progress: the minute of media literacy, and the buttons that go
+with it (an answer, how sure the person was, its result)."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -22,12 +24,13 @@ from clicksbot.handlers.common import (
 )
 from clicksbot.i18n import SOURCE_LANGUAGE
 from clicksbot.render import Reply
+from clicksbot.render import boosters as booster_render
 from clicksbot.render import callbacks as cb
 from clicksbot.render import learning as render
 from clicksbot.render import rounds as round_render
-from clicksbot.services import learning, progress, rounds
-from clicksbot.services.learning import AnswerStatus
-from clicksbot.services.progress import Badge
+from clicksbot.services import insight, learning, progress, rounds
+from clicksbot.services.learning import REVIEW, AnswerOutcome, AnswerStatus
+from clicksbot.services.progress import Badge, local_day, time_zone_of
 from clicksbot.services.rounds import RoundQuestion
 
 logger = logging.getLogger(__name__)
@@ -78,6 +81,7 @@ async def _ask(
             context.now(),
             context.runtime.rng,
             english=english or not own,
+            default_tz=context.settings.default_timezone,
         )
         if first is None:
             await send(update, context, Reply(v.t("quiz.none")))
@@ -94,11 +98,31 @@ async def _ask(
         context.now(),
         context.runtime.rng,
         english=english or not own,
+        default_tz=context.settings.default_timezone,
     )
     if asked is None:
         await send(update, context, Reply(v.t("quiz.none")))
         return
     await send(update, context, render.question_message(v.t, asked))
+
+
+async def _review(update: Update, context: BotContext, v: Visitor) -> None:
+    """Put the next due booster to the person, or say when the next one is due."""
+    tz = context.settings.default_timezone
+    asked = await learning.review(
+        context.store, context.content, v.user, context.now(), context.runtime.rng, tz
+    )
+    if asked is not None:
+        await send(update, context, render.question_message(v.t, asked))
+        return
+    due = await learning.booster_state(context.store, context.content, v.user, context.now(), tz)
+    await send(update, context, booster_render.nothing_due(v.t, due, _today(context, v)))
+
+
+def _today(context: BotContext, v: Visitor) -> date:
+    """Return the person's day today, in their time zone."""
+    zone = time_zone_of(v.user, context.settings.default_timezone)
+    return local_day(context.now(), zone)
 
 
 async def _send_round_question(
@@ -127,14 +151,20 @@ async def quiz_command(update: Update, context: BotContext) -> None:
     await send(update, context, render.topics_message(v.t, topics))
 
 
+async def review_command(update: Update, context: BotContext) -> None:
+    """Serve the next due booster."""
+    await _review(update, context, await visitor(update, context))
+
+
 async def progress_command(update: Update, context: BotContext) -> None:
-    """Show the person's progress, streak and badges."""
+    """Show the person's progress, streak, boosters due, calibration, techniques, badges."""
     v = await visitor(update, context)
-    figures = await progress.stats(
-        context.store, v.user, context.now(), context.settings.default_timezone
-    )
+    tz = context.settings.default_timezone
+    figures = await progress.stats(context.store, v.user, context.now(), tz)
     friends = await context.store.invitation_counts(v.user.id)
-    await send(update, context, render.progress_message(v.t, figures, friends))
+    seen = await insight.insight(context.store, context.content, v.user, context.now(), tz)
+    reply = render.progress_message(v.t, figures, friends, seen, _today(context, v))
+    await send(update, context, reply)
 
 
 async def on_button(update: Update, context: BotContext) -> None:
@@ -174,11 +204,34 @@ async def on_button(update: Update, context: BotContext) -> None:
         await _ask(update, context, v, topic, english=press.action == "rounden", in_round=True)
     elif press.action == "ans":
         await _answer(update, context, v, int(press.args[0]), int(press.args[1]))
+    elif press.action == "sure":
+        level = int(press.args[1])
+        await _rate(update, context, v, int(press.args[0]), level or None, press.args[2] == "1")
+    elif press.action == "review":
+        await query.answer()
+        await _review(update, context, v)
+
+
+async def _refused(update: Update, v: Visitor, outcome: AnswerOutcome) -> bool:
+    """Answer a press that records nothing (stale, changed, twice); return whether it was one."""
+    query = update.callback_query
+    assert query is not None
+    if outcome.status is AnswerStatus.INVALID:
+        await query.answer(v.t("button.stale"), show_alert=True)
+    elif outcome.status is AnswerStatus.GONE:
+        await query.answer(v.t("quiz.gone"), show_alert=True)
+    elif outcome.status is AnswerStatus.ALREADY:
+        await query.answer(v.t("quiz.already"))
+    else:
+        return False
+    return True
 
 
 async def _answer(
     update: Update, context: BotContext, v: Visitor, asked_id: int, position: int
 ) -> None:
+    """An option pressed: the answer is recorded now; then "how sure are you?" (the result
+    follows the rating), or the result at once when the setting is off."""
     query = update.callback_query
     assert query is not None
     outcome = await learning.answer(
@@ -190,44 +243,95 @@ async def _answer(
         context.now(),
         context.settings.default_timezone,
     )
-    if outcome.status is AnswerStatus.INVALID:
-        await query.answer(v.t("button.stale"), show_alert=True)
+    if await _refused(update, v, outcome):
         return
-    if outcome.status is AnswerStatus.GONE:
-        await query.answer(v.t("quiz.gone"), show_alert=True)
-        return
-    if outcome.status is AnswerStatus.ALREADY:
-        await query.answer(v.t("quiz.already"))
-        return
-    await query.answer()  # silently: the result replaces the question at once
+    await query.answer()  # silently: the next step replaces the question at once
     place = await rounds.place(context.store, v.user.id, asked_id)
-    result = render.answer_message(v.t, outcome, place)
+    if context.settings.ask_confidence:
+        await _in_place(update, context, render.confidence_message(v.t, outcome, place))
+        return
+    await _in_place(update, context, await _result(context, v, outcome, place))
+    await _after_result(update, context, v, outcome, place)
+
+
+async def _rate(
+    update: Update, context: BotContext, v: Visitor, asked_id: int, level: int | None, due: bool
+) -> None:
+    """How sure the person was (or Skip): recorded once, then the result in its place."""
+    query = update.callback_query
+    assert query is not None
+    outcome = await learning.rate(
+        context.store, context.content, v.user, asked_id, level, context.now(), was_due=due
+    )
+    if await _refused(update, v, outcome):
+        return
+    await query.answer()
+    place = await rounds.place(context.store, v.user.id, asked_id)
+    result = await _result(context, v, outcome, place)
+    try:  # the rating step is always a text message: the result takes its place
+        await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)
+    except BadRequest as exc:
+        logger.info("Rated answer not edited (%s); sending the result", exc.message)
+        await send(update, context, result)
+    await _after_result(update, context, v, outcome, place)
+
+
+async def _result(
+    context: BotContext, v: Visitor, outcome: AnswerOutcome, place: tuple[int, int] | None
+) -> Reply:
+    more = False
+    if outcome.topic == REVIEW and place is None:
+        tz = context.settings.default_timezone
+        more = bool(
+            await learning.due_count(context.store, context.content, v.user, context.now(), tz)
+        )
+    return render.answer_message(v.t, outcome, place, today=_today(context, v), more_due=more)
+
+
+async def _in_place(update: Update, context: BotContext, reply: Reply) -> None:
+    """Show what follows an answer in place of the question: a question with a picture keeps
+    it and loses its options, and what follows comes as a message after it."""
+    query = update.callback_query
+    assert query is not None
     shown = query.message
     if shown is not None and getattr(shown, "photo", None):
-        # A question with a picture keeps it; its options go, and the result follows it.
         try:
             await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest as exc:
             logger.info("Options of an answered picture not removed (%s)", exc.message)
-        await send(update, context, result)
-    else:
-        try:
-            # The result takes the question's place: one message per question on the phone.
-            await query.edit_message_text(
-                result.text, parse_mode="HTML", reply_markup=result.keyboard
-            )
-        except BadRequest as exc:  # too old to edit, or deleted: send the result afresh
-            logger.info("Answered question not edited (%s); sending the result", exc.message)
-            await send(update, context, result)
+        await send(update, context, reply)
+        return
+    try:
+        # One message per question on the phone.
+        await query.edit_message_text(reply.text, parse_mode="HTML", reply_markup=reply.keyboard)
+    except BadRequest as exc:  # too old to edit, or deleted: send it afresh
+        logger.info("Answered question not edited (%s); sending afresh", exc.message)
+        await send(update, context, reply)
+
+
+async def _after_result(
+    update: Update,
+    context: BotContext,
+    v: Visitor,
+    outcome: AnswerOutcome,
+    place: tuple[int, int] | None,
+) -> None:
+    """Once the result is shown: the badges the answer earned, then the round goes on."""
     await _announce(update, context, v, list(outcome.badges))
     if place is not None:
-        await _follow_round(update, context, v, asked_id)
+        await _follow_round(update, context, v, outcome.asked_id)
 
 
 async def _follow_round(update: Update, context: BotContext, v: Visitor, asked_id: int) -> None:
     """After an answer in a round: its next question, or its score card."""
     step = await rounds.advance(
-        context.store, context.content, v.user, asked_id, context.now(), context.runtime.rng
+        context.store,
+        context.content,
+        v.user,
+        asked_id,
+        context.now(),
+        context.runtime.rng,
+        context.settings.default_timezone,
     )
     if isinstance(step, RoundQuestion):
         await _send_round_question(update, context, v, step)
@@ -240,7 +344,8 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("tip", tip_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("quiz", quiz_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("progress", progress_command, filters=NEW_MESSAGES))
-    for action in ("tip", "topics", "quiz", "quizen", "ans"):
+    app.add_handler(CommandHandler("review", review_command, filters=NEW_MESSAGES))
+    for action in ("tip", "topics", "quiz", "quizen", "ans", "sure", "review"):
         app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))
     for action in ("rounds", "round", "rounden", "picker"):
         app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))

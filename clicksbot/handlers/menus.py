@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 # The menus, in the order people see them; each command's description is `command.<name>`.
 MENU = (
-    "tip", "quiz", "progress", "pact", "invite", "subscribe", "settings", "language",
+    "tip", "quiz", "review", "progress", "pact", "invite", "subscribe", "settings", "language",
     "privacy", "help", "start",
 )  # fmt: skip
 GROUP_MENU = ("quiz", "top", "groupdaily", "help")

@@ -331,6 +331,7 @@ def register(app: BotApplication) -> None:
             fallbacks=[MessageHandler(filters.COMMAND, leaving("pact.left"))],
             conversation_timeout=TIMEOUT,
             name="pact",
+            persistent=True,  # its step is kept in the store: see clicksbot.persistence
         )
     app.add_handler(conversation, group=PACT_CONVERSATION_GROUP)
     app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern("pact")))

@@ -38,7 +38,12 @@ async def privacy_command(update: Update, context: BotContext) -> None:
     days = context.settings.retention_days
     keep = v.t.plural("privacy.retention", days) if days else v.t("privacy.retention_forever")
     text = "\n\n".join(
-        (v.t("privacy.text", retention=keep), v.t("privacy.checkup"), v.t("privacy.reminder"))
+        (
+            v.t("privacy.text", retention=keep),
+            v.t("privacy.checkup"),
+            v.t("privacy.boosters"),
+            v.t("privacy.reminder"),
+        )
     )
     await send(update, context, Reply(text, next_steps(v.t)))
 
@@ -54,6 +59,10 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     checkups = sum(1 for row in data.get("checkups", []) if row.get("finished_at"))
     if checkups:
         more += "\n" + v.t("mydata.checkups", checkups=checkups)
+    boxed = sum(1 for row in data.get("boosters", []) if row.get("box"))
+    rated = sum(1 for row in data.get("answers", []) if row.get("confidence"))
+    if boxed or rated:
+        more += "\n" + v.t("mydata.boosters", boxed=boxed, rated=rated)
     summary = v.t(
         "mydata.summary",
         language=v.t.language_name,
@@ -112,9 +121,8 @@ async def on_forget(update: Update, context: BotContext) -> None:
         await query.answer()
         await query.edit_message_text(t("forget.kept"), reply_markup=next_steps(t))
         return
+    # (their conversations under way, drafts included, go with them: see store.dialogues)
     forgotten = await context.store.forget(update.effective_user.id)
-    if context.user_data is not None:
-        context.user_data.clear()
     logger.info("A person asked to be forgotten; their data is deleted")
     await query.answer()
     await query.edit_message_text(t("forget.done") if forgotten else t("forget.nothing"))

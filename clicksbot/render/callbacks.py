@@ -36,6 +36,9 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "rounden": (_TOPIC,),  # the same, in English
     "picker": (),  # back from the round's topics to those of single questions, in place
     "ans": (_ROW_ID, _POSITION),  # answer asked question <row id> with shown option <n>
+    # how sure of answer <row id>: 1 guessing, 2 fairly, 3 sure, 0 skip; 1: it was a booster
+    "sure": (_ROW_ID, re.compile(r"[0-3]"), re.compile(r"[01]")),
+    "review": (),  # the next due booster
     "ckgo": (),  # the discernment checkup: start it, or carry on with the one under way
     "ck": (_ROW_ID, _POSITION, re.compile(r"[rf]")),  # checkup <id>: item <n> is real or fake
     "where": (),  # daily tips: show the country picker

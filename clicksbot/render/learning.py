@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote, urlsplit
 
 from babel.numbers import format_percent
@@ -10,10 +11,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from clicksbot.content import Competency, Question, Tip
 from clicksbot.i18n import Translator
 from clicksbot.render import Reply, esc
+from clicksbot.render import boosters as booster_render
 from clicksbot.render import callbacks as cb
 from clicksbot.render.messages import next_steps
 from clicksbot.render.streaks import freezes_line
-from clicksbot.services.learning import AnswerOutcome, AskedQuestion, TipPick
+from clicksbot.services.insight import Insight
+from clicksbot.services.learning import REVIEW, AnswerOutcome, AskedQuestion, TipPick
 from clicksbot.services.progress import BADGES_BY_ID, COMPETENCY_EMOJI, Badge, Stats
 from clicksbot.services.rounds import ROUND_SIZE
 
@@ -150,7 +153,10 @@ def question_message(
     """Return a fact-check question with one button per option, in the shown order; `place`:
     its (number, size) in a round."""
     options = asked.shown_options
-    text = _in_round(t, question_text(t, asked.question, options), place)
+    text = question_text(t, asked.question, options)
+    if asked.booster:  # said first: this one is back on purpose
+        text = f"{t('booster.mark')}\n{text}"
+    text = _in_round(t, text, place)
     if asked.restarted:
         text = f"{t('quiz.restarted')}\n\n{text}"
     rows = [
@@ -164,30 +170,67 @@ def question_message(
     return Reply(_rtl(t, text), InlineKeyboardMarkup(rows), photo=asked.question.image)
 
 
-def answer_message(
-    t: Translator, outcome: AnswerOutcome, place: tuple[int, int] | None = None
-) -> Reply:
-    """Return the question as it reads once answered, in place of the one with the options:
-    the answer marked, right or wrong, the right answer, the explanation, the source, and
-    buttons for what comes next (none in a round, `place`: the next question follows)."""
+def _chosen(outcome: AnswerOutcome) -> tuple[list[str], str]:
+    """Return the options in the order shown, and the chosen one as "B. its text"."""
     question = outcome.question
     assert question is not None and outcome.choice is not None
     order = outcome.order
     options = [question.options[i] for i in order]
-    right = outcome.choice == question.answer
     letter = LETTERS[order.index(outcome.choice)] if outcome.choice in order else ""
+    return options, f"{letter}. {question.options[outcome.choice]}"
+
+
+def confidence_message(
+    t: Translator, outcome: AnswerOutcome, place: tuple[int, int] | None = None
+) -> Reply:
+    """Return the question as it reads once an option is chosen, before the result: the
+    answer chosen (not yet marked right or wrong) and "How sure are you?", three levels and
+    Skip. The answer is already recorded: the step only adds how sure they were."""
+    question = outcome.question
+    assert question is not None
+    options, chosen = _chosen(outcome)
+    was_due = outcome.placement.was_due if outcome.placement else False
+    text = "\n\n".join(
+        (
+            _in_round(t, question_text(t, question, options), place),
+            t("confidence.your_answer", answer=esc(chosen)),
+            t("confidence.ask"),
+        )
+    )
+    return Reply(_rtl(t, text), booster_render.confidence_keyboard(t, outcome.asked_id, was_due))
+
+
+def answer_message(
+    t: Translator,
+    outcome: AnswerOutcome,
+    place: tuple[int, int] | None = None,
+    *,
+    today: date | None = None,
+    more_due: bool = False,
+) -> Reply:
+    """Return the question as it reads once answered, in place of the one with the options:
+    the answer marked, right or wrong, the right answer, the explanation, the source, when it
+    comes back as a booster (`today`: the person's day), and buttons for what comes next (none
+    in a round, `place`: the next question follows; the next due booster after one from
+    /review, if `more_due`)."""
+    question = outcome.question
+    assert question is not None and outcome.choice is not None
+    options, chosen = _chosen(outcome)
+    right = outcome.choice == question.answer
     parts = [
         _in_round(t, question_text(t, question, options), place),
-        t(
-            "quiz.your_answer",
-            mark="✅" if right else "❌",
-            answer=esc(f"{letter}. {question.options[outcome.choice]}"),
-        ),
+        t("quiz.your_answer", mark="✅" if right else "❌", answer=esc(chosen)),
         t("quiz.right") if right else t("quiz.wrong", answer=esc(question.correct_option)),
         esc(question.explanation),
     ]
     if question.source:
         parts.append(t("quiz.source", link=source_link(question.source)))
+    if today is not None and (line := booster_render.placement_line(t, outcome.placement, today)):
+        parts.append(line)
+    if outcome.topic == REVIEW and place is None:
+        if not more_due:
+            parts.append(t("booster.last"))
+        return Reply(_rtl(t, "\n\n".join(parts)), booster_render.review_keyboard(t, more_due))
     if place is not None:
         return Reply(_rtl(t, "\n\n".join(parts)))
     keyboard = InlineKeyboardMarkup(
@@ -211,9 +254,16 @@ def _percent(t: Translator, part: int, whole: int) -> str:
     return format_percent(part / whole if whole else 0, locale=t.language)
 
 
-def progress_message(t: Translator, stats: Stats, friends: tuple[int, int] = (0, 0)) -> Reply:
-    """Return /progress: answers and accuracy, per competency, streaks, badges, and the
-    friends who came through the person's invitation (joined, took the pact)."""
+def progress_message(
+    t: Translator,
+    stats: Stats,
+    friends: tuple[int, int] = (0, 0),
+    insight: Insight | None = None,
+    today: date | None = None,
+) -> Reply:
+    """Return /progress: answers and accuracy, per competency, streaks, boosters due,
+    calibration and techniques (`insight`), badges, and the friends who came through the
+    person's invitation (joined, took the pact)."""
     lines = [t("progress.title"), ""]
     if stats.answered:
         lines.append(
@@ -247,6 +297,11 @@ def progress_message(t: Translator, stats: Stats, friends: tuple[int, int] = (0,
                     percent=_percent(t, score.correct, score.answered),
                 )
             )
+    if insight is not None and today is not None:
+        more = booster_render.progress_lines(t, insight, today)
+        if more and more[0]:  # the boosters line stands apart from the topics
+            more.insert(0, "")
+        lines += more
     lines += ["", badges_section(t, stats.badges)]
     return Reply(_rtl(t, "\n".join(lines)), next_steps(t))
 

@@ -56,6 +56,10 @@ class Limits:
     per_chat_rate: float = 1.0  # ... then about one message a second
     global_burst: int = 30
     global_rate: float = 30.0  # about 30 messages a second overall
+    # Messages sent with allow_paid_broadcast: "up to 1000 messages per second" (Bot API),
+    # counted apart from the free 30 (the burst, a second's worth, as for the free pace).
+    paid_burst: int = 1000
+    paid_rate: float = 1000.0
     group_per_minute: int = 20  # 20 messages a minute in one group
     enforce: bool = True
 
@@ -276,6 +280,7 @@ class Emulator:
         self._chat_buckets: dict[int, _Bucket] = {}
         self._group_windows: dict[int, _Window] = {}
         self._global = _Bucket(self.limits.global_burst, self.limits.global_rate, clock)
+        self._paid = _Bucket(self.limits.paid_burst, self.limits.paid_rate, clock)
         self._methods: dict[str, Callable[[Params], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_m_{name}")
             for name in (
@@ -553,7 +558,9 @@ class Emulator:
         elif not chat.bot_member:
             raise ApiError(403, "Forbidden: bot was kicked from the group chat")
 
-    def _check_flood(self, chat: ChatState) -> None:
+    def _check_flood(self, chat: ChatState, *, paid: bool = False) -> None:
+        """Refuse (429) a message over Telegram's limits: per chat, per group, and overall
+        (the paid pace for a message sent with allow_paid_broadcast, the free one else)."""
         if not self.limits.enforce:
             return
         if chat.type == "private":
@@ -569,7 +576,7 @@ class Emulator:
                 self._group_windows[chat.id] = window
             wait = window.take()
         if not wait:
-            wait = self._global.take()
+            wait = (self._paid if paid else self._global).take()
         if wait:
             seconds = max(1, math.ceil(wait))
             raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
@@ -609,7 +616,7 @@ class Emulator:
         self._check_reachable(chat)
         reply_to = self._reply_to(chat, params)
         markup = rules.check_reply_markup(params.obj("reply_markup"))
-        self._check_flood(chat)
+        self._check_flood(chat, paid=params.flag("allow_paid_broadcast"))
         if reply_to is not None:
             body["reply_to_message"] = reply_to
         if self._inline_markup(markup):

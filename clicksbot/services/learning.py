@@ -11,8 +11,18 @@ from typing import TypeVar
 
 from clicksbot.content import Competency, Content, Question, Tip
 from clicksbot.i18n import SOURCE_LANGUAGE
-from clicksbot.services.progress import Badge, record_activity
+from clicksbot.services import boosters
+from clicksbot.services.boosters import Placement
+from clicksbot.services.progress import (
+    BADGES,
+    BADGES_BY_ID,
+    Badge,
+    local_day,
+    record_activity,
+    time_zone_of,
+)
 from clicksbot.store import Asked, Store, User
+from clicksbot.store.boosters import Summary
 
 T = TypeVar("T", Tip, Question)
 
@@ -34,6 +44,7 @@ class AskedQuestion:
     question: Question
     order: tuple[int, ...]
     restarted: bool
+    booster: bool = False  # a question from before, due again (see services.boosters)
 
     @property
     def shown_options(self) -> list[str]:
@@ -60,6 +71,14 @@ class AnswerOutcome:
     badges: tuple[Badge, ...] = ()
     topic: str = "any"  # the topic the person chose when asked, for "next question"
     order: tuple[int, ...] = ()  # the order the options were shown in
+    asked_id: int = 0
+    placement: Placement | None = None  # its booster box after this answer
+    confidence: int | None = None  # how sure they said they were (None: skipped, or not asked)
+
+
+# How sure a person can say they are of an answer (stored in answers.confidence).
+CONFIDENCE_LEVELS = (1, 2, 3)  # guessing, fairly sure, sure
+REVIEW = "review"  # the topic of a question /review put to a person
 
 
 def _interleave(items: list[T]) -> list[T]:
@@ -125,6 +144,46 @@ def topics(content: Content, language: str) -> list[Competency]:
     return [c for c in Competency if c in available]
 
 
+@dataclass(frozen=True)
+class Pick:
+    """The question to put to a person next, and why: a due booster, or a new round of a set
+    all answered."""
+
+    question: Question
+    restarted: bool = False
+    booster: bool = False
+
+
+async def pick(
+    store: Store,
+    content: Content,
+    user: User,
+    competency: Competency | None,
+    now: datetime,
+    rng: random.Random,
+    *,
+    english: bool = False,
+    default_tz: str = "UTC",
+) -> Pick | None:
+    """Choose the next question for a person, in their language (English if `english`); write
+    nothing. A due booster of the set first (the one asked longest ago), else one answered
+    fewest times: none repeats until all in the set were answered.
+
+    Reads one summary row per question the person was ever asked (store.boosters), never
+    their whole answer history."""
+    language = SOURCE_LANGUAGE if english else user.language
+    pool = list(content.questions(language, competency))
+    if not pool:
+        return None
+    summaries = await store.question_summaries(user.id)
+    today = local_day(now, time_zone_of(user, default_tz))
+    due = [q for q in pool if boosters.is_due(summaries.get(q.id), today)]
+    if due:  # the one asked longest ago first, so that due ones take turns
+        return Pick(min(due, key=lambda q: (summaries[q.id].last_asked, q.id)), booster=True)
+    question, restarted = _least_answered(pool, summaries, rng)
+    return Pick(question, restarted=restarted)
+
+
 async def ask(
     store: Store,
     content: Content,
@@ -135,31 +194,62 @@ async def ask(
     *,
     english: bool = False,
     in_round: bool = False,
+    default_tz: str = "UTC",
 ) -> AskedQuestion | None:
-    """Put the next question to a person, in their language (English if `english`): none
-    repeats until all in the set were answered. `in_round`: as the next of their round."""
-    language = SOURCE_LANGUAGE if english else user.language
-    pool = list(content.questions(language, competency))
-    if not pool:
+    """Put the next question (see `pick`) to a person. `in_round`: as the next of their
+    round."""
+    chosen = await pick(
+        store, content, user, competency, now, rng, english=english, default_tz=default_tz
+    )
+    if chosen is None:
         return None
-    history = await store.question_history(user.id)
+    topic = competency.value if competency else "any"
+    return await _put(
+        store,
+        user,
+        chosen.question,
+        topic,
+        now,
+        rng,
+        in_round=in_round,
+        restarted=chosen.restarted,
+        booster=chosen.booster,
+    )
+
+
+def _least_answered(
+    pool: list[Question], summaries: dict[str, Summary], rng: random.Random
+) -> tuple[Question, bool]:
+    """Return a question answered fewest times (never asked first, then the one asked longest
+    ago), and whether every question of the pool had been answered (a new round of them)."""
 
     def answered(q: Question) -> int:
-        h = history.get(q.id)
-        return h.times_answered if h else 0
+        s = summaries.get(q.id)
+        return s.answered if s else 0
 
     fewest = min(answered(q) for q in pool)
     candidates = [q for q in pool if answered(q) == fewest]
     restarted = fewest > 0 and len(candidates) == len(pool)
-    # Of those, prefer questions never asked, then the one asked longest ago.
-    never = [q for q in candidates if q.id not in history]
+    never = [q for q in candidates if q.id not in summaries]
     if never:
-        question = rng.choice(never)
-    else:
-        question = min(candidates, key=lambda q: history[q.id].last_asked)
+        return rng.choice(never), restarted
+    return min(candidates, key=lambda q: summaries[q.id].last_asked), restarted
+
+
+async def _put(
+    store: Store,
+    user: User,
+    question: Question,
+    topic: str,
+    now: datetime,
+    rng: random.Random,
+    *,
+    in_round: bool = False,
+    restarted: bool = False,
+    booster: bool = False,
+) -> AskedQuestion:
     order = list(range(len(question.options)))
     rng.shuffle(order)
-    topic = competency.value if competency else "any"
     asked_id = await store.ask(
         user.id,
         question.id,
@@ -170,7 +260,37 @@ async def ask(
         now,
         in_round=in_round,
     )
-    return AskedQuestion(asked_id, question, tuple(order), restarted)
+    return AskedQuestion(asked_id, question, tuple(order), restarted, booster)
+
+
+async def review(
+    store: Store, content: Content, user: User, now: datetime, rng: random.Random, default_tz: str
+) -> AskedQuestion | None:
+    """Put the next due booster to a person (any topic, in the language it was asked in);
+    None when none is due."""
+    today = local_day(now, time_zone_of(user, default_tz))
+    for summary in await store.due_boosters(user.id, today):
+        question = content.question(summary.question_id)
+        if question is not None:
+            return await _put(store, user, question, REVIEW, now, rng, booster=True)
+    return None
+
+
+async def booster_state(
+    store: Store, content: Content, user: User, now: datetime, default_tz: str
+) -> boosters.Due:
+    """Return how many boosters are due for a person now, and when the next one is."""
+    today = local_day(now, time_zone_of(user, default_tz))
+    return boosters.state(await store.question_summaries(user.id), content, today)
+
+
+async def due_count(
+    store: Store, content: Content, user: User, now: datetime, default_tz: str
+) -> int:
+    """Return how many boosters are due for a person now (cheap: the due rows only)."""
+    today = local_day(now, time_zone_of(user, default_tz))
+    due = await store.due_boosters(user.id, today)
+    return sum(1 for s in due if content.question(s.question_id) is not None)
 
 
 async def answer(
@@ -182,7 +302,8 @@ async def answer(
     now: datetime,
     default_tz: str,
 ) -> AnswerOutcome:
-    """Record a person's answer to a question they were asked (shown option `position`)."""
+    """Record a person's answer to a question they were asked (shown option `position`),
+    and move the question to its new booster box in the same write."""
     asked: Asked | None = await store.get_asked(asked_id)
     if asked is None or asked.user_id != user.id or position >= len(asked.option_order):
         return AnswerOutcome(AnswerStatus.INVALID)
@@ -193,7 +314,14 @@ async def answer(
         return AnswerOutcome(AnswerStatus.ALREADY, question, asked.choice, bool(asked.correct))
     choice = asked.option_order[position]
     correct = choice == question.answer
-    if not await store.record_answer(asked_id, user.id, choice, correct, now):
+    today = local_day(now, time_zone_of(user, default_tz))
+    placement = boosters.after_answer(
+        await store.question_summary(user.id, question.id), correct, today
+    )
+    recorded = await store.record_answer(
+        asked_id, user.id, choice, correct, now, box=placement.box, due=placement.due
+    )
+    if not recorded:
         return AnswerOutcome(AnswerStatus.ALREADY, question, choice, correct)
     badges = await record_activity(store, user, now, default_tz)
     return AnswerOutcome(
@@ -204,4 +332,49 @@ async def answer(
         tuple(badges),
         asked.topic,
         asked.option_order,
+        asked_id,
+        placement,
+    )
+
+
+async def rate(
+    store: Store,
+    content: Content,
+    user: User,
+    asked_id: int,
+    confidence: int | None,
+    now: datetime,
+    *,
+    was_due: bool = False,
+) -> AnswerOutcome:
+    """Record how sure a person was of an answer they gave (None: skipped), once, and return
+    the answer's outcome to show now. ALREADY: rated before (a double tap). `was_due`: the
+    question came as a booster (said by the button, for the result's words only)."""
+    asked = await store.get_asked(asked_id)
+    if asked is None or asked.user_id != user.id or asked.answered_at is None:
+        return AnswerOutcome(AnswerStatus.INVALID)
+    if confidence is not None and confidence not in CONFIDENCE_LEVELS:
+        return AnswerOutcome(AnswerStatus.INVALID)
+    question = content.question(asked.question_id)
+    if question is None or question.fingerprint != asked.fingerprint or asked.choice is None:
+        return AnswerOutcome(AnswerStatus.GONE)
+    if asked.rated_at is not None or not await store.rate_answer(
+        asked_id, user.id, confidence, now
+    ):
+        return AnswerOutcome(AnswerStatus.ALREADY, question, asked.choice, bool(asked.correct))
+    summary = await store.question_summary(user.id, question.id)
+    placement = Placement(summary.box, summary.due, was_due) if summary else None
+    # The badges the answer earned, announced once its result is seen.
+    earned = set(await store.badges_earned_at(user.id, asked.answered_at))
+    return AnswerOutcome(
+        AnswerStatus.RECORDED,
+        question,
+        asked.choice,
+        bool(asked.correct),
+        tuple(b for b in BADGES if b.id in earned and b.id in BADGES_BY_ID),
+        asked.topic,
+        asked.option_order,
+        asked_id,
+        placement,
+        confidence,
     )

@@ -83,7 +83,7 @@ class PactStatus:
 async def status(store: Store, pact: Pact, user: User) -> PactStatus:
     """Return a person's pledge and how many people (and in their country) took the pact."""
     pledge = await store.live_pledge(user.id)
-    counts = await store.pledge_counts(days=1)
+    counts = await store.pledge_counts(days=0)
     country = (pledge.country if pledge else None) or user.country
     return PactStatus(
         pledge,

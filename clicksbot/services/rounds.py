@@ -2,7 +2,8 @@
 
 A round is kept in the store, not in memory: a restart in the middle carries on, and a
 round left half-way (any command ends it) never stands in the way of a new one. Its answers
-are ordinary answers: they count in /progress, streaks and badges as any other.
+are ordinary answers: they count in /progress, streaks and badges as any other, and a due
+booster of the round's topic comes first in a round too (see services.boosters).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ async def start(
     rng: random.Random,
     *,
     english: bool = False,
+    default_tz: str = "UTC",
 ) -> RoundQuestion | None:
     """Begin a round on a topic (in place of any round on the go) and ask its first question;
     None if the topic has no questions. A topic with fewer than ROUND_SIZE questions makes a
@@ -70,11 +72,17 @@ async def start(
     await store.start_round(user.id, topic, english, min(ROUND_SIZE, pool), now)
     current = await store.current_round(user.id)
     assert current is not None
-    return await _next(store, content, user, current, now, rng)
+    return await _next(store, content, user, current, now, rng, default_tz)
 
 
 async def _next(
-    store: Store, content: Content, user: User, current: Round, now: datetime, rng: random.Random
+    store: Store,
+    content: Content,
+    user: User,
+    current: Round,
+    now: datetime,
+    rng: random.Random,
+    default_tz: str,
 ) -> RoundQuestion | None:
     asked = await ask(
         store,
@@ -85,6 +93,7 @@ async def _next(
         rng,
         english=current.english,
         in_round=True,
+        default_tz=default_tz,
     )
     if asked is None:
         return None
@@ -107,6 +116,7 @@ async def advance(
     asked_id: int,
     now: datetime,
     rng: random.Random,
+    default_tz: str = "UTC",
 ) -> RoundQuestion | Score | None:
     """After an answer to `asked_id`: the round's next question, or its score when that was
     the last one (the round then ends). None when the answer was not to the round's latest
@@ -115,7 +125,7 @@ async def advance(
     if current is None or not current.asked or current.asked[-1] != asked_id:
         return None
     if len(current.asked) < current.size:
-        following = await _next(store, content, user, current, now, rng)
+        following = await _next(store, content, user, current, now, rng, default_tz)
         if following is not None:
             return following
         # No question left to ask (the packs changed under the round): score what was asked.

@@ -4,7 +4,6 @@ from clicksbot.store.db import (
     Asked,
     CompetencyScore,
     LearnerRecord,
-    QuestionHistory,
     Store,
     User,
 )
@@ -14,7 +13,6 @@ __all__ = [
     "Asked",
     "CompetencyScore",
     "LearnerRecord",
-    "QuestionHistory",
     "Store",
     "StoreError",
     "User",

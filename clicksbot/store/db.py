@@ -11,7 +11,9 @@ from pathlib import Path
 
 import aiosqlite
 
+from clicksbot.store.boosters import BoosterQueries
 from clicksbot.store.checkups import CheckupQueries
+from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
@@ -62,15 +64,8 @@ class Asked:
     answered_at: datetime | None
     choice: int | None
     correct: bool | None
-
-
-@dataclass(frozen=True)
-class QuestionHistory:
-    """When a person was last asked a question, and last answered it."""
-
-    last_asked: datetime
-    last_answered: datetime | None
-    times_answered: int
+    confidence: int | None = None  # 1 guessing, 2 fairly sure, 3 sure; None: not said
+    rated_at: datetime | None = None  # when they rated it or skipped: the result was shown
 
 
 @dataclass(frozen=True)
@@ -101,6 +96,8 @@ class Store(
     RoundQueries,
     CheckupQueries,
     ReminderQueries,
+    BoosterQueries,
+    DialogueQueries,
     ImpactQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
@@ -108,6 +105,7 @@ class Store(
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self._write_lock = asyncio.Lock()
+        self._jobs_filling: set[int] = set()
         self.path = path
 
     @classmethod
@@ -155,6 +153,10 @@ class Store(
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.execute("PRAGMA synchronous=NORMAL")
+        # No ANALYZE (nor PRAGMA optimize, which runs it): without statistics SQLite finds
+        # every per-person row by its index; statistics taken while a database is young (one
+        # group, a few fan-outs) can make it scan later. tests/test_query_plans.py checks the
+        # plans both with statistics and without.
 
     async def _migrate(self) -> None:
         await self._db.execute(
@@ -197,12 +199,14 @@ class Store(
 
     async def get_user(self, user_id: int) -> User | None:
         """Return the person with this Telegram id, if the bot knows them."""
-        async with self._db.execute(
+        # One round trip to the database's thread (execute, fetch and close are three): this
+        # runs on every update, as do the other reads made while answering one.
+        rows = await self._db.execute_fetchall(
             "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone,"
             " country, tip_time, unreachable_since FROM users WHERE id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
         return User(
@@ -285,10 +289,10 @@ class Store(
 
     async def tip_history(self, user_id: int) -> dict[str, tuple[int, datetime]]:
         """Return, per tip shown to a person, how many times and when last."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT tip_id, times, seen_at FROM seen_tips WHERE user_id = ?", (user_id,)
-        ) as cur:
-            return {row[0]: (int(row[1]), _dt(row[2])) for row in await cur.fetchall()}
+        )
+        return {row[0]: (int(row[1]), _dt(row[2])) for row in rows}
 
     @writes
     async def mark_tip_seen(self, user_id: int, tip_id: str, now: datetime) -> None:
@@ -314,7 +318,13 @@ class Store(
         in_round: bool = False,
     ) -> int:
         """Record that a question was put to a person; return the id its buttons carry.
-        `in_round`: it is the next question of their round (added to it in the same write)."""
+        `in_round`: it is the next question of their round (added to it in the same write).
+        The question's summary (see store.boosters) notes when it was last asked."""
+        await self._db.execute(
+            "INSERT INTO boosters (user_id, question_id, last_asked) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id, question_id) DO UPDATE SET last_asked = excluded.last_asked",
+            (user_id, question_id, _ts(now)),
+        )
         cur = await self._db.execute(
             "INSERT INTO answers"
             " (user_id, question_id, competency, topic, fingerprint, option_order, asked_at)"
@@ -342,12 +352,13 @@ class Store(
 
     async def get_asked(self, asked_id: int) -> Asked | None:
         """Return a question put to someone, by the id its buttons carry."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT id, user_id, question_id, competency, topic, fingerprint, option_order,"
-            " asked_at, answered_at, choice, correct FROM answers WHERE id = ?",
+            " asked_at, answered_at, choice, correct, confidence, rated_at"
+            " FROM answers WHERE id = ?",
             (asked_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
         return Asked(
@@ -362,43 +373,68 @@ class Store(
             _dt(row[8]) if row[8] else None,
             row[9],
             None if row[10] is None else bool(row[10]),
+            row[11],
+            _dt(row[12]) if row[12] else None,
         )
 
     @writes
     async def record_answer(
-        self, asked_id: int, user_id: int, choice: int, correct: bool, now: datetime
+        self,
+        asked_id: int,
+        user_id: int,
+        choice: int,
+        correct: bool,
+        now: datetime,
+        *,
+        box: int,
+        due: date | None,
     ) -> bool:
-        """Record a person's answer unless one is already recorded; return whether it was."""
+        """Record a person's answer unless one is already recorded; return whether it was.
+        In the same write, the question's summary counts it and takes its new Leitner `box`
+        and `due` day (see services.boosters)."""
         cur = await self._db.execute(
             "UPDATE answers SET answered_at = ?, choice = ?, correct = ?"
             " WHERE id = ? AND user_id = ? AND answered_at IS NULL",
             (_ts(now), choice, int(correct), asked_id, user_id),
         )
-        return cur.rowcount == 1
+        if cur.rowcount != 1:
+            return False
+        await self._db.execute(
+            "INSERT INTO boosters"
+            " (user_id, question_id, answered, answered_right, last_asked, box, due_day)"
+            " SELECT user_id, question_id, 1, ?, asked_at, ?, ? FROM answers WHERE id = ?"
+            " ON CONFLICT (user_id, question_id) DO UPDATE SET"
+            " answered = boosters.answered + 1,"
+            " answered_right = boosters.answered_right + excluded.answered_right,"
+            " box = excluded.box, due_day = excluded.due_day",
+            (int(correct), box, due.isoformat() if due else None, asked_id),
+        )
+        return True
 
-    async def question_history(self, user_id: int) -> dict[str, QuestionHistory]:
-        """Return, per question, when a person was last asked it and last answered it."""
-        async with self._db.execute(
-            "SELECT question_id, MAX(asked_at), MAX(answered_at), COUNT(answered_at)"
-            " FROM answers WHERE user_id = ? GROUP BY question_id",
-            (user_id,),
-        ) as cur:
-            return {
-                row[0]: QuestionHistory(_dt(row[1]), _dt(row[2]) if row[2] else None, int(row[3]))
-                for row in await cur.fetchall()
-            }
+    @writes
+    async def rate_answer(
+        self, asked_id: int, user_id: int, confidence: int | None, now: datetime
+    ) -> bool:
+        """Record how sure a person was of an answer they gave (None: they skipped); once
+        only. Return whether this was the first rating (the result is shown now)."""
+        cur = await self._db.execute(
+            "UPDATE answers SET confidence = ?, rated_at = ?"
+            " WHERE id = ? AND user_id = ? AND answered_at IS NOT NULL AND rated_at IS NULL",
+            (confidence, _ts(now), asked_id, user_id),
+        )
+        return cur.rowcount == 1
 
     async def learner_record(self, user_id: int) -> LearnerRecord:
         """Return a person's tips read, scores, active days and badges, in one query."""
-        async with self._db.execute(
+        found = await self._db.execute_fetchall(
             "SELECT 'score', competency, COUNT(*), SUM(correct) FROM answers"
             "  WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
             " UNION ALL SELECT 'day', day, NULL, NULL FROM activity_days WHERE user_id = ?"
             " UNION ALL SELECT 'tips', NULL, COUNT(*), NULL FROM seen_tips WHERE user_id = ?"
             " UNION ALL SELECT 'badge', badge_id, NULL, earned_at FROM badges WHERE user_id = ?",
             (user_id,) * 4,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
+        rows = list(found)
         scores = sorted(
             (CompetencyScore(r[1], int(r[2]), int(r[3] or 0)) for r in rows if r[0] == "score"),
             key=lambda s: s.competency,

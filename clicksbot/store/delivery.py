@@ -42,8 +42,15 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     raise ValueError(f"unknown audience {kind!r}")
 
 
+FILL_CHUNK = 500  # people queued per transaction when a daily-tip slot is queued
+
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
+_FINISHED = (SENT, FAILED, UNREACHABLE, "cancelled")  # in the order of the jobs' counts
+# Finished outbox rows are folded into their job's counts in batches of COMPACT_BATCH rows
+# (a transaction each), at most COMPACT_MOST at a time.
+COMPACT_BATCH = 500
+COMPACT_MOST = 50_000
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ class DeliveryQueries:
 
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock
+    _jobs_filling: set[int]  # jobs this process is filling now (see `_fill`)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -119,10 +127,19 @@ class DeliveryQueries:
 
     async def tip_slots(self) -> list[tuple[str, str]]:
         """Return every (time zone, "HH:MM") at which somebody gets a daily tip."""
+        # One index seek per zone and per slot, not a read of everyone's row (a third of a
+        # second at a million people, at start and at every look for missed slots).
         async with self._db.execute(
-            "SELECT DISTINCT time_zone, tip_time FROM users"
-            " WHERE tip_time IS NOT NULL AND time_zone IS NOT NULL"
-            " ORDER BY time_zone, tip_time"
+            "WITH RECURSIVE zones (z) AS ("
+            "  SELECT MIN(time_zone) FROM users WHERE time_zone IS NOT NULL"
+            "  UNION ALL SELECT (SELECT MIN(time_zone) FROM users WHERE time_zone > z)"
+            "  FROM zones WHERE z IS NOT NULL),"
+            " slots (z, t) AS ("
+            "  SELECT z, (SELECT MIN(tip_time) FROM users WHERE time_zone = zones.z"
+            "   AND tip_time IS NOT NULL) FROM zones WHERE z IS NOT NULL"
+            "  UNION ALL SELECT z, (SELECT MIN(tip_time) FROM users WHERE time_zone = slots.z"
+            "   AND tip_time > slots.t) FROM slots WHERE t IS NOT NULL)"
+            " SELECT z, t FROM slots WHERE t IS NOT NULL ORDER BY z, t"
         ) as cur:
             return [(row[0], row[1]) for row in await cur.fetchall()]
 
@@ -155,7 +172,6 @@ class DeliveryQueries:
         )
         return job_id, cur.rowcount
 
-    @writes
     async def queue_tip_slot(
         self, time_zone: str, tip_time: str, day: date, now: datetime
     ) -> tuple[int, int] | None:
@@ -168,26 +184,95 @@ class DeliveryQueries:
         A day stored later than today (in the slot's zone, by `now`) was written by a clock
         that ran ahead and was then put right: it is not a tip sent today, so it does not
         silence the tips until the calendar catches up with it.
+
+        The people are queued FILL_CHUNK at a time, each chunk its own short transaction (a
+        reply's write waits for one chunk at most), and the job keeps how far it got: a slot
+        that a crash cut is finished by the next call for it, or by `finish_fills` at start.
         """
         key = f"tip:{day.isoformat()}:{time_zone}:{tip_time}"
         today = now.astimezone(ZoneInfo(time_zone)).date()
-        due = (
-            " FROM users WHERE time_zone = ? AND tip_time = ? AND unreachable_since IS NULL"
-            " AND (tip_day IS NULL OR tip_day < ? OR tip_day > ?)"
-        )
-        args = (time_zone, tip_time, day.isoformat(), max(day, today).isoformat())
-        job_id = await self._new_job(key, "tip", {}, now)
+        fill = {"zone": time_zone, "time": tip_time, "day": day.isoformat(),
+                "upto": max(day, today).isoformat(), "after": 0}  # fmt: skip
+        job_id = await self._open_fill(key, "tip", fill, now)
         if job_id is None:
             return None
+        return job_id, await self._fill(job_id, now)
+
+    @writes
+    async def _open_fill(
+        self, key: str, kind: str, fill: dict[str, Any], now: datetime
+    ) -> int | None:
+        """Create a job that is still to be filled; if it exists, return it only while it is
+        still being filled (None: done before)."""
         cur = await self._db.execute(
-            "INSERT INTO deliveries (job_id, user_id, updated_at)"
-            f" SELECT ?, id, ?{due} ON CONFLICT DO NOTHING",
-            (job_id, to_text(now), *args),
+            "INSERT INTO jobs (key, kind, payload, created_at, filling) VALUES (?, ?, '{}', ?, ?)"
+            " ON CONFLICT (key) DO NOTHING",
+            (key, kind, to_text(now), json.dumps(fill)),
         )
-        queued = cur.rowcount
-        await self._db.execute(f"UPDATE users SET tip_day = ? WHERE id IN (SELECT id{due})",
-                               (day.isoformat(), *args))  # fmt: skip
-        return job_id, queued
+        if cur.rowcount == 1:
+            return cur.lastrowid
+        async with self._db.execute(
+            "SELECT id FROM jobs WHERE key = ? AND filling IS NOT NULL", (key,)
+        ) as found:
+            row = await found.fetchone()
+        return int(row[0]) if row else None
+
+    async def finish_fills(self, now: datetime) -> list[tuple[int, int]]:
+        """Finish the slots a stop or crash left half queued; return (job id, people queued)."""
+        async with self._db.execute("SELECT id FROM jobs WHERE filling IS NOT NULL") as cur:
+            jobs = [int(r[0]) for r in await cur.fetchall()]
+        return [(job_id, await self._fill(job_id, now)) for job_id in jobs]
+
+    async def _fill(self, job_id: int, now: datetime) -> int:
+        """Queue a job's people chunk after chunk until it is full; return how many."""
+        filling = self._jobs_filling
+        if job_id in filling:  # another clock of this process is at it: it finishes the job
+            return 0
+        filling.add(job_id)
+        try:
+            queued = 0
+            while True:
+                count, done = await self._fill_chunk(job_id, now)
+                queued += count
+                if done:
+                    return queued
+        finally:
+            filling.discard(job_id)
+
+    @writes
+    async def _fill_chunk(self, job_id: int, now: datetime) -> tuple[int, bool]:
+        """Queue the next FILL_CHUNK people of a tip slot's job, and note how far it got, in
+        one transaction; return how many were queued and whether the job is full."""
+        async with self._db.execute("SELECT filling FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None or row[0] is None:
+            return 0, True
+        fill = json.loads(row[0])
+        # rowid: the order of the slot's index, so each chunk starts where the last ended.
+        async with self._db.execute(
+            "SELECT rowid, id FROM users WHERE time_zone = ? AND tip_time = ?"
+            " AND unreachable_since IS NULL AND (tip_day IS NULL OR tip_day < ? OR tip_day > ?)"
+            " AND rowid > ? ORDER BY rowid LIMIT ?",
+            (fill["zone"], fill["time"], fill["day"], fill["upto"], fill["after"], FILL_CHUNK),
+        ) as cur:
+            rows = [(int(r[0]), int(r[1])) for r in await cur.fetchall()]
+        stamp = to_text(now)
+        await self._db.executemany(
+            "INSERT INTO deliveries (job_id, user_id, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            [(job_id, person, stamp) for _, person in rows],
+        )
+        await self._db.executemany(
+            "UPDATE users SET tip_day = ? WHERE rowid = ?", [(fill["day"], r) for r, _ in rows]
+        )
+        done = len(rows) < FILL_CHUNK
+        if not done:
+            fill["after"] = rows[-1][0]
+        await self._db.execute(
+            "UPDATE jobs SET filling = ? WHERE id = ?",
+            (None if done else json.dumps(fill), job_id),
+        )
+        return len(rows), done
 
     @writes
     async def queue_message(
@@ -216,20 +301,82 @@ class DeliveryQueries:
         return True
 
     async def job_progress(self, job_id: int) -> JobProgress:
-        """Count one job's deliveries by state (one index lookup per state: quick at 100k)."""
+        """Count one job's deliveries by state (one index lookup per state: quick at 100k),
+        with the rows already folded into the job's counts (see `compact_deliveries`)."""
         states = (PENDING, SENT, FAILED, UNREACHABLE, "cancelled")
         async with self._db.execute(
             "SELECT "
             + ", ".join(
                 "(SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?)" for _ in states
             )
-            + ", (SELECT COUNT(*) FROM jobs WHERE id = ? AND cancelled_at IS NOT NULL)",
+            + ", 0, j.sent, j.failed, j.unreachable, j.cancelled, j.cancelled_at IS NOT NULL"
+            " FROM jobs j WHERE j.id = ?",
             (*(x for state in states for x in (state, job_id)), job_id),
         ) as cur:
             row = await cur.fetchone()
-        assert row is not None
-        pending, sent, failed, unreachable, cancelled, stopped = (int(n) for n in row)
+        if row is None:  # no such job
+            return JobProgress(0, 0, 0, 0)
+        live, kept, stopped = row[:5], row[5:10], row[10]
+        pending, sent, failed, unreachable, cancelled = (
+            int(a) + int(b) for a, b in zip(live, kept, strict=True)
+        )
         return JobProgress(pending, sent, failed, unreachable, cancelled, bool(stopped))
+
+    async def compact_deliveries(
+        self, before: datetime, most: int = COMPACT_MOST, batch: int = COMPACT_BATCH
+    ) -> int:
+        """Fold finished outbox rows last changed before `before` into their job's counts
+        (sent, failed, unreachable, cancelled) and delete them; return how many went.
+
+        What a finished row is still for has passed by then: the outbox only reads pending
+        rows, a job is queued once by its key, "sent today" and today's reminders read recent
+        rows, and progress messages read the counts. At most `most` rows go per call, `batch`
+        rows per transaction, so the write lock is never held for long."""
+        async with self._db.execute(
+            "SELECT id FROM jobs WHERE created_at < ? AND EXISTS"
+            " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id) ORDER BY id",
+            (to_text(before),),
+        ) as cur:
+            jobs = [int(r[0]) for r in await cur.fetchall()]
+        gone = 0
+        for job_id in jobs:
+            after: int | None = None
+            while gone < most:
+                after, folded = await self._compact_batch(job_id, after, before, batch)
+                gone += folded
+                if after is None:
+                    break
+            if gone >= most:
+                break
+        return gone
+
+    @writes
+    async def _compact_batch(
+        self, job_id: int, after: int | None, before: datetime, batch: int
+    ) -> tuple[int | None, int]:
+        """Compact one batch of a job's rows, from the person after `after`; return where the
+        next batch starts (None: the job's rows are all looked at) and how many went."""
+        async with self._db.execute(
+            "SELECT user_id, state, updated_at FROM deliveries WHERE job_id = ? AND user_id > ?"
+            " ORDER BY user_id LIMIT ?",
+            (job_id, -(2**63) if after is None else after, batch),
+        ) as cur:
+            rows = list(await cur.fetchall())
+        if not rows:
+            return None, 0
+        cutoff = to_text(before)
+        done = [(r[0], r[1]) for r in rows if r[1] in _FINISHED and r[2] < cutoff]
+        if done:
+            await self._db.executemany(
+                "DELETE FROM deliveries WHERE job_id = ? AND user_id = ?",
+                [(job_id, user_id) for user_id, _ in done],
+            )
+            await self._db.execute(
+                "UPDATE jobs SET sent = sent + ?, failed = failed + ?,"
+                " unreachable = unreachable + ?, cancelled = cancelled + ? WHERE id = ?",
+                (*(sum(1 for _, state in done if state == s) for s in _FINISHED), job_id),
+            )
+        return (int(rows[-1][0]) if len(rows) == batch else None), len(done)
 
     # -- the outbox ----------------------------------------------------------------------
 

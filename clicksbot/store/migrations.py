@@ -2,6 +2,118 @@
 
 from __future__ import annotations
 
+# Part of m018 (never edit): the audiences a person is in, as keys of `audience_counts`; {uid}
+# is who, {skip} a pledge to leave out (NULL: none). Reachable people only, as the outbox.
+_M018_KEYS = (
+    "SELECT 'all' AS k FROM users u WHERE u.id = {uid} AND u.unreachable_since IS NULL"
+    " UNION ALL SELECT 'subscribers' FROM users u WHERE u.id = {uid}"
+    "  AND u.unreachable_since IS NULL AND u.tip_time IS NOT NULL"
+    " UNION ALL SELECT 'language:' || u.language FROM users u WHERE u.id = {uid}"
+    "  AND u.unreachable_since IS NULL"
+    " UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM pledges p WHERE p.user_id = u.id"
+    "  AND p.withdrawn_at IS NULL AND p.id IS NOT {skip}) THEN 'pledged' ELSE 'unpledged' END"
+    "  FROM users u WHERE u.id = {uid} AND u.unreachable_since IS NULL"
+    " UNION ALL SELECT 'country:' || c FROM (SELECT u.country AS c FROM users u"
+    "  WHERE u.id = {uid} AND u.unreachable_since IS NULL AND u.country IS NOT NULL"
+    "  UNION SELECT p.country FROM pledges p JOIN users u ON u.id = p.user_id"
+    "  WHERE p.user_id = {uid} AND p.withdrawn_at IS NULL AND p.id IS NOT {skip}"
+    "  AND p.country IS NOT NULL AND u.unreachable_since IS NULL)"
+)
+
+
+def _m018_tally(uid: str, sign: int, skip: str = "NULL") -> str:
+    return (
+        "INSERT INTO audience_counts (key, count) SELECT k, "
+        + str(sign)
+        + " FROM ("
+        + _M018_KEYS.format(uid=uid, skip=skip)
+        + ") WHERE 1 ON CONFLICT (key) DO UPDATE SET count = count + excluded.count;"
+    )
+
+
+_M018_USER_CHANGE = (
+    "OLD.language IS NOT NEW.language OR OLD.country IS NOT NEW.country"
+    " OR (OLD.tip_time IS NULL) != (NEW.tip_time IS NULL)"
+    " OR (OLD.unreachable_since IS NULL) != (NEW.unreachable_since IS NULL)"
+)
+_M018_PLEDGE_CHANGE = (
+    "OLD.user_id != NEW.user_id OR (OLD.withdrawn_at IS NULL) != (NEW.withdrawn_at IS NULL)"
+    " OR (OLD.withdrawn_at IS NULL AND OLD.country IS NOT NEW.country)"
+)
+M018 = f"""
+        -- How many reachable people each audience of the broadcast picker holds ("all",
+        -- "subscribers", "pledged", "unpledged", "language:<code>", "country:<code>"), kept
+        -- by the triggers below in the same transaction as every change, so the picker reads
+        -- its counts instead of counting a million rows. A person is in "country:X" if they
+        -- picked X or a live pledge of theirs says X (as the audience's filter).
+        CREATE TABLE audience_counts (
+            key   TEXT PRIMARY KEY,
+            count INTEGER NOT NULL
+        );
+        INSERT INTO audience_counts (key, count)
+        SELECT k, COUNT(*) FROM (
+            SELECT 'all' AS k FROM users WHERE unreachable_since IS NULL
+            UNION ALL SELECT 'subscribers' FROM users
+                WHERE unreachable_since IS NULL AND tip_time IS NOT NULL
+            UNION ALL SELECT 'language:' || language FROM users WHERE unreachable_since IS NULL
+            UNION ALL SELECT CASE WHEN EXISTS (SELECT 1 FROM pledges p WHERE p.user_id = u.id
+                AND p.withdrawn_at IS NULL) THEN 'pledged' ELSE 'unpledged' END
+                FROM users u WHERE u.unreachable_since IS NULL
+            UNION ALL SELECT 'country:' || c FROM (
+                SELECT u.id, u.country AS c FROM users u
+                    WHERE u.unreachable_since IS NULL AND u.country IS NOT NULL
+                UNION SELECT p.user_id, p.country FROM pledges p JOIN users u ON u.id = p.user_id
+                    WHERE p.withdrawn_at IS NULL AND p.country IS NOT NULL
+                    AND u.unreachable_since IS NULL)
+        ) GROUP BY k;
+        CREATE TRIGGER audience_user_added AFTER INSERT ON users BEGIN
+            {_m018_tally("NEW.id", 1)}
+        END;
+        CREATE TRIGGER audience_user_leaves BEFORE DELETE ON users BEGIN
+            {_m018_tally("OLD.id", -1)}
+        END;
+        CREATE TRIGGER audience_user_before BEFORE UPDATE
+            OF language, country, tip_time, unreachable_since ON users
+            WHEN {_M018_USER_CHANGE} BEGIN
+            {_m018_tally("OLD.id", -1)}
+        END;
+        CREATE TRIGGER audience_user_after AFTER UPDATE
+            OF language, country, tip_time, unreachable_since ON users
+            WHEN {_M018_USER_CHANGE} BEGIN
+            {_m018_tally("NEW.id", 1)}
+        END;
+        -- A pledge insert may be ignored (a second tap): its AFTER trigger alone does both.
+        CREATE TRIGGER audience_pledge_added AFTER INSERT ON pledges
+            WHEN NEW.withdrawn_at IS NULL BEGIN
+            {_m018_tally("NEW.user_id", -1, "NEW.id")}
+            {_m018_tally("NEW.user_id", 1)}
+        END;
+        CREATE TRIGGER audience_pledge_before BEFORE UPDATE
+            OF user_id, withdrawn_at, country ON pledges
+            WHEN {_M018_PLEDGE_CHANGE} BEGIN
+            {_m018_tally("OLD.user_id", -1)}
+        END;
+        CREATE TRIGGER audience_pledge_after AFTER UPDATE
+            OF user_id, withdrawn_at, country ON pledges
+            WHEN {_M018_PLEDGE_CHANGE} BEGIN
+            {_m018_tally("NEW.user_id", 1)}
+        END;
+        -- (A pledge goes with its person, whose trigger has taken them out already.)
+        CREATE TRIGGER audience_pledge_before_delete BEFORE DELETE ON pledges
+            WHEN OLD.withdrawn_at IS NULL BEGIN
+            {_m018_tally("OLD.user_id", -1)}
+        END;
+        CREATE TRIGGER audience_pledge_after_delete AFTER DELETE ON pledges
+            WHEN OLD.withdrawn_at IS NULL BEGIN
+            {_m018_tally("OLD.user_id", 1)}
+        END;
+        -- A daily-tip slot is queued a chunk at a time, each its own transaction: until the
+        -- last, `filling` holds what is left to do (JSON), so a restart finishes it.
+        ALTER TABLE jobs ADD COLUMN filling TEXT;
+        CREATE INDEX jobs_filling ON jobs (id) WHERE filling IS NOT NULL;
+"""
+
+
 # Append only: a migration that has shipped is never edited, a change is a new migration.
 # The SQL stays portable (no SQLite-only types) so a PostgreSQL store can follow it.
 MIGRATIONS: list[tuple[str, str]] = [
@@ -337,6 +449,128 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- they see the result: 1 guessing, 2 fairly sure, 3 sure; NULL: skipped, or asked
         -- before this was asked at all.
         ALTER TABLE answers ADD COLUMN confidence INTEGER;
+        """,
+    ),
+    (
+        "m016_boosters",
+        """
+        -- One row per question a person was asked: how often they answered it (and right),
+        -- when it was last put to them, and its Leitner box for spaced boosters (see
+        -- clicksbot/services/boosters.py). Kept in the same write as the answer, so picking
+        -- the next question reads one row per question, never the whole answer history.
+        CREATE TABLE boosters (
+            user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            question_id TEXT NOT NULL,
+            answered    INTEGER NOT NULL DEFAULT 0,          -- times answered
+            answered_right INTEGER NOT NULL DEFAULT 0,       -- of them, right
+            last_asked  TEXT NOT NULL,                       -- ISO 8601, UTC
+            box         INTEGER NOT NULL DEFAULT 0,          -- 0 none, 1-4 boxes, 5 mastered
+            due_day     TEXT,                                -- YYYY-MM-DD local; NULL: not due
+            PRIMARY KEY (user_id, question_id)
+        );
+        CREATE INDEX boosters_due ON boosters (user_id, due_day);
+        -- Questions asked before boosters existed: counted, but in no box (no booster due).
+        INSERT INTO boosters (user_id, question_id, answered, answered_right, last_asked)
+            SELECT user_id, question_id, COUNT(answered_at), COALESCE(SUM(correct), 0),
+                   MAX(asked_at)
+            FROM answers GROUP BY user_id, question_id;
+        -- When the person rated how sure they were of an answer, or skipped it: the result
+        -- was shown then. NULL with an answer: the step was never answered (or not asked).
+        ALTER TABLE answers ADD COLUMN rated_at TEXT;
+        """,
+    ),
+    (
+        "m017_person_indexes",
+        """
+        -- What is done for one person reads that person's rows only, however many people
+        -- there are: /mydata, /forget (and the deletions its ON DELETE CASCADE makes, which
+        -- need an index on the child's column), a 403 in the outbox (their pending messages),
+        -- invitations. tests/test_query_plans.py keeps it so.
+        CREATE INDEX deliveries_by_user ON deliveries (user_id, state);
+        CREATE INDEX pledges_by_user ON pledges (user_id);
+        CREATE INDEX pledges_by_via ON pledges (via);
+        CREATE INDEX group_answers_by_user ON group_answers (user_id);
+        CREATE INDEX group_members_by_user ON group_members (user_id);
+        CREATE INDEX audit_log_by_actor ON audit_log (actor);
+        CREATE INDEX audit_log_by_target ON audit_log (target);
+        CREATE INDEX broadcasts_by_creator ON broadcasts (created_by);
+        CREATE INDEX broadcasts_by_job ON broadcasts (job_id);
+        CREATE INDEX campaigns_by_creator ON campaigns (created_by);
+        CREATE INDEX moderators_by_granter ON moderators (granted_by);
+        -- People with a live pledge, kept as running totals by the country of their newest
+        -- live pledge ('' for none given): /pact reads a handful of rows instead of counting
+        -- every pledge. Written in the same transaction as the pledge it counts;
+        -- `clicksbot stats --check` recounts them from the pledges.
+        CREATE TABLE pledge_totals (
+            country TEXT PRIMARY KEY,                      -- ISO 3166 code, or ''
+            people  INTEGER NOT NULL
+        );
+        INSERT INTO pledge_totals (country, people)
+            SELECT COALESCE(country, ''), COUNT(*) FROM (
+                SELECT country, ROW_NUMBER() OVER (
+                    PARTITION BY user_id ORDER BY version DESC, id DESC) AS newest
+                FROM pledges WHERE withdrawn_at IS NULL) AS live
+            WHERE newest = 1 GROUP BY COALESCE(country, '');
+        -- What is left of a fan-out's outbox rows once they are done and a couple of days old
+        -- (see `compact_deliveries`): how many went each way, not to whom.
+        ALTER TABLE jobs ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN unreachable INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE jobs ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+        -- Tables keyed by (person, thing) keep each row once, in the order of their key,
+        -- rather than in the table and again in its key's index: 40% less space for them, 13%
+        -- of the file. (PostgreSQL has no rowid: its tables would be created plainly.)
+        CREATE TABLE seen_tips_keyed (
+            user_id  BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            tip_id   TEXT NOT NULL,
+            seen_at  TEXT NOT NULL,                      -- the latest time it was shown
+            times    INTEGER NOT NULL DEFAULT 1,
+            PRIMARY KEY (user_id, tip_id)
+        ) WITHOUT ROWID;
+        INSERT INTO seen_tips_keyed (user_id, tip_id, seen_at, times)
+            SELECT user_id, tip_id, seen_at, times FROM seen_tips;
+        DROP TABLE seen_tips;
+        ALTER TABLE seen_tips_keyed RENAME TO seen_tips;
+        CREATE TABLE activity_days_keyed (
+            user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            day     TEXT NOT NULL,                       -- YYYY-MM-DD, local
+            PRIMARY KEY (user_id, day)
+        ) WITHOUT ROWID;
+        INSERT INTO activity_days_keyed (user_id, day) SELECT user_id, day FROM activity_days;
+        DROP TABLE activity_days;
+        ALTER TABLE activity_days_keyed RENAME TO activity_days;
+        CREATE TABLE badges_keyed (
+            user_id   BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            badge_id  TEXT NOT NULL,
+            earned_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, badge_id)
+        ) WITHOUT ROWID;
+        INSERT INTO badges_keyed (user_id, badge_id, earned_at)
+            SELECT user_id, badge_id, earned_at FROM badges;
+        DROP TABLE badges;
+        ALTER TABLE badges_keyed RENAME TO badges;
+        """,
+    ),
+    ("m018_jobs_at_scale", M018),
+    (
+        "m019_dialogues",
+        """
+        -- A conversation under way (the pact's questions, a broadcast or a campaign being
+        -- composed): its step and what it has gathered, so that a restart, or another
+        -- instance taking over, carries on where the person was. The row goes when the
+        -- conversation ends (done, cancelled, timed out, or left for another command), and
+        -- with the person at /forget; a row older than its conversation's timeout is dropped
+        -- at the next start.
+        CREATE TABLE dialogues (
+            name       TEXT NOT NULL,                 -- the conversation: pact, broadcast, ...
+            chat_id    BIGINT NOT NULL,
+            user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            state      TEXT,                          -- the step, as JSON (NULL: none yet)
+            draft      TEXT,                          -- what it gathered, as JSON (NULL: nothing)
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (name, chat_id, user_id)
+        );
+        CREATE INDEX dialogues_by_user ON dialogues (user_id);
         """,
     ),
     (

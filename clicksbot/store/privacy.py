@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +18,9 @@ from clicksbot.store.locking import Locked, writes
 from clicksbot.store.stamps import to_text
 
 logger = logging.getLogger(__name__)
+
+PURGE_JOBS = 1000  # job ids looked through at once for finished outbox rows to delete
+PURGE_ROWS = 500  # outbox rows deleted in one write
 
 # Every table, with the columns that hold a person's Telegram id. A table that holds nobody's
 # id says so with (); a test checks this list against the schema, so none can be forgotten.
@@ -32,6 +38,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "broadcasts": ("created_by",),
     "jobs": (),  # keys of invitation notices name a person: see forget()
     "forgotten_totals": (),  # keys "friends:<id>" name an inviter: see forget()
+    "audience_counts": (),  # totals by language, country...: nobody's id
     "schema_migrations": (),
     "group_settings": (),  # chats, not people
     "group_questions": (),
@@ -43,6 +50,9 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "rounds": ("user_id",),
     "checkups": ("user_id",),
     "reminders": ("user_id",),
+    "boosters": ("user_id",),
+    "pledge_totals": (),  # people per country: counts, nobody's id
+    "dialogues": ("chat_id", "user_id"),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -60,6 +70,8 @@ OWN: dict[str, str] = {
     "rounds": "user_id",
     "checkups": "user_id",
     "reminders": "user_id",
+    "boosters": "user_id",
+    "dialogues": "user_id",
 }
 # Columns of a person's own rows that name somebody else: /mydata says who they are to the
 # person ("a friend"), never their Telegram id.
@@ -83,11 +95,33 @@ async def scrub(store: Locked) -> None:
     the file's own copy is zeroed.
 
     A reader (`clicksbot backup`, say) can hold the log for a moment; SQLite then waits up to
-    the busy timeout, and a log it still could not empty is emptied by the next scrub."""
-    async with store._write_lock, store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-        row = await cur.fetchone()
-    if row is not None and row[0]:
+    the busy timeout, and a log it still could not empty is emptied by the next scrub.
+
+    On the bot's own connection, a statement another handler still has open (a reply's read,
+    say) makes SQLite refuse the checkpoint at once ("database table is locked"): such reads
+    end within milliseconds, so the scrub tries again a few times before leaving it to the
+    next one. The deletion itself is already committed either way."""
+    busy = True
+    for attempt in range(SCRUB_TRIES):
+        try:
+            async with (
+                store._write_lock,
+                store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur,
+            ):
+                row = await cur.fetchone()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            await asyncio.sleep(SCRUB_PAUSE * (attempt + 1))
+            continue
+        busy = row is not None and bool(row[0])
+        break
+    if busy:
         logger.warning("The write-ahead log is in use; deleted data is scrubbed from it later")
+
+
+SCRUB_TRIES = 5
+SCRUB_PAUSE = 0.02  # seconds, growing with each try
 
 
 class PrivacyQueries:
@@ -135,8 +169,33 @@ class PrivacyQueries:
             await scrub(self)
         return known
 
+    async def forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
+        """Forget people from the front of `people`, as `forget` does, in one transaction that
+        takes no more than about `budget` seconds (at least one person); return how many of
+        them were taken, and how many of those the bot knew. Others then wait for the write
+        lock at most that long: the retention pass forgets many people this way."""
+        taken, known = await self._forget_some(people, budget)
+        if known:
+            await scrub(self)
+        return taken, known
+
+    @writes
+    async def _forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
+        started = time.monotonic()
+        taken = known = 0
+        for user_id in people:
+            known += await self._forget_person(user_id)
+            taken += 1
+            if time.monotonic() - started >= budget:
+                break
+        return taken, known
+
     @writes
     async def _forget(self, user_id: int) -> bool:
+        return await self._forget_person(user_id)
+
+    async def _forget_person(self, user_id: int) -> bool:
+        """Forget one person inside the caller's transaction (see `forget`)."""
         known = await self._count("SELECT referred_by FROM users WHERE id = ?", user_id)
         if not known:
             return False
@@ -158,6 +217,10 @@ class PrivacyQueries:
         if pledged:
             assert key is not None
             (country,) = live[0]
+            # Out of the running totals of the living, into the anonymous ones.
+            await self._db.execute(
+                "UPDATE pledge_totals SET people = people - 1 WHERE country = ?", (country or "",)
+            )
             await self._tally("pledges", 1)
             if country:
                 await self._tally(f"pledges:{country}", 1)
@@ -232,28 +295,69 @@ class PrivacyQueries:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
 
-    @writes
-    async def purge_deliveries(self, before: datetime) -> int:
+    async def purge_deliveries(
+        self, before: datetime, stopped: Callable[[], bool] = lambda: False
+    ) -> int:
         """Delete finished outbox rows (and emptied jobs) older than `before`: the outbox's
-        history of who was sent what is kept no longer than people's other data."""
-        cur = await self._db.execute(
-            "DELETE FROM deliveries WHERE state != 'pending' AND updated_at < ?",
-            (to_text(before),),
-        )
-        await self._db.execute(
-            # Invitation notices stay: their keys are how an inviter is told once per friend.
-            "DELETE FROM jobs WHERE created_at < ? AND key NOT LIKE 'invite:%' AND NOT EXISTS"
-            " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
-            " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
-            (to_text(before),),
-        )
-        return cur.rowcount
+        history of who was sent what is kept no longer than people's other data.
 
-    async def inactive_people(self, before: datetime, keep: frozenset[int]) -> list[int]:
-        """Return who was last seen before `before` (moderators and `keep` excepted)."""
+        The jobs are looked through PURGE_JOBS ids at a time, and each write deletes at most
+        PURGE_ROWS rows, so the bot's other writes never wait long; stops early (the next
+        pass carries on) once `stopped()` says so. Return the rows deleted."""
+        cutoff = to_text(before)
+        async with self._db.execute("SELECT MAX(id) FROM jobs") as cur:
+            row = await cur.fetchone()
+        newest = int(row[0]) if row and row[0] is not None else 0
+        deleted = 0
+        for start in range(0, newest, PURGE_JOBS):
+            if stopped():
+                break
+            async with self._db.execute(
+                "SELECT j.id FROM jobs j WHERE j.id > ? AND j.id <= ? AND j.created_at < ?"
+                " AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.job_id = j.id"
+                "  AND d.state != 'pending' AND d.updated_at < ?)"
+                " OR (j.key NOT LIKE 'invite:%' AND NOT EXISTS"
+                "  (SELECT 1 FROM deliveries d WHERE d.job_id = j.id)))"
+                " ORDER BY j.id",
+                (start, start + PURGE_JOBS, cutoff, cutoff),
+            ) as cur:
+                jobs = [int(r[0]) for r in await cur.fetchall()]
+            for job_id in jobs:
+                while True:
+                    count = await self._purge_job(job_id, cutoff)
+                    deleted += count
+                    if count < PURGE_ROWS or stopped():
+                        break
+        return deleted
+
+    @writes
+    async def _purge_job(self, job_id: int, cutoff: str) -> int:
+        cur = await self._db.execute(
+            "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+            " WHERE job_id = ? AND state != 'pending' AND updated_at < ? LIMIT ?)",
+            (job_id, cutoff, PURGE_ROWS),
+        )
+        if cur.rowcount < PURGE_ROWS:
+            await self._db.execute(
+                # Invitation notices stay: their keys are how an inviter is told once per friend.
+                "DELETE FROM jobs WHERE id = ? AND key NOT LIKE 'invite:%' AND NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
+                " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
+                (job_id,),
+            )
+        return int(cur.rowcount)
+
+    async def inactive_people(
+        self, before: datetime, keep: frozenset[int], limit: int = -1
+    ) -> list[int]:
+        """Return who was last seen before `before` (moderators and `keep` excepted), those
+        unseen longest first, at most `limit` of them (-1: all)."""
+        spare = ", ".join("?" * len(keep))
         async with self._db.execute(
             "SELECT id FROM users WHERE last_seen_at < ?"
-            " AND id NOT IN (SELECT user_id FROM moderators) ORDER BY id",
-            (to_text(before),),
+            " AND id NOT IN (SELECT user_id FROM moderators)"
+            + (f" AND id NOT IN ({spare})" if keep else "")
+            + " ORDER BY last_seen_at, id LIMIT ?",
+            (to_text(before), *sorted(keep), limit),
         ) as cur:
-            return [int(r[0]) for r in await cur.fetchall() if int(r[0]) not in keep]
+            return [int(r[0]) for r in await cur.fetchall()]

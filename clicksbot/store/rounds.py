@@ -38,11 +38,11 @@ class RoundQueries:
 
     async def current_round(self, user_id: int) -> Round | None:
         """Return the person's round on the go, if any."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(  # one round trip: read on every answer
             "SELECT user_id, topic, english, size, asked, started_at FROM rounds WHERE user_id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
         asked = tuple(int(i) for i in str(row[4]).split(",") if i)

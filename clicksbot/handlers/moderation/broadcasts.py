@@ -31,7 +31,9 @@ from clicksbot.handlers.moderation.common import (
     audit,
     chosen_moment,
     draft_of,
+    drop_drafts,
     fallbacks,
+    keep_draft,
     languages,
     moderator_press,
     pick_audience,
@@ -47,13 +49,14 @@ from clicksbot.render import moderation as render
 from clicksbot.services import moderation as service
 
 B_TEXT, B_BUTTON, B_AUDIENCE, B_CONFIRM, B_WHEN, B_ZONE = range(6)
+NAME = "broadcast"  # the conversation, and its draft in the store
 
 
 async def broadcast_start(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
     if await role_of(update, context, v) is None:
         return await unknown(update, context, v)
-    draft_of(context).clear()
+    await keep_draft(update, context, NAME, {})  # afresh
     await send(update, context, Reply(v.t("broadcast.compose")))
     return B_TEXT
 
@@ -74,9 +77,10 @@ async def broadcast_text(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
     message = update.effective_message
     assert message is not None
-    draft = draft_of(context)
+    draft = await draft_of(update, context, NAME)
     draft["html"] = _html_of(message)
     draft["photo"] = message.photo[-1].file_id if message.photo else None
+    await keep_draft(update, context, NAME, draft)
     buttons = InlineKeyboardMarkup(
         [[InlineKeyboardButton(v.t("broadcast.no_button"), callback_data=cb.encode("bc", "skip"))]]
     )
@@ -86,7 +90,9 @@ async def broadcast_text(update: Update, context: BotContext) -> int:
 
 async def broadcast_button(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    draft = draft_of(context)
+    draft = await draft_of(update, context, NAME)
+    if "html" not in draft:  # a button of a broadcast that is no more
+        return await _stale(update, context, v)
     if update.callback_query is not None:
         await update.callback_query.answer()
         draft["button"] = None
@@ -98,12 +104,21 @@ async def broadcast_button(update: Update, context: BotContext) -> int:
             await send(update, context, Reply(v.t("broadcast.bad_button")))
             return B_BUTTON
         draft["button"] = {"text": parsed[0], "url": parsed[1]}
-    return await _preview(update, context, v)
+    await keep_draft(update, context, NAME, draft)
+    return await _preview(update, context, v, draft)
 
 
-async def _preview(update: Update, context: BotContext, v: Visitor) -> int:
+async def _stale(update: Update, context: BotContext, v: Visitor) -> int:
+    """End a conversation whose draft is gone (sent already, or forgotten)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(v.t("button.stale"), show_alert=True)
+    else:
+        await send(update, context, Reply(v.t("moderation.cancelled")))
+    return END
+
+
+async def _preview(update: Update, context: BotContext, v: Visitor, draft: dict[str, Any]) -> int:
     """Show the broadcast exactly as recipients will see it; Telegram checks its formatting."""
-    draft = draft_of(context)
     chat = update.effective_chat
     assert chat is not None
     problem = service.formatting_problem(draft["html"], caption=bool(draft.get("photo")))
@@ -140,7 +155,9 @@ async def broadcast_audience(update: Update, context: BotContext) -> int:
         return B_AUDIENCE
     if not isinstance(audience, dict):
         return END
-    draft_of(context)["audience"] = audience
+    draft = await draft_of(update, context, NAME)
+    draft["audience"] = audience
+    await keep_draft(update, context, NAME, draft)
     size = await context.store.audience_size(audience)
     await send(update, context, render.broadcast_confirm(v.t, audience, size))
     return B_CONFIRM
@@ -155,6 +172,8 @@ async def broadcast_confirm(update: Update, context: BotContext) -> int:
     except cb.CallbackError:
         await query.answer(v.t("button.stale"), show_alert=True)
         return B_CONFIRM
+    if not {"html", "audience"} <= (await draft_of(update, context, NAME)).keys():
+        return await _stale(update, context, v)  # sent already: once is enough
     await query.answer()
     if choice == "cancel":
         await query.edit_message_text(v.t("moderation.cancelled"))
@@ -174,7 +193,9 @@ async def broadcast_zone(update: Update, context: BotContext) -> int:
 async def broadcast_when(update: Update, context: BotContext) -> int:
     """The day and time of a broadcast sent later: pressed, or typed."""
     v = await visitor(update, context)
-    moment = await chosen_moment(update, context, v)
+    if not {"html", "audience"} <= (await draft_of(update, context, NAME)).keys():
+        return await _stale(update, context, v)  # scheduled already: once is enough
+    moment = await chosen_moment(update, context, v, NAME)
     if moment is None:
         return B_WHEN
     broadcast_id = await _schedule_broadcast(update, context, v, moment)
@@ -184,12 +205,13 @@ async def broadcast_when(update: Update, context: BotContext) -> int:
 
 
 async def _schedule_broadcast(update: Update, context: BotContext, v: Visitor, at: Any) -> int:
-    draft = draft_of(context)
+    draft = await draft_of(update, context, NAME)
     payload = {"html": draft["html"], "photo": draft.get("photo"), "button": draft.get("button")}
     audience = draft["audience"]
     broadcast_id = await context.store.create_broadcast(
         v.user.id, audience, payload, at, context.now()
     )
+    await drop_drafts(update, context)  # at once: a step taken again cannot send it twice
     await audit(
         context,
         v,
@@ -202,7 +224,6 @@ async def _schedule_broadcast(update: Update, context: BotContext, v: Visitor, a
     campaigns = context.runtime.campaigns
     if campaigns is not None:
         await campaigns.tick()  # a broadcast for now goes at once
-    draft.clear()
     return broadcast_id
 
 
@@ -269,6 +290,7 @@ def conversation() -> ConversationHandler[BotContext]:
             },
             fallbacks=fallbacks("broadcast.left"),
             conversation_timeout=TIMEOUT,
-            name="broadcast",
+            name=NAME,
+            persistent=True,  # its steps are kept in the store: see clicksbot.persistence
             allow_reentry=True,  # /broadcast again starts afresh
         )

@@ -27,7 +27,9 @@ from clicksbot.handlers.moderation.common import (
     audit,
     chosen_moment,
     draft_of,
+    drop_drafts,
     fallbacks,
+    keep_draft,
     languages,
     listing,
     moderator_press,
@@ -46,13 +48,15 @@ from clicksbot.services.learning import TipPick
 
 C_NAME, C_PACK, C_AUDIENCE, C_START, C_ZONE, C_REPEAT, C_CONFIRM = range(10, 17)
 NAME_MAX = 60
+NAME = "campaign"  # the conversation, and its draft in the store
+STEPS = ("name", "tips", "pack", "audience", "start", "time", "repeat")  # a draft complete
 
 
 async def newcampaign_start(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
     if await role_of(update, context, v) is None:
         return await unknown(update, context, v)
-    draft_of(context).clear()
+    await keep_draft(update, context, NAME, {})  # afresh
     await send(update, context, Reply(v.t("campaign.ask_name")))
     return C_NAME
 
@@ -65,7 +69,9 @@ async def campaign_name(update: Update, context: BotContext) -> int:
     if not name or len(name) > NAME_MAX:
         await send(update, context, Reply(v.t("campaign.bad_name", max=NAME_MAX)))
         return C_NAME
-    draft_of(context)["name"] = name
+    draft = await draft_of(update, context, NAME)
+    draft["name"] = name
+    await keep_draft(update, context, NAME, draft)
     rows = [
         [
             InlineKeyboardButton(
@@ -103,8 +109,9 @@ async def campaign_pack(update: Update, context: BotContext) -> int:
     if pack_id is None:
         return C_PACK
     pack = packs[pack_id]
-    draft_of(context)["tips"] = [tip.id for tip in pack.tips]
-    draft_of(context)["pack"] = pack.title
+    draft = await draft_of(update, context, NAME)
+    draft["tips"], draft["pack"] = [tip.id for tip in pack.tips], pack.title
+    await keep_draft(update, context, NAME, draft)
     sizes = await audience_sizes(context)
     await send(update, context, render.audience_picker(v.t, languages(context), sizes))
     return C_AUDIENCE
@@ -117,7 +124,9 @@ async def campaign_audience(update: Update, context: BotContext) -> int:
         return C_AUDIENCE
     if not isinstance(audience, dict):
         return END
-    draft_of(context)["audience"] = audience
+    draft = await draft_of(update, context, NAME)
+    draft["audience"] = audience
+    await keep_draft(update, context, NAME, draft)
     return await ask_when(update, context, v, zone_state=C_ZONE, when_state=C_START)
 
 
@@ -129,13 +138,14 @@ async def campaign_zone(update: Update, context: BotContext) -> int:
 async def campaign_start_day(update: Update, context: BotContext) -> int:
     """The first day and the time of a campaign (to the minute): pressed, or typed."""
     v = await visitor(update, context)
-    moment = await chosen_moment(update, context, v)
+    moment = await chosen_moment(update, context, v, NAME)
     if moment is None:
         return C_START
     zone = zone_of(context, v)
     local = moment.astimezone(ZoneInfo(zone))
-    draft = draft_of(context)
+    draft = await draft_of(update, context, NAME)
     draft["start"], draft["time"] = local.date().isoformat(), local.strftime("%H:%M")
+    await keep_draft(update, context, NAME, draft)
     starts = v.t("campaign.starts", when=render.when(v.t, moment, zone))
     await show(update, context, Reply(starts))
     rows = [
@@ -152,11 +162,16 @@ async def campaign_start_day(update: Update, context: BotContext) -> int:
 
 async def campaign_repeat(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
+    draft = await draft_of(update, context, NAME)
+    if not {"name", "tips", "audience", "start", "time"} <= draft.keys():
+        assert update.callback_query is not None  # a button of a campaign created already
+        await update.callback_query.answer(v.t("button.stale"), show_alert=True)
+        return END
     repeat = await _step(update, v, "repeat", lambda arg: arg in REPEATS)
     if repeat is None:
         return C_REPEAT
-    draft = draft_of(context)
     draft["repeat"] = repeat
+    await keep_draft(update, context, NAME, draft)
     # The preview: the first message exactly as recipients will see it, and the numbers.
     first = context.content.tip(draft["tips"][0])
     assert first is not None
@@ -201,11 +216,14 @@ async def campaign_confirm(update: Update, context: BotContext) -> int:
         choice, _ = cb.decode(query.data).args
     except cb.CallbackError:
         choice = "cancel"
+    d = await draft_of(update, context, NAME)
+    if not set(STEPS) <= d.keys():  # created already: once is enough
+        await query.answer(v.t("button.stale"), show_alert=True)
+        return END
     await query.answer()
     if choice != "go":
         await query.edit_message_text(v.t("moderation.cancelled"))
         return END
-    d = draft_of(context)
     campaign_id = await context.store.create_campaign(
         d["name"],
         d["audience"],
@@ -218,6 +236,7 @@ async def campaign_confirm(update: Update, context: BotContext) -> int:
         v.user.id,
         context.now(),
     )
+    await drop_drafts(update, context)  # at once: a step taken again cannot create it twice
     await audit(
         context,
         v,
@@ -229,7 +248,6 @@ async def campaign_confirm(update: Update, context: BotContext) -> int:
         repeat=d["repeat"],
     )
     await query.edit_message_text(v.t("campaign.created", id=campaign_id, name=esc(d["name"])))
-    d.clear()
     campaigns = context.runtime.campaigns
     if campaigns is not None:
         await campaigns.tick()
@@ -294,6 +312,7 @@ def conversation() -> ConversationHandler[BotContext]:
             },
             fallbacks=fallbacks("campaign.left"),
             conversation_timeout=TIMEOUT,
-            name="campaign",
+            name=NAME,
+            persistent=True,  # its steps are kept in the store: see clicksbot.persistence
             allow_reentry=True,  # /newcampaign again starts afresh
         )

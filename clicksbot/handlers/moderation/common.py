@@ -87,7 +87,7 @@ def still_moderator(step: Step) -> Step:
         v = await visitor(update, context)
         if await role_of(update, context, v) is not None:
             return await step(update, context)
-        draft_of(context).clear()
+        await drop_drafts(update, context)
         if update.callback_query is not None:
             await update.callback_query.answer()
         await send(update, context, Reply(v.t("moderation.revoked_midway")))
@@ -96,12 +96,27 @@ def still_moderator(step: Step) -> Step:
     return checked
 
 
-def draft_of(context: BotContext) -> dict[str, Any]:
-    """What the person's broadcast or campaign conversation has gathered so far."""
-    data = context.user_data
-    assert data is not None
-    draft: dict[str, Any] = data.setdefault("moderation", {})
-    return draft
+def _chat_and_person(update: Update) -> tuple[int, int]:
+    chat, person = update.effective_chat, update.effective_user
+    assert chat is not None and person is not None
+    return chat.id, person.id
+
+
+async def draft_of(update: Update, context: BotContext, name: str) -> dict[str, Any]:
+    """What the person's conversation `name` (a broadcast, a campaign) has gathered so far."""
+    return await context.store.dialogue_draft(name, *_chat_and_person(update))
+
+
+async def keep_draft(update: Update, context: BotContext, name: str, draft: dict[str, Any]) -> None:
+    """Write what the conversation has gathered, before it asks its next question: the store
+    is the only place it is kept, so a restart (or another instance) carries on from here."""
+    chat_id, person = _chat_and_person(update)
+    await context.store.save_dialogue_draft(name, chat_id, person, draft, context.now())
+
+
+async def drop_drafts(update: Update, context: BotContext) -> None:
+    """Forget what the person's conversations have gathered (cancelled, or stopped)."""
+    await context.store.drop_dialogue_drafts(_chat_and_person(update)[1])
 
 
 async def audit(
@@ -137,7 +152,7 @@ async def pick_audience(
         return None
     await query.answer()
     if key == "cancel":
-        draft_of(context).clear()
+        await drop_drafts(update, context)
         await query.edit_message_text(v.t("moderation.cancelled"))
         return END
     if key in ("countries", "back"):
@@ -206,13 +221,15 @@ async def zone_step(
     return when_state
 
 
-async def chosen_moment(update: Update, context: BotContext, v: Visitor) -> datetime | None:
-    """A step of the day-and-time question: the next buttons shown (None), or the moment
-    chosen, by buttons or typed ("tomorrow 8:00", "Friday 18:30", "2026-12-01 08:00", a time
-    once the day is chosen). A day typed alone is asked its time; words that are no moment
-    to come are answered with how to write one."""
+async def chosen_moment(
+    update: Update, context: BotContext, v: Visitor, name: str
+) -> datetime | None:
+    """A step of the day-and-time question of the conversation `name`: the next buttons
+    shown (None), or the moment chosen, by buttons or typed ("tomorrow 8:00", "Friday 18:30",
+    "2026-12-01 08:00", a time once the day is chosen). A day typed alone is asked its time;
+    words that are no moment to come are answered with how to write one."""
     zone, now, t = zone_of(context, v), context.now(), v.t
-    draft = draft_of(context)
+    draft = await draft_of(update, context, name)
     chosen_day = date.fromisoformat(draft["day"]) if "day" in draft else None
     query = update.callback_query
     if query is None:
@@ -225,6 +242,7 @@ async def chosen_moment(update: Update, context: BotContext, v: Visitor) -> date
         day = when.parse_day(text, today, t.language)
         if day is not None and when.hours_left(day, now, zone):
             draft["day"] = day.isoformat()
+            await keep_draft(update, context, name, draft)
             await send(update, context, scheduling.hour_picker(t, day, zone, now))
         else:
             name = esc(places.zone_name(zone, t.language))
@@ -237,11 +255,13 @@ async def chosen_moment(update: Update, context: BotContext, v: Visitor) -> date
     days = when.days_offered(now, zone)
     if kind == "back":  # to the days: a time typed next needs its day again
         draft.pop("day", None)
+        await keep_draft(update, context, name, draft)
         await query.answer()
         await show(update, context, scheduling.day_picker(t, zone, now))
         return None
     if kind == "day" and value.isdigit() and int(value) < len(days):
         draft["day"] = days[int(value)].isoformat()
+        await keep_draft(update, context, name, draft)
         await query.answer()
         await show(update, context, scheduling.hour_picker(t, days[int(value)], zone, now))
         return None
@@ -284,7 +304,7 @@ async def show_listing(update: Update, context: BotContext, v: Visitor) -> None:
 
 async def cancel_command(update: Update, context: BotContext) -> int:
     v = await visitor(update, context)
-    draft_of(context).clear()
+    await drop_drafts(update, context)
     await send(update, context, Reply(v.t("moderation.cancelled")))
     return END
 

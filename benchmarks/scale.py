@@ -1,0 +1,833 @@
+"""A million people on one server (issue 18): what each person, start-up and the daily work cost.
+
+For each size (default 10k, 100k and 1M people) a realistic database is built once and cached
+(benchmarks/population.py: the mix is documented there), copied, and the real bot is run on the
+copy against the local Bot API emulator. Prints, per size:
+
+- p50 and p99 of /quiz, a question (a topic pressed), an answer, /progress, /tip, /pact,
+  /mydata and /forget, as a person sees them: from the update posted to the reply seen, for
+  people of the database chosen at random (their history included). The bot runs in its own
+  process at its default settings, except that its pacing and flood control are lifted (the
+  emulator enforces no Telegram limits here: people act at machine speed, one after another)
+  and its outbox is paused (a broadcast under way stays pending, so that what is measured is
+  the same at every size; sending is measured by benchmarks/fanout.py);
+- start-up to first poll: `clicksbot run` from the process starting to its first getUpdates
+  (a person's /start waiting), and to that person's greeting;
+- audience counts: each store call of the broadcast picker (everyone, subscribers, pledged,
+  not pledged, each language, one country), the slowest of them and the picker's total;
+- enqueue: queueing a message for everyone (one transaction, as a broadcast) and the biggest
+  daily-tip slot (as the clock does), with the longest a /tip waited meanwhile;
+- retention of the people inactive past the retention period (1,000, or a tenth of a small
+  population), with the /start of new people meanwhile;
+- start-up with 3,000 groups that have a daily quiz scheduled;
+- the file's size per person.
+
+Then a table of the targets of issue 18 at the largest size, each marked pass or fail. Each
+measurement has a cap: one that does not finish in time is shown as "> cap", not waited for.
+
+    python benchmarks/scale.py [--people 10000,100000,1000000] [--samples 100]
+        [--cache benchmarks/.cache] [--database PATH]
+
+`--database` is where the bot's copy is put (default: a temporary folder); a PostgreSQL URL
+will name the store to fill and run on once the PostgreSQL store exists (issue 19).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import population
+
+from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person
+
+TOKEN = "4818:scale-benchmark-token"
+REPO = Path(__file__).resolve().parent.parent
+TARGET_MS = 50.0  # every per-person action, /forget, audience counts, a reply's delay
+STARTUP_TARGET_S = 3.0
+GROWTH = 1.5  # the largest size's figure within 1.5x of the smallest's
+ACTIONS = ("/quiz", "question", "answer", "/progress", "/tip", "/pact", "/mydata")
+REPLY_CAP = 30.0  # seconds a single reply may take before it counts as "> cap"
+Lines = asyncio.Queue[dict[str, Any]]
+
+
+def fmt_ms(value: float | None, cap: float | None = None) -> str:
+    if value is None:
+        return f"> {cap:g} s" if cap else "-"
+    return f"{value:.1f} ms" if value < 10_000 else f"{value / 1000:.1f} s"
+
+
+def fmt_s(value: float | None, cap: float | None = None) -> str:
+    if value is None:
+        return f"> {cap:g} s" if cap else "-"
+    return f"{value:.2f} s"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def machine() -> str:
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores, load average {load}"
+
+
+# -- the bot in its own process, and a control line to it --------------------------------
+
+
+def retention_days(now: datetime) -> int:
+    """The retention period under which exactly the built population's inactive people are
+    past it (they were last seen 400-700 days before the reference day, everyone else within
+    300 days of it)."""
+    return (now - population.REFERENCE).days + 350
+
+
+def write_config(folder: Path, database: Path, *, retention: int) -> Path:
+    config = folder / "config.yaml"
+    config.write_text(
+        f"database: {database}\npacks_dir: {REPO / 'quizzes'}\nlog_level: WARNING\n"
+        f"retention_days: {retention}\n"
+    )
+    return config
+
+
+@asynccontextmanager
+async def child(
+    command: list[str], server: EmulatorServer, *, control: bool = False
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Run a process against the emulator; end it with SIGTERM, or SIGKILL if it lingers."""
+    env = {**os.environ, "CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url,
+           "PYTHONPATH": str(REPO)}  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        env=env,
+        stdin=asyncio.subprocess.PIPE if control else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE if control else asyncio.subprocess.DEVNULL,
+    )
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(process.wait(), 20)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def read_lines(process: asyncio.subprocess.Process, into: Lines) -> None:
+    assert process.stdout is not None
+    while line := await process.stdout.readline():
+        with contextlib.suppress(ValueError):
+            into.put_nowait(json.loads(line))
+    into.put_nowait({"event": "exited"})
+
+
+async def expect(lines: Lines, event: str, timeout: float) -> dict[str, Any] | None:
+    """Wait for the worker's next line of this event (None after `timeout` or if it ended)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = await asyncio.wait_for(lines.get(), left)
+        except TimeoutError:
+            return None
+        if line.get("event") == event:
+            return line
+        if line.get("event") == "exited":
+            return None
+    return None
+
+
+def tell(process: asyncio.subprocess.Process, **command: Any) -> None:
+    assert process.stdin is not None
+    process.stdin.write((json.dumps(command) + "\n").encode())
+
+
+# -- people, as they see the bot ---------------------------------------------------------
+
+
+def settle(person: Person) -> None:
+    """Throw away what the bot sent after the reply that was timed (a badge, say)."""
+    for queue in (person.chat.inbox, person.chat.edits):
+        while not queue.empty():
+            queue.get_nowait()
+
+
+async def timed(step: Callable[[], Awaitable[Any]]) -> float | None:
+    """Return how long a step took in ms (None: no reply within the cap)."""
+    began = time.perf_counter()
+    try:
+        await asyncio.wait_for(step(), REPLY_CAP)
+    except (TimeoutError, AssertionError):
+        return None
+    return 1000 * (time.perf_counter() - began)
+
+
+@dataclass
+class Series:
+    """Reply times of one action (ms); `missed` replies did not come within the cap."""
+
+    values: list[float] = field(default_factory=list)
+    missed: int = 0
+    capped: bool = False  # the measurement ran out of time before every sample
+
+    def add(self, value: float | None) -> None:
+        if value is None:
+            self.missed += 1
+        else:
+            self.values.append(value)
+
+    def p(self, q: float) -> float | None:
+        if self.missed and q >= 1 - self.missed / (len(self.values) + self.missed):
+            return None
+        return percentile(self.values, q) if self.values else None
+
+    def cell(self, q: float) -> str:
+        return fmt_ms(self.p(q), REPLY_CAP)
+
+
+async def one_person(person: Person, series: dict[str, Series]) -> None:
+    """A person of the database asks for a quiz, answers, looks at progress, tip, pact, data."""
+    receive = person.receive
+    person.send("/quiz")
+    topics: list[BotMessage] = []
+
+    async def quiz() -> None:
+        topics.append(await receive(REPLY_CAP))
+
+    series["/quiz"].add(await timed(quiz))
+    if not topics:
+        return
+    question: list[BotMessage] = []
+
+    async def ask() -> None:
+        await person.press(topics[0], 0, REPLY_CAP)  # any topic
+        while True:
+            message = await receive(REPLY_CAP)
+            if len(message.button_texts) >= 2 and message.button_texts[0].startswith("A"):
+                question.append(message)
+                return
+
+    series["question"].add(await timed(ask))
+    if question:
+        picture = bool(question[0].raw.get("photo"))
+
+        async def answer() -> None:
+            await person.press(question[0], 0, REPLY_CAP)
+            await person.receive_edit(REPLY_CAP)  # the result replaces the question
+            if picture:  # (a picture stays; the result follows it)
+                await receive(REPLY_CAP)
+
+        series["answer"].add(await timed(answer))
+    for command in ("/progress", "/tip", "/pact"):
+        await asyncio.sleep(0.1)
+        settle(person)
+        person.send(command)
+        series[command].add(await timed(lambda: receive(REPLY_CAP)))
+    await asyncio.sleep(0.1)
+    settle(person)
+    person.send("/mydata")
+
+    async def mydata() -> None:
+        await receive(REPLY_CAP)  # the summary
+        await receive(REPLY_CAP)  # the file: all of it
+
+    series["/mydata"].add(await timed(mydata))
+    await asyncio.sleep(0.1)
+    settle(person)
+
+
+async def forget(person: Person) -> float | None:
+    """Ask to be forgotten and confirm; time the confirmation's reply (the deletion)."""
+    person.send("/forget")
+    try:
+        confirm = await person.receive(REPLY_CAP)
+    except AssertionError:
+        return None
+
+    async def yes() -> None:
+        await person.press(confirm, 0, REPLY_CAP)
+        await person.receive_edit(REPLY_CAP)
+
+    return await timed(yes)
+
+
+async def probe(
+    emulator: Emulator, make: Callable[[int], tuple[Person, str]], stop: asyncio.Event
+) -> list[float | None]:
+    """Send one command after another (each from `make(n)`) until `stop`; return the times."""
+    times: list[float | None] = []
+    n = 0
+    while not stop.is_set():
+        person, text = make(n)
+        n += 1
+        settle(person)
+        person.send(text)
+        times.append(await timed(lambda p=person: p.receive(REPLY_CAP)))  # type: ignore[misc]
+        await asyncio.sleep(0.02)
+    return times
+
+
+# -- one size ------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Everything measured at one size."""
+
+    people: int
+    build_s: float = 0.0
+    bytes_per_person: float = 0.0
+    actions: dict[str, Series] = field(default_factory=dict)
+    forget: Series = field(default_factory=Series)
+    startup: list[tuple[float | None, float | None]] = field(default_factory=list)
+    startup_groups: tuple[float | None, float | None] = (None, None)
+    audience: dict[str, float] = field(default_factory=dict)
+    audience_capped: bool = False
+    enqueue: dict[str, dict[str, Any]] = field(default_factory=dict)
+    retention: dict[str, Any] = field(default_factory=dict)
+    load: str = ""
+
+
+@dataclass
+class Options:
+    samples: int
+    forgets: int
+    startups: int
+    cap: float  # seconds for one measurement
+    retention_cap: float
+    cache: Path
+    database: Path | None
+    groups: int = 3000  # groups with a daily quiz, for the second start-up
+
+
+async def startup(
+    server: EmulatorServer, config: Path, cap: float
+) -> tuple[float | None, float | None]:
+    """Start `clicksbot run`; return seconds to its first getUpdates and to its first reply."""
+    emulator = server.emulator
+    person = emulator.person("Newcomer", language_code="en")
+    person.send("/start")  # waiting for the bot's first poll
+    seen = len(emulator.calls)
+    command = [sys.executable, "-m", "clicksbot", "run", "--config", str(config)]
+    began = time.perf_counter()
+    first_poll = first_reply = None
+    async with child(command, server):
+        deadline = began + cap
+        while time.perf_counter() < deadline and first_poll is None:
+            for call in emulator.calls[seen:]:
+                if call.method == "getUpdates" and call.ok:
+                    first_poll = time.perf_counter() - began
+            seen = len(emulator.calls)
+            await asyncio.sleep(0.005)
+        if first_poll is not None:
+            with contextlib.suppress(AssertionError):
+                await person.receive(max(0.1, deadline - time.perf_counter()))
+                first_reply = time.perf_counter() - began
+    return first_poll, first_reply
+
+
+async def measure_size(people: int, options: Options, folder: Path) -> Figures:
+    figures = Figures(people)
+    built = await asyncio.to_thread(population.cached, people, options.cache)
+    figures.build_s = built.build_seconds
+    figures.bytes_per_person = built.path.stat().st_size / people
+    database = options.database or folder / "bot.sqlite3"
+    print(f"  copying the database ({built.path.stat().st_size / 2**20:,.0f} MiB) ...", flush=True)
+    population.copy(built, database)
+    now = datetime.now(UTC)
+    config = write_config(folder, database, retention=retention_days(now))
+    emulator = Emulator(token=TOKEN, limits=Limits(enforce=False))
+    async with EmulatorServer(emulator) as server:
+        for _ in range(options.startups):
+            figures.startup.append(await startup(server, config, options.cap))
+            print(
+                f"  start-up: first poll {fmt_s(figures.startup[-1][0], options.cap)}", flush=True
+            )
+        await measure_worker(server, figures, built, options, database, folder)
+        await measure_retention(server, figures, built, options, database, folder)
+    added = population.add_groups(database, options.groups)
+    emulator = Emulator(token=TOKEN, limits=Limits(enforce=False))
+    async with EmulatorServer(emulator) as server:
+        figures.startup_groups = await startup(server, config, options.cap)
+    print(f"  start-up with {options.groups:,} groups ({added:,} added): "
+          f"{fmt_s(figures.startup_groups[0], options.cap)}", flush=True)  # fmt: skip
+    figures.load = machine()
+    return figures
+
+
+def worker_command(database: Path, folder: Path, retention: int) -> list[str]:
+    spec = {"database": str(database), "retention_days": retention}
+    return [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
+
+
+async def measure_worker(
+    server: EmulatorServer,
+    figures: Figures,
+    built: population.Built,
+    options: Options,
+    database: Path,
+    folder: Path,
+) -> None:
+    """Per-person actions, audience counts and enqueue, in one run of the bot."""
+    emulator = server.emulator
+    lines: Lines = asyncio.Queue()
+    async with child(worker_command(database, folder, 0), server, control=True) as process:
+        reader = asyncio.create_task(read_lines(process, lines))
+        if await expect(lines, "ready", options.cap) is None:
+            print("  the bot did not start within the cap", flush=True)
+            reader.cancel()
+            return
+        chosen = population.sample_people(built, options.samples + options.forgets + 25, 1818)
+        people = [emulator.person("P", language_code=lang, user_id=uid) for uid, lang in chosen]
+        warm, acting = people[:5], people[5 : 5 + options.samples]
+        forgetting = people[5 + options.samples : 5 + options.samples + options.forgets]
+        probes = people[5 + options.samples + options.forgets :]
+        figures.actions = {name: Series() for name in ACTIONS}
+        for person in warm:  # the first replies load what every later one shares
+            await one_person(person, {name: Series() for name in ACTIONS})
+        deadline = time.monotonic() + options.cap
+        for person in acting:
+            if time.monotonic() > deadline:
+                for s in figures.actions.values():
+                    s.capped = True
+                break
+            await one_person(person, figures.actions)
+        p99s = ", ".join(f"{name} {s.cell(0.99)}" for name, s in figures.actions.items())
+        print(f"  per-person actions, p99: {p99s}", flush=True)
+        deadline = time.monotonic() + options.cap
+        for person in forgetting:
+            if time.monotonic() > deadline:
+                figures.forget.capped = True
+                break
+            figures.forget.add(await forget(person))
+        print(f"  /forget: p99 {figures.forget.cell(0.99)}", flush=True)
+
+        tell(process, do="audience")
+        answer = await expect(lines, "audience", options.cap)
+        if answer is None:
+            figures.audience_capped = True
+        else:
+            figures.audience = answer["ms"]
+        slowest = max(figures.audience.values(), default=None)
+        print(f"  audience counts: slowest {fmt_ms(slowest, options.cap)}", flush=True)
+
+        zone, at, slot_people = built.largest_slot
+        for what, extra in (("everyone", {}), ("slot", {"zone": zone, "at": at})):
+            baseline = [t for t in [await timed_tip(p) for p in probes[:10]] if t is not None]
+            tell(process, do="enqueue", what=what, **extra)
+            if await expect(lines, "started", options.cap) is None:
+                figures.enqueue[what] = {"capped": True}
+                continue
+            stop = asyncio.Event()
+            prober = asyncio.create_task(
+                probe(emulator, lambda n: (probes[n % len(probes)], "/tip"), stop)
+            )
+            done = await expect(lines, "enqueued", options.cap)
+            stop.set()
+            during = await prober
+            waited = [t for t in during if t is not None]
+            figures.enqueue[what] = {
+                "seconds": done["seconds"] if done else None,
+                "queued": done["queued"] if done else None,
+                "slot": f"{zone} {at}, {slot_people:,} subscribers" if what == "slot" else "",
+                "baseline": statistics.median(baseline) if baseline else None,
+                "worst": None if len(waited) < len(during) else max(waited, default=None),
+                "probes": len(during),
+            }
+            if done is None:
+                break  # the bot is stuck in the transaction: no more from this run
+        print("  enqueue: " + ", ".join(
+            f"{k} {fmt_s(v.get('seconds'), options.cap)}" for k, v in figures.enqueue.items()),
+            flush=True)  # fmt: skip
+        tell(process, do="stop")
+        await expect(lines, "exited", 30)
+        reader.cancel()
+
+
+async def timed_tip(person: Person) -> float | None:
+    settle(person)
+    person.send("/tip")
+    value = await timed(lambda: person.receive(REPLY_CAP))
+    await asyncio.sleep(0.02)
+    return value
+
+
+async def measure_retention(
+    server: EmulatorServer,
+    figures: Figures,
+    built: population.Built,
+    options: Options,
+    database: Path,
+    folder: Path,
+) -> None:
+    """The retention pass over the inactive people, with new people's /start meanwhile."""
+    emulator = server.emulator
+    lines: Lines = asyncio.Queue()
+    days = retention_days(datetime.now(UTC))
+    command = worker_command(database, folder, days)
+    async with child(command, server, control=True) as process:
+        reader = asyncio.create_task(read_lines(process, lines))
+        if await expect(lines, "ready", options.cap) is None:
+            reader.cancel()
+            return
+        newcomers = [emulator.person(f"New {n}", language_code="en") for n in range(10)]
+        baseline = [t for t in [await timed(lambda p=p: start(p)) for p in newcomers] if t]
+        tell(process, do="retention", ids=built.inactive, cap=options.retention_cap)
+        if await expect(lines, "started", options.cap) is None:
+            reader.cancel()
+            return
+        stop = asyncio.Event()
+        count = iter(range(10**9))
+
+        def newcomer(_: int) -> tuple[Person, str]:
+            return emulator.person(f"New {next(count)}", language_code="en"), "/start"
+
+        prober = asyncio.create_task(probe(emulator, newcomer, stop))
+        done = await expect(lines, "retained", options.retention_cap + 30)
+        stop.set()
+        during = await prober
+        waited = [t for t in during if t is not None]
+        figures.retention = {
+            "people": len(built.inactive),
+            "seconds": done["seconds"] if done and not done["capped"] else None,
+            "deleted": done["deleted"] if done else None,
+            "elapsed": done["elapsed"] if done else None,
+            "baseline": statistics.median(baseline) if baseline else None,
+            "median": statistics.median(waited) if waited else None,
+            "worst": None if len(waited) < len(during) else max(waited, default=None),
+            "probes": len(during),
+            "error": done.get("error") if done else None,
+        }
+        r = figures.retention
+        if r["error"]:
+            print(f"  the retention job failed: {r['error']}", flush=True)
+        print(f"  retention of {r['people']:,}: {fmt_s(r['seconds'], options.retention_cap)} "
+              f"({r['deleted']} deleted)", flush=True)  # fmt: skip
+        if done is not None and not done["capped"]:
+            tell(process, do="stop")
+            await expect(lines, "exited", 30)
+        reader.cancel()
+        # Else the bot is still deleting: SIGTERM, then SIGKILL (the child() block).
+
+
+async def start(person: Person) -> None:
+    settle(person)
+    person.send("/start")
+    await person.receive(REPLY_CAP)
+
+
+# -- the worker: the real bot, and a control line for what only the store can do ------------
+
+
+def worker(spec: dict[str, Any]) -> int:
+    """Run the bot (as `clicksbot run` builds it) and answer the harness's commands."""
+    from clicksbot.app import build_application, polling, runtime_of
+    from clicksbot.config import Secret, Settings
+    from clicksbot.content import load_content
+    from clicksbot.services.moderation import audience_of
+
+    out = sys.stdout
+
+    def say(**line: Any) -> None:
+        out.write(json.dumps(line) + "\n")
+        out.flush()
+
+    sys.stdout = sys.stderr  # whatever else prints does not mix with the control line
+
+    async def run() -> None:
+        content, _ = load_content(REPO / "quizzes")
+        settings = Settings(
+            token=Secret(os.environ["CLICKSBOT_TOKEN"]),
+            database=Path(spec["database"]),
+            packs_dir=REPO / "quizzes",
+            retention_days=spec["retention_days"],
+            # People here act at machine speed, one after another: flood control (a policy,
+            # not a cost) is opened, and the checkup offer does not stand before the question.
+            flood_burst=1000,
+            flood_rate=100,
+            checkup_offer=False,
+        )
+        app = build_application(settings, content, base_url=os.environ["CLICKSBOT_API_URL"])
+        runtime = runtime_of(app)
+        errors: list[BaseException] = []
+
+        async def record(update: object, context: Any) -> None:  # beside the bot's own
+            if context.error is not None:
+                errors.append(context.error)
+
+        app.add_error_handler(record)
+        pacer = runtime.pacer
+        assert pacer is not None
+        pacer.chat_burst, pacer.rate = 10**9, 0  # the emulator enforces no limits here
+        pacer.overall_burst(10**9)
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+        async with polling(app):
+            assert runtime.outbox is not None and runtime.store is not None
+            await runtime.outbox.stop()  # a broadcast under way stays pending (see above)
+            store = runtime.store
+            retention = app.job_queue.get_jobs_by_name("retention") if app.job_queue else ()
+            for job in retention:  # run when the harness says, not 5 s after start
+                job.enabled = False
+            say(event="ready")
+            while line := await reader.readline():
+                command = json.loads(line)
+                if command["do"] == "stop":
+                    break
+                if command["do"] == "audience":
+                    keys = ["all", "subscribers", "pledged", "unpledged"]
+                    keys += [f"lang-{c}" for c in sorted(set(runtime.catalogs.languages)
+                                                        | set(content.languages))]  # fmt: skip
+                    keys.append("country-MY")
+                    ms: dict[str, float] = {}
+                    for key in keys:
+                        began = time.perf_counter()
+                        await store.audience_size(audience_of(key))
+                        ms[key] = 1000 * (time.perf_counter() - began)
+                    say(event="audience", ms=ms)
+                elif command["do"] == "enqueue":
+                    say(event="started")
+                    await asyncio.sleep(0.2)  # the harness's probe is under way first
+                    now = datetime.now(UTC)
+                    began = time.perf_counter()
+                    if command["what"] == "everyone":
+                        queued = await store.queue_message(
+                            f"scale:{time.time()}", {"html": "Benchmark"}, now
+                        )
+                    else:
+                        from zoneinfo import ZoneInfo
+
+                        day = now.astimezone(ZoneInfo(command["zone"])).date()
+                        queued = await store.queue_tip_slot(
+                            command["zone"], command["at"], day, now
+                        )
+                    seconds = time.perf_counter() - began
+                    await asyncio.sleep(0.2)
+                    say(event="enqueued", seconds=seconds, queued=queued[1] if queued else 0)
+                elif command["do"] == "retention":
+                    await retain(app, store, retention, command, say, errors)
+        say(event="stopped")
+
+    asyncio.run(run())
+    return 0
+
+
+async def retain(
+    app: Any,
+    store: Any,
+    jobs: Any,
+    command: dict[str, Any],
+    say: Callable[..., None],
+    errors: list[BaseException],
+) -> None:
+    """Run the retention job (the real one, paused at start) and wait until the inactive
+    people are gone, or the cap."""
+    ids: list[int] = command["ids"]
+    errors.clear()
+    say(event="started")
+    await asyncio.sleep(0.2)
+    began = time.perf_counter()
+    task = asyncio.create_task(jobs[0].run(app)) if jobs else None
+
+    async def remaining() -> int:
+        return sum([await store.get_user(i) is not None for i in ids])
+
+    left = len(ids)
+    while time.perf_counter() - began < command["cap"]:
+        failed = errors or (task is not None and task.done() and task.exception())
+        if failed and task is not None and task.done():
+            error = errors[0] if errors else task.exception()
+            say(event="retained", seconds=None, elapsed=time.perf_counter() - began,
+                deleted=len(ids) - await remaining(), capped=True,
+                error=f"{type(error).__name__}: {error}")  # fmt: skip
+            return
+        left = await remaining() if task is None or task.done() else left
+        if task is not None and task.done() and left == 0:
+            break
+        if task is None or task.done():
+            await asyncio.sleep(0.5)
+        else:
+            await asyncio.wait({task}, timeout=0.5)
+    elapsed = time.perf_counter() - began
+    capped = not (task is not None and task.done() and left == 0)
+    if capped:
+        left = await remaining()
+    say(event="retained", seconds=elapsed, elapsed=elapsed, deleted=len(ids) - left,
+        capped=capped)  # fmt: skip
+
+
+# -- the report ----------------------------------------------------------------------------
+
+
+def report(results: list[Figures], options: Options) -> None:
+    print()
+    print(f"Figures ({machine()}; {options.samples} people sampled for each action)")
+    header = "".join(f"{f.people:>16,}" for f in results)
+    print(f"{'people':<34}{header}")
+
+    def row(name: str, cells: list[str]) -> None:
+        print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells))
+
+    row("build (once, cached)", [fmt_s(f.build_s) for f in results])
+    row("file size per person", [f"{f.bytes_per_person:,.0f} B" for f in results])
+    for name in (*ACTIONS,):
+        row(f"{name} p50", [f.actions.get(name, Series()).cell(0.5) for f in results])
+        row(f"{name} p99", [f.actions.get(name, Series()).cell(0.99) for f in results])
+    row("/forget p50", [f.forget.cell(0.5) for f in results])
+    row("/forget p99", [f.forget.cell(0.99) for f in results])
+    row("start-up to first poll (median)",
+        [fmt_s(median_of([s[0] for s in f.startup]), options.cap) for f in results])  # fmt: skip
+    row("start-up to first reply (median)",
+        [fmt_s(median_of([s[1] for s in f.startup]), options.cap) for f in results])  # fmt: skip
+    row(
+        f"start-up, {options.groups:,} groups",
+        [fmt_s(f.startup_groups[0], options.cap) for f in results],
+    )
+    row("audience count, slowest",
+        [fmt_ms(max(f.audience.values(), default=None), options.cap) for f in results])  # fmt: skip
+    row("audience picker, all counts",
+        [fmt_ms(sum(f.audience.values()) if f.audience else None, options.cap)
+         for f in results])  # fmt: skip
+    for what, label in (("everyone", "enqueue everyone"), ("slot", "enqueue biggest daily slot")):
+        row(label, [fmt_s(f.enqueue.get(what, {}).get("seconds"), options.cap) for f in results])
+        row("  /tip meanwhile, slowest",
+            [fmt_ms(f.enqueue.get(what, {}).get("worst"), REPLY_CAP) for f in results])  # fmt: skip
+    row("  /tip otherwise, median",
+        [fmt_ms(f.enqueue.get("everyone", {}).get("baseline")) for f in results])  # fmt: skip
+    row("retention of the inactive",
+        ["failed" if f.retention.get("error") else
+         fmt_s(f.retention.get("seconds"), options.retention_cap) for f in results])  # fmt: skip
+    row(
+        "  people deleted / inactive",
+        [f"{f.retention.get('deleted')}/{f.retention.get('people')}" for f in results],
+    )
+    row("  new /start meanwhile, median",
+        [fmt_ms(f.retention.get("median"), REPLY_CAP) for f in results])  # fmt: skip
+    row("  new /start meanwhile, slowest",
+        [fmt_ms(f.retention.get("worst"), REPLY_CAP) for f in results])  # fmt: skip
+    row(
+        "load average after (1 min)",
+        [f.load.split("load average ")[-1].split(",")[0] for f in results],
+    )
+    targets(results, options)
+
+
+def median_of(values: list[float | None]) -> float | None:
+    if not values or any(v is None for v in values):
+        return None
+    return statistics.median(v for v in values if v is not None)
+
+
+def targets(results: list[Figures], options: Options) -> None:
+    """Print issue 18's targets at the largest size, each pass or fail."""
+    big, small = results[-1], results[0]
+    print()
+    print(f"Targets of issue 18 at {big.people:,} people"
+          + (f" (growth against {small.people:,})" if len(results) > 1 else ""))  # fmt: skip
+    verdicts: list[bool] = []
+
+    def check(name: str, value: float | None, limit: float, unit: str, base: float | None) -> None:
+        shown = fmt_ms(value, options.cap) if unit == "ms" else fmt_s(value, options.cap)
+        ok = value is not None and value < limit
+        growth = ""
+        if len(results) > 1:
+            if value is not None and base:
+                ratio = value / base
+                growth = f"{ratio:.2f}x {'pass' if ratio <= GROWTH else 'FAIL'}"
+                ok = ok and ratio <= GROWTH
+            else:
+                growth = "- FAIL"
+                ok = False
+        verdicts.append(ok)
+        limit_text = f"< {limit:g} {unit}"
+        print(f"  {'pass' if ok else 'FAIL'}  {name:<34}{shown:>12}  {limit_text:<10}{growth}")
+
+    for name in ACTIONS:
+        check(f"{name} p99", big.actions.get(name, Series()).p(0.99), TARGET_MS, "ms",
+              small.actions.get(name, Series()).p(0.99))  # fmt: skip
+    check("/forget p99", big.forget.p(0.99), TARGET_MS, "ms", small.forget.p(0.99))
+    check("start-up to first poll", median_of([s[0] for s in big.startup]), STARTUP_TARGET_S,
+          "s", median_of([s[0] for s in small.startup]))  # fmt: skip
+    check(f"start-up with {options.groups:,} groups", big.startup_groups[0], STARTUP_TARGET_S, "s",
+          small.startup_groups[0])  # fmt: skip
+    check("audience count, slowest", max(big.audience.values(), default=None), TARGET_MS, "ms",
+          max(small.audience.values(), default=None))  # fmt: skip
+    for what in ("everyone", "slot"):
+        e, s = big.enqueue.get(what, {}), small.enqueue.get(what, {})
+        check(f"/tip delay, enqueue {what}", delay(e), TARGET_MS, "ms", None if len(results) == 1
+              else max(delay(s) or 0, TARGET_MS / GROWTH))  # fmt: skip
+    r, s = big.retention, small.retention
+    check("/start delay during retention", delay(r), TARGET_MS, "ms", None if len(results) == 1
+          else max(delay(s) or 0, TARGET_MS / GROWTH))  # fmt: skip
+    passed = sum(verdicts)
+    print(f"  {passed} of {len(verdicts)} pass")
+
+
+def delay(figures: dict[str, Any]) -> float | None:
+    """How much longer the slowest reply took than a usual one (ms)."""
+    worst, usual = figures.get("worst"), figures.get("baseline")
+    if worst is None or usual is None:
+        return None
+    return max(0.0, worst - usual)
+
+
+async def main_async(sizes: list[int], options: Options) -> None:
+    print(f"clicksbot at scale (issue 18); machine: {machine()}", flush=True)
+    results = []
+    for people in sizes:
+        print(f"{people:,} people", flush=True)
+        with tempfile.TemporaryDirectory(prefix="clicksbot-scale-") as folder:
+            results.append(await measure_size(people, options, Path(folder)))
+    report(results, options)
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        return worker(json.loads(sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", default="10000,100000,1000000",
+                        help="population sizes, comma-separated")  # fmt: skip
+    parser.add_argument("--samples", type=int, default=100, help="people timed per action")
+    parser.add_argument("--forgets", type=int, default=50, help="people who ask to be forgotten")
+    parser.add_argument("--startups", type=int, default=3, help="start-ups timed per size")
+    parser.add_argument("--cap", type=float, default=120.0, help="seconds per measurement")
+    parser.add_argument("--retention-cap", type=float, default=180.0,
+                        help="seconds the retention pass may take")  # fmt: skip
+    parser.add_argument("--groups", type=int, default=3000,
+                        help="groups with a daily quiz at the second start-up")  # fmt: skip
+    parser.add_argument("--cache", type=Path, default=population.DEFAULT_CACHE)
+    parser.add_argument("--database", help="where the bot's copy goes (a file path)")
+    args = parser.parse_args()
+    if args.database and "://" in args.database:
+        parser.error("only SQLite for now: a PostgreSQL store is issue 19")
+    sizes = [int(x.replace("_", "")) for x in args.people.split(",")]
+    options = Options(args.samples, args.forgets, args.startups, args.cap, args.retention_cap,
+                      args.cache, Path(args.database) if args.database else None,
+                      args.groups)  # fmt: skip
+    asyncio.run(main_async(sizes, options))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,377 @@
+"""The bot's long jobs beside its replies: retention, start-up with many groups, audience
+sizes and a big daily-tip slot never hold the store long enough to keep a person waiting."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO, TOKEN, Clock, pace_as
+
+from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.config import Settings
+from clicksbot.content import Content
+from clicksbot.context import BotApplication
+from clicksbot.handlers import groups
+from clicksbot.sandbox import Emulator, EmulatorServer
+from clicksbot.store import Store
+from clicksbot.store import migrations as schema
+from clicksbot.store.groups import GroupSettings
+
+FIRST = 5_000_000  # ids of the people a test writes straight into the database
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def populate(path: Path, people: int, seen: datetime, **columns: Any) -> None:
+    """Write `people` people last seen at `seen` (with answers, tips read and, for a third, a
+    pledge) straight into the database, as years of use would leave them."""
+    store = await Store.open(path)
+    await store.close()
+    db = sqlite3.connect(path)
+    names = ", ".join(columns)
+    marks = ", ?" * len(columns)
+    db.executemany(
+        "INSERT INTO users (id, language, created_at, last_seen_at, greeted_at"
+        + (f", {names}" if columns else "")
+        + f") VALUES (?, 'en', ?, ?, ?{marks})",
+        [(FIRST + i, stamp(seen), stamp(seen), stamp(seen), *columns.values())
+         for i in range(people)],
+    )  # fmt: skip
+    db.executemany(
+        "INSERT INTO answers (user_id, question_id, competency, topic, fingerprint,"
+        " option_order, asked_at, answered_at, choice, correct)"
+        " VALUES (?, ?, 'C', 'any', 'f', '0,1', ?, ?, 0, 1)",
+        [(FIRST + i, f"q{k}", stamp(seen), stamp(seen)) for i in range(people) for k in range(3)],
+    )
+    db.executemany(
+        "INSERT INTO seen_tips (user_id, tip_id, seen_at) VALUES (?, 't1', ?)",
+        [(FIRST + i, stamp(seen)) for i in range(people)],
+    )
+    db.executemany(
+        "INSERT INTO pledges (user_id, version, language, country, pledged_at)"
+        " VALUES (?, 1, 'en', 'MY', ?)",
+        [(FIRST + i, stamp(seen)) for i in range(0, people, 3)],
+    )
+    db.commit()
+    db.close()
+
+
+def count(path: Path, sql: str, *args: Any) -> int:
+    db = sqlite3.connect(path, timeout=10)
+    try:
+        return int(db.execute(sql, args).fetchone()[0])
+    finally:
+        db.close()
+
+
+async def until(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+class LockWatch:
+    """Take the store's write lock every 5 ms, as a reply's write would; keep the waits."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.waits: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            async with self.store._write_lock:
+                self.waits.append(time.perf_counter() - started)
+            await asyncio.sleep(0.005)
+
+    async def __aenter__(self) -> LockWatch:
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+@pytest.fixture
+def retaining(settings: Settings) -> Settings:
+    return replace(settings, retention_days=365)
+
+
+@asynccontextmanager
+async def running(
+    server: EmulatorServer, settings: Settings, content: Content, clock: Clock
+) -> AsyncIterator[BotApplication]:
+    app = build_application(settings, content, clock=clock, base_url=server.api_url)
+    pace_as(app, server.emulator.limits)
+    async with polling(app, poll_timeout=1):
+        yield app
+
+
+# -- retention ---------------------------------------------------------------------------
+
+
+async def test_a_new_person_is_answered_at_once_while_retention_forgets_thousands(
+    server: EmulatorServer, retaining: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """While the retention pass forgets 3,000 people unseen for two years, a newcomer's /start
+    is answered promptly and no write waits long for the store; then everyone inactive is
+    gone, and the newcomer and the admin are still there."""
+    inactive = 3000
+    path = Path(retaining.database)
+    await populate(path, inactive, clock() - timedelta(days=730))
+    async with running(server, retaining, shipped_content, clock) as app:
+        store = runtime_of(app).store
+        assert store is not None
+        # The pass begins 5 s after start (the real setting).
+        await until(lambda: count(path, "SELECT COUNT(*) FROM users") < inactive, 30, "retention")
+        async with LockWatch(store) as watch:
+            newcomer = server.emulator.person("Newcomer")
+            started = time.perf_counter()
+            newcomer.send("/start")
+            greeting = await newcomer.receive(timeout=10)
+            answered = time.perf_counter() - started
+            left = count(path, "SELECT COUNT(*) FROM users WHERE id >= ?", FIRST)
+        assert "Newcomer" in greeting.text
+        assert left > 0, "the pass ended before the newcomer came: make it longer"
+        assert answered < 1.5, f"/start took {answered:.2f} s during retention"
+        assert watch.waits and max(watch.waits) < 0.5, f"a write waited {max(watch.waits):.2f} s"
+        await until(
+            lambda: count(path, "SELECT COUNT(*) FROM users WHERE id >= ?", FIRST) == 0,
+            120,
+            "the end of the pass",
+        )
+        assert await store.get_user(newcomer.id) is not None
+        assert count(path, "SELECT COUNT(*) FROM answers") == 0
+        assert await store.forgotten_total("pledges") == 1000
+
+
+async def test_sigterm_in_the_middle_of_retention_stops_the_bot_within_seconds(
+    tmp_path: Path,
+) -> None:
+    """`clicksbot run` told to stop (SIGTERM) while the retention pass has thousands of people
+    left stops within a few seconds, not after the pass (PTB waits for a running job); what
+    it forgot stays forgotten and the rest is left whole for the next pass."""
+    database = tmp_path / "bot.sqlite3"
+    inactive = 20_000
+    await populate(database, inactive, datetime.now(UTC) - timedelta(days=730))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {database}\npacks_dir: {REPO / 'quizzes'}\n")
+    async with EmulatorServer(Emulator(token=TOKEN)) as server:
+        env = {**os.environ, "CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "clicksbot", "run", "--config", str(config),
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            await until(
+                lambda: count(database, "SELECT COUNT(*) FROM users") < inactive - 200,
+                60,
+                "retention",
+            )
+        finally:
+            stopping = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), 60)
+        took = time.monotonic() - stopping
+    left = count(database, "SELECT COUNT(*) FROM users")
+    assert process.returncode == 0, output.decode()
+    assert "Traceback" not in output.decode()
+    assert took < 5, f"the bot took {took:.1f} s to stop"
+    assert 0 < left < inactive - 200, "the pass should have stopped in the middle"
+    # Whoever is left is whole: nobody half forgotten.
+    assert count(database, "SELECT COUNT(*) FROM answers") == 3 * left
+    assert count(database, "SELECT COUNT(*) FROM seen_tips") == left
+
+
+# -- start-up with many groups -----------------------------------------------------------
+
+
+async def test_every_group_has_exactly_one_daily_job_after_start_and_restart(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """With 2,000 groups that have a daily post, start-up schedules each group's job once,
+    changing a group's time replaces its job, and a restart schedules each once again."""
+    path = Path(settings.database)
+    store = await Store.open(path)
+    await store.close()
+    rng = random.Random(3)
+    chats = [-100_000 - i for i in range(2000)]
+    db = sqlite3.connect(path)
+    db.executemany(
+        "INSERT INTO group_settings (chat_id, language, daily_time, time_zone, updated_at)"
+        " VALUES (?, 'en', ?, 'Asia/Kuala_Lumpur', '2026-01-01T00:00:00+00:00')",
+        [(chat, f"{rng.randrange(24):02d}:{rng.choice((0, 30)):02d}") for chat in chats],
+    )
+    db.commit()
+    db.close()
+    for restart in (False, True):
+        async with running(server, settings, shipped_content, clock) as app:
+            assert app.job_queue is not None
+            runtime = runtime_of(app)
+            names = [job.name for job in app.job_queue.jobs()]
+            daily = [n for n in names if n and n.startswith("group daily ")]
+            assert sorted(daily) == sorted(f"group daily {chat}" for chat in chats), restart
+            assert sorted(runtime.group_jobs) == sorted(chats)
+            if not restart:
+                groups.schedule(runtime, GroupSettings(chats[0], "en", "07:15", "Asia/Manila"))
+                await asyncio.sleep(0.1)  # the replaced job leaves the scheduler
+                jobs = app.job_queue.get_jobs_by_name(f"group daily {chats[0]}")
+                assert len(jobs) == 1
+                assert jobs[0] is runtime.group_jobs[chats[0]]
+
+
+# -- audience sizes ----------------------------------------------------------------------
+
+
+def audiences() -> list[dict[str, Any]]:
+    kinds: list[dict[str, Any]] = [{"kind": k} for k in ("all", "subscribers", "pledged")]
+    kinds += [{"kind": "unpledged"}]
+    kinds += [{"kind": "language", "value": code} for code in ("en", "ms", "th")]
+    kinds += [{"kind": "country", "value": code} for code in ("MY", "PH", "TH")]
+    return kinds
+
+
+async def sizes_are_true(store: Store) -> None:
+    for audience in audiences():
+        assert await store.audience_size(audience) == await store.count_audience(audience), audience
+
+
+async def test_audience_sizes_stay_equal_to_the_real_counts(tmp_path: Path) -> None:
+    """Through people arriving, picking languages, places and daily tips, pledging (with a
+    country), withdrawing, pledging twice, becoming unreachable, writing again and being
+    forgotten, every audience's kept size equals a count of its people."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    rng = random.Random(18)
+    now = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    people: list[int] = []
+    for step in range(1500):
+        now += timedelta(minutes=2)
+        action = rng.randrange(9)
+        if action == 0 or not people:
+            person = 1000 + step
+            await store.touch_user(person, rng.choice(("en", "ms", "th")), now)
+            people.append(person)
+            continue
+        person = rng.choice(people)
+        if action == 1:
+            await store.set_language(person, rng.choice(("en", "ms", "th")), now)
+        elif action == 2:
+            await store.set_place(person, rng.choice(("MY", "PH", "TH", None)), "Asia/Manila")
+        elif action == 3:
+            await store.set_tip_time(person, rng.choice(("08:00", None)))
+        elif action == 4:
+            pledge, _ = await store.pledge(person, rng.choice((1, 2)), "en", None, now)
+            await store.set_pledge_details(pledge.id, country=rng.choice(("MY", "TH", None)))
+        elif action == 5:
+            await store.withdraw_pledge(person, now)
+        elif action == 6:
+            await store._db.execute(
+                "UPDATE users SET unreachable_since = ? WHERE id = ?", (stamp(now), person)
+            )
+            await store._db.commit()
+        elif action == 7:
+            await store.touch_user(person, "en", now)  # writing again: reachable again
+        else:
+            await store.forget(person)
+            people.remove(person)
+        if step % 100 == 0:
+            await sizes_are_true(store)
+    await sizes_are_true(store)
+    assert await store.audience_size({"kind": "all"}) > 0
+    await store.close()
+
+
+async def test_the_migration_counts_the_audiences_of_an_existing_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database from before the kept totals gets them right when it is upgraded."""
+    path = tmp_path / "bot.sqlite3"
+    monkeypatch.setattr("clicksbot.store.db.MIGRATIONS", schema.MIGRATIONS[:-1])
+    await populate(path, 300, datetime(2026, 11, 1, tzinfo=UTC), country="TH", tip_time="08:00",
+                   time_zone="Asia/Bangkok")  # fmt: skip
+    monkeypatch.undo()
+    store = await Store.open(path)
+    await sizes_are_true(store)
+    assert await store.audience_size({"kind": "country", "value": "MY"}) == 100
+    assert await store.audience_size({"kind": "subscribers"}) == 300
+    await store.close()
+
+
+# -- a daily-tip slot for many people ----------------------------------------------------
+
+
+async def test_a_big_slot_is_queued_once_across_a_crash_while_replies_get_through(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """A slot of 6,000 subscribers is cut by a crash in the middle of queueing it; the bot
+    that starts next finishes it: everyone queued exactly once, their day marked. Queueing a
+    slot while the bot runs never keeps a person's /start waiting."""
+    path = Path(settings.database)
+    subscribers = 6000
+    await populate(path, subscribers, clock(), time_zone="Asia/Kuala_Lumpur",
+                   tip_time="20:00")  # fmt: skip
+    store = await Store.open(path)
+    day = clock().date()
+    task = asyncio.create_task(store.queue_tip_slot("Asia/Kuala_Lumpur", "20:00", day, clock()))
+    await until(lambda: count(path, "SELECT COUNT(*) FROM deliveries") > 1000, 30, "a part queued")
+    task.cancel()  # as a crash would: the chunk under way is not committed
+    await asyncio.gather(task, return_exceptions=True)
+    await store.close()
+    queued = count(path, "SELECT COUNT(*) FROM deliveries")
+    assert 0 < queued < subscribers
+    assert count(path, "SELECT COUNT(*) FROM users WHERE tip_day IS NOT NULL") == queued
+
+    async with running(server, settings, shipped_content, clock) as app:
+        runtime = runtime_of(app)
+        store = runtime.store
+        assert store is not None and runtime.outbox is not None
+        await runtime.outbox.stop()  # (these people are not in the emulator: nothing to send)
+        await until(
+            lambda: count(path, "SELECT COUNT(*) FROM jobs WHERE filling IS NOT NULL") == 0,
+            30,
+            "the slot finished",
+        )
+        assert count(path, "SELECT COUNT(*) FROM deliveries") == subscribers
+        assert count(path, "SELECT COUNT(DISTINCT user_id) FROM deliveries") == subscribers
+        assert count(path, "SELECT COUNT(*) FROM users WHERE tip_day IS NULL") == 0
+        assert await store.queue_tip_slot("Asia/Kuala_Lumpur", "20:00", day, clock()) is None
+
+        # Another slot, queued while a newcomer writes.
+        db = sqlite3.connect(path, timeout=10)
+        db.execute("UPDATE users SET tip_time = '21:00', tip_day = NULL WHERE id >= ?", (FIRST,))
+        db.commit()
+        db.close()
+        async with LockWatch(store) as watch:
+            filling = asyncio.create_task(
+                store.queue_tip_slot("Asia/Kuala_Lumpur", "21:00", day, clock())
+            )
+            await asyncio.sleep(0.01)
+            newcomer = server.emulator.person("Newcomer")
+            started = time.perf_counter()
+            newcomer.send("/start")
+            await newcomer.receive(timeout=10)
+            answered = time.perf_counter() - started
+            result = await filling
+        assert result is not None and result[1] == subscribers
+        assert answered < 1.5, f"/start took {answered:.2f} s while a slot was queued"
+        assert max(watch.waits) < 0.5, f"a write waited {max(watch.waits):.2f} s"
