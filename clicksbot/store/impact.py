@@ -3,7 +3,8 @@ person's own rows.
 
 Every figure is counted by SQL into a few rows per cohort. A cohort is a language, a country,
 a group (a class chat a person joined the leaderboard of, or answered in) or a campaign (one
-the outbox sent a person a step of); a person in two groups counts in both. Languages and
+the outbox sent a person a step of, as `campaign_people` keeps it after the outbox's rows are
+folded into counts); a person in two groups counts in both. Languages and
 countries are counted cohort by cohort and the caller adds the small ones up (a person is in
 one); for groups and campaigns the caller names the cohorts to show and the SQL itself maps
 the rest to "other" (`OTHER`) or leaves them out (see services.impact), so that a person in
@@ -105,12 +106,8 @@ def _people(by: str, shown: Sequence[str] | None, other: bool) -> tuple[str, tup
                 "SELECT user_id, CAST(chat_id AS TEXT) AS cohort FROM group_members"
                 " UNION SELECT user_id, CAST(chat_id AS TEXT) FROM group_answers"
             )
-        else:  # the campaigns whose steps reached the person (jobs keyed campaign:<id>:<step>)
-            links = (
-                "SELECT DISTINCT d.user_id, substr(j.key, 10, instr(substr(j.key, 10), ':') - 1)"
-                " AS cohort FROM jobs j JOIN deliveries d ON d.job_id = j.id"
-                " WHERE j.kind = 'campaign' AND d.state = 'sent'"
-            )
+        else:  # the campaigns whose steps the outbox sent the person
+            links = "SELECT user_id, CAST(campaign_id AS TEXT) AS cohort FROM campaign_people"
         raw = "COALESCE(l.cohort, '')"
         source = f"users u INDEXED BY users_for_impact LEFT JOIN ({links}) l ON l.user_id = u.id"
         distinct = "DISTINCT "  # two small groups of one person: once in "other"

@@ -582,6 +582,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- answer.
         CREATE INDEX answers_for_impact ON answers (user_id, competency, confidence, correct);
         CREATE INDEX users_for_impact ON users (id, language, country, created_at);
+        -- The campaigns whose steps the outbox sent each person, for the report's campaign
+        -- cohorts: kept when the outbox's rows are folded into counts (two days after), and
+        -- going with the person. Nothing else of the message is kept here.
+        CREATE TABLE campaign_people (
+            user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            campaign_id INTEGER NOT NULL,             -- campaigns.id
+            PRIMARY KEY (user_id, campaign_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO campaign_people (user_id, campaign_id)
+            SELECT d.user_id, CAST(substr(j.key, 10, instr(substr(j.key, 10), ':') - 1) AS INTEGER)
+            FROM jobs j JOIN deliveries d ON d.job_id = j.id
+            WHERE j.kind = 'campaign' AND d.state = 'sent';
         """,
     ),
 ]
