@@ -181,10 +181,68 @@ def build(path: Path, people: int, seed: int = 17) -> None:
                 " VALUES (?, ?, 'sent', 1, ?)",
                 ((cur.lastrowid, uid, now) for uid in reached),
             )
+        # What the outbox writes as it sends the steps (and keeps once their rows are folded).
+        db.executemany(
+            "INSERT INTO campaign_people (user_id, campaign_id) VALUES (?, 1)",
+            ((uid,) for uid in sorted(reached)),
+        )
     db.execute("ANALYZE")
     db.close()
     print(f"built {path} with {people:,} people in {time.perf_counter() - started:.0f} s",
           flush=True)  # fmt: skip
+
+
+def answer_path(path: Path, samples: int) -> str:
+    """Time what one answer writes (the answer, its rating, the active day: three writes, as
+    the bot makes them), for `samples` people drawn at random, with the impact summary's
+    triggers (migration m020) and without them; return p50 and p99 of each."""
+    db = sqlite3.connect(path)
+    first, last = db.execute("SELECT MIN(id), MAX(id) FROM users").fetchone()
+    triggers = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'impact_%'"
+    ).fetchall()
+    db.close()
+    rng = random.Random(3)
+    start = datetime(2026, 11, 24, 9, tzinfo=UTC)
+
+    async def timed(offset: int) -> list[float]:
+        store = await Store.open(path)
+        try:
+            times = []
+            for i in range(samples):
+                uid = rng.randint(first, last)
+                now = start + timedelta(days=offset, seconds=i)
+                asked = await store.ask(uid, f"b{i}", "literacy", "literacy", "f", (0, 1), now)
+                began = time.perf_counter()
+                await store.record_answer(asked, uid, 1, i % 2 == 0, now, box=1, due=None)
+                await store.rate_answer(asked, uid, 1 + i % 3, now)
+                await store.add_activity_day(uid, now.date())
+                times.append(time.perf_counter() - began)
+            return sorted(times)
+        finally:
+            await store.close()
+
+    def spread(times: list[float]) -> str:
+        p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99)]
+        return f"p50 {p50 * 1000:.2f} ms, p99 {p99 * 1000:.2f} ms"
+
+    with_triggers = asyncio.run(timed(0))
+    db = sqlite3.connect(path)
+    for name, _ in triggers:
+        db.execute(f"DROP TRIGGER {name}")
+    db.commit()
+    try:
+        without = asyncio.run(timed(1))
+    finally:
+        for _, sql in triggers:
+            db.execute(sql)
+        db.commit()
+        db.close()
+    return (
+        f"an answer's writes (answer, rating, active day; {samples} people at random):"
+        f" {spread(with_triggers)} with the impact summary kept;"
+        f" {spread(without)} without it"
+    )
 
 
 def counts(path: Path) -> str:
@@ -214,6 +272,9 @@ def main() -> int:
     parser.add_argument("--weeks", type=int, default=12)
     parser.add_argument("--runs", type=int, default=3, help="timed runs (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the database built")
+    parser.add_argument(
+        "--answers", type=int, default=1000, help="answers timed on the answer path (0: none)"
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="clicksbot-impact-"))
     path = args.database or folder / "impact.sqlite3"
@@ -245,6 +306,8 @@ def main() -> int:
     print(f"clicksbot impact --by {args.by} --weeks {args.weeks}: {runs} s"
           f" (best {min(times):.2f} s, target < 10 s); CPU time {used} s (user + system, all"
           " threads: on a loaded machine the wall time is this shared with others)")  # fmt: skip
+    if args.answers:
+        print(answer_path(path, args.answers), flush=True)
     if args.database is None and not args.keep:
         path.unlink()
         for extra in path.parent.glob(path.name + "-*"):

@@ -10,6 +10,12 @@ one); for groups and campaigns the caller names the cohorts to show and the SQL 
 the rest to "other" (`OTHER`) or leaves them out (see services.impact), so that a person in
 several merged cohorts is still counted once there.
 
+The answers and active days are read from `impact_people`, one row per person kept up to
+date by triggers in the same transaction as each answer, rating and active day (migration
+m020), not from the answers and days themselves: a million people are a million rows however
+much they played. Campaign cohorts are read from `campaign_people`, written when the outbox
+sends a person a campaign's step, so they outlive the outbox's rows.
+
 The queries read through a connection of their own, opened read-only for the report: they
 take seconds on a large database, and the bot's connection keeps answering meanwhile.
 """
@@ -79,6 +85,7 @@ class ImpactCounts:
 
 
 CONFIDENCE_LEVELS = (1, 2, 3)  # guessing, fairly sure, sure
+_LEVELS = {str(level) for level in CONFIDENCE_LEVELS}
 # A finished checkup packed in one text that sorts by when it ended (then by id), so that
 # MIN and MAX per person pick their first and latest: the counts follow the 38th character.
 _PACKED = (
@@ -89,6 +96,16 @@ _COUNTS_FROM = 39
 # Week numbers from the report's first day by day numbers (julianday), whole for days before
 # it too: (d + 7000) / 7 - 1000 in integer division.
 _WEEK = "((CAST(julianday({0}) - julianday(?) AS INTEGER) + 7000) / 7 - 1000)"
+# impact_people: the column of each competency and confidence level (see migration m020), and
+# how its weeks are numbered (from Monday 1970-01-05).
+COLUMNS = {
+    **{c: "c_" + c.replace("-", "_") for c in (
+        "critical-thinking", "creativity", "literacy", "intercultural", "citizenship",
+        "knowledge", "sustainability")},
+    **{str(level): f"sure_{level}" for level in (1, 2, 3)},
+}  # fmt: skip
+EPOCH = date(1970, 1, 5)
+_LOW = (1 << 32) - 1  # the right answers of a packed count (answers * 2**32 + right)
 
 
 def _people(by: str, shown: Sequence[str] | None, other: bool) -> tuple[str, tuple[Any, ...]]:
@@ -178,26 +195,14 @@ class ImpactQueries:
         `since` (a Monday), `weeks` of them; answers and checkups cover all time; `kinds`
         are the competencies to count answers in.
 
-        Each table is read in the order of an index that holds every column read, grouped
-        by person first, then summed by cohort; the reads run at once, on connections of
-        their own."""
-        people = self._people_by_week(by, shown, other, since)
-        active, (competencies, confidence), checkups, joined = await asyncio.gather(
-            self._active(by, shown, other, since, weeks),
-            self._tallies(by, shown, other, kinds),
+        One row per person is read (their cohort, and their summary in impact_people), and
+        summed by cohort and week joined; the checkups are read at the same time, on a
+        connection of their own."""
+        (joined, competencies, confidence), checkups = await asyncio.gather(
+            self._summaries(by, shown, other, since, weeks, kinds),
             self._checkups(by, shown, other),
-            people,
         )
-        return ImpactCounts(
-            tuple(
-                Joined(cohort, week, n, tuple(active.get((cohort, week), [0] * weeks)))
-                for cohort, weekly in sorted(joined.items())
-                for week, n in sorted(weekly.items())
-            ),
-            competencies,
-            confidence,
-            checkups,
-        )
+        return ImpactCounts(joined, competencies, confidence, checkups)
 
     async def _people_by_week(
         self, by: str, shown: Sequence[str] | None, other: bool, since: date
@@ -215,72 +220,64 @@ class ImpactQueries:
             sizes.setdefault(str(cohort), {})[int(joined)] = int(people_n)
         return sizes
 
-    async def _active(
-        self, by: str, shown: Sequence[str] | None, other: bool, since: date, weeks: int
-    ) -> dict[tuple[str, int], list[int]]:
-        """People of each cohort, by the week they joined, active in each week from `since`.
+    async def _summaries(
+        self,
+        by: str,
+        shown: Sequence[str] | None,
+        other: bool,
+        since: date,
+        weeks: int,
+        kinds: Sequence[str],
+    ) -> tuple[tuple[Joined, ...], tuple[Tally, ...], tuple[Tally, ...]]:
+        """People of each cohort by the week they joined, how many of them were active in
+        each week from `since`, and their answers and right answers per competency in
+        `kinds` and per confidence level, with how many people gave them.
 
-        One row per person active in those weeks, read in key order (user_id, day), with a
-        column per week: 1 if they were active in it (however many days)."""
+        A person's weeks are a mask of bits back from their latest active week: shifted so
+        that bit k is the report's last week less k, its bits for the report's weeks are
+        read as they are (later weeks shifted out, earlier ones never read)."""
+        if since.weekday() != 0:
+            raise ValueError(f"the report's weeks start on a Monday, not on {since}")
         people, args = _people(by, shown, other)
-        bounds = [date.fromordinal(since.toordinal() + 7 * w).isoformat() for w in range(weeks + 1)]
+        last = (since - EPOCH).days // 7 + weeks - 1  # the report's last week, from EPOCH
+        aligned = (
+            f"CASE WHEN s.last_week >= {last} THEN s.weeks >> (s.last_week - {last})"
+            f" ELSE s.weeks << ({last} - s.last_week) END"
+        )
+        active = ", ".join(f"SUM((a >> {weeks - 1 - w}) & 1)" for w in range(weeks))
+        tests = [(k, COLUMNS[k]) for k in kinds if k in COLUMNS]
+        tests += [(str(level), COLUMNS[str(level)]) for level in CONFIDENCE_LEVELS]
+        tallies = ", ".join(f"SUM({c} != 0), SUM({c} >> 32), SUM({c} & {_LOW})" for _, c in tests)
         joined_week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
-        per_week = ", ".join(f"MAX(day >= ? AND day < ?) AS w{w}" for w in range(weeks))
-        sums = ", ".join(f"SUM(t.w{w})" for w in range(weeks))
         rows = await self._rows(
-            f"SELECT p.cohort, {joined_week}, {sums} FROM (SELECT user_id, {per_week}"
-            "  FROM activity_days WHERE day >= ? AND day < ? GROUP BY user_id) t"
-            f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
+            f"SELECT cohort, joined, COUNT(*), {active}, {tallies} FROM ("
+            f"  SELECT p.cohort AS cohort, {joined_week} AS joined, {aligned} AS a,"
+            f"  {', '.join(c for _, c in tests)}"
+            f"  FROM ({people}) p LEFT JOIN impact_people s ON s.user_id = p.user_id"
+            "   WHERE p.cohort IS NOT NULL)"
             " GROUP BY 1, 2",
-            (
-                bounds[0],
-                *(b for w in range(weeks) for b in bounds[w : w + 2]),
-                bounds[0],
-                bounds[-1],
-                *args,
-            ),
+            (since.isoformat(), *args),
         )
-        return {(str(r[0]), int(r[1])): [int(n or 0) for n in r[2:]] for r in rows}
-
-    async def _tallies(
-        self, by: str, shown: Sequence[str] | None, other: bool, kinds: Sequence[str]
-    ) -> tuple[tuple[Tally, ...], tuple[Tally, ...]]:
-        """Answers and right answers by cohort, per competency and per confidence level.
-
-        One row per person who answered, read in the order of answers_for_impact (which
-        holds every column read), with a column per competency and per level holding both
-        counts in one number: answers * 2**32 + right answers (each answer adds 2**32 and
-        its `correct`), so that the cohort's sums need one aggregate per column and the
-        people who answered are the column's non-empty rows. `correct` is set exactly when
-        an answer is given."""
-        people, args = _people(by, shown, other)
-        tests: list[tuple[str, str | int]] = [("competency", kind) for kind in kinds]
-        tests += [("confidence", level) for level in CONFIDENCE_LEVELS]
-        per_person = ", ".join(
-            f"SUM(CASE {column} WHEN ? THEN {1 << 32} + correct END) AS v{i}"
-            for i, (column, _) in enumerate(tests)
-        )
-        sums = ", ".join(
-            f"COUNT(t.v{i}), SUM(t.v{i} >> 32), SUM(t.v{i} & {(1 << 32) - 1})"
-            for i in range(len(tests))
-        )
-        rows = await self._rows(
-            f"SELECT p.cohort, {sums} FROM (SELECT user_id, {per_person}"
-            "  FROM answers INDEXED BY answers_for_impact WHERE correct IS NOT NULL"
-            "  GROUP BY user_id) t"
-            f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"
-            " GROUP BY 1",
-            (*(value for _, value in tests), *args),
-        )
+        joined: list[Joined] = []
+        sums: dict[tuple[str, str], list[int]] = {}
+        for r in rows:
+            cohort = str(r[0])
+            joined.append(
+                Joined(cohort, int(r[1]), int(r[2]), tuple(int(n or 0) for n in r[3 : 3 + weeks]))
+            )
+            for i, (kind, _) in enumerate(tests):
+                counts = r[3 + weeks + 3 * i : 6 + weeks + 3 * i]
+                total = sums.setdefault((cohort, kind), [0, 0, 0])
+                for j, n in enumerate(counts):
+                    total[j] += int(n or 0)
         competencies: list[Tally] = []
         confidence: list[Tally] = []
-        for r in rows:
-            for i, (column, value) in enumerate(tests):
-                people_n, answers, right = (int(x or 0) for x in r[1 + 3 * i : 4 + 3 * i])
-                if people_n:
-                    tally = Tally(str(r[0]), str(value), people_n, answers, right)
-                    (competencies if column == "competency" else confidence).append(tally)
-        return tuple(competencies), tuple(confidence)
+        for (cohort, kind), (people_n, answers, right) in sorted(sums.items()):
+            if people_n:
+                tally = Tally(cohort, kind, people_n, answers, right)
+                (confidence if kind in _LEVELS else competencies).append(tally)
+        joined.sort(key=lambda j: (j.cohort, j.week))
+        return tuple(joined), tuple(competencies), tuple(confidence)
 
     async def _checkups(
         self, by: str, shown: Sequence[str] | None, other: bool
