@@ -127,7 +127,9 @@ def _people(by: str, shown: Sequence[str] | None, other: bool) -> tuple[str, tup
             links = "SELECT user_id, CAST(campaign_id AS TEXT) AS cohort FROM campaign_people"
         raw = "COALESCE(l.cohort, '')"
         source = f"users u INDEXED BY users_for_impact LEFT JOIN ({links}) l ON l.user_id = u.id"
-        distinct = "DISTINCT "  # two small groups of one person: once in "other"
+        # Two small groups of one person: once in "other". (Unmerged, a person is in each
+        # cohort once already: the links are distinct pairs.)
+        distinct = "" if shown is None else "DISTINCT "
     rest = f"'{OTHER}'" if other else "NULL"
     if shown is None:
         mapped, shown = raw, ()
