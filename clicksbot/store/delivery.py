@@ -459,6 +459,16 @@ class DeliveryQueries:
             " error = NULL, updated_at = ? WHERE job_id = ? AND user_id = ?",
             [(mid, to_text(now), d.job_id, d.user_id) for d, mid, _ in sent],
         )
+        # A campaign's cohort, for the impact report: who its steps were sent to, kept
+        # after these rows are folded into counts (the job's key is campaign:<id>:<step>).
+        campaigns = [(d.user_id, d.job_id) for d, _, _ in sent if d.kind == "campaign"]
+        if campaigns:
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO campaign_people (user_id, campaign_id)"
+                " SELECT ?, CAST(substr(key, 10, instr(substr(key, 10), ':') - 1) AS INTEGER)"
+                " FROM jobs WHERE id = ? AND key LIKE 'campaign:%'",
+                campaigns,
+            )
         tips = [(d.user_id, tip, to_text(now)) for d, _, tip in sent if tip is not None]
         if tips:
             await self._db.executemany(

@@ -52,6 +52,8 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "boosters": ("user_id",),
     "pledge_totals": (),  # people per country: counts, nobody's id
     "dialogues": ("chat_id", "user_id"),
+    "impact_people": ("user_id",),
+    "campaign_people": ("user_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -71,6 +73,8 @@ OWN: dict[str, str] = {
     "reminders": "user_id",
     "boosters": "user_id",
     "dialogues": "user_id",
+    "impact_people": "user_id",
+    "campaign_people": "user_id",
 }
 # Columns of a person's own rows that name somebody else: /mydata says who they are to the
 # person ("a friend"), never their Telegram id.
