@@ -228,6 +228,7 @@ async def test_every_group_has_exactly_one_daily_job_after_start_and_restart(
         async with running(server, settings, shipped_content, clock) as app:
             assert app.job_queue is not None
             runtime = runtime_of(app)
+            await asyncio.wait_for(runtime.groups_scheduled.wait(), 30)
             names = [job.name for job in app.job_queue.jobs()]
             daily = [n for n in names if n and n.startswith("group daily ")]
             assert sorted(daily) == sorted(f"group daily {chat}" for chat in chats), restart

@@ -42,8 +42,8 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     raise ValueError(f"unknown audience {kind!r}")
 
 
-FILL_CHUNK = 500  # people queued per transaction when a daily-tip slot is queued
-FILL_WINDOW = 2000  # people looked at per transaction when an audience is queued
+FILL_CHUNK = 200  # people queued per transaction when a daily-tip slot is queued
+FILL_WINDOW = 500  # people looked at per transaction when an audience is queued
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -317,7 +317,7 @@ class DeliveryQueries:
         """Queue one message for everyone reachable; return (job id, people queued).
 
         `payload` says what to send (see clicksbot.delivery.compose). Return None if a job with
-        this key exists already. The people are queued FILL_CHUNK a transaction (see `_fill`).
+        this key exists already. The people are queued FILL_WINDOW at a time (see `_fill`).
         """
         job_id = await self._open_audience_job(key, "message", payload, {"kind": "all"}, now)
         if job_id is None:
