@@ -10,20 +10,18 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, TOKEN, Clock, pace_as
+from conftest import REPO, TOKEN, Clock, running
 
-from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.app import runtime_of
 from clicksbot.config import Settings
 from clicksbot.content import Content
-from clicksbot.context import BotApplication
 from clicksbot.handlers import groups
 from clicksbot.sandbox import Emulator, EmulatorServer
 from clicksbot.store import Store
@@ -115,16 +113,6 @@ class LockWatch:
 @pytest.fixture
 def retaining(settings: Settings) -> Settings:
     return replace(settings, retention_days=365)
-
-
-@asynccontextmanager
-async def running(
-    server: EmulatorServer, settings: Settings, content: Content, clock: Clock
-) -> AsyncIterator[BotApplication]:
-    app = build_application(settings, content, clock=clock, base_url=server.api_url)
-    pace_as(app, server.emulator.limits)
-    async with polling(app, poll_timeout=1):
-        yield app
 
 
 # -- retention ---------------------------------------------------------------------------
