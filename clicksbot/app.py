@@ -191,6 +191,21 @@ async def _announce_pact(context: BotContext) -> None:
             runtime.outbox.wake()
 
 
+async def _schedule_groups(context: BotContext) -> None:
+    """Make each group's daily job, from the database, once the bot polls: thousands of
+    groups take a while, and updates are answered in between."""
+    runtime = context.runtime
+    for n, group in enumerate(await context.store.all_group_settings(), start=1):
+        if group.chat_id not in runtime.group_jobs:  # else (re)made meanwhile, by /settings
+            groups.schedule(runtime, group)
+        if n % GROUPS_AT_ONCE == 0:
+            await asyncio.sleep(0)
+    runtime.groups_scheduled.set()
+
+
+GROUPS_AT_ONCE = 100  # group jobs made between two looks at the updates
+
+
 async def _post_init(app: BotApplication) -> None:
     runtime = runtime_of(app)
     store = await _open_store(runtime)
@@ -227,7 +242,9 @@ async def _post_init(app: BotApplication) -> None:
         store, outbox, app.job_queue, runtime.clock, grace, settings.default_timezone
     )
     await runtime.reminders.start()
-    app.job_queue.run_once(_announce_pact, when=0.0, name="pact version")
+    app.job_queue.run_once(  # however busy the start: never skipped
+        _announce_pact, when=0.0, name="pact version", job_kwargs={"misfire_grace_time": None}
+    )
     runtime.progress = progress = Progress(
         store, app.bot, app.job_queue, runtime.catalogs, runtime.clock
     )
@@ -240,11 +257,16 @@ async def _post_init(app: BotApplication) -> None:
 
     runtime.campaigns = Campaigns(store, outbox, runtime.clock, progress.watch, may_send)
     app.job_queue.run_repeating(  # its first tick queues what came due while the bot was down
-        _tick_campaigns, interval=CAMPAIGN_INTERVAL, first=0.0, name="campaigns and broadcasts"
+        _tick_campaigns,
+        interval=CAMPAIGN_INTERVAL,
+        first=0.0,
+        name="campaigns and broadcasts",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
     runtime.job_queue = app.job_queue
-    for group in await store.all_group_settings():  # groups' daily posts, from the database
-        groups.schedule(runtime, group)
+    app.job_queue.run_once(  # however busy the start: never skipped
+        _schedule_groups, when=0.0, name="groups", job_kwargs={"misfire_grace_time": None}
+    )
     if settings.retention_days:
         app.job_queue.run_repeating(
             _expire, interval=RETENTION_INTERVAL, first=5.0, name="retention"

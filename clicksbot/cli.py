@@ -1,5 +1,6 @@
-"""The command line: `clicksbot run | chat | validate | sandbox`. Parses arguments, loads config,
-hands over to the application; every failure a person can fix ends in one line and exit code 2."""
+"""The command line: `clicksbot run | chat | validate | impact | sandbox`. Parses arguments,
+loads config, hands over to the application; every failure a person can fix ends in one line
+and exit code 2."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from clicksbot import __version__, logs
 from clicksbot.config import (
@@ -38,15 +39,26 @@ logger = logging.getLogger(__name__)
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+DEFAULT_IMPACT_WEEKS = 12  # as services.impact.DEFAULT_WEEKS (not imported: start-up time)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake in the arguments is one line (what, and where to look)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="clicksbot",
         description="A Telegram bot for Media and Information Literacy, a minute a day.",
     )
     parser.add_argument("--version", action="version", version=f"clicksbot {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     def config_option(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -182,6 +194,29 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", type=Path, help="the CSV file (default: standard output)")
     config_option(export)
 
+    impact = commands.add_parser(
+        "impact",
+        help="the impact report: charts (PNG) and a CSV file of learning by cohort, for funders "
+        "and partners (groups under 10 people merged or left out)",
+    )
+    impact.add_argument(
+        "--out", "-o", type=Path, default=Path("impact-report"),
+        help="the folder to write the charts and the CSV file to (default: impact-report)",
+    )  # fmt: skip
+    impact.add_argument(
+        "--by", default="language", metavar="COHORT",
+        help="group by language, country, group or campaign (default: language)",
+    )  # fmt: skip
+    impact.add_argument(
+        "--weeks", default=str(DEFAULT_IMPACT_WEEKS), metavar="N",
+        help=f"weeks the weekly charts cover, this one included (default {DEFAULT_IMPACT_WEEKS})",
+    )  # fmt: skip
+    impact.add_argument(
+        "--language", default=None,
+        help="the language of the charts' titles (default: default_language of the config)",
+    )  # fmt: skip
+    config_option(impact)
+
     sandbox = commands.add_parser(
         "sandbox", help="run the local Bot API emulator alone, for a bot started separately"
     )
@@ -225,6 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _campaign(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "impact":
+            return _impact(args)
         if args.command == "migrate-store":
             return _migrate_store(args)
         if args.command in ("backup", "restore"):
@@ -514,6 +551,79 @@ def _audit(args: argparse.Namespace) -> int:
 
     for line in asyncio.run(read()):
         print(line)
+    return 0
+
+
+def _impact(args: argparse.Namespace) -> int:
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    from clicksbot.i18n import Catalogs
+    from clicksbot.services.impact import (
+        MAX_WEEKS,
+        ImpactError,
+        ImpactReport,
+        cohort_label,
+        impact_report,
+        to_csv,
+    )
+    from clicksbot.store import Store
+    from clicksbot.store.impact import COHORTS
+
+    def fail(message: str) -> int:
+        print(f"clicksbot impact: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+    if args.by not in COHORTS:
+        return fail(f"--by must be one of {', '.join(COHORTS)}, not {args.by!r}")
+    if not re.fullmatch(r"[0-9]{1,3}", args.weeks) or not 1 <= int(args.weeks) <= MAX_WEEKS:
+        return fail(f"--weeks must be a whole number from 1 to {MAX_WEEKS}, not {args.weeks!r}")
+    settings = _existing_database(args)
+    catalogs = Catalogs.load()
+    language = args.language or settings.default_language
+    if language not in catalogs.languages:
+        return fail(f"--language must be one of {', '.join(catalogs.languages)}, not {language!r}")
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        return fail(f"--out {out} is a file; give a folder (it is made if missing)")
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
+
+    async def count() -> ImpactReport:
+        store = await Store.open(settings.database)
+        try:
+            return await impact_report(store, args.by, int(args.weeks), now, today=today)
+        finally:
+            await store.close()
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clicksbot.render import impact as render
+
+    # matplotlib loads (a second or so) while the database is read, which runs off the GIL.
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(render.load_matplotlib)
+        try:
+            report = asyncio.run(count())
+        except ImpactError as exc:
+            return fail(str(exc))
+        loading.result()
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        name = f"impact-{report.by}-{today.isoformat()}.csv"
+        (out / name).write_bytes(to_csv(report))
+        pictures = [] if report.empty else render.charts(report, catalogs.get(language))
+        for file_name, png in pictures:
+            (out / file_name).write_bytes(png)
+    except OSError as exc:
+        return fail(f"cannot write to {out}: {exc.strerror}")
+    shown = ", ".join(cohort_label(report, f.key) for f in report.cohorts) or "none (too few)"
+    print(
+        f"clicksbot: impact report by {report.by}, {report.weeks} weeks from "
+        f"{report.since.isoformat()}: {len(pictures)} charts and {name} in {out.resolve()}"
+        f" (cohorts: {shown}; left out: {report.hidden})"
+    )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class Runtime:
     # Each group's daily job by chat id: found at once, where the JobQueue looks a name up
     # among every job (thousands of groups made start-up take a minute).
     group_jobs: dict[int, Any] = field(default_factory=dict)
+    groups_scheduled: asyncio.Event = field(default_factory=asyncio.Event)  # after start
     # Telegram's file ids of question pictures already uploaded (image path -> file id).
     photos: dict[str, str] = field(default_factory=dict)
     # Recent presses on questions shared through inline mode (memory only, see the class).

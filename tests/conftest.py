@@ -7,6 +7,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,14 +140,23 @@ async def server(limits: Limits) -> AsyncIterator[EmulatorServer]:
         yield running
 
 
+@asynccontextmanager
+async def running(
+    server: EmulatorServer, settings: Settings, content: Content, clock: Clock
+) -> AsyncIterator[BotApplication]:
+    """The real Application on this content, against the emulator, paced as its limits."""
+    app = build_application(settings, content, clock=clock, base_url=server.api_url)
+    pace_as(app, server.emulator.limits)
+    async with polling(app, poll_timeout=1):
+        yield app
+
+
 @pytest.fixture
 async def bot(
     server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
 ) -> AsyncIterator[Running]:
     """Start the real Application against the emulator; after the test, nothing was refused."""
-    app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
-    pace_as(app, server.emulator.limits)
-    async with polling(app, poll_timeout=1):
+    async with running(server, settings, shipped_content, clock) as app:
         yield Running(app, server.emulator, server, settings)
     refused = [(c.method, c.error.description if c.error else "") for c in server.emulator.refused]
     assert refused == [], f"Telegram would have refused: {refused}"

@@ -18,10 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import REPO, Clock, Running, drain, pace_as, started
+from conftest import REPO, Clock, Running, drain, running, started
 from test_every_message_fits import check
 
-from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.app import runtime_of
 from clicksbot.config import Settings
 from clicksbot.content import COMPETENCIES, Content, Question, load_content
 from clicksbot.content.models import TECHNIQUES
@@ -349,9 +349,7 @@ async def test_confidence_with_a_picture_and_in_english(
     shutil.copy(REPO / "quizzes" / "ms" / "asas-semak-fakta.yaml", packs / "ms")
     content, problems = load_content(packs)
     assert not [p for p in problems if not p.warning], problems
-    app = build_application(settings, content, clock=clock, base_url=server.api_url)
-    pace_as(app, server.emulator.limits)
-    async with polling(app, poll_timeout=1):
+    async with running(server, settings, content, clock):
         ana = server.emulator.person("Ana")
         shown = await ask_topic(ana, "Literacy")
         assert shown.raw.get("photo")
@@ -419,9 +417,7 @@ async def test_progress_shows_calibration_and_techniques_once_there_is_enough(
     (packs / "emotion.yaml").write_text(TECHNIQUE_PACK.format(questions=questions))
     content, problems = load_content(packs.parent)
     assert not [p for p in problems if not p.warning], problems
-    app = build_application(settings, content, clock=clock, base_url=server.api_url)
-    pace_as(app, server.emulator.limits)
-    async with polling(app, poll_timeout=1):
+    async with running(server, settings, content, clock):
         hal = server.emulator.person("Hal")
         for n, right in enumerate((True, True, False, True, True)):
             await answer(hal, await ask_topic(hal, "Critical thinking"), content, right)

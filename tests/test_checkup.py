@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import Clock, Running, pace_as, started
+from conftest import Clock, Running, running, started
 
-from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.app import runtime_of
 from clicksbot.botapi import rules
 from clicksbot.config import Settings
 from clicksbot.content import CheckupItem, Content
@@ -405,9 +405,7 @@ async def test_a_language_without_a_pool_gets_the_english_checkup_marked_so(
     in Malay."""
     content = Content.of(tuple(p for p in shipped_content.packs if p.id != "ms-checkup"))
     assert not any(True for _ in content.checkup_items("ms"))
-    app = build_application(settings, content, clock=clock, base_url=server.api_url)
-    pace_as(app, server.emulator.limits)
-    async with polling(app, poll_timeout=1):
+    async with running(server, settings, content, clock):
         siti = server.emulator.person("Siti", language_code="ms")
         siti.send("/checkup")
         intro = await siti.receive()

@@ -9,8 +9,7 @@ import random
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,12 +17,11 @@ from typing import Any
 
 import pgtest
 import pytest
-from conftest import REPO, TOKEN, Clock, pace_as
+from conftest import REPO, TOKEN, Clock, running
 
-from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.app import runtime_of
 from clicksbot.config import Settings
 from clicksbot.content import Content
-from clicksbot.context import BotApplication
 from clicksbot.handlers import groups
 from clicksbot.sandbox import Emulator, EmulatorServer
 from clicksbot.store import Store
@@ -115,16 +113,6 @@ class LockWatch:
 @pytest.fixture
 def retaining(settings: Settings) -> Settings:
     return replace(settings, retention_days=365)
-
-
-@asynccontextmanager
-async def running(
-    server: EmulatorServer, settings: Settings, content: Content, clock: Clock
-) -> AsyncIterator[BotApplication]:
-    app = build_application(settings, content, clock=clock, base_url=server.api_url)
-    pace_as(app, server.emulator.limits)
-    async with polling(app, poll_timeout=1):
-        yield app
 
 
 # -- retention ---------------------------------------------------------------------------
@@ -228,6 +216,7 @@ async def test_every_group_has_exactly_one_daily_job_after_start_and_restart(
         async with running(server, settings, shipped_content, clock) as app:
             assert app.job_queue is not None
             runtime = runtime_of(app)
+            await asyncio.wait_for(runtime.groups_scheduled.wait(), 30)
             names = [job.name for job in app.job_queue.jobs()]
             daily = [n for n in names if n and n.startswith("group daily ")]
             assert sorted(daily) == sorted(f"group daily {chat}" for chat in chats), restart
@@ -307,7 +296,8 @@ async def test_the_migration_counts_the_audiences_of_an_existing_database(
 ) -> None:
     """A database from before the kept totals gets them right when it is upgraded."""
     path = tmp_path / "bot.sqlite3"
-    monkeypatch.setattr("clicksbot.store.db.MIGRATIONS", schema.MIGRATIONS[:-1])
+    before = [name for name, _ in schema.MIGRATIONS].index("m018_jobs_at_scale")
+    monkeypatch.setattr("clicksbot.store.db.MIGRATIONS", schema.MIGRATIONS[:before])
     await populate(path, 300, datetime(2026, 11, 1, tzinfo=UTC), country="TH", tip_time="08:00",
                    time_zone="Asia/Bangkok")  # fmt: skip
     monkeypatch.undo()
@@ -392,3 +382,59 @@ async def test_a_big_slot_is_queued_once_across_a_crash_while_replies_get_throug
         assert result is not None and result[1] == reachable
         assert answered < 1.5, f"/start took {answered:.2f} s while a slot was queued"
         assert max(watch.waits) < 0.5, f"a write waited {max(watch.waits):.2f} s"
+
+
+# -- audiences ---------------------------------------------------------------------------
+
+
+async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
+    settings: Settings, clock: Clock
+) -> None:
+    """A message to 20,000 people is queued in short transactions (a reply's write never
+    waits long), everyone once; a queueing cut by a crash is finished at the next start, and
+    a small audience among them costs no long transaction either."""
+    path = Path(settings.database)
+    people = 20_000
+    await populate(path, people, clock())
+    db = sqlite3.connect(path)
+    db.execute("UPDATE users SET language = 'km' WHERE id % 1000 = 7")  # 20 Khmer speakers
+    db.commit()
+    db.close()
+    store = await Store.open(path)
+    try:
+        async with LockWatch(store) as watch:
+            result = await store.queue_message("everyone", {"text": {"en": "x"}}, clock())
+        assert result is not None and result[1] == people
+        assert count(path, "SELECT COUNT(DISTINCT user_id) FROM deliveries") == people
+        assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+        assert await store.queue_message("everyone", {"text": {"en": "x"}}, clock()) is None
+
+        # Cut after two windows, as a crash would; the next start finishes it, once.
+        windows = 0
+        fill_chunk = store._fill_chunk
+
+        async def crashing(job_id: int, now: datetime) -> tuple[int, bool]:
+            nonlocal windows
+            windows += 1
+            if windows > 2:
+                raise RuntimeError("crash")
+            return await fill_chunk(job_id, now)
+
+        store._fill_chunk = crashing  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="crash"):
+            await store.queue_message("again", {"text": {"en": "y"}}, clock())
+        del store._fill_chunk
+        assert await store.finish_fills(clock()) != []
+        again = "SELECT COUNT(*) FROM deliveries d JOIN jobs j ON j.id = d.job_id"
+        assert count(path, f"{again} WHERE j.key = 'again'") == people
+
+        khmer = await store.create_broadcast(1, {"kind": "language", "value": "km"},
+                                             {"text": {"km": "z"}}, clock(), clock())  # fmt: skip
+        broadcast = await store.broadcast(khmer)
+        assert broadcast is not None
+        async with LockWatch(store) as watch:
+            queued = await store.queue_broadcast(broadcast, clock())
+        assert queued is not None and queued[1] == 20
+        assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+    finally:
+        await store.close()

@@ -24,7 +24,7 @@ GROUP = ["quiz", "top", "groupdaily", "help"]
 MODERATOR = [
     "tip", "quiz", "review", "progress", "pact", "invite", "subscribe", "settings", "language",
     "privacy",
-    "modhelp", "broadcast", "newcampaign", "campaigns", "help", "start",
+    "modhelp", "broadcast", "newcampaign", "campaigns", "impact", "help", "start",
 ]  # fmt: skip
 ADMIN = [*MODERATOR[:-2], "addmod", "delmod", "mods", "stats", "help", "start"]
 LINK = "https://t.me/clicksbot_sandbox_bot"

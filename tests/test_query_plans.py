@@ -216,6 +216,9 @@ SET_ASIDE: dict[str, str] = {
     "compact_deliveries": "upkeep: old outbox rows, in batches",
     "check_pledge_totals": "`clicksbot stats --check`: recounts every pledge",
     "export_pledges": "`clicksbot export pledges`: every pledge",
+    "cohort_sizes": "the impact report: everyone, counted by cohort",
+    "impact_counts": "the impact report: everyone's answers and days, counted by cohort",
+    "campaign_names": "the impact report: every campaign's name",
 }
 
 

@@ -96,7 +96,12 @@ class SlotClock:
         )
         # What was missed while the bot was down is queued by a job, once the bot polls: a
         # slot of many people must not keep the first poll waiting (issue 18).
-        self.job_queue.run_once(self._catch_up, when=0.0, name=f"{self.label.lower()}: catch up")
+        self.job_queue.run_once(
+            self._catch_up,
+            when=0.0,
+            name=f"{self.label.lower()}: catch up",
+            job_kwargs={"misfire_grace_time": None},  # however busy the start: never skipped
+        )
         logger.info("%s: %d slots scheduled", self.label, len(self._scheduled))
 
     async def catch_up(self) -> int:

@@ -29,7 +29,7 @@ MENU = (
 GROUP_MENU = ("quiz", "top", "groupdaily", "help")
 # Moderators and admins see their own commands in their chat with the bot, after the
 # learner's (which their menu replaces there) and before /help and /start.
-MODERATOR_COMMANDS = ("modhelp", "broadcast", "newcampaign", "campaigns")
+MODERATOR_COMMANDS = ("modhelp", "broadcast", "newcampaign", "campaigns", "impact")
 ADMIN_COMMANDS = (*MODERATOR_COMMANDS, "addmod", "delmod", "mods", "stats")
 EVERY_COMMAND = frozenset((*MENU, *GROUP_MENU, *ADMIN_COMMANDS))
 TWO_LETTER = {"fil": "tl"}  # setMyCommands takes ISO 639-1 codes: Filipino is Telegram's "tl"

@@ -75,6 +75,7 @@ ACTIONS: dict[str, tuple[re.Pattern[str], ...]] = {
     "iq": (re.compile(r"[a-z0-9-]{3,40}"), _POSITION),  # a shared question's option <n>
     "gq": (_ROW_ID, _POSITION),  # answer group question <row id> with option <n>
     "camp": (re.compile(r"pause|resume|cancel"), _ROW_ID),
+    "impact": (re.compile(r"language|country|group|campaign"),),  # the impact report, by
     "bcx": (_ROW_ID,),  # cancel scheduled broadcast <id>
     "cnew": (  # a new campaign's pack, repeat, go or cancel (its start: "when")
         re.compile(r"pack|repeat|go|cancel"),

@@ -44,6 +44,7 @@ UPDATE_TYPES = frozenset(
 # Update types a bot receives when it does not list allowed_updates.
 DEFAULT_UPDATES = UPDATE_TYPES - {"chat_member"}
 MAX_UPLOAD = 10 * 1024 * 1024  # photos; Telegram allows 10 MB
+MIN_ALBUM, MAX_ALBUM = 2, 10  # media in one sendMediaGroup
 
 
 @dataclass
@@ -287,7 +288,8 @@ class Emulator:
                 "getWebhookInfo", "setMyCommands", "getMyCommands", "deleteMyCommands",
                 "sendMessage", "editMessageText", "editMessageReplyMarkup",
                 "editMessageCaption", "deleteMessage", "answerCallbackQuery", "sendChatAction",
-                "sendPhoto", "sendDocument", "sendPoll", "stopPoll", "answerInlineQuery", "getChat",
+                "sendPhoto", "sendDocument", "sendMediaGroup", "sendPoll", "stopPoll",
+                "answerInlineQuery", "getChat",
                 "getChatMember",
                 "setMyDescription", "setMyShortDescription", "setChatMenuButton",
             )
@@ -920,14 +922,25 @@ class Emulator:
         caption, entities = rules.check_caption(
             p.raw.get("caption"), p.text("parse_mode"), p.obj("caption_entities")
         )
-        value = p.raw.get("document")
+        body: dict[str, Any] = {"document": self._document(p)}
+        if caption:
+            body["caption"] = caption
+        if entities:
+            body["caption_entities"] = entities
+        return self._bot_message(chat, p, body)
+
+    def _document(
+        self, p: Params, value: Any = None, field: str | None = "document"
+    ) -> dict[str, Any]:
+        """Read a document: the request's `document` (or an album item's `media`: `value`)."""
+        value = p.raw.get("document") if field else value
         data: bytes | None = None
         name = ""
         if isinstance(value, str) and value.startswith("attach://"):
             key = value[len("attach://") :]
             data, name = p.files.get(key), p.filename(key)
-        elif "document" in p.files:
-            data, name = p.files["document"], p.filename("document")
+        elif field and field in p.files:
+            data, name = p.files[field], p.filename(field)
         elif isinstance(value, str) and value in self.files:
             data, name = self.files[value], self.file_names.get(value, "")
         if data is None:
@@ -945,22 +958,77 @@ class Emulator:
         }  # fmt: skip
         if name:
             document["file_name"] = name
-        body: dict[str, Any] = {"document": document}
-        if caption:
-            body["caption"] = caption
-        if entities:
-            body["caption_entities"] = entities
-        return self._bot_message(chat, p, body)
+        return document
 
-    def _photo(self, p: Params) -> list[dict[str, Any]]:
-        value = p.raw.get("photo")
+    async def _m_sendMediaGroup(self, p: Params) -> Any:
+        """An album: 2 to 10 photos (or 2 to 10 documents: Telegram groups a document only
+        with documents), each with its own caption; one message per item, sharing a
+        media_group_id. The emulator sends no video or audio, so it refuses them.
+
+        It counts as one send against the flood limits, as the bot's pacer counts it."""
+        chat = self._chat(p)
+        if not p.has("media"):
+            raise ApiError(400, 'Bad Request: parameter "media" is required')
+        media = p.obj("media")
+        if not isinstance(media, list):
+            raise ApiError(400, "Bad Request: expected an Array of InputMedia")
+        if len(media) > MAX_ALBUM:
+            raise ApiError(400, "Bad Request: Too much messages to send as an album")
+        if len(media) < MIN_ALBUM:  # the Bot API's documented range (the wording is ours)
+            raise ApiError(400, f"Bad Request: an album takes {MIN_ALBUM} to {MAX_ALBUM} media")
+        kinds = set()
+        bodies = []
+        for item in media:
+            if not isinstance(item, dict):
+                raise ApiError(400, "Bad Request: InputMedia must be an Object")
+            kind = item.get("type")
+            if kind not in ("photo", "document"):
+                raise ApiError(400, f"Bad Request: the emulator sends no {kind!s} in albums")
+            kinds.add(kind)
+            caption, entities = rules.check_caption(
+                item.get("caption"), item.get("parse_mode"), item.get("caption_entities")
+            )
+            if kind == "photo":
+                body: dict[str, Any] = {"photo": self._photo(p, item.get("media"), None)}
+            else:
+                body = {"document": self._document(p, item.get("media"), None)}
+            if caption:
+                body["caption"] = caption
+            if entities:
+                body["caption_entities"] = entities
+            bodies.append(body)
+        if len(kinds) > 1:
+            raise ApiError(
+                400, "Bad Request: can't use the media of the specified type in the album"
+            )
+        self._check_reachable(chat)
+        reply_to = self._reply_to(chat, p)
+        self._check_flood(chat)
+        group_id = str(10_000_000_000 + next(self._file_ids))
+        messages = []
+        for body in bodies:
+            body["media_group_id"] = group_id
+            if reply_to is not None:
+                body["reply_to_message"] = reply_to
+            message = self._new_message(chat, self.bot_user, body)
+            chat.inbox.put_nowait(message)
+            self._notify("message", chat, message)
+            messages.append(message)
+        return messages
+
+    def _photo(
+        self, p: Params, value: Any = None, field: str | None = "photo"
+    ) -> list[dict[str, Any]]:
+        """Read a photo: the request's `photo` (or, in an album, an item's `media`: `value`,
+        never a file of its own name)."""
+        value = p.raw.get("photo") if field else value
         data: bytes | None = None
         name = ""
         if isinstance(value, str) and value.startswith("attach://"):
             key = value[len("attach://") :]
             data, name = p.files.get(key), p.filename(key)
-        elif "photo" in p.files:
-            data, name = p.files["photo"], p.filename("photo")
+        elif field and field in p.files:
+            data, name = p.files[field], p.filename(field)
         if data is None:
             if isinstance(value, str) and value in self.files:
                 data, name = self.files[value], self.file_names.get(value, "")

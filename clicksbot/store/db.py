@@ -20,6 +20,7 @@ from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
+from clicksbot.store.impact import ImpactQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
@@ -100,6 +101,7 @@ class Store(
     ReminderQueries,
     BoosterQueries,
     DialogueQueries,
+    ImpactQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 

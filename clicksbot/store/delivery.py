@@ -43,7 +43,8 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     raise ValueError(f"unknown audience {kind!r}")
 
 
-FILL_CHUNK = 500  # people queued per transaction when a daily-tip slot is queued
+FILL_CHUNK = 200  # people queued per transaction when a daily-tip slot is queued
+FILL_WINDOW = 500  # people looked at per transaction when an audience is queued
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -158,20 +159,20 @@ class DeliveryQueries:
         )
         return cur.lastrowid if cur.rowcount == 1 else None
 
-    async def _queue_audience(
+    async def _new_audience_job(
         self, key: str, kind: str, payload: dict[str, Any], audience: dict[str, Any], now: datetime
-    ) -> tuple[int, int] | None:
-        """Create a job and queue it for an audience (in the caller's transaction)."""
-        job_id = await self._new_job(key, kind, payload, now)
-        if job_id is None:
-            return None
-        where, args = audience_filter(audience)
+    ) -> int | None:
+        """Create a job for an audience, still to be filled (in the caller's transaction);
+        None if a job with this key exists. `_fill` then queues its people, FILL_CHUNK a
+        transaction, once the caller's transaction is committed."""
+        audience_filter(audience)  # an unknown kind is refused here, before anything is written
         cur = await self._db.execute(
-            "INSERT INTO deliveries (job_id, user_id, updated_at)"
-            f" SELECT ?, users.id, ? FROM users WHERE {where} ON CONFLICT DO NOTHING",
-            (job_id, to_text(now), *args),
-        )
-        return job_id, cur.rowcount
+            "INSERT INTO jobs (key, kind, payload, created_at, filling) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO NOTHING",
+            (key, kind, json.dumps(payload, ensure_ascii=False), to_text(now),
+             json.dumps({"audience": audience, "after": None})),
+        )  # fmt: skip
+        return cur.lastrowid if cur.rowcount == 1 else None
 
     async def queue_tip_slot(
         self, time_zone: str, tip_time: str, day: date, now: datetime
@@ -242,13 +243,16 @@ class DeliveryQueries:
 
     @writes
     async def _fill_chunk(self, job_id: int, now: datetime) -> tuple[int, bool]:
-        """Queue the next FILL_CHUNK people of a tip slot's job, and note how far it got, in
-        one transaction; return how many were queued and whether the job is full."""
+        """Queue the next FILL_CHUNK people of a job still being filled (a tip slot's, or an
+        audience's), and note how far it got, in one transaction; return how many were queued
+        and whether the job is full."""
         async with self._db.execute("SELECT filling FROM jobs WHERE id = ?", (job_id,)) as cur:
             row = await cur.fetchone()
         if row is None or row[0] is None:
             return 0, True
         fill = json.loads(row[0])
+        if "audience" in fill:
+            return await self._fill_audience_chunk(job_id, fill, now)
         # The order of the slot's index, so each chunk starts where the last ended.
         key = page_key(self._db)
         async with self._db.execute(
@@ -276,17 +280,57 @@ class DeliveryQueries:
         )
         return len(rows), done
 
-    @writes
+    async def _fill_audience_chunk(
+        self, job_id: int, fill: dict[str, Any], now: datetime
+    ) -> tuple[int, bool]:
+        """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id, those in the
+        audience. Bounded by people looked at, not found, so a small audience among many
+        people never makes one long transaction."""
+        after = -(2**63) if fill["after"] is None else int(fill["after"])
+        async with self._db.execute(
+            "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
+            (after, FILL_WINDOW - 1),
+        ) as cur:
+            row = await cur.fetchone()
+        bound = None if row is None else int(row[0])  # None: the last window
+        where, args = audience_filter(fill["audience"])
+        async with self._db.execute(
+            f"SELECT users.id FROM users WHERE {where} AND users.id > ?"
+            + ("" if bound is None else " AND users.id <= ?"),
+            (*args, after, *(() if bound is None else (bound,))),
+        ) as cur:
+            people = [int(r[0]) for r in await cur.fetchall()]
+        stamp = to_text(now)
+        await self._db.executemany(
+            "INSERT INTO deliveries (job_id, user_id, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            [(job_id, person, stamp) for person in people],
+        )
+        fill["after"] = bound
+        await self._db.execute(
+            "UPDATE jobs SET filling = ? WHERE id = ?",
+            (None if bound is None else json.dumps(fill), job_id),
+        )
+        return len(people), bound is None
+
     async def queue_message(
         self, key: str, payload: dict[str, Any], now: datetime
     ) -> tuple[int, int] | None:
         """Queue one message for everyone reachable; return (job id, people queued).
 
         `payload` says what to send (see clicksbot.delivery.compose). Return None if a job with
-        this key exists already.
+        this key exists already. The people are queued FILL_WINDOW at a time (see `_fill`).
         """
-        queued = await self._queue_audience(key, "message", payload, {"kind": "all"}, now)
-        return queued
+        job_id = await self._open_audience_job(key, "message", payload, {"kind": "all"}, now)
+        if job_id is None:
+            return None
+        return job_id, await self._fill(job_id, now)
+
+    @writes
+    async def _open_audience_job(
+        self, key: str, kind: str, payload: dict[str, Any], audience: dict[str, Any], now: datetime
+    ) -> int | None:
+        return await self._new_audience_job(key, kind, payload, audience, now)
 
     @writes
     async def queue_notice(
@@ -417,6 +461,16 @@ class DeliveryQueries:
             " error = NULL, updated_at = ? WHERE job_id = ? AND user_id = ?",
             [(mid, to_text(now), d.job_id, d.user_id) for d, mid, _ in sent],
         )
+        # A campaign's cohort, for the impact report: who its steps were sent to, kept
+        # after these rows are folded into counts (the job's key is campaign:<id>:<step>).
+        campaigns = [(d.user_id, d.job_id) for d, _, _ in sent if d.kind == "campaign"]
+        if campaigns:
+            await self._db.executemany(
+                "INSERT OR IGNORE INTO campaign_people (user_id, campaign_id)"
+                " SELECT ?, CAST(substr(key, 10, instr(substr(key, 10), ':') - 1) AS INTEGER)"
+                " FROM jobs WHERE id = ? AND key LIKE 'campaign:%'",
+                campaigns,
+            )
         tips = [(d.user_id, tip, to_text(now)) for d, _, tip in sent if tip is not None]
         if tips:
             await self._db.executemany(

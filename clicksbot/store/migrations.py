@@ -119,6 +119,109 @@ M018 = f"""
 # text is translated by `dialect.translate_ddl` (`id INTEGER PRIMARY KEY` becomes an identity
 # column); a migration that needs other text there (a trigger, say) gives it in
 # `dialect.POSTGRESQL_MIGRATIONS` under the same name, so both keep one version history.
+# The impact report's summary of each person (see clicksbot/store/impact.py): what one answer
+# adds to the column of its competency and of its confidence level, packed as
+# answers * 2**32 + right answers, and the week of the 1970-01-05 (a Monday) calendar a day
+# falls in.
+_M020_COMPETENCIES = (
+    "critical-thinking", "creativity", "literacy", "intercultural", "citizenship",
+    "knowledge", "sustainability",
+)  # fmt: skip
+_M020_KINDS = [("competency", f"'{c}'", "c_" + c.replace("-", "_")) for c in _M020_COMPETENCIES]
+_M020_KINDS += [("confidence", str(level), f"sure_{level}") for level in (1, 2, 3)]
+_M020_WEEK = "CAST((julianday({0}) - 2440591.5) / 7 AS INTEGER)"
+_M020_BITS = 62  # weeks a person's mask remembers, back from their latest active week
+
+
+def _m020_adds(row: str) -> list[str]:
+    """What the answer `row` (NEW or OLD) adds to each column of the summary."""
+    return [
+        f"(CASE WHEN {row}.correct IS NOT NULL AND {row}.{column} = {value}"
+        f" THEN {1 << 32} + {row}.correct ELSE 0 END)"
+        for column, value, _ in _M020_KINDS
+    ]
+
+
+def _m020_upsert(adds: list[str]) -> str:
+    names = [name for _, _, name in _M020_KINDS]
+    return (
+        f"INSERT INTO impact_people (user_id, {', '.join(names)})"
+        f" VALUES (NEW.user_id, {', '.join(adds)})"
+        " ON CONFLICT (user_id) DO UPDATE SET "
+        + ", ".join(f"{n} = {n} + excluded.{n}" for n in names)
+        + ";"
+    )
+
+
+_M020_CHANGES = list(zip(_m020_adds("NEW"), _m020_adds("OLD"), strict=True))
+_M020_NAMES = ", ".join(name for _, _, name in _M020_KINDS)
+M020 = f"""
+        -- The impact report reads one row per person instead of every answer and every
+        -- active day: the triggers below keep it in the same transaction as the answer (or
+        -- the rating, or the active day) it counts, so its figures are the ones counted from
+        -- the rows themselves. Per competency and per confidence level (1 guessing, 2 fairly
+        -- sure, 3 sure): the answers given and how many were right, packed in one number,
+        -- answers * 2**32 + right. The weeks: `last_week`, the latest week the person was
+        -- active in (weeks counted from Monday 1970-01-05, by their local days), and `weeks`,
+        -- a bit per week back from it (bit 0: that week) for the last {_M020_BITS} weeks, more
+        -- than the longest report. Answers and days go only with their person, as this does.
+        CREATE TABLE impact_people (
+            user_id   BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            {" ".join(f"{n} INTEGER NOT NULL DEFAULT 0," for _, _, n in _M020_KINDS)}
+            last_week INTEGER,                      -- NULL: no active day yet
+            weeks     INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        INSERT INTO impact_people (user_id, {_M020_NAMES})
+            SELECT user_id, {", ".join(f"SUM({a})" for a in _m020_adds("answers"))}
+            FROM answers WHERE correct IS NOT NULL GROUP BY user_id;
+        INSERT INTO impact_people (user_id, last_week, weeks)
+            SELECT w.user_id, l.last, SUM(1 << (l.last - w.week))
+            FROM (SELECT DISTINCT user_id, {_M020_WEEK.format("day")} AS week
+                  FROM activity_days) w
+            JOIN (SELECT user_id, MAX({_M020_WEEK.format("day")}) AS last
+                  FROM activity_days GROUP BY user_id) l ON l.user_id = w.user_id
+            WHERE l.last - w.week < {_M020_BITS} GROUP BY w.user_id
+            ON CONFLICT (user_id) DO UPDATE SET
+                last_week = excluded.last_week, weeks = excluded.weeks;
+        CREATE TRIGGER impact_answer_added AFTER INSERT ON answers
+            WHEN NEW.correct IS NOT NULL BEGIN
+            {_m020_upsert(_m020_adds("NEW"))}
+        END;
+        CREATE TRIGGER impact_answer_changed AFTER UPDATE OF correct, confidence, competency
+            ON answers WHEN OLD.correct IS NOT NEW.correct
+            OR OLD.confidence IS NOT NEW.confidence OR OLD.competency IS NOT NEW.competency
+            BEGIN
+            {_m020_upsert([f"{n} - {o}" for n, o in _M020_CHANGES])}
+        END;
+        CREATE TRIGGER impact_day_added AFTER INSERT ON activity_days BEGIN
+            INSERT INTO impact_people (user_id, last_week, weeks)
+                VALUES (NEW.user_id, {_M020_WEEK.format("NEW.day")}, 1)
+            ON CONFLICT (user_id) DO UPDATE SET
+                weeks = CASE
+                    WHEN last_week IS NULL THEN 1
+                    WHEN excluded.last_week >= last_week THEN
+                        ((weeks << (excluded.last_week - last_week)) | 1) & {(1 << _M020_BITS) - 1}
+                    WHEN last_week - excluded.last_week < {_M020_BITS} THEN
+                        weeks | (1 << (last_week - excluded.last_week))
+                    ELSE weeks END,
+                last_week = MAX(COALESCE(last_week, excluded.last_week), excluded.last_week);
+        END;
+        -- The campaigns whose steps the outbox sent each person, for the report's campaign
+        -- cohorts: kept when the outbox's rows are folded into counts (two days after), and
+        -- going with the person. Nothing else of the message is kept here.
+        CREATE TABLE campaign_people (
+            user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            campaign_id INTEGER NOT NULL,             -- campaigns.id
+            PRIMARY KEY (user_id, campaign_id)
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO campaign_people (user_id, campaign_id)
+            SELECT d.user_id, CAST(substr(j.key, 10, instr(substr(j.key, 10), ':') - 1) AS INTEGER)
+            FROM jobs j JOIN deliveries d ON d.job_id = j.id
+            WHERE j.kind = 'campaign' AND d.state = 'sent';
+        -- The report finds each person's cohort in this index rather than the wider table.
+        CREATE INDEX users_for_impact ON users (id, language, country, created_at);
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "m001_users",
@@ -576,4 +679,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX dialogues_by_user ON dialogues (user_id);
         """,
     ),
+    ("m020_impact_index", M020),
 ]

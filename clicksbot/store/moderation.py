@@ -236,15 +236,24 @@ class ModerationQueries(DeliveryQueries):
         )
         return cur.rowcount == 1
 
-    @writes
     async def run_campaign_step(
         self, campaign: Campaign, occurrence: datetime, now: datetime
     ) -> tuple[int, int] | None:
         """Queue the campaign's next step for the occurrence; move it on by one, atomically.
 
         Return (job id, people queued), or None if the campaign moved meanwhile (a step is
-        queued once: the job key names the campaign and the step).
+        queued once: the job key names the campaign and the step). The step's job is created
+        with the move; its people are then queued a chunk a transaction (see `_fill`).
         """
+        job_id = await self._open_campaign_step(campaign, occurrence, now)
+        if job_id is None:
+            return None
+        return job_id, await self._fill(job_id, now)
+
+    @writes
+    async def _open_campaign_step(
+        self, campaign: Campaign, occurrence: datetime, now: datetime
+    ) -> int | None:
         if campaign.position >= len(campaign.tips):
             return None
         step = campaign.position
@@ -259,13 +268,12 @@ class ModerationQueries(DeliveryQueries):
             await self._db.rollback()
             return None
         payload = {"tip": campaign.tips[step], "campaign": campaign.name}
-        queued = await self._queue_audience(
+        job_id = await self._new_audience_job(
             f"campaign:{campaign.id}:{step}", "campaign", payload, campaign.audience, now
         )
-        if queued is None:
+        if job_id is None:
             await self._db.rollback()
-            return None
-        return queued
+        return job_id
 
     # -- broadcasts ----------------------------------------------------------------------
 
@@ -299,9 +307,17 @@ class ModerationQueries(DeliveryQueries):
         ) as cur:
             return [_broadcast(r) for r in await cur.fetchall()]
 
-    @writes
     async def queue_broadcast(self, broadcast: Broadcast, now: datetime) -> tuple[int, int] | None:
-        """Queue a scheduled broadcast for its audience, once; return (job id, people)."""
+        """Queue a scheduled broadcast for its audience, once; return (job id, people). Its
+        job is created with its new status; its people are then queued a chunk a transaction
+        (see `_fill`), so a broadcast to a million people never holds up a reply."""
+        job_id = await self._open_broadcast(broadcast, now)
+        if job_id is None:
+            return None
+        return job_id, await self._fill(job_id, now)
+
+    @writes
+    async def _open_broadcast(self, broadcast: Broadcast, now: datetime) -> int | None:
         cur = await self._db.execute(
             "UPDATE broadcasts SET status = 'queued' WHERE id = ? AND status = 'scheduled'",
             (broadcast.id,),
@@ -309,17 +325,17 @@ class ModerationQueries(DeliveryQueries):
         if cur.rowcount != 1:
             await self._db.rollback()
             return None
-        queued = await self._queue_audience(
+        job_id = await self._new_audience_job(
             f"broadcast:{broadcast.id}", "broadcast", broadcast.payload, broadcast.audience,
             now,
         )  # fmt: skip
-        if queued is None:
+        if job_id is None:
             await self._db.rollback()
             return None
         await self._db.execute(
-            "UPDATE broadcasts SET job_id = ? WHERE id = ?", (queued[0], broadcast.id)
+            "UPDATE broadcasts SET job_id = ? WHERE id = ?", (job_id, broadcast.id)
         )
-        return queued
+        return job_id
 
     async def scheduled_broadcasts(self) -> list[Broadcast]:
         """Return the broadcasts waiting for their time, soonest first."""

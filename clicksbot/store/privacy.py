@@ -20,8 +20,7 @@ from clicksbot.store.stamps import to_text
 
 logger = logging.getLogger(__name__)
 
-PURGE_JOBS = 1000  # job ids looked through at once for finished outbox rows to delete
-PURGE_ROWS = 500  # outbox rows deleted in one write
+PURGE_JOBS = 1000  # job ids looked through in one write for old jobs to delete
 
 # Every table, with the columns that hold a person's Telegram id. A table that holds nobody's
 # id says so with (); a test checks this list against the schema, so none can be forgotten.
@@ -54,6 +53,8 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "boosters": ("user_id",),
     "pledge_totals": (),  # people per country: counts, nobody's id
     "dialogues": ("chat_id", "user_id"),
+    "impact_people": ("user_id",),
+    "campaign_people": ("user_id",),
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
@@ -73,6 +74,8 @@ OWN: dict[str, str] = {
     "reminders": "user_id",
     "boosters": "user_id",
     "dialogues": "user_id",
+    "impact_people": "user_id",
+    "campaign_people": "user_id",
 }
 # Columns of a person's own rows that name somebody else: /mydata says who they are to the
 # person ("a friend"), never their Telegram id.
@@ -302,13 +305,16 @@ class PrivacyQueries:
     async def purge_deliveries(
         self, before: datetime, stopped: Callable[[], bool] = lambda: False
     ) -> int:
-        """Delete finished outbox rows (and emptied jobs) older than `before`: the outbox's
-        history of who was sent what is kept no longer than people's other data.
+        """Delete the jobs created before `before` that nothing refers to any more: the
+        outbox's history is kept no longer than people's other data. Return the jobs deleted.
 
-        The jobs are looked through PURGE_JOBS ids at a time, and each write deletes at most
-        PURGE_ROWS rows, so the bot's other writes never wait long; stops early (the next
-        pass carries on) once `stopped()` says so. Return the rows deleted."""
-        cutoff = to_text(before)
+        Their finished rows went earlier, folded into the jobs' counts two days after they
+        were done (`compact_deliveries`); a job still holding a row (one pending, say), a
+        broadcast's job and an invitation's (its key is how an inviter is told once per
+        friend) stay. Each id is checked by a seek into the outbox's key, never by reading
+        its rows: a job of a million pending messages costs no more than an empty one. The
+        jobs are looked through PURGE_JOBS ids a write; stops early (the next pass carries
+        on) once `stopped()` says so."""
         async with self._db.execute("SELECT MAX(id) FROM jobs") as cur:
             row = await cur.fetchone()
         newest = int(row[0]) if row and row[0] is not None else 0
@@ -316,41 +322,19 @@ class PrivacyQueries:
         for start in range(0, newest, PURGE_JOBS):
             if stopped():
                 break
-            async with self._db.execute(
-                "SELECT j.id FROM jobs j WHERE j.id > ? AND j.id <= ? AND j.created_at < ?"
-                " AND (EXISTS (SELECT 1 FROM deliveries d WHERE d.job_id = j.id"
-                "  AND d.state != 'pending' AND d.updated_at < ?)"
-                " OR (j.key NOT LIKE 'invite:%' AND NOT EXISTS"
-                "  (SELECT 1 FROM deliveries d WHERE d.job_id = j.id)))"
-                " ORDER BY j.id",
-                (start, start + PURGE_JOBS, cutoff, cutoff),
-            ) as cur:
-                jobs = [int(r[0]) for r in await cur.fetchall()]
-            for job_id in jobs:
-                while True:
-                    count = await self._purge_job(job_id, cutoff)
-                    deleted += count
-                    if count < PURGE_ROWS or stopped():
-                        break
+            deleted += await self._purge_jobs(start, start + PURGE_JOBS, to_text(before))
         return deleted
 
     @writes
-    async def _purge_job(self, job_id: int, cutoff: str) -> int:
+    async def _purge_jobs(self, first: int, last: int, cutoff: str) -> int:
         cur = await self._db.execute(
-            # By key, not rowid, so that PostgreSQL (no rowid) takes it too.
-            "DELETE FROM deliveries WHERE job_id = ? AND user_id IN (SELECT user_id"
-            " FROM deliveries WHERE job_id = ? AND state != 'pending' AND updated_at < ? LIMIT ?)",
-            (job_id, job_id, cutoff, PURGE_ROWS),
+            "DELETE FROM jobs WHERE id > ? AND id <= ? AND created_at < ?"
+            " AND key NOT LIKE 'invite:%'"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
+            " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
+            (first, last, cutoff),
         )
-        if cur.rowcount < PURGE_ROWS:
-            await self._db.execute(
-                # Invitation notices stay: their keys are how an inviter is told once per friend.
-                "DELETE FROM jobs WHERE id = ? AND key NOT LIKE 'invite:%' AND NOT EXISTS"
-                " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
-                " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
-                (job_id,),
-            )
-        return int(cur.rowcount)
+        return max(cur.rowcount, 0)
 
     async def inactive_people(
         self, before: datetime, keep: frozenset[int], limit: int = -1

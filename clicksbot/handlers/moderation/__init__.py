@@ -6,7 +6,7 @@ check it again at each step, so a role taken back in the middle stops them there
 action is written to the audit log.
 
 `roles` makes and lists moderators, `broadcasts` and `campaigns` are the two fan-outs a
-moderator starts, and `common` holds what they share.
+moderator starts, `impact` the impact report, and `common` holds what they share.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication
 from clicksbot.handlers.common import BROADCAST_CONVERSATION_GROUP, CONVERSATION_GROUP, NEW_MESSAGES
-from clicksbot.handlers.moderation import broadcasts, campaigns, roles
+from clicksbot.handlers.moderation import broadcasts, campaigns, impact, roles
 from clicksbot.render import callbacks as cb
 
 __all__ = ["register"]
@@ -28,6 +28,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("mods", roles.mods_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("modhelp", roles.modhelp_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("campaigns", campaigns.campaigns_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("impact", impact.impact_command, filters=NEW_MESSAGES))
     # Each in a group of its own: a command that ends one can start the other.
     app.add_handler(broadcasts.conversation(), group=BROADCAST_CONVERSATION_GROUP)
     app.add_handler(campaigns.conversation(), group=CONVERSATION_GROUP)
@@ -36,3 +37,4 @@ def register(app: BotApplication) -> None:
         CallbackQueryHandler(broadcasts.on_broadcast_cancel_button, pattern=cb.pattern("bcx"))
     )
     app.add_handler(CallbackQueryHandler(broadcasts.on_stop_button, pattern=cb.pattern("stop")))
+    app.add_handler(CallbackQueryHandler(impact.on_impact_button, pattern=cb.pattern("impact")))
