@@ -117,14 +117,16 @@ class _Raw:
         if values is None:
             cur.executemany(placeholders(sql), [tuple(r) for r in rows])  # type: ignore[arg-type]
             return cur
-        # An INSERT of many rows goes 500 rows a statement, as a test means it (one load):
-        # PostgreSQL runs statement triggers (the audience counts') once a statement, and one
-        # a row would re-plan them on a table without statistics for each row.
+        # An INSERT of many rows goes 500 rows a statement and a transaction, as a test means
+        # it (a load of rows): PostgreSQL runs statement triggers (the audience counts') once
+        # a statement, and a row updated again and again in one transaction (each count)
+        # leaves a chain of versions that each update walks: a load in one would be quadratic.
         listed = [tuple(r) for r in rows]
         for start in range(0, len(listed), 500):
             chunk = listed[start : start + 500]
             text = values.group(1) + ", ".join([values.group(2)] * len(chunk))
             cur.execute(placeholders(text), [v for row in chunk for v in row])  # type: ignore[arg-type]
+            self._conn.commit()
         return cur
 
     def commit(self) -> None:
