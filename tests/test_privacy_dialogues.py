@@ -142,3 +142,7 @@ async def test_forget_deletes_conversations_under_way_drafts_and_all(bot: Runnin
     await ivy.press(confirm, "Yes, delete it all")
     assert "deleted everything" in (await ivy.receive_edit()).text
     assert dialogues(bot, ivy) == []
+    # The name she then types is answered, not swallowed: her pledge went with the rest.
+    ivy.send(NAME)
+    assert "haven't taken the pact" in (await ivy.receive()).text
+    await ivy.expect_silence(0.5)
