@@ -4,6 +4,7 @@ sizes and a big daily-tip slot never hold the store long enough to keep a person
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import random
 import signal
@@ -217,6 +218,10 @@ async def test_every_group_has_exactly_one_daily_job_after_start_and_restart(
             assert app.job_queue is not None
             runtime = runtime_of(app)
             await asyncio.wait_for(runtime.groups_scheduled.wait(), 30)
+            # The groups' jobs are set aside from the collector's full passes, as start-up's
+            # (the collector's generations, which `gc.get_objects` lists, hold none of them).
+            jobs = {id(job) for job in runtime.group_jobs.values()}
+            assert not [o for o in gc.get_objects() if id(o) in jobs]
             names = [job.name for job in app.job_queue.jobs()]
             daily = [n for n in names if n and n.startswith("group daily ")]
             assert sorted(daily) == sorted(f"group daily {chat}" for chat in chats), restart
