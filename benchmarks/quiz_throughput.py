@@ -222,6 +222,10 @@ class QuizPerson:
                 self.message = await p.receive(timeout=30)
             else:
                 self.message = await p.receive_edit(timeout=30)  # the result replaces it
+        elif "Next question" not in self.message.button_texts:
+            # "How sure are you?" (on by default): the result takes its place.
+            await p.press(self.message, 1, timeout=30)
+            self.message = await p.receive_edit(timeout=30)
         else:
             await p.press(self.message, "Next question", timeout=30)
             self.message = await next_message(p, is_question)
