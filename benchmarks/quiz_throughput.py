@@ -199,6 +199,11 @@ def is_question(m: BotMessage) -> bool:
     return bool(m.button_texts) and m.button_texts[0].startswith("A. ")
 
 
+def is_rating(m: BotMessage) -> bool:
+    """"How sure are you?", asked between an answer and its result."""
+    return bool(m.button_texts) and m.button_texts[-1].startswith("Skip")
+
+
 class QuizPerson:
     """A person who keeps answering questions: each step is one update and its reply."""
 
@@ -222,6 +227,10 @@ class QuizPerson:
                 self.message = await p.receive(timeout=30)
             else:
                 self.message = await p.receive_edit(timeout=30)  # the result replaces it
+        elif is_rating(self.message):
+            # "How sure are you?" (on by default): the result takes its place.
+            await p.press(self.message, 1, timeout=30)
+            self.message = await p.receive_edit(timeout=30)
         else:
             await p.press(self.message, "Next question", timeout=30)
             self.message = await next_message(p, is_question)

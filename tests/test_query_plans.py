@@ -213,6 +213,7 @@ SET_ASIDE: dict[str, str] = {
     "finish_fills": "the slots left half queued, at start",
     "count_audience": "an audience counted row by row, for checks and tests",
     "purge_deliveries": "retention: old outbox rows",
+    "scrub_log": "empties the write-ahead log: no query",
     "compact_deliveries": "upkeep: old outbox rows, in batches",
     "check_pledge_totals": "`clicksbot stats --check`: recounts every pledge",
     "export_pledges": "`clicksbot export pledges`: every pledge",

@@ -5,6 +5,8 @@ time (at most BATCH, in a write of about BUDGET seconds, through the same deleti
 each batch committed before the next is read, with a pause between batches as long as the batch
 took, so a new person's first write waits a batch at most. Whatever was committed stays done
 after a crash, and the next pass simply finds fewer people; a stop is noticed between batches.
+The write-ahead log is emptied of the deleted rows' old pages once, when the pass ends (see
+`scrub` in store.privacy: it holds the write lock until the disk has synced).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class RetentionStore(Protocol):
 
     async def forget_some(self, people: list[int], budget: float) -> tuple[int, int]: ...
 
+    async def scrub_log(self) -> None: ...
+
     async def purge_deliveries(
         self, before: datetime, stopped: Callable[[], bool] = ...
     ) -> int: ...
@@ -45,17 +49,21 @@ async def expire(
     outbox's history older than that; return how many people were forgotten. Returns early
     once `stopped()` says so: the next pass carries on from where this one ended."""
     gone = 0
-    while not stopped():
-        people = await store.inactive_people(before, keep, BATCH)
-        if not people:
-            await store.purge_deliveries(before, stopped)
-            break
-        while people and not stopped():
-            started = time.monotonic()
-            taken, known = await store.forget_some(people, BUDGET)
-            gone += known
-            people = people[taken:]
-            # As long a rest as the write took: the pass never has the store more than half
-            # the time, however long it is.
-            await asyncio.sleep(max(REST, time.monotonic() - started))
+    try:
+        while not stopped():
+            people = await store.inactive_people(before, keep, BATCH)
+            if not people:
+                await store.purge_deliveries(before, stopped)
+                break
+            while people and not stopped():
+                started = time.monotonic()
+                taken, known = await store.forget_some(people, BUDGET)
+                gone += known
+                people = people[taken:]
+                # As long a rest as the write took: the pass never has the store more than
+                # half the time, however long it is.
+                await asyncio.sleep(max(REST, time.monotonic() - started))
+    finally:
+        if gone:  # once a pass, however it ends: see forget_some
+            await store.scrub_log()
     return gone

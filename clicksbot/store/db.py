@@ -15,6 +15,7 @@ import aiosqlite
 
 from clicksbot.store import dialect
 from clicksbot.store.boosters import BoosterQueries
+from clicksbot.store.checkpoints import LOG_KEPT, SAFETY_PAGES, Checkpointer
 from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
@@ -110,6 +111,8 @@ class Store(
         self._write_lock = asyncio.Lock()
         self._jobs_filling: set[int] = set()
         self.path = path
+        # Copies the write-ahead log into the file from its own connection (file databases).
+        self.checkpointer: Checkpointer | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -132,10 +135,17 @@ class Store(
         try:
             await store._configure()
             await store._migrate()
+            if target != ":memory:":
+                store.checkpointer = Checkpointer(target, store._write_lock)
+                await store.checkpointer.start()
         except sqlite3.Error as exc:
+            if store.checkpointer is not None:
+                await store.checkpointer.stop()
             await db.close()
             raise StoreError(explain(Path(target), exc)) from None
         except BaseException:
+            if store.checkpointer is not None:
+                await store.checkpointer.stop()
             await db.close()
             raise
         return store
@@ -167,7 +177,10 @@ class Store(
         return isinstance(self._db, dialect.PgConnection)
 
     async def close(self) -> None:
-        """Close the connection (pending writes are already committed)."""
+        """Close the connections (pending writes are already committed); the store's own
+        closes last, so that it copies what is left of the log into the file."""
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         await self._db.close()
 
     async def _configure(self) -> None:
@@ -185,6 +198,10 @@ class Store(
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.execute("PRAGMA synchronous=NORMAL")
+        # A commit does not copy the log into the file itself (it would, on the connection
+        # that replies, after a thousand pages): the checkpointer does, beside it.
+        await self._db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
+        await self._db.execute(f"PRAGMA journal_size_limit={LOG_KEPT}")
         # No ANALYZE (nor PRAGMA optimize, which runs it): without statistics SQLite finds
         # every per-person row by its index; statistics taken while a database is young (one
         # group, a few fan-outs) can make it scan later. tests/test_query_plans.py checks the

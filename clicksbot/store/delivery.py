@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from clicksbot.store.checkpoints import between_writes
 from clicksbot.store.dialect import page_key
 from clicksbot.store.locking import writes
 from clicksbot.store.stamps import to_text
@@ -238,6 +239,7 @@ class DeliveryQueries:
                 queued += count
                 if done:
                     return queued
+                await between_writes(self)
         finally:
             filling.discard(job_id)
 
@@ -390,6 +392,7 @@ class DeliveryQueries:
             while gone < most:
                 after, folded = await self._compact_batch(job_id, after, before, batch)
                 gone += folded
+                await between_writes(self)
                 if after is None:
                     break
             if gone >= most:

@@ -14,6 +14,7 @@ from typing import Any
 import aiosqlite
 
 from clicksbot.store import marks
+from clicksbot.store.checkpoints import Checkpointer, between_writes
 from clicksbot.store.dialect import is_postgresql
 from clicksbot.store.locking import Locked, writes
 from clicksbot.store.stamps import to_text
@@ -98,16 +99,36 @@ async def scrub(store: Locked) -> None:
     leave no copy on disk: the log holds the pages as they were before, and with secure_delete
     the file's own copy is zeroed.
 
-    A reader (`clicksbot backup`, say) can hold the log for a moment; SQLite then waits up to
-    the busy timeout, and a log it still could not empty is emptied by the next scrub.
-
-    On the bot's own connection, a statement another handler still has open (a reply's read,
-    say) makes SQLite refuse the checkpoint at once ("database table is locked"): such reads
-    end within milliseconds, so the scrub tries again a few times before leaving it to the
-    next one. The deletion itself is already committed either way. PostgreSQL has no such file
-    of the bot's: its own VACUUM reclaims dead rows."""
+    It is done on the checkpointer's connection (store.checkpoints): first a passive copy of
+    the log with no lock held, then, holding the store's write lock so that no reply's write
+    runs into SQLite's busy wait, the few pages written meanwhile and the truncation. A reader
+    (a reply's, or `clicksbot backup`) can hold the log for a moment; SQLite then waits up to
+    the busy timeout, and a log it still could not empty is emptied by the next scrub. The
+    deletion itself is already committed either way. PostgreSQL has no such file of the
+    bot's: its own VACUUM reclaims dead rows."""
     if is_postgresql(store._db):
         return
+    checkpointer: Checkpointer | None = getattr(store, "checkpointer", None)
+    if checkpointer is None or not checkpointer.running:
+        await _scrub_here(store)
+        return
+    busy = True
+    try:
+        await checkpointer.checkpoint("PASSIVE")
+        async with store._write_lock:
+            busy = bool((await checkpointer.checkpoint("TRUNCATE"))[0])
+    except sqlite3.OperationalError as error:
+        logger.warning("Could not empty the write-ahead log: %s", error)
+    if busy:
+        logger.warning("The write-ahead log is in use; deleted data is scrubbed from it later")
+
+
+async def _scrub_here(store: Locked) -> None:
+    """`scrub` on the store's own connection (an in-memory store has no checkpointer).
+
+    A statement another handler still has open on that connection (a reply's read, say) makes
+    SQLite refuse the checkpoint at once ("database table is locked"): such reads end within
+    milliseconds, so this tries again a few times before leaving it to the next scrub."""
     busy = True
     for attempt in range(SCRUB_TRIES):
         try:
@@ -180,11 +201,18 @@ class PrivacyQueries:
         """Forget people from the front of `people`, as `forget` does, in one transaction that
         takes no more than about `budget` seconds (at least one person); return how many of
         them were taken, and how many of those the bot knew. Others then wait for the write
-        lock at most that long: the retention pass forgets many people this way."""
-        taken, known = await self._forget_some(people, budget)
-        if known:
-            await scrub(self)
-        return taken, known
+        lock at most that long: the retention pass forgets many people this way.
+
+        Unlike `forget`, this does not empty the write-ahead log: the caller does, with
+        `scrub_log`, once it has forgotten everyone it meant to (emptying the log holds the
+        write lock until the disk has synced, once a pass rather than once a batch)."""
+        done = await self._forget_some(people, budget)
+        await between_writes(self)
+        return done
+
+    async def scrub_log(self) -> None:
+        """Empty the write-ahead log (see `scrub`), after `forget_some`."""
+        await scrub(self)
 
     @writes
     async def _forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
@@ -323,6 +351,7 @@ class PrivacyQueries:
             if stopped():
                 break
             deleted += await self._purge_jobs(start, start + PURGE_JOBS, to_text(before))
+            await between_writes(self)
         return deleted
 
     @writes

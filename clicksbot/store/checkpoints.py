@@ -1,0 +1,126 @@
+"""Copying the write-ahead log into the database file, away from the connection that replies.
+
+In WAL mode every commit appends pages to the log, and SQLite copies them into the database
+file now and then (a checkpoint). Left to itself it does so inside a commit, once the log holds
+`wal_autocheckpoint` pages, on the connection that made it: after a big write (a slot's people
+queued, a retention batch) the next commit then also writes back a thousand scattered pages and
+waits for the disk to sync them, and every reply's read queued on that connection waits too
+(900 ms at a million people, on a shared machine). So the store keeps its own checkpointer: a
+second connection, on its own thread, that copies the log every CHECKPOINT_EVERY seconds in
+SQLite's PASSIVE mode, which takes no lock a writer or reader needs. The store's connection
+checkpoints by itself only when the log has grown past SAFETY_PAGES (the checkpointer has
+fallen far behind, or is not running).
+
+The log is also where a deleted row's old page can linger: `scrub` (store.privacy) empties it
+through this connection, after a passive copy has already written most of it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+import time
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_EVERY = 1.0  # seconds between two passive checkpoints
+CATCH_UP = 0.25  # seconds after which a long background write stops for one (see `catch_up`)
+SAFETY_PAGES = 100_000  # log pages (about 400 MB) after which a commit checkpoints by itself
+RESTART_PAGES = 8_000  # log pages (about 32 MB) from which `catch_up` tries again at once
+RESTART_TRIES = 3
+LOG_KEPT = 64 * 2**20  # bytes of log file kept when it starts over (more is truncated)
+BUSY_MS = 5000  # how long an emptying checkpoint waits for a writer or a reader to finish
+
+
+class Checkpointer:
+    """A connection of its own that copies the log into the database file in the background."""
+
+    def __init__(
+        self, path: str, write_lock: asyncio.Lock, every: float = CHECKPOINT_EVERY
+    ) -> None:
+        self.path = path
+        self._write_lock = write_lock  # the store's (see `scrub` in store.privacy)
+        self.every = every
+        self._db: aiosqlite.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._busy = asyncio.Lock()  # one checkpoint at a time on this connection
+        self.passes = 0  # checkpoints made (for tests and benchmarks)
+        self._last = time.monotonic()  # when the last checkpoint ended
+
+    @property
+    def running(self) -> bool:
+        """Whether the connection is open (between `start` and `stop`)."""
+        return self._db is not None
+
+    async def start(self) -> None:
+        """Open the connection and start checkpointing."""
+        self._db = await aiosqlite.connect(self.path)
+        await self._db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        self._task = asyncio.create_task(self._run(), name="clicksbot-checkpoints")
+
+    async def stop(self) -> None:
+        """Stop checkpointing and close the connection (the store's own close, last, copies
+        and removes what is left of the log)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        db, self._db = self._db, None
+        if db is not None:
+            async with self._busy:
+                await db.close()
+
+    async def checkpoint(self, mode: str = "PASSIVE") -> tuple[int, int, int]:
+        """Checkpoint now; return SQLite's (busy, log pages, pages copied)."""
+        if self._db is None:
+            raise RuntimeError("the checkpointer is not started")
+        async with self._busy:
+            try:
+                rows = await self._db.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
+            finally:
+                self._last = time.monotonic()
+                self.passes += 1
+        row = next(iter(rows), (1, -1, -1))
+        return int(row[0]), int(row[1]), int(row[2])
+
+    async def catch_up(self) -> None:
+        """Checkpoint if the last one ended CATCH_UP seconds ago or more; called by a long
+        background write (a slot's fill, retention, compaction) between two transactions.
+
+        The log starts over from its beginning only when a write begins with every page of
+        it already copied. A passive checkpoint takes no lock, so replies' writes can go on
+        during it, and a background write that goes on for seconds, one transaction after
+        another, would otherwise hardly ever leave it such a moment: waiting here gives it
+        one, save for a reply's write, and the log mostly starts over instead of growing.
+        (It is never made to by holding the write lock: the copy ends with the disk's sync,
+        which on a busy machine took 0.7 s even for a few pages.)"""
+        if self._db is None or time.monotonic() - self._last < CATCH_UP:
+            return
+        for _ in range(RESTART_TRIES):
+            _, log, _ = await self.checkpoint()
+            if log < RESTART_PAGES:
+                break
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.0, self._last + self.every - time.monotonic()))
+            if time.monotonic() - self._last < self.every:
+                continue  # a `catch_up` or a scrub checkpointed meanwhile
+            try:
+                await self.checkpoint()
+            except sqlite3.Error as error:  # the next pass tries again
+                logger.warning("Could not copy the write-ahead log into the database: %s", error)
+
+
+async def between_writes(store: object) -> None:
+    """Between two transactions of a long background write: let the replies queued meanwhile
+    go first, and the checkpointer catch up when it is due (see `Checkpointer.catch_up`)."""
+    await asyncio.sleep(0)
+    checkpointer: Checkpointer | None = getattr(store, "checkpointer", None)
+    if checkpointer is not None:
+        await checkpointer.catch_up()

@@ -1,0 +1,176 @@
+"""The write-ahead log is copied into the database file by a connection of its own, beside the
+one that replies, and long background writes stop for it between their transactions; the
+retention pass empties the log once, at its end, not after every batch (issue 18: a reply
+waited 0.8-0.9 s for a checkpoint run inside a fill's commit, or for a retention batch's)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import Clock, Running, running, started
+
+from clicksbot.app import runtime_of
+from clicksbot.config import Settings
+from clicksbot.content import Content
+from clicksbot.sandbox import EmulatorServer
+from clicksbot.services import retention
+from clicksbot.store import Store
+from clicksbot.store import checkpoints as checkpoints_module
+from clicksbot.store.checkpoints import CHECKPOINT_EVERY, SAFETY_PAGES
+from clicksbot.store.delivery import FILL_WINDOW
+
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def in_file(path: Path, sql: str) -> int:
+    """Read the database file alone, as if its log did not exist (what was copied into it)."""
+    db = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(db.execute(sql).fetchone()[0])
+    finally:
+        db.close()
+
+
+async def until(check: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"{what} did not happen within {seconds} s"
+        await asyncio.sleep(0.05)
+
+
+async def test_the_log_is_copied_into_the_file_by_a_connection_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        checkpointer = store.checkpointer
+        assert checkpointer is not None and checkpointer.running
+        assert checkpointer._db is not None and checkpointer._db is not store._db
+        # The store's own connection would copy the log only past SAFETY_PAGES.
+        rows = await store._db.execute_fetchall("PRAGMA wal_autocheckpoint")
+        assert next(iter(rows))[0] == SAFETY_PAGES
+        await checkpointer.checkpoint()  # the schema, into the file
+        for person in range(1, 31):
+            await store.touch_user(person, "en", NOW)
+        assert in_file(path, "SELECT COUNT(*) FROM users") < 30  # still in the log only
+        await until(
+            lambda: in_file(path, "SELECT COUNT(*) FROM users") == 30,
+            CHECKPOINT_EVERY * 5,
+            "the background checkpoint",
+        )
+    finally:
+        await store.close()
+    assert not checkpointer.running
+    assert checkpointer._task is None
+    assert not Path(f"{path}-wal").exists()  # the store's own connection closed last
+
+
+async def test_a_fill_stops_for_the_checkpointer_between_its_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkpoints_module, "CATCH_UP", 0.0)  # every window, not 4 a second
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        people = FILL_WINDOW * 4 + 10
+        await store._db.executemany(
+            "INSERT INTO users (id, language, language_chosen, created_at, last_seen_at)"
+            " VALUES (?, 'en', 0, ?, ?)",
+            [(n, NOW.isoformat(), NOW.isoformat()) for n in range(1, people + 1)],
+        )
+        await store._db.commit()
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        before = checkpointer.passes
+        newcomer_done: list[int] = []  # checkpoints made when a newcomer's write got in
+
+        async def newcomer() -> None:
+            await asyncio.sleep(0)  # the fill's first window is under way
+            await store.touch_user(10**9, "en", NOW)
+            newcomer_done.append(checkpointer.passes - before)
+
+        queued, _ = await asyncio.gather(
+            store.queue_message("everyone", {"html": "Hello"}, NOW), newcomer()
+        )
+        assert queued is not None and queued[1] in (people, people + 1)  # (the newcomer too)
+        windows = -(-people // FILL_WINDOW)
+        # A passive checkpoint between each two windows (no lock held, replies go on) ...
+        assert checkpointer.passes - before >= windows - 1
+        # ... and a reply's write went in between windows, not after the whole fill.
+        assert newcomer_done and newcomer_done[0] < windows - 1
+    finally:
+        await store.close()
+
+
+async def test_retention_empties_the_log_once_a_pass_not_once_a_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        old = NOW - timedelta(days=800)
+        inactive = retention.BATCH * 3 + 7
+        for person in range(1, inactive + 1):
+            await store.touch_user(person, "en", old)
+        await store.touch_user(10**6, "en", NOW)  # seen lately: stays
+        scrubs: list[int] = []
+        real = store.scrub_log
+
+        async def counted() -> None:
+            scrubs.append(1)
+            await real()
+
+        monkeypatch.setattr(store, "scrub_log", counted)
+        gone = await retention.expire(
+            store, NOW - timedelta(days=365), frozenset(), stopped=lambda: False
+        )
+        assert gone == inactive
+        assert scrubs == [1]
+        assert await store.count_users() == 1
+        wal = Path(f"{path}-wal")
+        assert not wal.exists() or wal.stat().st_size == 0  # nothing of theirs left in it
+    finally:
+        await store.close()
+
+
+async def test_a_retention_pass_stopped_early_still_empties_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        old = NOW - timedelta(days=800)
+        for person in range(1, retention.BATCH * 3):
+            await store.touch_user(person, "en", old)
+        batches: list[int] = []
+
+        def stopped() -> bool:  # the bot stops after the first batch
+            batches.append(1)
+            return len(batches) > 2
+
+        gone = await retention.expire(store, NOW - timedelta(days=365), frozenset(), stopped)
+        assert 0 < gone < retention.BATCH * 3 - 1
+        wal = Path(f"{path}-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+    finally:
+        await store.close()
+
+
+async def test_the_bots_checkpointer_runs_beside_it_and_stops_with_it(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    async with running(server, settings, shipped_content, clock) as app:
+        bot = Running(app, server.emulator, server, settings)
+        person = await started(bot, "Ama")
+        store = runtime_of(app).store
+        assert store is not None and store.checkpointer is not None
+        checkpointer = store.checkpointer
+        assert checkpointer.running
+        passes = checkpointer.passes
+        person.send("/tip")
+        await person.receive()
+        await until(lambda: checkpointer.passes > passes, CHECKPOINT_EVERY * 5, "a checkpoint")
+    assert not checkpointer.running
+    assert checkpointer._task is None
+    assert not Path(f"{settings.database}-wal").exists()
