@@ -43,6 +43,7 @@ async def until(check: object, seconds: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.sqlite_only("SQLite's write-ahead log and its checkpoints")
 async def test_the_log_is_copied_into_the_file_by_a_connection_of_its_own(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     store = await Store.open(path)
@@ -69,6 +70,9 @@ async def test_the_log_is_copied_into_the_file_by_a_connection_of_its_own(tmp_pa
     assert not Path(f"{path}-wal").exists()  # the store's own connection closed last
 
 
+@pytest.mark.sqlite_only(
+    "SQLite's checkpointer (PostgreSQL's fills are proven in test_jobs_at_scale)"
+)
 async def test_a_fill_stops_for_the_checkpointer_between_its_windows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -157,6 +161,7 @@ async def test_a_retention_pass_stopped_early_still_empties_the_log(tmp_path: Pa
         await store.close()
 
 
+@pytest.mark.sqlite_only("SQLite's checkpointer")
 async def test_the_bots_checkpointer_runs_beside_it_and_stops_with_it(
     server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
 ) -> None:
