@@ -34,8 +34,9 @@ The mix (per person unless said; deterministic for a seed; times before a fixed 
 
 About 2.6 KB a person on disk, as measured on a real-looking database in issue 18.
 
-A second store (PostgreSQL, issue 19) can be filled through the same `Filler` seam: the rows
-are produced once, by table, and a filler writes them.
+The rows are produced once, by table, and a `Filler` writes them. PostgreSQL (issue 19) gets
+the built file's rows the way an organisation's own data gets there, by `clicksbot
+migrate-store`'s code (benchmarks/pg_population.py).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ Rows = Iterable[Sequence[Any]]
 
 
 class Filler(Protocol):
-    """Where the rows go: one store (SQLite here; PostgreSQL later, issue 19)."""
+    """Where the rows go (a SQLite file; PostgreSQL is filled from it by migrate-store)."""
 
     def create_schema(self) -> None:
         """Make the baseline schema, empty."""
