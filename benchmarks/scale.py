@@ -953,7 +953,7 @@ def side_by_side(lite: list[Figures], pg: list[Figures], settings: dict[str, str
     for n in sizes:
         print(f"  {n:,} people: SQLite run at load {a[n].load.split('load average ')[-1]}; "
               f"PostgreSQL at {b[n].load.split('load average ')[-1]}")  # fmt: skip
-    head = "".join(f"{f'{n:,} SQLite':>16}{'PostgreSQL':>12}{'ratio':>7}" for n in sizes)
+    head = "".join(f"{f'{n:,} SQLite':>18}{'PostgreSQL':>12}{'ratio':>7}" for n in sizes)
     print(f"{'figure':<30}{head}")
 
     def cell(value: float | None) -> str:
@@ -967,9 +967,9 @@ def side_by_side(lite: list[Figures], pg: list[Figures], settings: dict[str, str
         for n in sizes:
             x, y = rows[n][0][name], rows[n][1][name]
             ratio = f"{y / x:.2f}" if x and y is not None else "-"
-            line += f"{cell(x):>16}{cell(y):>12}{ratio:>7}"
+            line += f"{cell(x):>18}{cell(y):>12}{ratio:>7}"
         print(line)
-    per_person = "".join(f"{a[n].bytes_per_person:>16,.0f}{b[n].bytes_per_person:>12,.0f}"
+    per_person = "".join(f"{a[n].bytes_per_person:>18,.0f}{b[n].bytes_per_person:>12,.0f}"
                          f"{b[n].bytes_per_person / a[n].bytes_per_person:>7.2f}"
                          for n in sizes)  # fmt: skip
     print(f"{'database size per person (B)':<30}{per_person}")
