@@ -34,8 +34,9 @@ The mix (per person unless said; deterministic for a seed; times before a fixed 
 
 About 2.6 KB a person on disk, as measured on a real-looking database in issue 18.
 
-A second store (PostgreSQL, issue 19) can be filled through the same `Filler` seam: the rows
-are produced once, by table, and a filler writes them.
+The rows are produced once, by table, and a `Filler` writes them. PostgreSQL (issue 19) gets
+the built file's rows the way an organisation's own data gets there, by `clicksbot
+migrate-store`'s code (benchmarks/pg_population.py).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ Rows = Iterable[Sequence[Any]]
 
 
 class Filler(Protocol):
-    """Where the rows go: one store (SQLite here; PostgreSQL later, issue 19)."""
+    """Where the rows go (a SQLite file; PostgreSQL is filled from it by migrate-store)."""
 
     def create_schema(self) -> None:
         """Make the baseline schema, empty."""
@@ -690,6 +691,17 @@ def sample_people(built: Built, count: int, seed: int) -> list[tuple[int, str]]:
     return [(uid, found[uid]) for uid in chosen if uid in found]
 
 
+def groups_to_add(have: int, total: int, seed: int = 18) -> list[tuple[Any, ...]]:
+    """The group_settings rows that bring `have` groups with a daily quiz up to `total`."""
+    rng = random.Random(seed)
+    return [
+        (FIRST_GROUP - 10_000_000 - g, rng.choice([c for c, _, _ in LANGUAGES]),
+         f"{rng.randint(7, 20):02d}:{rng.choice((0, 15, 30, 45)):02d}",
+         rng.choice(ZONES[rng.choice(("MY", "ID", "PH", "KZ", "UZ", "VN", "TH"))]), stamp(30))
+        for g in range(max(0, total - have))
+    ]  # fmt: skip
+
+
 def add_groups(path: Path, total: int, seed: int = 18) -> int:
     """Give a database `total` groups with a daily quiz (adding groups); return how many added."""
     db = sqlite3.connect(path)
@@ -697,13 +709,7 @@ def add_groups(path: Path, total: int, seed: int = 18) -> int:
         (have,) = db.execute(
             "SELECT COUNT(*) FROM group_settings WHERE daily_time IS NOT NULL"
         ).fetchone()
-        rng = random.Random(seed)
-        rows = [
-            (FIRST_GROUP - 10_000_000 - g, rng.choice([c for c, _, _ in LANGUAGES]),
-             f"{rng.randint(7, 20):02d}:{rng.choice((0, 15, 30, 45)):02d}",
-             rng.choice(ZONES[rng.choice(("MY", "ID", "PH", "KZ", "UZ", "VN", "TH"))]), stamp(30))
-            for g in range(max(0, total - have))
-        ]  # fmt: skip
+        rows = groups_to_add(have, total, seed)
         with db:
             db.executemany(
                 "INSERT INTO group_settings (chat_id, language, daily_time, time_zone, updated_at)"

@@ -20,16 +20,28 @@ copy against the local Bot API emulator. Prints, per size:
 - retention of the people inactive past the retention period (1,000, or a tenth of a small
   population), with the /start of new people meanwhile;
 - start-up with 3,000 groups that have a daily quiz scheduled;
-- the file's size per person.
+- the file's size per person;
+- the bot's memory (RSS, from /proc): after start-up (at the first reply) and its peak over
+  every process of the size (the start-ups, the actions and enqueues, retention);
+- `clicksbot stats`, as an admin runs it: the CLI in a subprocess beside the running bot,
+  from the process starting to its exit (the median of 3).
 
 Then a table of the targets of issue 18 at the largest size, each marked pass or fail. Each
 measurement has a cap: one that does not finish in time is shown as "> cap", not waited for.
 
     python benchmarks/scale.py [--people 10000,100000,1000000] [--samples 100]
-        [--cache benchmarks/.cache] [--database PATH]
+        [--cache benchmarks/.cache] [--database PATH | postgresql://...]
+        [--compare postgresql://...] [--json FILE]
+    python benchmarks/scale.py --side-by-side SQLITE.json POSTGRESQL.json
 
-`--database` is where the bot's copy is put (default: a temporary folder); a PostgreSQL URL
-will name the store to fill and run on once the PostgreSQL store exists (issue 19).
+`--database` is where the bot's copy is put (default: a temporary folder), or a PostgreSQL
+server (issue 19): `postgresql://user@host:port/postgres` runs every measurement on
+PostgreSQL. Each size is moved into the server once and kept, and each run works on a copy
+(benchmarks/pg_population.py); the people sampled, retention's inactive people and the groups
+added are the same as on SQLite. `--compare URL` runs both stores at each size, SQLite first,
+and prints them side by side with issue 19's check (PostgreSQL within 2x of SQLite, each figure
+growing no faster than linearly from the smallest size to the largest); `--json` keeps a run's
+figures, and `--side-by-side` prints that comparison from two kept runs.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -50,10 +63,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import pg_population
 import population
 
 from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person
@@ -100,7 +115,7 @@ def retention_days(now: datetime) -> int:
     return (now - population.REFERENCE).days + 350
 
 
-def write_config(folder: Path, database: Path, *, retention: int) -> Path:
+def write_config(folder: Path, database: str, *, retention: int) -> Path:
     config = folder / "config.yaml"
     config.write_text(
         f"database: {database}\npacks_dir: {REPO / 'quizzes'}\nlog_level: WARNING\n"
@@ -109,11 +124,32 @@ def write_config(folder: Path, database: Path, *, retention: int) -> Path:
     return config
 
 
+def memory(pid: int) -> tuple[float, float] | None:
+    """A process's resident memory now and at its peak (VmRSS, VmHWM), in MiB."""
+    found: dict[str, float] = {}
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in ("VmRSS", "VmHWM"):
+                    found[name] = int(value.split()[0]) / 1024
+    except (OSError, ValueError):
+        return None
+    if len(found) < 2:
+        return None
+    return found["VmRSS"], found["VmHWM"]
+
+
 @asynccontextmanager
 async def child(
-    command: list[str], server: EmulatorServer, *, control: bool = False
+    command: list[str],
+    server: EmulatorServer,
+    *,
+    control: bool = False,
+    peaks: list[float] | None = None,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
-    """Run a process against the emulator; end it with SIGTERM, or SIGKILL if it lingers."""
+    """Run a process against the emulator; end it with SIGTERM, or SIGKILL if it lingers.
+    Its peak resident memory (MiB) is added to `peaks` just before it is ended."""
     env = {**os.environ, "CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url,
            "PYTHONPATH": str(REPO)}  # fmt: skip
     process = await asyncio.create_subprocess_exec(
@@ -126,6 +162,8 @@ async def child(
         yield process
     finally:
         if process.returncode is None:
+            if peaks is not None and (rss := memory(process.pid)):
+                peaks.append(rss[1])
             process.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(process.wait(), 20)
@@ -306,6 +344,16 @@ class Figures:
     enqueue: dict[str, dict[str, Any]] = field(default_factory=dict)
     retention: dict[str, Any] = field(default_factory=dict)
     load: str = ""
+    store: str = "SQLite"
+    rss_started: list[float] = field(default_factory=list)  # MiB at the first reply
+    rss_peaks: list[float] = field(default_factory=list)  # MiB, each bot process's peak
+    stats: list[float | None] = field(default_factory=list)  # seconds, `clicksbot stats`
+    copy_s: float = 0.0  # making the run's copy of the database
+    move_s: float | None = None  # PostgreSQL: moving the population in (once, kept)
+
+    @property
+    def rss_peak(self) -> float | None:
+        return max(self.rss_peaks, default=None)
 
 
 @dataclass
@@ -318,12 +366,14 @@ class Options:
     cache: Path
     database: Path | None
     groups: int = 3000  # groups with a daily quiz, for the second start-up
+    server: str | None = None  # PostgreSQL: the server's URL
 
 
 async def startup(
-    server: EmulatorServer, config: Path, cap: float
+    server: EmulatorServer, config: Path, cap: float, figures: Figures | None = None
 ) -> tuple[float | None, float | None]:
-    """Start `clicksbot run`; return seconds to its first getUpdates and to its first reply."""
+    """Start `clicksbot run`; return seconds to its first getUpdates and to its first reply.
+    Its memory at the first reply and its peak go into `figures`."""
     emulator = server.emulator
     person = emulator.person("Newcomer", language_code="en")
     person.send("/start")  # waiting for the bot's first poll
@@ -331,7 +381,8 @@ async def startup(
     command = [sys.executable, "-m", "clicksbot", "run", "--config", str(config)]
     began = time.perf_counter()
     first_poll = first_reply = None
-    async with child(command, server):
+    peaks = figures.rss_peaks if figures else None
+    async with child(command, server, peaks=peaks) as process:
         deadline = began + cap
         while time.perf_counter() < deadline and first_poll is None:
             for call in emulator.calls[seen:]:
@@ -343,40 +394,95 @@ async def startup(
             with contextlib.suppress(AssertionError):
                 await person.receive(max(0.1, deadline - time.perf_counter()))
                 first_reply = time.perf_counter() - began
+                if figures is not None and (rss := memory(process.pid)):
+                    figures.rss_started.append(rss[0])
     return first_poll, first_reply
 
 
-async def measure_size(people: int, options: Options, folder: Path) -> Figures:
-    figures = Figures(people)
+async def measure_size(
+    people: int, options: Options, folder: Path, server_url: str | None = None
+) -> Figures:
+    """Everything at one size, on SQLite or (with `server_url`) on PostgreSQL."""
+    figures = Figures(people, store="PostgreSQL" if server_url else "SQLite")
     built = await asyncio.to_thread(population.cached, people, options.cache)
     figures.build_s = built.build_seconds
-    figures.bytes_per_person = built.path.stat().st_size / people
-    database = options.database or folder / "bot.sqlite3"
-    print(f"  copying the database ({built.path.stat().st_size / 2**20:,.0f} MiB) ...", flush=True)
-    population.copy(built, database)
+    began = time.perf_counter()
+    database: str
+    if server_url:
+        kept = await pg_population.kept(built, server_url, folder)
+        figures.move_s = kept.move_seconds
+        figures.bytes_per_person = kept.bytes / people
+        database, _ = pg_population.run_copy(server_url, kept, people)
+        print(f"  a copy of {kept.name} ...", flush=True)
+    else:
+        figures.bytes_per_person = built.path.stat().st_size / people
+        path = options.database or folder / "bot.sqlite3"
+        size = built.path.stat().st_size / 2**20
+        print(f"  copying the database ({size:,.0f} MiB) ...", flush=True)
+        database = str(population.copy(built, path))
+    figures.copy_s = time.perf_counter() - began
+    try:
+        await measure_on(database, figures, built, options, folder)
+    finally:
+        if server_url:
+            pg_population.drop(server_url, urlsplit(database).path.lstrip("/"))
+    figures.load = machine()
+    return figures
+
+
+async def measure_on(
+    database: str, figures: Figures, built: population.Built, options: Options, folder: Path
+) -> None:
     now = datetime.now(UTC)
     config = write_config(folder, database, retention=retention_days(now))
     emulator = Emulator(token=TOKEN, limits=Limits(enforce=False))
     async with EmulatorServer(emulator) as server:
         for _ in range(options.startups):
-            figures.startup.append(await startup(server, config, options.cap))
+            figures.startup.append(await startup(server, config, options.cap, figures))
             print(
                 f"  start-up: first poll {fmt_s(figures.startup[-1][0], options.cap)}", flush=True
             )
-        await measure_worker(server, figures, built, options, database, folder)
+        await measure_worker(server, figures, built, options, database, folder, config)
         await measure_retention(server, figures, built, options, database, folder)
-    added = population.add_groups(database, options.groups)
+    if "://" in database:
+        added = pg_population.add_groups(database, options.groups)
+    else:
+        added = population.add_groups(Path(database), options.groups)
     emulator = Emulator(token=TOKEN, limits=Limits(enforce=False))
     async with EmulatorServer(emulator) as server:
-        figures.startup_groups = await startup(server, config, options.cap)
+        figures.startup_groups = await startup(server, config, options.cap, figures)
     print(f"  start-up with {options.groups:,} groups ({added:,} added): "
           f"{fmt_s(figures.startup_groups[0], options.cap)}", flush=True)  # fmt: skip
-    figures.load = machine()
-    return figures
+    print(f"  RSS: after start-up {fmt_mib(statistics.median(figures.rss_started or [0]))}, "
+          f"peak {fmt_mib(figures.rss_peak)}", flush=True)  # fmt: skip
 
 
-def worker_command(database: Path, folder: Path, retention: int) -> list[str]:
-    spec = {"database": str(database), "retention_days": retention}
+def fmt_mib(value: float | None) -> str:
+    return "-" if not value else f"{value:,.0f} MiB"
+
+
+async def time_stats(config: Path, cap: float) -> float | None:
+    """Run `clicksbot stats` as an admin would; return the seconds to its exit (None: failed)."""
+    command = [sys.executable, "-m", "clicksbot", "stats", "--config", str(config)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    began = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *command, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    try:
+        _, err = await asyncio.wait_for(process.communicate(), cap)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return None
+    if process.returncode != 0:
+        print(f"  clicksbot stats failed: {err.decode().strip()[-300:]}", flush=True)
+        return None
+    return time.perf_counter() - began
+
+
+def worker_command(database: str, folder: Path, retention: int) -> list[str]:
+    spec = {"database": database, "retention_days": retention}
     return [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec)]
 
 
@@ -385,13 +491,16 @@ async def measure_worker(
     figures: Figures,
     built: population.Built,
     options: Options,
-    database: Path,
+    database: str,
     folder: Path,
+    config: Path,
 ) -> None:
-    """Per-person actions, audience counts and enqueue, in one run of the bot."""
+    """Per-person actions, `clicksbot stats`, audience counts and enqueue, in one run of the
+    bot."""
     emulator = server.emulator
     lines: Lines = asyncio.Queue()
-    async with child(worker_command(database, folder, 0), server, control=True) as process:
+    command = worker_command(database, folder, 0)
+    async with child(command, server, control=True, peaks=figures.rss_peaks) as process:
         reader = asyncio.create_task(read_lines(process, lines))
         if await expect(lines, "ready", options.cap) is None:
             print("  the bot did not start within the cap", flush=True)
@@ -421,6 +530,10 @@ async def measure_worker(
                 break
             figures.forget.add(await forget(person))
         print(f"  /forget: p99 {figures.forget.cell(0.99)}", flush=True)
+        for _ in range(3):
+            figures.stats.append(await time_stats(config, options.cap))
+        print(f"  clicksbot stats: {', '.join(fmt_s(s, options.cap) for s in figures.stats)}",
+              flush=True)  # fmt: skip
 
         tell(process, do="audience")
         answer = await expect(lines, "audience", options.cap)
@@ -477,7 +590,7 @@ async def measure_retention(
     figures: Figures,
     built: population.Built,
     options: Options,
-    database: Path,
+    database: str,
     folder: Path,
 ) -> None:
     """The retention pass over the inactive people, with new people's /start meanwhile."""
@@ -485,7 +598,7 @@ async def measure_retention(
     lines: Lines = asyncio.Queue()
     days = retention_days(datetime.now(UTC))
     command = worker_command(database, folder, days)
-    async with child(command, server, control=True) as process:
+    async with child(command, server, control=True, peaks=figures.rss_peaks) as process:
         reader = asyncio.create_task(read_lines(process, lines))
         if await expect(lines, "ready", options.cap) is None:
             reader.cancel()
@@ -556,9 +669,11 @@ def worker(spec: dict[str, Any]) -> int:
 
     async def run() -> None:
         content, _ = load_content(REPO / "quizzes")
+        url = spec["database"] if "://" in spec["database"] else ""
         settings = Settings(
             token=Secret(os.environ["CLICKSBOT_TOKEN"]),
-            database=Path(spec["database"]),
+            database=Path("unused.sqlite3") if url else Path(spec["database"]),
+            database_url=Secret(url),
             packs_dir=REPO / "quizzes",
             retention_days=spec["retention_days"],
             # People here act at machine speed, one after another: flood control (a policy,
@@ -690,7 +805,8 @@ async def retain(
 
 def report(results: list[Figures], options: Options) -> None:
     print()
-    print(f"Figures ({machine()}; {options.samples} people sampled for each action)")
+    print(f"Figures on {results[0].store} ({machine()}; {options.samples} people sampled for "
+          "each action)")  # fmt: skip
     header = "".join(f"{f.people:>16,}" for f in results)
     print(f"{'people':<34}{header}")
 
@@ -698,7 +814,10 @@ def report(results: list[Figures], options: Options) -> None:
         print(f"{name:<34}" + "".join(f"{c:>16}" for c in cells))
 
     row("build (once, cached)", [fmt_s(f.build_s) for f in results])
-    row("file size per person", [f"{f.bytes_per_person:,.0f} B" for f in results])
+    if any(f.move_s is not None for f in results):
+        row("move into PostgreSQL (once, kept)", [fmt_s(f.move_s) for f in results])
+    row("copy for the run", [fmt_s(f.copy_s) for f in results])
+    row("database size per person", [f"{f.bytes_per_person:,.0f} B" for f in results])
     for name in (*ACTIONS,):
         row(f"{name} p50", [f.actions.get(name, Series()).cell(0.5) for f in results])
         row(f"{name} p99", [f.actions.get(name, Series()).cell(0.99) for f in results])
@@ -712,6 +831,9 @@ def report(results: list[Figures], options: Options) -> None:
         f"start-up, {options.groups:,} groups",
         [fmt_s(f.startup_groups[0], options.cap) for f in results],
     )
+    row("RSS after start-up (median)", [fmt_mib(rss_started(f)) for f in results])
+    row("RSS peak", [fmt_mib(f.rss_peak) for f in results])
+    row("clicksbot stats (median of 3)", [fmt_s(median_of(f.stats), options.cap) for f in results])
     row("audience count, slowest",
         [fmt_ms(max(f.audience.values(), default=None), options.cap) for f in results])  # fmt: skip
     row("audience picker, all counts",
@@ -739,6 +861,10 @@ def report(results: list[Figures], options: Options) -> None:
         [f.load.split("load average ")[-1].split(",")[0] for f in results],
     )
     targets(results, options)
+
+
+def rss_started(figures: Figures) -> float | None:
+    return statistics.median(figures.rss_started) if figures.rss_started else None
 
 
 def median_of(values: list[float | None]) -> float | None:
@@ -800,14 +926,157 @@ def delay(figures: dict[str, Any]) -> float | None:
     return max(0.0, worst - usual)
 
 
-async def main_async(sizes: list[int], options: Options) -> None:
-    print(f"clicksbot at scale (issue 18); machine: {machine()}", flush=True)
+# -- both stores side by side (issue 19) -------------------------------------------------
+
+BOTH_WITHIN = 2.0  # PostgreSQL's figure within 2x of SQLite's
+
+
+def issue19_figures(f: Figures) -> dict[str, float | None]:
+    """The figures issue 19 compares across stores (seconds, ms or MiB, each as measured)."""
+    figures: dict[str, float | None] = {
+        "start-up to first poll (s)": median_of([s[0] for s in f.startup]),
+        "RSS after start-up (MiB)": rss_started(f),
+        "RSS peak (MiB)": f.rss_peak,
+    }
+    for name in ACTIONS:
+        figures[f"{name} p99 (ms)"] = f.actions.get(name, Series()).p(0.99)
+    figures["/forget p99 (ms)"] = f.forget.p(0.99)
+    figures["enqueue everyone (s)"] = f.enqueue.get("everyone", {}).get("seconds")
+    figures["clicksbot stats (s)"] = median_of(f.stats) if f.stats else None
+    return figures
+
+
+def side_by_side(lite: list[Figures], pg: list[Figures], settings: dict[str, str]) -> bool:
+    """Print both stores at each size, and issue 19's check per figure; return all passed."""
+    sizes = [f.people for f in lite if f.people in {g.people for g in pg}]
+    if not sizes:
+        print("no size measured on both stores")
+        return False
+    a = {f.people: f for f in lite}
+    b = {f.people: f for f in pg}
+    print()
+    print("SQLite and PostgreSQL side by side (issue 19)")
+    if settings:
+        print("  PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in settings.items()))
+    for n in sizes:
+        print(f"  {n:,} people: SQLite run at load {a[n].load.split('load average ')[-1]}; "
+              f"PostgreSQL at {b[n].load.split('load average ')[-1]}")  # fmt: skip
+    head = "".join(f"{f'{n:,} SQLite':>18}{'PostgreSQL':>12}{'ratio':>7}" for n in sizes)
+    print(f"{'figure':<30}{head}")
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else (f"{value:,.0f}" if value >= 100 else f"{value:.2f}"
+                                          if value < 10 else f"{value:.1f}")  # fmt: skip
+
+    rows = {n: (issue19_figures(a[n]), issue19_figures(b[n])) for n in sizes}
+    names = list(rows[sizes[0]][0])
+    for name in names:
+        line = f"{name:<30}"
+        for n in sizes:
+            x, y = rows[n][0][name], rows[n][1][name]
+            ratio = f"{y / x:.2f}" if x and y is not None else "-"
+            line += f"{cell(x):>18}{cell(y):>12}{ratio:>7}"
+        print(line)
+    per_person = "".join(f"{a[n].bytes_per_person:>18,.0f}{b[n].bytes_per_person:>12,.0f}"
+                         f"{b[n].bytes_per_person / a[n].bytes_per_person:>7.2f}"
+                         for n in sizes)  # fmt: skip
+    print(f"{'database size per person (B)':<30}{per_person}")
+    small, big = sizes[0], sizes[-1]
+    linear = big / small
+    print()
+    print(f"Issue 19's check: PostgreSQL within {BOTH_WITHIN:g}x of SQLite at each size; each "
+          f"store's figure growing no faster than linearly from {small:,} to {big:,} "
+          f"(at most {linear:g}x)")  # fmt: skip
+    verdicts: list[bool] = []
+    for name in names:
+        worst = None
+        within = True
+        for n in sizes:
+            x, y = rows[n][0][name], rows[n][1][name]
+            if x is None or y is None:
+                within = False
+                continue
+            r = y / x if x else (1.0 if y == 0 else float("inf"))
+            worst = r if worst is None else max(worst, r)
+            within = within and r <= BOTH_WITHIN
+        growth = []
+        grows_ok = True
+        for which in (0, 1):
+            x, y = rows[small][which][name], rows[big][which][name]
+            if len(sizes) < 2:
+                growth.append("-")
+            elif x is None or y is None or not x:
+                growth.append("- FAIL")
+                grows_ok = False
+            else:
+                growth.append(f"{y / x:.2f}x")
+                grows_ok = grows_ok and y / x <= linear
+        ok = within and grows_ok
+        verdicts.append(ok)
+        worst_text = "-" if worst is None else f"{worst:.2f}x"
+        print(f"  {'pass' if ok else 'FAIL'}  {name:<30} PostgreSQL/SQLite at worst {worst_text:>7}"
+              f" {'pass' if within else 'FAIL'}; growth SQLite {growth[0]}, PostgreSQL "
+              f"{growth[1]} {'pass' if grows_ok else 'FAIL'}")  # fmt: skip
+    print(f"  {sum(verdicts)} of {len(verdicts)} pass"
+          + ("" if len(sizes) > 1 else " (one size: growth not checked)"))  # fmt: skip
+    return all(verdicts)
+
+
+def to_json(results: list[Figures], settings: dict[str, str]) -> dict[str, Any]:
+    return {"machine": machine(), "settings": settings,
+            "figures": [dataclasses.asdict(f) for f in results]}  # fmt: skip
+
+
+def from_json(data: dict[str, Any]) -> list[Figures]:
     results = []
+    for raw in data["figures"]:
+        raw = dict(raw)
+        raw["actions"] = {k: Series(**v) for k, v in raw["actions"].items()}
+        raw["forget"] = Series(**raw["forget"])
+        raw["startup"] = [tuple(s) for s in raw["startup"]]
+        raw["startup_groups"] = tuple(raw["startup_groups"])
+        results.append(Figures(**raw))
+    return results
+
+
+async def main_async(
+    sizes: list[int], options: Options, compare: str | None, keep: Path | None
+) -> int:
+    print(f"clicksbot at scale (issues 18 and 19); machine: {machine()}", flush=True)
+    stores: list[str | None] = [options.server] if not compare else [None, compare]
+    settings = pg_population.server_settings(compare or options.server or "") if (
+        compare or options.server) else {}  # fmt: skip
+    if settings:
+        print("PostgreSQL: " + ", ".join(f"{k} {v}" for k, v in settings.items()), flush=True)
+    results: dict[str | None, list[Figures]] = {store: [] for store in stores}
     for people in sizes:
-        print(f"{people:,} people", flush=True)
-        with tempfile.TemporaryDirectory(prefix="clicksbot-scale-") as folder:
-            results.append(await measure_size(people, options, Path(folder)))
-    report(results, options)
+        for store in stores:
+            print(f"{people:,} people on {'PostgreSQL' if store else 'SQLite'}", flush=True)
+            with tempfile.TemporaryDirectory(prefix="clicksbot-scale-") as folder:
+                results[store].append(await measure_size(people, options, Path(folder), store))
+            if keep:  # after each size: a long run cut short keeps what it measured
+                kept = {("postgresql" if s else "sqlite"): to_json(r, settings if s else {})
+                        for s, r in results.items()}  # fmt: skip
+                keep.write_text(json.dumps(kept, indent=1))
+    for store in stores:
+        report(results[store], options)
+    if compare:
+        side_by_side(results[None], results[compare], settings)
+    return 0
+
+
+def side_by_side_from(files: list[Path]) -> int:
+    """Print the comparison from two kept runs (`--json`), whichever store each was."""
+    runs: dict[str, list[Figures]] = {"SQLite": [], "PostgreSQL": []}
+    settings: dict[str, str] = {}
+    for file in files:
+        for run in json.loads(file.read_text()).values():
+            for f in from_json(run):
+                runs[f.store].append(f)
+            settings = settings or run["settings"]
+    for store in runs:  # a size measured twice: the later file's
+        runs[store] = sorted({f.people: f for f in runs[store]}.values(), key=lambda f: f.people)
+    return 0 if side_by_side(runs["SQLite"], runs["PostgreSQL"], settings) else 1
 
 
 def main() -> int:
@@ -825,16 +1094,35 @@ def main() -> int:
     parser.add_argument("--groups", type=int, default=3000,
                         help="groups with a daily quiz at the second start-up")  # fmt: skip
     parser.add_argument("--cache", type=Path, default=population.DEFAULT_CACHE)
-    parser.add_argument("--database", help="where the bot's copy goes (a file path)")
-    args = parser.parse_args()
-    if args.database and "://" in args.database:
-        parser.error("only SQLite for now: a PostgreSQL store is issue 19")
+    parser.add_argument(
+        "--database",
+        help="where the bot's copy goes (a file path), or "
+        "a PostgreSQL server to run on: postgresql://user@host:port/postgres",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="URL",
+        help="run SQLite and this PostgreSQL server at each size, side by side",
+    )
+    parser.add_argument("--json", type=Path, help="keep the figures in this file")
+    parser.add_argument(
+        "--side-by-side",
+        nargs=2,
+        type=Path,
+        metavar="JSON",
+        help="print both stores side by side from two kept runs, and stop",
+    )
+    args = parser.parse_args()  # fmt: skip
+    if args.side_by_side:
+        return side_by_side_from(args.side_by_side)
+    server = args.database if args.database and "://" in args.database else None
+    if args.compare and server:
+        parser.error("--compare runs SQLite in a temporary folder: give no --database URL")
     sizes = [int(x.replace("_", "")) for x in args.people.split(",")]
     options = Options(args.samples, args.forgets, args.startups, args.cap, args.retention_cap,
-                      args.cache, Path(args.database) if args.database else None,
-                      args.groups)  # fmt: skip
-    asyncio.run(main_async(sizes, options))
-    return 0
+                      args.cache, Path(args.database) if args.database and not server else None,
+                      args.groups, server)  # fmt: skip
+    return asyncio.run(main_async(sizes, options, args.compare, args.json))
 
 
 if __name__ == "__main__":
