@@ -200,7 +200,7 @@ def is_question(m: BotMessage) -> bool:
 
 
 def is_rating(m: BotMessage) -> bool:
-    """"How sure are you?", asked between an answer and its result."""
+    """ "How sure are you?", asked between an answer and its result."""
     return bool(m.button_texts) and m.button_texts[-1].startswith("Skip")
 
 
