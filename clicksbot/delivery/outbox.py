@@ -5,6 +5,11 @@ batches, sends each under the `Pacer`, and writes every outcome the moment it is
 carries on with the rows still pending, so nobody is dropped, and nobody whose message was
 recorded as sent gets it again: only the messages on their way at a crash (at most `in_flight`)
 can go out twice, since Telegram cannot tell a bot whether a lost reply's message arrived.
+
+Under a leader (`holder`, see clicksbot.leader) the rows are claimed as they are read, for
+`claim_seconds`, and only while the holder leads: a standby that takes over leaves the rows
+the old leader had claimed until those claims expire, then sends whatever is still pending.
+So a takeover, too, repeats at most the `in_flight` messages whose outcome was not written.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -40,6 +46,11 @@ BACKOFF = 1.0  # seconds before the first retry; doubled for each further one
 READ_RETRY = 5.0  # seconds before reading the table again after an error
 IDLE_CHECK = 30.0  # seconds between looks at the table when nothing woke the loop
 TOKEN_RETRY = 300.0  # seconds to hold all sending when the Bot API refuses the token
+CLAIM_LOOK = 1.0  # seconds between looks for rows whose claims (another leader's) expire
+
+
+class NotLeading(Exception):
+    """The database says this instance does not hold the leader lease: it must not send."""
 
 
 class Outbox:
@@ -59,7 +70,16 @@ class Outbox:
         backoff: float = BACKOFF,
         count: Callable[[str], None] | None = None,
         paid: frozenset[str] = frozenset(),
+        holder: str | None = None,
+        claim_seconds: float = 10.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        # The leader lease's holder this outbox sends for (None: no leadership, rows are read
+        # unclaimed, as by one process alone), and how long a claim on a row lasts.
+        self.holder = holder
+        self.claim_seconds = claim_seconds
+        self._monotonic = monotonic
+        self._started_at = monotonic()
         self.count = count or (lambda outcome: None)  # told each outcome, for the metrics
         # Kinds of job (broadcast, campaign) sent as Telegram's paid broadcasts: faster, and
         # Telegram charges Stars for them (config `allow_paid_broadcast`).
@@ -92,6 +112,7 @@ class Outbox:
         """Start the sending loop in the running event loop."""
         if self._runner is None:
             self._stopping = False
+            self._started_at = self._monotonic()
             self._runner = asyncio.create_task(self._run(), name="clicksbot outbox")
 
     def cancel(self, job_id: int) -> None:
@@ -131,7 +152,13 @@ class Outbox:
                 started = False
             self._finished.clear()
             try:
-                rows = await self.store.pending_deliveries(cursor, self.batch)
+                rows = await self._read(cursor)
+            except NotLeading:
+                logger.warning("The outbox stops sending: this instance does not lead")
+                cursor = None
+                self._changed.clear()
+                await self._wait(READ_RETRY)
+                continue
             except Exception:
                 logger.exception("The outbox could not read its rows; trying again soon")
                 cursor = None
@@ -161,8 +188,25 @@ class Outbox:
             elif started:
                 cursor = None  # look again from the top: rows queued behind the cursor
             else:
-                await self._wait(IDLE_CHECK)
+                await self._wait(self._idle_wait())
                 cursor = None
+
+    async def _read(self, cursor: tuple[int, int] | None) -> list[Delivery]:
+        """The next rows to send: claimed for this leader, or (no leadership) as they are."""
+        if self.holder is None:
+            return await self.store.pending_deliveries(cursor, self.batch)
+        rows = await self.store.claim_deliveries(
+            self.holder, cursor, self.batch, self.claim_seconds
+        )
+        if rows is None:
+            raise NotLeading
+        return rows
+
+    def _idle_wait(self) -> float:
+        """How long to wait when nothing is left to send: a leader that has just taken over
+        looks again every second while the claims of the one before it may still run."""
+        fresh = self._monotonic() - self._started_at <= self.claim_seconds + CLAIM_LOOK
+        return CLAIM_LOOK if self.holder is not None and fresh else IDLE_CHECK
 
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):

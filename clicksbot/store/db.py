@@ -21,6 +21,7 @@ from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.impact import ImpactQueries
+from clicksbot.store.leases import LeaseQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
@@ -102,6 +103,7 @@ class Store(
     BoosterQueries,
     DialogueQueries,
     ImpactQueries,
+    LeaseQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 

@@ -553,3 +553,18 @@ def page_key(db: object) -> str:
     SQLite's rowid (the index's last column), PostgreSQL's id (no rowid; m018 there adds an
     index that ends in id)."""
     return "id" if is_postgresql(db) else "rowid"
+
+
+def now_ms(db: object) -> str:
+    """SQL for the database's own clock, in milliseconds since 1970, for leases: PostgreSQL's
+    `clock_timestamp()` (one clock for every instance, on whatever machines they run), or
+    SQLite's (the clock of the one machine whose processes share the file)."""
+    if is_postgresql(db):
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+    return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
+
+def skip_locked(db: object) -> str:
+    """What a claim's read of outbox rows ends with: PostgreSQL locks the rows it takes and
+    skips those another transaction is taking; SQLite has one writer at a time already."""
+    return " FOR UPDATE SKIP LOCKED" if is_postgresql(db) else ""

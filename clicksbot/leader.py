@@ -1,0 +1,230 @@
+"""Leader and standby: exactly one running instance receives updates, runs the clock and the
+outbox; the others wait to take over.
+
+The leader holds a lease in the database (store.leases): a row with its holder and an expiry,
+taken when free or expired, renewed every `renew` seconds for `lease` seconds. A standby looks
+every `standby` seconds and takes the lease once it has expired: within `lease + standby`
+seconds of the leader's death, however it died (`kill -9` gives nothing up).
+
+Whose clock: the expiry is written and compared by the database's clock only (one clock for
+every instance). The leader reasons on its own monotonic clock, from the moment it *asked* for
+each renewal: the database wrote the expiry no earlier than that, so the leader's idea of when
+its lease ends is never later than the database's, whatever the two clocks read, and a
+wall-clock jump on either machine changes nothing.
+
+Fencing: a leader that has not renewed for `lease - renew` seconds (the database does not
+answer), or that is told another instance holds the lease, stops polling, its jobs and its
+outbox at once and is a standby again: it has stopped before the lease can pass to anyone
+else. Its outbox checks the lease in the same statement as it claims rows, too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from enum import Enum
+
+from clicksbot.store import Store
+from clicksbot.store.leases import LEADER
+
+logger = logging.getLogger(__name__)
+
+RETRY = 1.0  # seconds between tries to renew once a renewal failed
+
+
+class Role(Enum):
+    """What this instance is doing."""
+
+    STANDBY = "standby"
+    LEADER = "leader"
+
+
+def holder_id() -> str:
+    """A name for this instance in the lease: host, process and a random part (a process id
+    can come back after a restart)."""
+    return f"{socket.gethostname()}/{os.getpid()}/{secrets.token_hex(3)}"
+
+
+class Leadership:
+    """Takes, keeps and gives up the leader lease; starts and stops the leader's work."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        lead: Callable[[int], Awaitable[None]],
+        step_down: Callable[[bool], Awaitable[None]],
+        lease: float = 10.0,
+        renew: float = 3.0,
+        standby: float = 2.0,
+        holder: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.holder = holder or holder_id()
+        self.lease = lease
+        self.renew = renew
+        self.standby = standby
+        self._lead = lead
+        self._step_down = step_down
+        self._monotonic = monotonic
+        self.role = Role.STANDBY
+        self.term: int | None = None
+        self.terms = 0  # how many times this instance has led
+        self._valid_until = 0.0  # by the monotonic clock: the lease ends no earlier
+        self._next_renewal = 0.0
+        self._failing = False  # renewals or looks are failing (said once, not each time)
+        self._waiting_for: str | None = None  # the holder a standby last said it waits for
+        self._task: asyncio.Task[None] | None = None
+        self._starting: asyncio.Task[None] | None = None  # the leader's work starting
+        self.first_look = asyncio.Event()  # set once the first look has been answered
+
+    @property
+    def leading(self) -> bool:
+        return self.role is Role.LEADER
+
+    def start(self) -> None:
+        """Start looking for (and keeping) the lease in the running event loop."""
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="clicksbot leadership")
+
+    async def stop(self) -> None:
+        """Stop: a leader stops its work, then gives the lease up so a standby takes over at
+        its next look rather than at the expiry."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.leading:
+            await self._fence("this instance is stopping", hurry=False)
+            try:
+                if await self.store.give_up_lease(LEADER, self.holder):
+                    logger.info("Leader lease given up: a standby takes over at its next look")
+            except Exception as exc:
+                logger.warning("The leader lease could not be given up (%s); it expires in "
+                               "%.0f s", _reason(exc), self.lease)  # fmt: skip
+
+    async def _run(self) -> None:
+        while True:
+            if self.leading:
+                await self._keep()
+            else:
+                await self._look()
+
+    async def _look(self) -> None:
+        """As a standby: take the lease if it is free or expired, else wait and look again."""
+        asked = self._monotonic()
+        try:
+            held = await asyncio.wait_for(
+                self.store.hold_lease(LEADER, self.holder, self.lease), self.lease
+            )
+        except Exception as exc:  # the database does not answer: look again later
+            if not self._failing:
+                logger.warning("Standby: the database does not answer (%s); looking again "
+                               "every %.0f s", _reason(exc), self.standby)  # fmt: skip
+            self._failing = True
+            self.first_look.set()
+            await asyncio.sleep(self.standby)
+            return
+        self._failing = False
+        if held is None:
+            await self._say_waiting()
+            self.first_look.set()
+            await asyncio.sleep(self.standby)
+            return
+        self._valid_until = asked + self.lease
+        self._next_renewal = asked + self.renew
+        self.role, self.term, self._waiting_for = Role.LEADER, held.term, None
+        self.terms += 1
+        logger.info(
+            "Leader: this instance (%s) holds the lease, term %d: it receives updates, runs "
+            "the clock and the outbox", self.holder, held.term,
+        )  # fmt: skip
+        # The work starts beside the renewals: however long it takes, the lease is kept.
+        self._starting = asyncio.create_task(self._start_work(held.term), name="clicksbot lead")
+
+    async def _start_work(self, term: int) -> None:
+        try:
+            await self._lead(term)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("Leader: starting the leader's work failed; standing by")
+            await self._fence("its work could not start", starting=False)
+            with contextlib.suppress(Exception):
+                await self.store.give_up_lease(LEADER, self.holder)
+        finally:
+            self.first_look.set()
+
+    async def _say_waiting(self) -> None:
+        try:
+            lease = await self.store.lease(LEADER)
+        except Exception:
+            return
+        if lease is not None and lease.holder != self._waiting_for:
+            self._waiting_for = lease.holder
+            logger.info(
+                "Standby: %s leads (term %d, its lease runs %.1f s more); this instance (%s) "
+                "takes over if it stops renewing", lease.holder, lease.term,
+                max(0.0, lease.expires_in), self.holder,
+            )  # fmt: skip
+
+    async def _keep(self) -> None:
+        """As the leader: renew on time; step down the moment the lease may be lost."""
+        fence_at = self._valid_until - self.renew
+        wait = min(self._next_renewal, fence_at) - self._monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        asked = self._monotonic()
+        if asked >= fence_at:
+            await self._fence(f"the lease could not be renewed for {self.lease - self.renew:.0f} s")
+            return
+        try:
+            held = await asyncio.wait_for(
+                self.store.hold_lease(LEADER, self.holder, self.lease), fence_at - asked
+            )
+        except Exception as exc:  # a timeout too: try again soon, until fence_at
+            if not self._failing:
+                logger.warning("Leader: the lease could not be renewed (%s); trying again",
+                               _reason(exc))  # fmt: skip
+            self._failing = True
+            self._next_renewal = self._monotonic() + RETRY
+            return
+        if held is None:
+            await self._fence("another instance holds the lease now")
+            return
+        if self._failing:
+            logger.info("Leader: the lease is renewed again")
+        self._failing = False
+        self._valid_until = asked + self.lease
+        self._next_renewal = asked + self.renew
+
+    async def _fence(self, why: str, *, starting: bool = True, hurry: bool = True) -> None:
+        """Stop the leader's work now, and stand by (`hurry`: the lease may pass soon)."""
+        if not self.leading:
+            return
+        self.role = Role.STANDBY
+        task, self._starting = self._starting, None
+        if starting and task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        say = logger.warning if hurry else logger.info
+        say("Standby: this instance stopped leading (%s): no updates, jobs or outbox until it "
+            "holds the lease again", why)  # fmt: skip
+        try:
+            await self._step_down(hurry)
+        except Exception:
+            logger.exception("Standby: stopping the leader's work failed")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
