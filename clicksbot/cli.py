@@ -590,7 +590,7 @@ def _impact(args: argparse.Namespace) -> int:
     today = now.astimezone(ZoneInfo(settings.default_timezone)).date()
 
     async def count() -> ImpactReport:
-        store = await Store.open(settings.database)
+        store = await Store.open(settings.store_target)
         try:
             return await impact_report(store, args.by, int(args.weeks), now, today=today)
         finally:

@@ -114,6 +114,18 @@ class _Raw:
     def commit(self) -> None:
         self._conn.commit()
 
+    def __enter__(self) -> _Raw:
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        # As sqlite3's connection: commit what the block wrote, or roll it back on an error.
+        # (Then closed: a test's block is its use of the connection.)
+        if kind is None:
+            self._conn.commit()
+        else:
+            self._conn.rollback()
+        self._conn.close()
+
     def close(self) -> None:
         self._conn.close()
 

@@ -396,7 +396,7 @@ async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
     path = Path(settings.database)
     people = 20_000
     await populate(path, people, clock())
-    db = sqlite3.connect(path)
+    db = pgtest.connect(path)
     db.execute("UPDATE users SET language = 'km' WHERE id % 1000 = 7")  # 20 Khmer speakers
     db.commit()
     db.close()

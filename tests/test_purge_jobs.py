@@ -7,6 +7,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pgtest
+import pytest
+
 from clicksbot.store import Store
 
 LONG_AGO = datetime(2025, 1, 10, 8, 0, tzinfo=UTC)
@@ -29,13 +32,15 @@ async def test_old_jobs_go_once_their_rows_are_counts_and_pending_ones_stay(
                 await store.delivery_sent(row, 7, LONG_AGO)
         assert await store.compact_deliveries(NOW - timedelta(days=2)) == 30
         assert await store.purge_deliveries(NOW - timedelta(days=365)) == 1
-        jobs = sqlite3.connect(path).execute("SELECT key FROM jobs ORDER BY id").fetchall()
+        with pgtest.connect(path) as db:
+            jobs = db.execute("SELECT key FROM jobs ORDER BY id").fetchall()
         assert jobs == [("waiting",)]  # its 30 pending messages stay, with it
         assert len(await store.pending_deliveries(None, 100)) == 30
     finally:
         await store.close()
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 async def test_looking_for_old_jobs_reads_no_outbox_rows(tmp_path: Path) -> None:
     """Every statement the purge runs seeks the outbox by its key: none reads a job's rows."""
     path = tmp_path / "bot.sqlite3"

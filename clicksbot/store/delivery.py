@@ -522,13 +522,20 @@ class DeliveryQueries:
         )
         # A campaign's cohort, for the impact report: who its steps were sent to, kept
         # after these rows are folded into counts (the job's key is campaign:<id>:<step>).
-        campaigns = [(d.user_id, d.job_id) for d, _, _ in sent if d.kind == "campaign"]
-        if campaigns:
+        steps = {d.job_id for d, _, _ in sent if d.kind == "campaign"}
+        if steps:
+            async with self._db.execute(
+                f"SELECT id, key FROM jobs WHERE id IN ({', '.join('?' * len(steps))})"
+                " AND key LIKE 'campaign:%'",
+                tuple(steps),
+            ) as cur:
+                campaign_of = {
+                    int(r[0]): int(str(r[1]).split(":")[1]) for r in await cur.fetchall()
+                }
             await self._db.executemany(
-                "INSERT OR IGNORE INTO campaign_people (user_id, campaign_id)"
-                " SELECT ?, CAST(substr(key, 10, instr(substr(key, 10), ':') - 1) AS INTEGER)"
-                " FROM jobs WHERE id = ? AND key LIKE 'campaign:%'",
-                campaigns,
+                "INSERT INTO campaign_people (user_id, campaign_id) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
+                [(d.user_id, campaign_of[d.job_id]) for d, _, _ in sent if d.job_id in campaign_of],
             )
         tips = [(d.user_id, tip, to_text(now)) for d, _, tip in sent if tip is not None]
         if tips:

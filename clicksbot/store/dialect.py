@@ -173,9 +173,117 @@ _M018_PG = f"""
         CREATE INDEX users_by_tip_slot_id ON users (time_zone, tip_time, id);
 """
 
+
+def _m020_pg() -> str:
+    """m020 on PostgreSQL: the same tables and index, the counts in BIGINT (a packed count
+    passes 2**32 at the first answer), the triggers in PL/pgSQL, weeks counted from dates."""
+    from clicksbot.store.migrations import M020_BITS, M020_KINDS
+
+    names = [name for _, _, name in M020_KINDS]
+    mask = (1 << M020_BITS) - 1
+
+    def adds(row: str) -> list[str]:
+        return [
+            f"(CASE WHEN {row}.correct IS NOT NULL AND {row}.{column} = {value}"
+            f" THEN {1 << 32} + {row}.correct ELSE 0 END)"
+            for column, value, _ in M020_KINDS
+        ]
+
+    def upsert(values: list[str]) -> str:
+        return (
+            f"INSERT INTO impact_people (user_id, {', '.join(names)})"
+            f" VALUES (NEW.user_id, {', '.join(values)})"
+            " ON CONFLICT (user_id) DO UPDATE SET "
+            + ", ".join(f"{n} = impact_people.{n} + excluded.{n}" for n in names)
+            + ";"
+        )
+
+    def week(day: str) -> str:
+        return f"((CAST({day} AS date) - DATE '1970-01-05') / 7)"
+
+    changes = [f"{n} - {o}" for n, o in zip(adds("NEW"), adds("OLD"), strict=True)]
+    return f"""
+        CREATE TABLE impact_people (
+            user_id   BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+            {" ".join(f"{n} BIGINT NOT NULL DEFAULT 0," for n in names)}
+            last_week INTEGER,
+            weeks     BIGINT NOT NULL DEFAULT 0
+        );
+        INSERT INTO impact_people (user_id, {", ".join(names)})
+            SELECT user_id, {", ".join(f"SUM{a}" for a in adds("answers"))}
+            FROM answers WHERE correct IS NOT NULL GROUP BY user_id;
+        INSERT INTO impact_people (user_id, last_week, weeks)
+            SELECT w.user_id, l.last, SUM(CAST(1 AS BIGINT) << (l.last - w.week))
+            FROM (SELECT DISTINCT user_id, {week("day")} AS week FROM activity_days) w
+            JOIN (SELECT user_id, MAX({week("day")}) AS last
+                  FROM activity_days GROUP BY user_id) l ON l.user_id = w.user_id
+            WHERE l.last - w.week < {M020_BITS} GROUP BY w.user_id, l.last
+            ON CONFLICT (user_id) DO UPDATE SET
+                last_week = excluded.last_week, weeks = excluded.weeks;
+        CREATE FUNCTION impact_answer() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_COPYING} THEN
+                RETURN NULL;
+            ELSIF TG_OP = 'INSERT' THEN
+                {upsert(adds("NEW"))}
+            ELSE
+                {upsert(changes)}
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER impact_answer_added AFTER INSERT ON answers
+            FOR EACH ROW WHEN (NEW.correct IS NOT NULL) EXECUTE FUNCTION impact_answer();
+        CREATE TRIGGER impact_answer_changed AFTER UPDATE OF correct, confidence, competency
+            ON answers FOR EACH ROW WHEN (OLD.correct IS DISTINCT FROM NEW.correct
+            OR OLD.confidence IS DISTINCT FROM NEW.confidence
+            OR OLD.competency IS DISTINCT FROM NEW.competency)
+            EXECUTE FUNCTION impact_answer();
+        -- A shift of {M020_BITS} weeks or more leaves only the new week (PostgreSQL, unlike
+        -- SQLite, does not promise 0 for a shift past the width).
+        CREATE FUNCTION impact_day() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF {_COPYING} THEN
+                RETURN NULL;  -- migrate-store copies impact_people as it is
+            END IF;
+            INSERT INTO impact_people (user_id, last_week, weeks)
+                VALUES (NEW.user_id, {week("NEW.day")}, 1)
+            ON CONFLICT (user_id) DO UPDATE SET
+                weeks = CASE
+                    WHEN impact_people.last_week IS NULL THEN 1
+                    WHEN excluded.last_week - impact_people.last_week >= {M020_BITS} THEN 1
+                    WHEN excluded.last_week >= impact_people.last_week THEN
+                        ((impact_people.weeks << (excluded.last_week - impact_people.last_week))
+                         | 1) & {mask}
+                    WHEN impact_people.last_week - excluded.last_week < {M020_BITS} THEN
+                        impact_people.weeks
+                        | (CAST(1 AS BIGINT) << (impact_people.last_week - excluded.last_week))
+                    ELSE impact_people.weeks END,
+                last_week = GREATEST(COALESCE(impact_people.last_week, excluded.last_week),
+                                     excluded.last_week);
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER impact_day_added AFTER INSERT ON activity_days
+            FOR EACH ROW EXECUTE FUNCTION impact_day();
+        CREATE TABLE campaign_people (
+            user_id     BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            campaign_id BIGINT NOT NULL,
+            PRIMARY KEY (user_id, campaign_id)
+        );
+        INSERT INTO campaign_people (user_id, campaign_id)
+            SELECT d.user_id, CAST(split_part(j.key, ':', 2) AS BIGINT)
+            FROM jobs j JOIN deliveries d ON d.job_id = j.id
+            WHERE j.kind = 'campaign' AND d.state = 'sent'
+            ON CONFLICT DO NOTHING;
+        CREATE INDEX users_for_impact ON users (id, language, country, created_at);
+"""
+
+
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough
 # (triggers, say). The SQLite text stays the source of the schema; this is the exception.
-POSTGRESQL_MIGRATIONS: dict[str, str] = {"m018_jobs_at_scale": _M018_PG}
+POSTGRESQL_MIGRATIONS: dict[str, str] = {
+    "m018_jobs_at_scale": _M018_PG,
+    "m020_impact_index": _m020_pg(),
+}
 
 # Tables whose rows get their `id` from the database (`id INTEGER PRIMARY KEY` in SQLite, an
 # identity column here): an INSERT into one returns the new id, SQLite's `lastrowid`.

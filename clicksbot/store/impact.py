@@ -32,6 +32,7 @@ from typing import Any
 import aiosqlite
 
 from clicksbot.store.checkups import CheckupCounts
+from clicksbot.store.dialect import is_postgresql
 
 COHORTS = ("language", "country", "group", "campaign")
 DISJOINT = ("language", "country")  # a person is in one cohort of these only
@@ -89,13 +90,17 @@ _LEVELS = {str(level) for level in CONFIDENCE_LEVELS}
 # A finished checkup packed in one text that sorts by when it ended (then by id), so that
 # MIN and MAX per person pick their first and latest: the counts follow the 38th character.
 _PACKED = (
-    "finished_at || printf('%012d|', id) || n_real || ',' || n_fake || ',' || hits || ','"
-    " || false_alarms"
+    "finished_at || {id12} || '|' || n_real || ',' || n_fake || ',' || hits || ',' || false_alarms"
 )
+_ID12 = {False: "printf('%012d', id)", True: "lpad(CAST(id AS TEXT), 12, '0')"}
 _COUNTS_FROM = 39
 # Week numbers from the report's first day by day numbers (julianday), whole for days before
 # it too: (d + 7000) / 7 - 1000 in integer division.
-_WEEK = "((CAST(julianday({0}) - julianday(?) AS INTEGER) + 7000) / 7 - 1000)"
+_WEEK = {
+    False: "((CAST(julianday({0}) - julianday(?) AS INTEGER) + 7000) / 7 - 1000)",
+    True: "((CAST({0} AS date) - CAST(? AS date) + 7000) / 7 - 1000)",  # PostgreSQL: dates
+}
+_GREATEST = {False: "MAX({0}, {1})", True: "GREATEST({0}, {1})"}
 # impact_people: the column of each competency and confidence level (see migration m020), and
 # how its weeks are numbered (from Monday 1970-01-05).
 COLUMNS = {
@@ -108,15 +113,19 @@ EPOCH = date(1970, 1, 5)
 _LOW = (1 << 32) - 1  # the right answers of a packed count (answers * 2**32 + right)
 
 
-def _people(by: str, shown: Sequence[str] | None, other: bool) -> tuple[str, tuple[Any, ...]]:
+def _people(
+    by: str, shown: Sequence[str] | None, other: bool, pg: bool = False
+) -> tuple[str, tuple[Any, ...]]:
     """Return SQL for the people of each cohort, `(user_id, cohort, created_at)`, with every
     cohort not in `shown` mapped to OTHER (or, unless `other`, left out; `shown` None: every
-    cohort as it is), and its arguments."""
+    cohort as it is), and its arguments. `pg`: for PostgreSQL (whose planner picks the index
+    itself)."""
+    users = "users u" if pg else "users u INDEXED BY users_for_impact"
     if by not in COHORTS:
         raise ValueError(f"unknown cohort {by!r}")
     if by in ("language", "country"):
         raw = "u.language" if by == "language" else "COALESCE(u.country, '')"
-        source, distinct = "users u INDEXED BY users_for_impact", ""
+        source, distinct = users, ""
     else:
         if by == "group":
             links = (
@@ -126,7 +135,7 @@ def _people(by: str, shown: Sequence[str] | None, other: bool) -> tuple[str, tup
         else:  # the campaigns whose steps the outbox sent the person
             links = "SELECT user_id, CAST(campaign_id AS TEXT) AS cohort FROM campaign_people"
         raw = "COALESCE(l.cohort, '')"
-        source = f"users u INDEXED BY users_for_impact LEFT JOIN ({links}) l ON l.user_id = u.id"
+        source = f"{users} LEFT JOIN ({links}) l ON l.user_id = u.id"
         # Two small groups of one person: once in "other". (Unmerged, a person is in each
         # cohort once already: the links are distinct pairs.)
         distinct = "" if shown is None else "DISTINCT "
@@ -153,7 +162,8 @@ class ImpactQueries:
     @asynccontextmanager
     async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
         """A read-only connection of its own (the store's, for a database in memory)."""
-        if self.path == ":memory:":
+        if self.path == ":memory:" or is_postgresql(self._db):
+            # PostgreSQL: each statement takes a pooled connection of its own already.
             yield self._db
             return
         db = await aiosqlite.connect(f"file:{self.path}?mode=ro", uri=True)
@@ -210,8 +220,9 @@ class ImpactQueries:
         self, by: str, shown: Sequence[str] | None, other: bool, since: date
     ) -> dict[str, dict[int, int]]:
         """People of each cohort by the week they joined (`BEFORE`: before `since`)."""
-        people, args = _people(by, shown, other)
-        week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
+        pg = is_postgresql(self._db)
+        people, args = _people(by, shown, other, pg)
+        week = _GREATEST[pg].format(_WEEK[pg].format("substr(p.created_at, 1, 10)"), BEFORE)
         rows = await self._rows(
             f"SELECT p.cohort, {week}, COUNT(*) FROM ({people}) p WHERE p.cohort IS NOT NULL"
             " GROUP BY 1, 2",
@@ -240,23 +251,29 @@ class ImpactQueries:
         read as they are (later weeks shifted out, earlier ones never read)."""
         if since.weekday() != 0:
             raise ValueError(f"the report's weeks start on a Monday, not on {since}")
-        people, args = _people(by, shown, other)
+        pg = is_postgresql(self._db)
+        people, args = _people(by, shown, other, pg)
         last = (since - EPOCH).days // 7 + weeks - 1  # the report's last week, from EPOCH
+        # A shift of 63 or more is 0 (PostgreSQL, unlike SQLite, does not promise it).
         aligned = (
-            f"CASE WHEN s.last_week >= {last} THEN s.weeks >> (s.last_week - {last})"
+            f"CASE WHEN abs(s.last_week - {last}) >= 63 THEN 0"
+            f" WHEN s.last_week >= {last} THEN s.weeks >> (s.last_week - {last})"
             f" ELSE s.weeks << ({last} - s.last_week) END"
         )
         active = ", ".join(f"SUM((a >> {weeks - 1 - w}) & 1)" for w in range(weeks))
         tests = [(k, COLUMNS[k]) for k in kinds if k in COLUMNS]
         tests += [(str(level), COLUMNS[str(level)]) for level in CONFIDENCE_LEVELS]
-        tallies = ", ".join(f"SUM({c} != 0), SUM({c} >> 32), SUM({c} & {_LOW})" for _, c in tests)
-        joined_week = f"MAX({_WEEK.format('substr(p.created_at, 1, 10)')}, {BEFORE})"
+        tallies = ", ".join(
+            f"SUM(CASE WHEN {c} != 0 THEN 1 ELSE 0 END), SUM({c} >> 32), SUM({c} & {_LOW})"
+            for _, c in tests
+        )
+        joined_week = _GREATEST[pg].format(_WEEK[pg].format("substr(p.created_at, 1, 10)"), BEFORE)
         rows = await self._rows(
             f"SELECT cohort, joined, COUNT(*), {active}, {tallies} FROM ("
             f"  SELECT p.cohort AS cohort, {joined_week} AS joined, {aligned} AS a,"
             f"  {', '.join(c for _, c in tests)}"
             f"  FROM ({people}) p LEFT JOIN impact_people s ON s.user_id = p.user_id"
-            "   WHERE p.cohort IS NOT NULL)"
+            "   WHERE p.cohort IS NOT NULL) AS summed"
             " GROUP BY 1, 2",
             (since.isoformat(), *args),
         )
@@ -284,10 +301,12 @@ class ImpactQueries:
     async def _checkups(
         self, by: str, shown: Sequence[str] | None, other: bool
     ) -> tuple[CheckupChange, ...]:
-        people, args = _people(by, shown, other)
+        pg = is_postgresql(self._db)
+        people, args = _people(by, shown, other, pg)
+        packed = _PACKED.format(id12=_ID12[pg])
         rows = await self._rows(
             f"SELECT p.cohort, substr(t.first, {_COUNTS_FROM}), substr(t.latest, {_COUNTS_FROM}),"
-            f" COUNT(*) FROM (SELECT user_id, MIN({_PACKED}) AS first, MAX({_PACKED}) AS latest"
+            f" COUNT(*) FROM (SELECT user_id, MIN({packed}) AS first, MAX({packed}) AS latest"
             "  FROM checkups WHERE finished_at IS NOT NULL GROUP BY user_id"
             "  HAVING COUNT(*) >= 2) t"
             f" JOIN ({people}) p ON p.user_id = t.user_id WHERE p.cohort IS NOT NULL"

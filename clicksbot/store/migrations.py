@@ -127,10 +127,10 @@ _M020_COMPETENCIES = (
     "critical-thinking", "creativity", "literacy", "intercultural", "citizenship",
     "knowledge", "sustainability",
 )  # fmt: skip
-_M020_KINDS = [("competency", f"'{c}'", "c_" + c.replace("-", "_")) for c in _M020_COMPETENCIES]
-_M020_KINDS += [("confidence", str(level), f"sure_{level}") for level in (1, 2, 3)]
+M020_KINDS = [("competency", f"'{c}'", "c_" + c.replace("-", "_")) for c in _M020_COMPETENCIES]
+M020_KINDS += [("confidence", str(level), f"sure_{level}") for level in (1, 2, 3)]
 _M020_WEEK = "CAST((julianday({0}) - 2440591.5) / 7 AS INTEGER)"
-_M020_BITS = 62  # weeks a person's mask remembers, back from their latest active week
+M020_BITS = 62  # weeks a person's mask remembers, back from their latest active week
 
 
 def _m020_adds(row: str) -> list[str]:
@@ -138,12 +138,12 @@ def _m020_adds(row: str) -> list[str]:
     return [
         f"(CASE WHEN {row}.correct IS NOT NULL AND {row}.{column} = {value}"
         f" THEN {1 << 32} + {row}.correct ELSE 0 END)"
-        for column, value, _ in _M020_KINDS
+        for column, value, _ in M020_KINDS
     ]
 
 
 def _m020_upsert(adds: list[str]) -> str:
-    names = [name for _, _, name in _M020_KINDS]
+    names = [name for _, _, name in M020_KINDS]
     return (
         f"INSERT INTO impact_people (user_id, {', '.join(names)})"
         f" VALUES (NEW.user_id, {', '.join(adds)})"
@@ -154,7 +154,7 @@ def _m020_upsert(adds: list[str]) -> str:
 
 
 _M020_CHANGES = list(zip(_m020_adds("NEW"), _m020_adds("OLD"), strict=True))
-_M020_NAMES = ", ".join(name for _, _, name in _M020_KINDS)
+_M020_NAMES = ", ".join(name for _, _, name in M020_KINDS)
 M020 = f"""
         -- The impact report reads one row per person instead of every answer and every
         -- active day: the triggers below keep it in the same transaction as the answer (or
@@ -163,11 +163,11 @@ M020 = f"""
         -- sure, 3 sure): the answers given and how many were right, packed in one number,
         -- answers * 2**32 + right. The weeks: `last_week`, the latest week the person was
         -- active in (weeks counted from Monday 1970-01-05, by their local days), and `weeks`,
-        -- a bit per week back from it (bit 0: that week) for the last {_M020_BITS} weeks, more
+        -- a bit per week back from it (bit 0: that week) for the last {M020_BITS} weeks, more
         -- than the longest report. Answers and days go only with their person, as this does.
         CREATE TABLE impact_people (
             user_id   BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
-            {" ".join(f"{n} INTEGER NOT NULL DEFAULT 0," for _, _, n in _M020_KINDS)}
+            {" ".join(f"{n} INTEGER NOT NULL DEFAULT 0," for _, _, n in M020_KINDS)}
             last_week INTEGER,                      -- NULL: no active day yet
             weeks     INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
@@ -180,7 +180,7 @@ M020 = f"""
                   FROM activity_days) w
             JOIN (SELECT user_id, MAX({_M020_WEEK.format("day")}) AS last
                   FROM activity_days GROUP BY user_id) l ON l.user_id = w.user_id
-            WHERE l.last - w.week < {_M020_BITS} GROUP BY w.user_id
+            WHERE l.last - w.week < {M020_BITS} GROUP BY w.user_id
             ON CONFLICT (user_id) DO UPDATE SET
                 last_week = excluded.last_week, weeks = excluded.weeks;
         CREATE TRIGGER impact_answer_added AFTER INSERT ON answers
@@ -200,8 +200,8 @@ M020 = f"""
                 weeks = CASE
                     WHEN last_week IS NULL THEN 1
                     WHEN excluded.last_week >= last_week THEN
-                        ((weeks << (excluded.last_week - last_week)) | 1) & {(1 << _M020_BITS) - 1}
-                    WHEN last_week - excluded.last_week < {_M020_BITS} THEN
+                        ((weeks << (excluded.last_week - last_week)) | 1) & {(1 << M020_BITS) - 1}
+                    WHEN last_week - excluded.last_week < {M020_BITS} THEN
                         weeks | (1 << (last_week - excluded.last_week))
                     ELSE weeks END,
                 last_week = MAX(COALESCE(last_week, excluded.last_week), excluded.last_week);
