@@ -254,7 +254,7 @@ async def _lead(app: BotApplication) -> None:
     await menus.set_menus(app.bot, runtime)  # the store first: it knows the moderators
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None
-    if leadership.terms > 1 or runtime.stood_by:  # another instance led meanwhile
+    if not leadership.led_from_the_start:  # another instance led since PTB read them
         await _reload_conversations(app)
     composer = Composer(
         store,
@@ -337,7 +337,6 @@ async def _step_down(app: BotApplication, *, hurry: bool = True) -> None:
     webhook stays set (the next leader sets its own), and updates posted to this instance
     are refused meanwhile (see clicksbot.webhook)."""
     runtime = runtime_of(app)
-    runtime.stood_by = True
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     intake = getattr(app.bot, "intake", None)

@@ -61,7 +61,6 @@ class Runtime:
     metrics: Metrics = field(default_factory=lambda: Metrics())
     health: Any = None  # the HealthServer, when health_port is set
     leadership: Leadership | None = None  # leader or standby (see clicksbot.leader)
-    stood_by: bool = False  # whether this instance has stood by (its conversations are old)
     webhook: Any = None  # the app's Webhook when it receives updates there, else polling
     poll_timeout: float = 10.0  # seconds a long poll waits for updates
     progress: Progress | None = None

@@ -77,6 +77,7 @@ class Leadership:
         self.role = Role.STANDBY
         self.term: int | None = None
         self.terms = 0  # how many times this instance has led
+        self.looks = 0  # how many looks at the lease the database has answered
         self._valid_until = 0.0  # by the monotonic clock: the lease ends no earlier
         self._next_renewal = 0.0
         self._failing = False  # renewals or looks are failing (said once, not each time)
@@ -88,6 +89,11 @@ class Leadership:
     @property
     def leading(self) -> bool:
         return self.role is Role.LEADER
+
+    @property
+    def led_from_the_start(self) -> bool:
+        """Whether this instance leads since its first look (nobody led while it started)."""
+        return self.leading and self.looks == 1 and self.terms == 1
 
     def start(self) -> None:
         """Start looking for (and keeping) the lease in the running event loop."""
@@ -134,6 +140,7 @@ class Leadership:
             await asyncio.sleep(self.standby)
             return
         self._failing = False
+        self.looks += 1
         if held is None:
             await self._say_waiting()
             self.first_look.set()
