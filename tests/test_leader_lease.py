@@ -210,3 +210,20 @@ async def test_a_leader_whose_lease_was_taken_steps_down_at_its_next_renewal(
         await leader.stop()
     lease = await b.lease(LEADER)
     assert lease is not None and lease.holder == "b"  # a's stop did not give b's lease up
+
+
+def test_the_lease_settings_are_checked(tmp_path: Path) -> None:
+    """The renew interval fits at least three times in the lease; each key says what it wants."""
+    from clicksbot.config import ConfigError, load_settings
+
+    config = tmp_path / "c.yaml"
+    config.write_text("leader_lease_seconds: 30\nleader_renew_seconds: 10\n")
+    settings = load_settings(config, {}, require_token=False)
+    assert (settings.leader_lease_seconds, settings.leader_renew_seconds) == (30, 10)
+    assert settings.standby_check_seconds == 2
+    config.write_text("leader_renew_seconds: 4\n")  # the default lease is 10
+    with pytest.raises(ConfigError, match="leader_renew_seconds: 4 is not .* a third"):
+        load_settings(config, {}, require_token=False)
+    config.write_text("standby_check_seconds: 0\n")
+    with pytest.raises(ConfigError, match="standby_check_seconds"):
+        load_settings(config, {}, require_token=False)
