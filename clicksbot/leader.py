@@ -79,6 +79,7 @@ class Leadership:
         self.terms = 0  # how many times this instance has led
         self.looks = 0  # how many looks at the lease the database has answered
         self._valid_until = 0.0  # by the monotonic clock: the lease ends no earlier
+        self._rest_until = 0.0  # no look before this (monotonic), after a failed start
         self._next_renewal = 0.0
         self._failing = False  # renewals or looks are failing (said once, not each time)
         self._waiting_for: str | None = None  # the holder a standby last said it waits for
@@ -126,6 +127,9 @@ class Leadership:
 
     async def _look(self) -> None:
         """As a standby: take the lease if it is free or expired, else wait and look again."""
+        rest = self._rest_until - self._monotonic()
+        if rest > 0:  # its work failed to start: another standby may take the lease first
+            await asyncio.sleep(rest)
         asked = self._monotonic()
         try:
             held = await asyncio.wait_for(
@@ -165,6 +169,7 @@ class Leadership:
         except Exception:
             logger.exception("Leader: starting the leader's work failed; standing by")
             await self._fence("its work could not start", starting=False)
+            self._rest_until = self._monotonic() + self.lease
             with contextlib.suppress(Exception):
                 await self.store.give_up_lease(LEADER, self.holder)
         finally:
@@ -189,6 +194,8 @@ class Leadership:
         wait = min(self._next_renewal, fence_at) - self._monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
+        if not self.leading:  # its work failed to start meanwhile
+            return
         asked = self._monotonic()
         if asked >= fence_at:
             await self._fence(f"the lease could not be renewed for {self.lease - self.renew:.0f} s")

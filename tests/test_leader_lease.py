@@ -227,3 +227,38 @@ def test_the_lease_settings_are_checked(tmp_path: Path) -> None:
     config.write_text("standby_check_seconds: 0\n")
     with pytest.raises(ConfigError, match="standby_check_seconds"):
         load_settings(config, {}, require_token=False)
+
+
+async def test_a_leader_whose_work_cannot_start_gives_way(two: tuple[Store, Store]) -> None:
+    """Its work fails to start (Telegram unreachable, say): it stands by, gives the lease up
+    and rests a lease's length, so a healthy standby takes over meanwhile."""
+    a, b = two
+    started: list[str] = []
+
+    async def broken(term: int) -> None:
+        raise RuntimeError("no Telegram")
+
+    async def works(term: int) -> None:
+        started.append("b")
+
+    async def step_down(hurry: bool) -> None:
+        return None
+
+    sick = Leadership(a, lead=broken, step_down=step_down, lease=3, renew=1, standby=0.5,
+                      holder="a")  # fmt: skip
+    sick.start()
+    await asyncio.wait_for(sick.first_look.wait(), 10)
+    healthy = Leadership(b, lead=works, step_down=step_down, lease=3, renew=1, standby=0.5,
+                         holder="b")  # fmt: skip
+    healthy.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not healthy.leading:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+        assert not sick.leading and started == ["b"]
+        await asyncio.sleep(1.5)
+        assert healthy.leading and not sick.leading
+    finally:
+        await healthy.stop()
+        await sick.stop()
