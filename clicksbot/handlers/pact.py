@@ -107,7 +107,8 @@ async def on_name(update: Update, context: BotContext) -> int:
     name = clean_name(update.effective_message.text or "")
     live = await context.store.live_pledge(v.user.id)
     pledge_id = live.id if live is not None else None
-    if pledge_id is None:  # withdrawn meanwhile
+    if pledge_id is None:  # withdrawn, or forgotten, meanwhile: say so rather than nothing
+        await send(update, context, Reply(v.t("pact.no_pledge")))
         return END
     if name is None:
         await send(update, context, render.name_prompt(v.t))
@@ -222,7 +223,9 @@ async def on_new_name(update: Update, context: BotContext) -> int:
             await send(update, context, render.rename_prompt(v.t))
             return RENAME
     pledge = await context.store.live_pledge(v.user.id)
-    if pledge is None:  # withdrawn meanwhile
+    if pledge is None:  # withdrawn, or forgotten, meanwhile: say so rather than nothing
+        if update.callback_query is None:
+            await send(update, context, Reply(v.t("pact.no_pledge")))
         return END
     await context.store.rename_pledge(pledge.id, name)
     renamed = await context.store.live_pledge(v.user.id)

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
 from clicksbot.handlers.common import PRIVATE, send, visitor
+from clicksbot.handlers.moderation.common import TIMEOUT as DRAFT_TIMEOUT
+from clicksbot.handlers.pact import TIMEOUT as PACT_TIMEOUT
 from clicksbot.i18n import Translator
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
@@ -32,6 +34,10 @@ def _json_default(t: Translator) -> Callable[[object], str]:
     return default
 
 
+def _minutes(timeout: timedelta) -> int:
+    return int(timeout.total_seconds() // 60)
+
+
 async def privacy_command(update: Update, context: BotContext) -> None:
     """Say in plain words what is kept, why and for how long."""
     v = await visitor(update, context)
@@ -43,6 +49,12 @@ async def privacy_command(update: Update, context: BotContext) -> None:
             v.t("privacy.checkup"),
             v.t("privacy.boosters"),
             v.t("privacy.reminder"),
+            # Conversations under way (store.dialogues): kept until they end or time out.
+            v.t(
+                "privacy.dialogues",
+                minutes=_minutes(PACT_TIMEOUT),
+                moderator_minutes=_minutes(DRAFT_TIMEOUT),
+            ),
         )
     )
     await send(update, context, Reply(text, next_steps(v.t)))

@@ -127,6 +127,10 @@ async def _copy(
             raise StoreError(
                 f"{name}: table {table} has {there} rows, the file {here}; the copy is not whole"
             )
+    # Statistics for the planner now, rather than when autovacuum gets to the new rows: the
+    # triggers' plans and the per-person queries pick their indexes from them.
+    await target._db.execute("ANALYZE")
+    progress("statistics gathered (ANALYZE)")
     return counts
 
 
