@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from enum import Enum
 
 from clicksbot.store import Store
-from clicksbot.store.leases import LEADER
+from clicksbot.store.leases import LEADER, Lease
 
 logger = logging.getLogger(__name__)
 
@@ -85,11 +85,23 @@ class Leadership:
         self._waiting_for: str | None = None  # the holder a standby last said it waits for
         self._task: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None  # the leader's work starting
+        self._late: set[asyncio.Task[Lease | None]] = set()  # requests given up, ending
         self.first_look = asyncio.Event()  # set once the first look has been answered
 
     @property
     def leading(self) -> bool:
         return self.role is Role.LEADER
+
+    @property
+    def fence_at(self) -> float:
+        """When, by the monotonic clock, this leader stops unless it has renewed by then (a
+        lease's last renew interval before it may pass to anyone else); 0 for a standby."""
+        return self._valid_until - self.renew if self.leading else 0.0
+
+    def may_act(self) -> bool:
+        """Whether this instance may do the leader's work this moment: it leads, and its
+        deadline to renew has not passed (read synchronously, e.g. before each send)."""
+        return self.leading and self._monotonic() < self.fence_at
 
     @property
     def led_from_the_start(self) -> bool:
@@ -132,9 +144,7 @@ class Leadership:
             await asyncio.sleep(rest)
         asked = self._monotonic()
         try:
-            held = await asyncio.wait_for(
-                self.store.hold_lease(LEADER, self.holder, self.lease), self.lease
-            )
+            held = await self._ask(self.lease)
         except Exception as exc:  # the database does not answer: look again later
             if not self._failing:
                 logger.warning("Standby: the database does not answer (%s); looking again "
@@ -175,6 +185,24 @@ class Leadership:
         finally:
             self.first_look.set()
 
+    async def _ask(self, timeout: float) -> Lease | None:
+        """Take or renew the lease, waiting `timeout` seconds at most for the answer.
+
+        The request runs as a task of its own and is not waited for past the deadline: a
+        database that hangs (a frozen network) can take many seconds more to give a cancelled
+        statement up (psycopg first asks the server to cancel it), and the leader must stop
+        at its deadline, not then. The late request is cancelled in the background."""
+        task = asyncio.create_task(
+            self.store.hold_lease(LEADER, self.holder, self.lease), name="clicksbot lease"
+        )
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, timeout))
+        if not done:
+            task.cancel()
+            self._late.add(task)
+            task.add_done_callback(_forget(self._late))
+            raise TimeoutError(f"no answer from the database in {timeout:.1f} s")
+        return task.result()
+
     async def _say_waiting(self) -> None:
         try:
             lease = await self.store.lease(LEADER)
@@ -190,7 +218,7 @@ class Leadership:
 
     async def _keep(self) -> None:
         """As the leader: renew on time; step down the moment the lease may be lost."""
-        fence_at = self._valid_until - self.renew
+        fence_at = self.fence_at
         wait = min(self._next_renewal, fence_at) - self._monotonic()
         if wait > 0:
             await asyncio.sleep(wait)
@@ -201,10 +229,14 @@ class Leadership:
             await self._fence(f"the lease could not be renewed for {self.lease - self.renew:.0f} s")
             return
         try:
-            held = await asyncio.wait_for(
-                self.store.hold_lease(LEADER, self.holder, self.lease), fence_at - asked
+            held = await self._ask(fence_at - asked)
+        except TimeoutError:  # no answer by the deadline: stop now, whatever comes later
+            await self._fence(
+                f"the lease could not be renewed for {self.lease - self.renew:.0f} s"
+                " (the database does not answer)"
             )
-        except Exception as exc:  # a timeout too: try again soon, until fence_at
+            return
+        except Exception as exc:  # try again soon, until fence_at
             if not self._failing:
                 logger.warning("Leader: the lease could not be renewed (%s); trying again",
                                _reason(exc))  # fmt: skip
@@ -237,6 +269,17 @@ class Leadership:
             await self._step_down(hurry)
         except Exception:
             logger.exception("Standby: stopping the leader's work failed")
+
+
+def _forget(tasks: set[asyncio.Task[Lease | None]]) -> Callable[[asyncio.Task[Lease | None]], None]:
+    """A done callback: drop a late request once it has ended (and read its outcome)."""
+
+    def done(task: asyncio.Task[Lease | None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled():
+            task.exception()
+
+    return done
 
 
 def _reason(exc: BaseException) -> str:
