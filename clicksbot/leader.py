@@ -192,9 +192,11 @@ class Leadership:
         database that hangs (a frozen network) can take many seconds more to give a cancelled
         statement up (psycopg first asks the server to cancel it), and the leader must stop
         at its deadline, not then. The late request is cancelled in the background."""
-        task = asyncio.create_task(
-            self.store.hold_lease(LEADER, self.holder, self.lease), name="clicksbot lease"
-        )
+
+        async def request() -> Lease | None:
+            return await self.store.hold_lease(LEADER, self.holder, self.lease)
+
+        task = asyncio.create_task(request(), name="clicksbot lease")
         done, _ = await asyncio.wait({task}, timeout=max(0.0, timeout))
         if not done:
             task.cancel()
