@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -14,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import cast
 from urllib.parse import urlsplit
 
+from apscheduler.schedulers import SchedulerNotRunningError  # type: ignore[import-untyped]
+from apscheduler.schedulers.base import STATE_PAUSED  # type: ignore[import-untyped]
 from telegram.ext import ApplicationBuilder, ContextTypes
 from telegram.ext._utils.trackingdict import TrackingDict
 
@@ -26,6 +29,7 @@ from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.compose import BROADCAST, CAMPAIGN
 from clicksbot.delivery.groups import GroupPoster
+from clicksbot.delivery.outbox import claim_batch
 from clicksbot.delivery.progress import Progress
 from clicksbot.delivery.reminders import Reminders
 from clicksbot.handlers import (
@@ -225,6 +229,7 @@ async def _post_init(app: BotApplication) -> None:
         store,
         lead=lambda term: _lead(app),
         step_down=lambda hurry: _step_down(app, hurry=hurry),
+        halt=lambda: _halt(app),
         lease=settings.leader_lease_seconds,
         renew=settings.leader_renew_seconds,
         standby=settings.standby_check_seconds,
@@ -254,6 +259,10 @@ async def _lead(app: BotApplication) -> None:
     await menus.set_menus(app.bot, runtime)  # the store first: it knows the moderators
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None
+    scheduler = app.job_queue.scheduler
+    if scheduler.state == STATE_PAUSED:  # led before: what its jobs left behind goes first
+        scheduler.remove_all_jobs()
+        scheduler.resume()
     if not leadership.led_from_the_start:  # another instance led since PTB read them
         await _reload_conversations(app)
     composer = Composer(
@@ -275,6 +284,11 @@ async def _lead(app: BotApplication) -> None:
         paid=frozenset({BROADCAST, CAMPAIGN}) if settings.allow_paid_broadcast else frozenset(),
         holder=leadership.holder,
         claim_seconds=settings.leader_lease_seconds,
+        # No more rows claimed at a time than go out in half a claim at the ordinary pace.
+        batch=claim_batch(
+            settings.send_rate, settings.leader_lease_seconds, settings.send_in_flight
+        ),
+        may_send=leadership.may_act,
     )
     runtime.job_queue = app.job_queue
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
@@ -330,29 +344,49 @@ async def _receive(app: BotApplication) -> None:
         await app.bot.set_webhook(webhook.url, secret_token=webhook.secret, allowed_updates=None)
 
 
-async def _step_down(app: BotApplication, *, hurry: bool = True) -> None:
-    """Stop the leader's work at once: updates first, then every job of the clock, the group
-    posts and the outbox (its sends on their way finish, up to OUTBOX_STOP seconds when the
-    lease may pass soon). What was queued stays in the database for the next leader; a
-    webhook stays set (the next leader sets its own), and updates posted to this instance
-    are refused meanwhile (see clicksbot.webhook)."""
+def _halt(app: BotApplication) -> None:
+    """The first step of stepping down, synchronous (nothing awaited before it is done): the
+    outbox sends nothing more, the JobQueue starts no job (running ones see `may_act` turn
+    false and the runtime's clocks gone), and features that schedule leave it alone."""
     runtime = runtime_of(app)
+    if runtime.outbox is not None:
+        runtime.outbox.halt()
+    runtime.job_queue = None
+    for clock in (runtime.daily, runtime.reminders, runtime.progress, runtime.campaigns):
+        if clock is not None:
+            clock.stop()
+    runtime.daily = runtime.reminders = None
+    runtime.progress = None
+    runtime.campaigns = None
+    if app.job_queue is not None:
+        with contextlib.suppress(SchedulerNotRunningError):  # the bot is stopping anyway
+            app.job_queue.scheduler.pause()
+
+
+async def _step_down(app: BotApplication, *, hurry: bool = True) -> None:
+    """Stop the leader's work: the outbox and the clock first, at once (`_halt`), then the
+    outbox's sends on their way (up to OUTBOX_STOP seconds when the lease may pass soon), the
+    group posts, the updates, and every job of the clock. What was queued stays in the
+    database for the next leader; a webhook stays set (the next leader sets its own), and
+    updates posted to this instance are refused meanwhile (see clicksbot.webhook)."""
+    runtime = runtime_of(app)
+    _halt(app)
+    outbox, runtime.outbox = runtime.outbox, None
+    if outbox is not None:
+        await outbox.stop(timeout=OUTBOX_STOP if hurry else 10.0)
+    if runtime.groups_out is not None:
+        await runtime.groups_out.stop()
     if app.updater is not None and app.updater.running:
         await app.updater.stop()
     intake = getattr(app.bot, "intake", None)
     if intake is not None:
         intake.polled_at = None  # not polling: /healthz does not wait for polls
-    runtime.job_queue = None  # features that schedule (a group's settings) leave it now
     if app.job_queue is not None:
         app.job_queue.scheduler.remove_all_jobs()
     runtime.group_jobs.clear()
     runtime.groups_scheduled.clear()
     for handler in conversations(app):
         handler.timeout_jobs.clear()  # their jobs went with the rest
-    if runtime.groups_out is not None:
-        await runtime.groups_out.stop()
-    if runtime.outbox is not None:
-        await runtime.outbox.stop(timeout=OUTBOX_STOP if hurry else 10.0)
 
 
 async def _reload_conversations(app: BotApplication) -> None:
@@ -388,9 +422,12 @@ async def _expire(context: BotContext) -> None:
     settings = context.settings
     before = context.now() - timedelta(days=settings.retention_days)
     app = context.application
-    gone = await retention.expire(
-        context.store, before, settings.admins, stopped=lambda: not app.running
-    )
+    leadership = context.runtime.leadership
+
+    def stopped() -> bool:  # the bot stops, or this instance no longer leads
+        return not app.running or (leadership is not None and not leadership.may_act())
+
+    gone = await retention.expire(context.store, before, settings.admins, stopped=stopped)
     if gone:
         logger.info(
             "Retention: deleted the data of %d people inactive since %s", gone, before.date()

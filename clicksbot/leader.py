@@ -15,7 +15,11 @@ wall-clock jump on either machine changes nothing.
 Fencing: a leader that has not renewed for `lease - renew` seconds (the database does not
 answer), or that is told another instance holds the lease, stops polling, its jobs and its
 outbox at once and is a standby again: it has stopped before the lease can pass to anyone
-else. Its outbox checks the lease in the same statement as it claims rows, too.
+else. The deadline is kept whatever the database does: a renewal that has not answered by
+then is left to end in the background (`_ask`). The first step is synchronous (`halt`): the
+outbox sends nothing more and the JobQueue starts no job from that moment, before anything
+is awaited; the outbox also checks `may_act()` before each send, and the lease in the same
+statement as it claims rows.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class Leadership:
         *,
         lead: Callable[[int], Awaitable[None]],
         step_down: Callable[[bool], Awaitable[None]],
+        halt: Callable[[], None] | None = None,
         lease: float = 10.0,
         renew: float = 3.0,
         standby: float = 2.0,
@@ -73,6 +78,7 @@ class Leadership:
         self.standby = standby
         self._lead = lead
         self._step_down = step_down
+        self._halt = halt or (lambda: None)
         self._monotonic = monotonic
         self.role = Role.STANDBY
         self.term: int | None = None
@@ -259,6 +265,10 @@ class Leadership:
         if not self.leading:
             return
         self.role = Role.STANDBY
+        try:  # at once, before anything is awaited: no send or job starts from now on
+            self._halt()
+        except Exception:
+            logger.exception("Standby: halting the leader's work failed")
         task, self._starting = self._starting, None
         if starting and task is not None and not task.done():
             task.cancel()

@@ -10,6 +10,12 @@ Under a leader (`holder`, see clicksbot.leader) the rows are claimed as they are
 `claim_seconds`, and only while the holder leads: a standby that takes over leaves the rows
 the old leader had claimed until those claims expire, then sends whatever is still pending.
 So a takeover, too, repeats at most the `in_flight` messages whose outcome was not written.
+
+A claim is only good while it lasts: a leader claims no more rows at a time than it can send
+in about half the claim's time (`claim_batch`), sends a row only while its claim has time
+left (else it claims it again first), and sends nothing once `may_send()` says it no longer
+leads (checked before each send, without waiting for the database) or once `halt()` was
+called (the first, synchronous, step of stepping down).
 """
 
 from __future__ import annotations
@@ -47,6 +53,15 @@ READ_RETRY = 5.0  # seconds before reading the table again after an error
 IDLE_CHECK = 30.0  # seconds between looks at the table when nothing woke the loop
 TOKEN_RETRY = 300.0  # seconds to hold all sending when the Bot API refuses the token
 CLAIM_LOOK = 1.0  # seconds between looks for rows whose claims (another leader's) expire
+CLAIM_MARGIN = 0.3  # the part of a claim's time left for the sends on their way at its end
+
+
+def claim_batch(send_rate: float, claim_seconds: float, in_flight: int) -> int:
+    """Rows to claim at a time: what can go out in half the claim's time at `send_rate`
+    (0: no limit), so a batch is sent well before its claims end; at least `in_flight`."""
+    if send_rate <= 0:
+        return BATCH
+    return max(in_flight, min(BATCH, int(send_rate * claim_seconds / 2)))
 
 
 class NotLeading(Exception):
@@ -72,12 +87,15 @@ class Outbox:
         paid: frozenset[str] = frozenset(),
         holder: str | None = None,
         claim_seconds: float = 10.0,
+        may_send: Callable[[], bool] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         # The leader lease's holder this outbox sends for (None: no leadership, rows are read
         # unclaimed, as by one process alone), and how long a claim on a row lasts.
         self.holder = holder
         self.claim_seconds = claim_seconds
+        self.may_send = may_send or (lambda: True)
+        self._claimed_until = float("inf")  # by the monotonic clock: this read's claims end
         self._monotonic = monotonic
         self._started_at = monotonic()
         self.count = count or (lambda outcome: None)  # told each outcome, for the metrics
@@ -123,6 +141,16 @@ class Outbox:
         """Tell the loop that rows were queued."""
         self._changed.set()
 
+    def halt(self) -> None:
+        """Send nothing more from now on, at once (no waiting); `stop` then ends the loop."""
+        self._stopping = True
+        self._changed.set()
+
+    def _sendable(self, claimed_until: float) -> bool:
+        """Whether a message may go out this moment: not halted, still leading, and its row
+        still claimed (with a margin for the send itself)."""
+        return not self._stopping and self.may_send() and self._monotonic() < claimed_until
+
     @property
     def idle(self) -> bool:
         """Whether nothing is on its way right now."""
@@ -165,6 +193,7 @@ class Outbox:
                 self._changed.clear()  # a send finished earlier must not cut the wait short
                 await self._wait(READ_RETRY)
                 continue
+            claimed_until = self._claimed_until
             for row in rows:
                 position = row.position
                 if position in self._sending or position in self._finished:
@@ -178,12 +207,19 @@ class Outbox:
                 if self._stopping:
                     self._slots.release()
                     return
+                if not self._sendable(claimed_until):  # claims ran out meanwhile: claim again
+                    self._slots.release()
+                    break
                 started = True
                 self._sending.add(row.position)
-                task = asyncio.create_task(self._deliver(row))
+                task = asyncio.create_task(self._deliver(row, claimed_until))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            if len(rows) == self.batch:
+            if not self._stopping and not self._sendable(claimed_until):
+                cursor = None  # claims ran out (a long pause): read, and claim, again
+                if not self.may_send():
+                    await self._wait(CLAIM_LOOK)
+            elif len(rows) == self.batch:
                 cursor = rows[-1].position
             elif started:
                 cursor = None  # look again from the top: rows queued behind the cursor
@@ -195,11 +231,17 @@ class Outbox:
         """The next rows to send: claimed for this leader, or (no leadership) as they are."""
         if self.holder is None:
             return await self.store.pending_deliveries(cursor, self.batch)
+        if not self.may_send():
+            raise NotLeading
+        asked = self._monotonic()
         rows = await self.store.claim_deliveries(
             self.holder, cursor, self.batch, self.claim_seconds
         )
         if rows is None:
             raise NotLeading
+        # The database wrote the claims no earlier than `asked`; leave a margin for a send
+        # on its way when the claim ends.
+        self._claimed_until = asked + self.claim_seconds * (1 - CLAIM_MARGIN)
         return rows
 
     def _idle_wait(self) -> float:
@@ -212,9 +254,9 @@ class Outbox:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
 
-    async def _deliver(self, row: Delivery) -> None:
+    async def _deliver(self, row: Delivery, claimed_until: float = float("inf")) -> None:
         try:
-            await self._attempts(row)
+            await self._attempts(row, claimed_until)
         except Exception as exc:  # a bug must not stop the loop, nor be retried for ever
             logger.exception("The outbox failed on job %s for a person", row.job_id)
             try:
@@ -230,9 +272,11 @@ class Outbox:
             self._slots.release()
             self._changed.set()
 
-    async def _attempts(self, row: Delivery) -> None:
+    async def _attempts(self, row: Delivery, claimed_until: float) -> None:
         attempts = row.attempts
         while True:
+            if not self._sendable(claimed_until):  # halted, not leading, claim ran out: later
+                return
             try:
                 letter = await self.composer.compose(row)
                 paid = True if row.kind in self.paid else None  # None: not sent at all
