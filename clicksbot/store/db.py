@@ -170,6 +170,7 @@ class Store(
 
     async def close(self) -> None:
         """Close the connection (pending writes are already committed)."""
+        await self._close_lease_line()
         await self._db.close()
 
     async def _configure(self) -> None:

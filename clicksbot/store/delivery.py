@@ -459,12 +459,11 @@ class DeliveryQueries:
         instance may be sending it right now. Rows already claimed by `holder` are theirs
         again. On PostgreSQL the rows are locked as they are taken, and rows another
         transaction is taking are skipped (`FOR UPDATE SKIP LOCKED`); SQLite has one writer
-        at a time. The lease is checked in the same statement, and on PostgreSQL held (`FOR
-        SHARE`) to the end of the claim, so a takeover waits for it or it fails."""
+        at a time. The lease is checked in the same statement as the claim (the lease row
+        itself is not locked: a renewal or a takeover never waits for a claim)."""
         now = now_ms(self._db)
-        share = " FOR SHARE" if skip_locked(self._db) else ""
         leads = await self._db.execute_fetchall(
-            f"SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at > {now}{share}",
+            f"SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at > {now}",
             (LEADER, holder),
         )
         if not list(leads):
