@@ -71,3 +71,18 @@ async def test_a_lease_row_locked_by_a_hung_client_holds_a_renewal_up_for_second
     async with store._db.execute("SHOW idle_in_transaction_session_timeout") as cur:
         row = await cur.fetchone()
     assert row is not None and row[0] == f"{IDLE_IN_TRANSACTION_MS // 60_000}min"
+
+
+@pytest.mark.sqlite_only("the SQLite file's migration lock")
+async def test_two_instances_starting_at_once_migrate_once(tmp_path: Path) -> None:
+    """Two stores opening one new file at the same moment: one applies the migrations, the
+    other waits for it and finds them applied (without the lock, it failed)."""
+    for attempt in range(5):
+        path = tmp_path / f"bot{attempt}.sqlite3"
+        stores = await asyncio.gather(
+            pgtest.OPEN_AS_IS(path), pgtest.OPEN_AS_IS(path), return_exceptions=True
+        )
+        opened = [s for s in stores if isinstance(s, Store)]
+        for s in opened:
+            await s.close()
+        assert len(opened) == 2, [s for s in stores if not isinstance(s, Store)]

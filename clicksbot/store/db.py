@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -18,7 +19,7 @@ from clicksbot.store.boosters import BoosterQueries
 from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
-from clicksbot.store.files import explain, prepare
+from clicksbot.store.files import explain, lock_for_migrating, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.impact import ImpactQueries
 from clicksbot.store.leases import LeaseQueries
@@ -132,8 +133,19 @@ class Store(
             raise StoreError(explain(Path(target), exc)) from None
         store = cls(db, target)
         try:
-            await store._configure()
-            await store._migrate()
+            if target == ":memory:":
+                await store._configure()
+                await store._migrate()
+            else:
+                # One process at a time: another starting at once on the file waits here,
+                # then finds it in WAL mode and its migrations applied (two at once would
+                # each apply them, the second failing).
+                lock = await asyncio.to_thread(lock_for_migrating, Path(target))
+                try:
+                    await store._configure()
+                    await store._migrate()
+                finally:
+                    os.close(lock)
         except sqlite3.Error as exc:
             await db.close()
             raise StoreError(explain(Path(target), exc)) from None
@@ -177,6 +189,8 @@ class Store(
         # Deleted rows are overwritten with zeros, not merely marked free: what /forget
         # deletes does not stay readable in the file's free space (see `scrub`).
         await self._db.execute("PRAGMA secure_delete=ON")
+        # First: another process opening the file at the same moment waits, not fails.
+        await self._db.execute("PRAGMA busy_timeout=5000")
         if self.path != ":memory:":
             async with self._db.execute("PRAGMA journal_mode=WAL") as cur:
                 row = await cur.fetchone()
@@ -186,7 +200,6 @@ class Store(
                     "make the folder writable by the bot's user"
                 )
         await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         # No ANALYZE (nor PRAGMA optimize, which runs it): without statistics SQLite finds
         # every per-person row by its index; statistics taken while a database is young (one

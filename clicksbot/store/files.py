@@ -157,6 +157,24 @@ def _tighten(path: Path) -> None:
             continue
 
 
+def lock_for_migrating(database: Path) -> int:
+    """Take `<database>.migrate.lock` exclusively (flock, waiting for it) and return its
+    descriptor (closing it releases the lock): two processes starting at once on a database
+    that needs migrating apply each migration once, the second finding them applied.
+    Blocking: call it from a thread."""
+    path = database.with_name(database.name + ".migrate.lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+    except OSError as exc:
+        raise StoreError(explain(database, exc)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        os.close(fd)
+        raise StoreError(explain(database, exc)) from None
+    return fd
+
+
 class RunLock:
     """Held by each running bot on its database: a restore or a move waits for them all.
 
