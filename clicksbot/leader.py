@@ -7,10 +7,14 @@ every `standby` seconds and takes the lease once it has expired: within `lease +
 seconds of the leader's death, however it died (`kill -9` gives nothing up).
 
 Whose clock: the expiry is written and compared by the database's clock only (one clock for
-every instance). The leader reasons on its own monotonic clock, from the moment it *asked* for
-each renewal: the database wrote the expiry no earlier than that, so the leader's idea of when
-its lease ends is never later than the database's, whatever the two clocks read, and a
-wall-clock jump on either machine changes nothing.
+every instance, whatever the instances' own clocks read). The leader reasons on its own
+monotonic clock, from the moment it *asked* for each renewal: the database wrote the expiry no
+earlier than that, so the leader's idea of when its lease ends is never later than the
+database's, as long as the database host's wall clock runs true. That is trusted, not
+checked: if the database host's clock steps forward by more than `lease - renew` seconds (7 s
+at the defaults), a standby sees the lease expired while the leader still acts, and two
+instances lead for up to that long; a step back delays a takeover by as much. A step of an
+instance's own wall clock changes nothing.
 
 Fencing: a leader that has not renewed for `lease - renew` seconds (the database does not
 answer), or that is told another instance holds the lease, stops polling, its jobs and its
