@@ -37,12 +37,14 @@ import socket
 import time
 from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import Any, TypeVar
 
 from clicksbot.store import Store
 from clicksbot.store.leases import LEADER, Lease
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 RETRY = 1.0  # seconds between tries to renew once a renewal failed
 
 
@@ -95,7 +97,7 @@ class Leadership:
         self._waiting_for: str | None = None  # the holder a standby last said it waits for
         self._task: asyncio.Task[None] | None = None
         self._starting: asyncio.Task[None] | None = None  # the leader's work starting
-        self._late: set[asyncio.Task[Lease | None]] = set()  # requests given up, ending
+        self._late: set[asyncio.Future[Any]] = set()  # requests given up, ending
         self.first_look = asyncio.Event()  # set once the first look has been answered
 
     @property
@@ -133,8 +135,12 @@ class Leadership:
             self._task = None
         if self.leading:
             await self._fence("this instance is stopping", hurry=False)
-            try:
-                if await self.store.give_up_lease(LEADER, self.holder):
+
+            async def give_up() -> bool:
+                return await self.store.give_up_lease(LEADER, self.holder)
+
+            try:  # not for ever: a database that hangs lets the lease expire instead
+                if await self._within(give_up(), self.renew):
                     logger.info("Leader lease given up: a standby takes over at its next look")
             except Exception as exc:
                 logger.warning("The leader lease could not be given up (%s); it expires in "
@@ -206,14 +212,25 @@ class Leadership:
         async def request() -> Lease | None:
             return await self.store.hold_lease(LEADER, self.holder, self.lease)
 
-        task = asyncio.create_task(request(), name="clicksbot lease")
-        done, _ = await asyncio.wait({task}, timeout=max(0.0, timeout))
+        return await self._within(request(), timeout)
+
+    async def _within(self, request: Awaitable[T], timeout: float) -> T:
+        """Await a lease request for `timeout` seconds at most, never for its cancellation."""
+        task = asyncio.ensure_future(request)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=max(0.0, timeout))
+        except asyncio.CancelledError:  # stopping: the request ends in the background
+            self._let_go(task)
+            raise
         if not done:
-            task.cancel()
-            self._late.add(task)
-            task.add_done_callback(_forget(self._late))
+            self._let_go(task)
             raise TimeoutError(f"no answer from the database in {timeout:.1f} s")
         return task.result()
+
+    def _let_go(self, task: asyncio.Future[Any]) -> None:
+        task.cancel()
+        self._late.add(task)
+        task.add_done_callback(_forget(self._late))
 
     async def _say_waiting(self) -> None:
         try:
@@ -287,10 +304,10 @@ class Leadership:
             logger.exception("Standby: stopping the leader's work failed")
 
 
-def _forget(tasks: set[asyncio.Task[Lease | None]]) -> Callable[[asyncio.Task[Lease | None]], None]:
+def _forget(tasks: set[asyncio.Future[Any]]) -> Callable[[asyncio.Future[Any]], None]:
     """A done callback: drop a late request once it has ended (and read its outcome)."""
 
-    def done(task: asyncio.Task[Lease | None]) -> None:
+    def done(task: asyncio.Future[Any]) -> None:
         tasks.discard(task)
         if not task.cancelled():
             task.exception()
