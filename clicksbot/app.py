@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import secrets
@@ -14,7 +15,10 @@ from datetime import datetime, timedelta
 from typing import cast
 from urllib.parse import urlsplit
 
+from apscheduler.schedulers import SchedulerNotRunningError  # type: ignore[import-untyped]
+from apscheduler.schedulers.base import STATE_PAUSED  # type: ignore[import-untyped]
 from telegram.ext import ApplicationBuilder, ContextTypes
+from telegram.ext._utils.trackingdict import TrackingDict
 
 from clicksbot.config import Settings
 from clicksbot.content import Content
@@ -25,6 +29,7 @@ from clicksbot.delivery.campaigns import INTERVAL as CAMPAIGN_INTERVAL
 from clicksbot.delivery.campaigns import Campaigns
 from clicksbot.delivery.compose import BROADCAST, CAMPAIGN
 from clicksbot.delivery.groups import GroupPoster
+from clicksbot.delivery.outbox import claim_batch
 from clicksbot.delivery.progress import Progress
 from clicksbot.delivery.reminders import Reminders
 from clicksbot.handlers import (
@@ -45,6 +50,7 @@ from clicksbot.handlers import (
 )
 from clicksbot.handlers import pact as pact_handlers
 from clicksbot.i18n import Catalogs
+from clicksbot.leader import Leadership
 from clicksbot.metrics import HealthServer
 from clicksbot.persistence import StorePersistence, conversations, resume_timeouts, settle
 from clicksbot.render.certificate import shaping
@@ -68,6 +74,9 @@ RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the ret
 # their job's counts; looked at every OUTBOX_HISTORY_INTERVAL seconds.
 OUTBOX_HISTORY = timedelta(days=2)
 OUTBOX_HISTORY_INTERVAL = 600.0
+# Seconds a leader that steps down lets the outbox's sends on their way finish: within the
+# lease's last renew interval, before anyone else can take over.
+OUTBOX_STOP = 2.0
 
 
 def build_application(
@@ -156,8 +165,9 @@ def runtime_of(app: BotApplication) -> Runtime:
 
 
 async def open_database(settings: Settings) -> tuple[Store, RunLock | None]:
-    """Open the bot's database and take its lock (one bot per database; `restore` waits for
-    it to stop). The file is checked first: one that is not the bot's gets no lock beside it."""
+    """Open the bot's database and take its lock, shared with any other bot on it (`restore`
+    waits for them all to stop). The file is checked first: one that is not the bot's gets
+    no lock beside it."""
     if settings.database_url:  # PostgreSQL: many instances may share it (no lock file)
         return await Store.open(settings.database_url.value), None
     if str(settings.database) == ":memory:":
@@ -218,9 +228,47 @@ async def _post_init(app: BotApplication) -> None:
             "Text shaping is unavailable (Pillow finds no Raqm with FriBiDi; install "
             "libfribidi0): certificates cannot print Arabic or Khmer and say so instead"
         )
+    settings = runtime.settings
+    runtime.leadership = Leadership(
+        store,
+        lead=lambda term: _lead(app),
+        step_down=lambda hurry: _step_down(app, hurry=hurry),
+        halt=lambda: _halt(app),
+        lease=settings.leader_lease_seconds,
+        renew=settings.leader_renew_seconds,
+        standby=settings.standby_check_seconds,
+    )
+    if settings.health_port:
+        runtime.health = HealthServer(
+            runtime, app.bot, settings.health_listen, settings.health_port
+        )
+        await runtime.health.start()
+    _settle_memory()
+    logger.info(
+        "clicksbot ready as @%s: %d packs, languages %s",
+        app.bot.username,
+        len(runtime.content.packs),
+        ", ".join(runtime.catalogs.languages),
+    )
+
+
+async def _lead(app: BotApplication) -> None:
+    """Start the leader's work: the menus, the clock's jobs (rebuilt from the database), the
+    conversations as the store holds them now, and the outbox. Updates are received once this
+    is done (see `receiving`)."""
+    runtime = runtime_of(app)
+    store = runtime.store
+    leadership = runtime.leadership
+    assert store is not None and leadership is not None
     await menus.set_menus(app.bot, runtime)  # the store first: it knows the moderators
     settings = runtime.settings
     assert runtime.pacer is not None and app.job_queue is not None
+    scheduler = app.job_queue.scheduler
+    if scheduler.state == STATE_PAUSED:  # led before: what its jobs left behind goes first
+        scheduler.remove_all_jobs()
+        scheduler.resume()
+    if not leadership.led_from_the_start:  # another instance led since PTB read them
+        await _reload_conversations(app)
     composer = Composer(
         store,
         runtime.content,
@@ -238,7 +286,15 @@ async def _post_init(app: BotApplication) -> None:
         in_flight=settings.send_in_flight,
         count=lambda outcome: runtime.metrics.outbox.labels(outcome).inc(),
         paid=frozenset({BROADCAST, CAMPAIGN}) if settings.allow_paid_broadcast else frozenset(),
+        holder=leadership.holder,
+        claim_seconds=settings.leader_lease_seconds,
+        # No more rows claimed at a time than go out in half a claim at the ordinary pace.
+        batch=claim_batch(
+            settings.send_rate, settings.leader_lease_seconds, settings.send_in_flight
+        ),
+        may_send=leadership.may_act,
     )
+    runtime.job_queue = app.job_queue
     grace = timedelta(minutes=settings.late_tip_grace_minutes)
     runtime.daily = DailyTips(store, outbox, app.job_queue, runtime.clock, grace)
     await runtime.daily.start()
@@ -267,7 +323,6 @@ async def _post_init(app: BotApplication) -> None:
         name="campaigns and broadcasts",
         job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
-    runtime.job_queue = app.job_queue
     app.job_queue.run_once(  # however busy the start: never skipped
         _schedule_groups, when=0.0, name="groups", job_kwargs={"misfire_grace_time": None}
     )
@@ -278,19 +333,75 @@ async def _post_init(app: BotApplication) -> None:
     app.job_queue.run_repeating(
         _compact_outbox, interval=OUTBOX_HISTORY_INTERVAL, first=60.0, name="outbox history"
     )
-    if settings.health_port:
-        runtime.health = HealthServer(
-            runtime, app.bot, settings.health_listen, settings.health_port
-        )
-        await runtime.health.start()
     outbox.start()
-    _settle_memory()
-    logger.info(
-        "clicksbot ready as @%s: %d packs, languages %s",
-        app.bot.username,
-        len(runtime.content.packs),
-        ", ".join(runtime.catalogs.languages),
-    )
+    await _receive(app)
+
+
+async def _receive(app: BotApplication) -> None:
+    """Start receiving updates: poll, or have Telegram post them to the webhook."""
+    runtime = runtime_of(app)
+    assert app.updater is not None
+    webhook = runtime.webhook
+    if webhook is None:
+        await app.updater.start_polling(poll_interval=0, timeout=int(runtime.poll_timeout))
+    else:
+        await app.bot.set_webhook(webhook.url, secret_token=webhook.secret, allowed_updates=None)
+
+
+def _halt(app: BotApplication) -> None:
+    """The first step of stepping down, synchronous (nothing awaited before it is done): the
+    outbox sends nothing more, the JobQueue starts no job (running ones see `may_act` turn
+    false and the runtime's clocks gone), and features that schedule leave it alone."""
+    runtime = runtime_of(app)
+    if runtime.outbox is not None:
+        runtime.outbox.halt()
+    runtime.job_queue = None
+    for clock in (runtime.daily, runtime.reminders, runtime.progress, runtime.campaigns):
+        if clock is not None:
+            clock.stop()
+    runtime.daily = runtime.reminders = None
+    runtime.progress = None
+    runtime.campaigns = None
+    if app.job_queue is not None:
+        with contextlib.suppress(SchedulerNotRunningError):  # the bot is stopping anyway
+            app.job_queue.scheduler.pause()
+
+
+async def _step_down(app: BotApplication, *, hurry: bool = True) -> None:
+    """Stop the leader's work: the outbox and the clock first, at once (`_halt`), then the
+    outbox's sends on their way (up to OUTBOX_STOP seconds when the lease may pass soon), the
+    group posts, the updates, and every job of the clock. What was queued stays in the
+    database for the next leader; a webhook stays set (the next leader sets its own), and
+    updates posted to this instance are refused meanwhile (see clicksbot.webhook)."""
+    runtime = runtime_of(app)
+    _halt(app)
+    outbox, runtime.outbox = runtime.outbox, None
+    if outbox is not None:
+        await outbox.stop(timeout=OUTBOX_STOP if hurry else 10.0)
+    if runtime.groups_out is not None:
+        await runtime.groups_out.stop()
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    intake = getattr(app.bot, "intake", None)
+    if intake is not None:
+        intake.polled_at = None  # not polling: /healthz does not wait for polls
+    if app.job_queue is not None:
+        app.job_queue.scheduler.remove_all_jobs()
+    runtime.group_jobs.clear()
+    runtime.groups_scheduled.clear()
+    for handler in conversations(app):
+        handler.timeout_jobs.clear()  # their jobs went with the rest
+
+
+async def _reload_conversations(app: BotApplication) -> None:
+    """Take up the conversations as the store holds them now: while this instance stood by,
+    the leader moved them on (or ended them)."""
+    for handler in conversations(app):
+        handler.timeout_jobs.clear()
+        # PTB reads a conversation handler's steps from the persistence at `initialize`;
+        # this is that step again, from an empty start (PTB offers no public way).
+        handler._conversations = TrackingDict()
+        await app._add_ch_to_persistence(handler)
 
 
 def _settle_memory() -> None:
@@ -315,9 +426,12 @@ async def _expire(context: BotContext) -> None:
     settings = context.settings
     before = context.now() - timedelta(days=settings.retention_days)
     app = context.application
-    gone = await retention.expire(
-        context.store, before, settings.admins, stopped=lambda: not app.running
-    )
+    leadership = context.runtime.leadership
+
+    def stopped() -> bool:  # the bot stops, or this instance no longer leads
+        return not app.running or (leadership is not None and not leadership.may_act())
+
+    gone = await retention.expire(context.store, before, settings.admins, stopped=stopped)
     if gone:
         logger.info(
             "Retention: deleted the data of %d people inactive since %s", gone, before.date()
@@ -339,6 +453,8 @@ async def _tick_campaigns(context: BotContext) -> None:
 
 async def _post_stop(app: BotApplication) -> None:
     runtime = runtime_of(app)
+    if runtime.leadership is not None:
+        await runtime.leadership.stop()  # a leader stops its work and gives the lease up
     if runtime.groups_out is not None:
         await runtime.groups_out.stop()
     if runtime.outbox is not None:
@@ -390,10 +506,12 @@ async def receiving(
 ) -> AsyncIterator[BotApplication]:
     """Run the bot inside the current event loop, as `run_polling` / `run_webhook` do.
 
-    For callers that own the loop (`clicksbot run --webhook`, the terminal chat, tests); the
-    steps and their order are those of PTB's own runners, hooks included. Updates come by
-    long polling, or to the bot's own webhook server (see clicksbot.webhook for why not
-    PTB's).
+    For callers that own the loop (`clicksbot run`, the terminal chat, tests); the steps and
+    their order are those of PTB's own runners, hooks included. Updates come by long polling,
+    or to the bot's own webhook server (see clicksbot.webhook for why not PTB's), once this
+    instance leads (see clicksbot.leader): a standby waits, and takes over when the leader's
+    lease expires. This returns once the first look at the lease has been answered (a single
+    instance leads by then).
     """
     try:
         await app.initialize()
@@ -402,24 +520,26 @@ async def receiving(
         await _post_shutdown(app)  # the store, if the persistence opened it
         raise
     server = None
+    runtime = runtime_of(app)
+    runtime.webhook, runtime.poll_timeout = webhook, poll_timeout
     try:
         if app.post_init is not None:
             await app.post_init(app)
-        assert app.updater is not None
-        if webhook is None:
-            await app.updater.start_polling(poll_interval=0, timeout=int(poll_timeout))
-        else:
-            server = WebhookServer(app, webhook.listen, webhook.port, webhook.path, webhook.secret)
+        leadership = runtime.leadership
+        assert app.updater is not None and leadership is not None
+        if webhook is not None:  # listening on every instance; taking updates when leading
+            server = WebhookServer(
+                app, webhook.listen, webhook.port, webhook.path, webhook.secret,
+                accepting=lambda: leadership.leading,
+            )  # fmt: skip
             await server.start()
-            await app.bot.set_webhook(
-                webhook.url, secret_token=webhook.secret, allowed_updates=None
-            )
         await app.start()
         try:
+            leadership.start()
+            await leadership.first_look.wait()  # leading, or standing by
             yield app
         finally:
-            if app.updater.running:
-                await app.updater.stop()
+            await leadership.stop()  # a leader stops its work and gives the lease up
             if server is not None:
                 await server.stop()
             if app.running:
@@ -434,8 +554,9 @@ async def receiving(
             await app.post_shutdown(app)
 
 
-async def serve_webhook(app: BotApplication, webhook: Webhook) -> None:
-    """Run the bot on its webhook until SIGINT or SIGTERM (what `run_polling` does by polling)."""
+async def serve(app: BotApplication, webhook: Webhook | None = None) -> None:
+    """Run the bot until SIGINT or SIGTERM (what `run_polling` does), by long polling or on
+    its webhook, leading or standing by."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     signals = (signal.SIGINT, signal.SIGTERM)

@@ -737,7 +737,7 @@ def _run(args: argparse.Namespace) -> int:
         build_application,
         close_transports,
         open_database,
-        serve_webhook,
+        serve,
     )
 
     async def check_database() -> None:
@@ -775,10 +775,7 @@ def _run(args: argparse.Namespace) -> int:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        if webhook is None:
-            app.run_polling(allowed_updates=None, drop_pending_updates=False, close_loop=False)
-        else:
-            loop.run_until_complete(serve_webhook(app, webhook))
+        loop.run_until_complete(serve(app, webhook))
     except StoreError as exc:
         print(f"clicksbot: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -81,6 +81,11 @@ class Settings:
     webhook_secret: Secret = Secret("")
     health_listen: str = "127.0.0.1"
     health_port: int = 0  # 0: no health and metrics server
+    # Leader and standby (clicksbot.leader): the lease's length, how often the leader renews
+    # it, and how often a standby looks whether it has expired.
+    leader_lease_seconds: float = 10.0
+    leader_renew_seconds: float = 3.0
+    standby_check_seconds: float = 2.0
     flood_burst: int = 12
     flood_rate: float = 1.0
     checkup_offer: bool = True  # offer the discernment checkup at the first quiz, then later
@@ -134,6 +139,12 @@ KEYS: dict[str, str] = {
     "(or set CLICKSBOT_WEBHOOK_SECRET; empty: a new random one at each start)",
     "health_listen": "the address the /healthz and /metrics server listens on",
     "health_port": "the port of the /healthz and /metrics server, 1 to 65535 (0: no server)",
+    "leader_lease_seconds": "how long the leader's lease lasts unless renewed, 3 to 300 "
+    "seconds (a standby takes over this long after the leader stops renewing)",
+    "leader_renew_seconds": "how often the leader renews its lease, 0.5 seconds up to a third "
+    "of leader_lease_seconds",
+    "standby_check_seconds": "how often a standby looks whether the lease has expired, 0.5 to "
+    "60 seconds",
     "retention_days": "days of inactivity after which a person's data is deleted, 0 to 3650 "
     "(0: never)",
     "flood_burst": "messages and button presses one person may send at once, 1 to 1000",
@@ -235,6 +246,13 @@ def load_settings(
         health_listen=str(raw.get("health_listen") or Settings.health_listen),
         health_port=int(
             _number(raw, "health_port", Settings.health_port, 0, 65535, source, whole=True)
+        ),
+        leader_lease_seconds=float(
+            _number(raw, "leader_lease_seconds", Settings.leader_lease_seconds, 3, 300, source)
+        ),
+        leader_renew_seconds=_renew(raw, source),
+        standby_check_seconds=float(
+            _number(raw, "standby_check_seconds", Settings.standby_check_seconds, 0.5, 60, source)
         ),
         retention_days=int(
             _number(raw, "retention_days", Settings.retention_days, 0, 3650, source, whole=True)
@@ -355,6 +373,16 @@ def _number(
     if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
         raise ConfigError(source, key, f"{value!r} is not {KEYS[key]}")
     return value
+
+
+def _renew(raw: dict[str, Any], source: str) -> float:
+    """The renew interval: at least three renewals fit in a lease, so one or two failing
+    (a slow moment of the database) do not make the leader step down."""
+    lease = raw.get("leader_lease_seconds", Settings.leader_lease_seconds)
+    high = max(0.5, lease / 3) if isinstance(lease, int | float) else 1.0
+    return float(
+        _number(raw, "leader_renew_seconds", Settings.leader_renew_seconds, 0.5, high, source)
+    )
 
 
 def _choice(raw: dict[str, Any], key: str, allowed: tuple[str, ...], source: str) -> str:

@@ -24,6 +24,7 @@ from clicksbot.delivery.reminders import Reminders
 if TYPE_CHECKING:
     from clicksbot.handlers.flood import FloodGuard
 from clicksbot.i18n import Catalogs
+from clicksbot.leader import Leadership
 from clicksbot.metrics import Metrics
 from clicksbot.services.inline import RecentPresses
 from clicksbot.store import Store
@@ -59,6 +60,9 @@ class Runtime:
     lock: Any = None  # the database's RunLock while the bot runs
     metrics: Metrics = field(default_factory=lambda: Metrics())
     health: Any = None  # the HealthServer, when health_port is set
+    leadership: Leadership | None = None  # leader or standby (see clicksbot.leader)
+    webhook: Any = None  # the app's Webhook when it receives updates there, else polling
+    poll_timeout: float = 10.0  # seconds a long poll waits for updates
     progress: Progress | None = None
     groups_out: GroupPoster | None = None  # posts to groups, never holding up a handler
     # Each group's daily job by chat id: found at once, where the JobQueue looks a name up

@@ -3,6 +3,8 @@
 The figures are kept with prometheus_client (the Prometheus project's own library), in a
 registry of this bot's own. The server (aiohttp, which the bot already uses to talk to
 Telegram) listens on `health_listen`:`health_port` in both polling and webhook modes.
+`/healthz` says whether this instance leads or stands by (see clicksbot.leader), and
+`/healthz/leader` answers 200 only from the leader, for a load balancer in front of webhooks.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class HealthServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/healthz/leader", self.leader)
         app.router.add_get("/metrics", self.metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -113,7 +116,22 @@ class HealthServer:
         }
         if stalled:  # polling, and no poll has come back for a while
             body["updates"] = "stalled"
+        body["role"] = self._role()
         return web.json_response(body, status=200 if ok else 503)
+
+    def _role(self) -> str:
+        leadership = self.runtime.leadership
+        return "leader" if leadership is not None and leadership.leading else "standby"
+
+    async def leader(self, request: web.Request) -> web.Response:
+        """For a load balancer in front of webhooks: 200 from the leader, 503 from a standby
+        (`/healthz` stays 200 on a healthy standby: it is not broken, only waiting)."""
+        role = self._role()
+        leadership = self.runtime.leadership
+        body: dict[str, object] = {"role": role}
+        if leadership is not None and leadership.term is not None and role == "leader":
+            body["term"] = leadership.term
+        return web.json_response(body, status=200 if role == "leader" else 503)
 
     async def metrics(self, request: web.Request) -> web.Response:
         metrics, store = self.runtime.metrics, self.runtime.store

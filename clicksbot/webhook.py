@@ -9,7 +9,8 @@ receives updates on this small aiohttp server (aiohttp already carries its reque
 - a request without the right secret token gets 403 before a byte of its body is read (and,
   if it asked `Expect: 100-continue`, before it is invited to send one);
 - a body whose Content-Length is over MAX_BODY gets 413, and one without a Content-Length
-  (Telegram always sends it) 411, before it is read either.
+  (Telegram always sends it) 411, before it is read either;
+- a standby (see clicksbot.leader) answers 503: Telegram posts the update again later.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
@@ -34,8 +36,20 @@ MAX_BODY = 1 << 20  # 1 MiB: Telegram's updates are a few kilobytes
 class WebhookServer:
     """Receives Telegram's updates at `listen`:`port`/`path` for one application."""
 
-    def __init__(self, app: BotApplication, listen: str, port: int, path: str, secret: str):
+    def __init__(
+        self,
+        app: BotApplication,
+        listen: str,
+        port: int,
+        path: str,
+        secret: str,
+        accepting: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.app = app
+        # Whether this instance takes updates now (it leads): a standby answers 503, so
+        # Telegram posts the update again later (to the leader, behind a load balancer that
+        # asks /healthz/leader).
+        self.accepting = accepting
         self.listen = listen
         self.port = port
         self.path = "/" + path.lstrip("/")
@@ -66,6 +80,8 @@ class WebhookServer:
             return web.Response(status=411, text="Content-Length is required")
         if request.content_length > MAX_BODY:
             return web.Response(status=413, text=f"more than {MAX_BODY} bytes")
+        if not self.accepting():
+            return web.Response(status=503, text="standby: updates go to the leader")
         return None
 
     async def _expect(self, request: web.Request) -> web.Response | None:

@@ -1,4 +1,4 @@
-"""Running it for years: one bot per database, backups while it writes, restores."""
+"""Running it for years: backups while it writes, restores while nothing runs."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ async def test_backup_and_restore_commands_and_the_running_bot(
     bot: Running, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`clicksbot backup` works while the bot runs; `restore` is refused until it stops; a
-    second bot on the same database is refused."""
+    second bot on the same database may run (it stands by), a move may not."""
     alice = bot.emulator.person("Alice")
     alice.send("/start")
     await alice.receive()
@@ -73,8 +73,11 @@ async def test_backup_and_restore_commands_and_the_running_bot(
     assert "backed up" in capsys.readouterr().out
     assert await asyncio.to_thread(main, ["restore", str(target), "--config", str(config)]) == 2
     assert "clicksbot is running on it" in capsys.readouterr().err
-    with pytest.raises(StoreError, match="another clicksbot is using this database"):
-        RunLock(bot.settings.database).acquire()
+    standby = RunLock(bot.settings.database)  # a second bot may run beside it, standing by
+    standby.acquire()
+    standby.release()
+    with pytest.raises(StoreError, match="clicksbot is running on this database"):
+        RunLock(bot.settings.database, exclusive=True).acquire()
     runtime = runtime_of(bot.app)
     assert runtime.lock is not None
     bad = tmp_path / "not-a-db.sqlite3"
@@ -134,7 +137,11 @@ async def test_healthz_and_metrics(
             base = f"http://127.0.0.1:{port}"
             async with http.get(f"{base}/healthz") as reply:
                 assert reply.status == 200
-                assert await reply.json() == {"status": "ok", "database": "ok", "telegram": "ok"}
+                assert await reply.json() == {
+                    "status": "ok", "database": "ok", "telegram": "ok", "role": "leader"
+                }  # fmt: skip
+            async with http.get(f"{base}/healthz/leader") as reply:
+                assert reply.status == 200 and (await reply.json())["role"] == "leader"
             async with http.get(f"{base}/metrics") as reply:
                 text = await reply.text()
             assert 'clicksbot_updates_total{kind="message"} 1.0' in text

@@ -127,12 +127,19 @@ class Campaigns:
         # whether a person may send to many (a moderator or an admin), asked when a
         # scheduled broadcast's time comes: the role may have been taken back meanwhile
         self.may_send = may_send
+        self.stopped = False  # this instance stepped down: queue nothing more
+
+    def stop(self) -> None:
+        """Queue nothing more (a leader stepping down; the next leader's tick carries on)."""
+        self.stopped = True
 
     async def tick(self) -> int:
         """Queue whatever is due; return how many fan-outs were queued."""
         now = self.clock()
         queued = 0
         for campaign in await self.store.campaigns("active"):
+            if self.stopped:
+                return queued
             moment = due(campaign, now)
             if moment is None:
                 continue
@@ -147,6 +154,8 @@ class Campaigns:
                 await self.on_queued(f"campaign:{campaign.id}", job_id, people,
                                      campaign.created_by)  # fmt: skip
         for broadcast in await self.store.due_broadcasts(now):
+            if self.stopped:
+                return queued
             if self.may_send is not None and not await self.may_send(broadcast.created_by):
                 await self._refuse(broadcast.id, now)
                 continue

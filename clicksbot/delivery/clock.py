@@ -70,7 +70,13 @@ class SlotClock:
         self.clock = clock
         self.grace = grace
         self._scheduled: set[tuple[str, str]] = set()
+        self.stopped = False  # this instance stepped down: schedule and queue nothing more
         self.caught_up = asyncio.Event()  # set once what came due while down is queued
+
+    def stop(self) -> None:
+        """Schedule and queue nothing more (a leader stepping down; a job running finishes
+        its current slot at most)."""
+        self.stopped = True
 
     async def slots(self) -> Iterable[tuple[str, str]]:
         """Return every (time zone, "HH:MM") slot in the database."""
@@ -117,7 +123,7 @@ class SlotClock:
 
     def schedule(self, time_zone: str, slot: str) -> None:
         """Make sure the slot has its job (a new subscriber or reminder may bring one)."""
-        if (time_zone, slot) in self._scheduled:
+        if self.stopped or (time_zone, slot) in self._scheduled:
             return
         self._scheduled.add((time_zone, slot))
         self.job_queue.run_daily(
@@ -136,6 +142,8 @@ class SlotClock:
         time_zone: str
         slot: str
         time_zone, slot = context.job.data  # type: ignore[misc]
+        if self.stopped:
+            return
         if await self.queue_slot(time_zone, slot, self.clock(), early=EARLY):
             self.outbox.wake()
 
@@ -146,6 +154,8 @@ class SlotClock:
         now = self.clock()
         queued = 0
         for time_zone, slot in sorted(await self.slots()):
+            if self.stopped:
+                break
             self.schedule(time_zone, slot)
             queued += await self.queue_slot(time_zone, slot, now)
         if queued:

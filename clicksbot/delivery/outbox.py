@@ -5,6 +5,17 @@ batches, sends each under the `Pacer`, and writes every outcome the moment it is
 carries on with the rows still pending, so nobody is dropped, and nobody whose message was
 recorded as sent gets it again: only the messages on their way at a crash (at most `in_flight`)
 can go out twice, since Telegram cannot tell a bot whether a lost reply's message arrived.
+
+Under a leader (`holder`, see clicksbot.leader) the rows are claimed as they are read, for
+`claim_seconds`, and only while the holder leads: a standby that takes over leaves the rows
+the old leader had claimed until those claims expire, then sends whatever is still pending.
+So a takeover, too, repeats at most the `in_flight` messages whose outcome was not written.
+
+A claim is only good while it lasts: a leader claims no more rows at a time than it can send
+in about half the claim's time (`claim_batch`), sends a row only while its claim has time
+left (else it claims it again first), and sends nothing once `may_send()` says it no longer
+leads (checked before each send, without waiting for the database) or once `halt()` was
+called (the first, synchronous, step of stepping down).
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -40,6 +52,20 @@ BACKOFF = 1.0  # seconds before the first retry; doubled for each further one
 READ_RETRY = 5.0  # seconds before reading the table again after an error
 IDLE_CHECK = 30.0  # seconds between looks at the table when nothing woke the loop
 TOKEN_RETRY = 300.0  # seconds to hold all sending when the Bot API refuses the token
+CLAIM_LOOK = 1.0  # seconds between looks for rows whose claims (another leader's) expire
+CLAIM_MARGIN = 0.3  # the part of a claim's time left for the sends on their way at its end
+
+
+def claim_batch(send_rate: float, claim_seconds: float, in_flight: int) -> int:
+    """Rows to claim at a time: what can go out in half the claim's time at `send_rate`
+    (0: no limit), so a batch is sent well before its claims end; at least `in_flight`."""
+    if send_rate <= 0:
+        return BATCH
+    return max(in_flight, min(BATCH, int(send_rate * claim_seconds / 2)))
+
+
+class NotLeading(Exception):
+    """The database says this instance does not hold the leader lease: it must not send."""
 
 
 class Outbox:
@@ -59,7 +85,19 @@ class Outbox:
         backoff: float = BACKOFF,
         count: Callable[[str], None] | None = None,
         paid: frozenset[str] = frozenset(),
+        holder: str | None = None,
+        claim_seconds: float = 10.0,
+        may_send: Callable[[], bool] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        # The leader lease's holder this outbox sends for (None: no leadership, rows are read
+        # unclaimed, as by one process alone), and how long a claim on a row lasts.
+        self.holder = holder
+        self.claim_seconds = claim_seconds
+        self.may_send = may_send or (lambda: True)
+        self._claimed_until = float("inf")  # by the monotonic clock: this read's claims end
+        self._monotonic = monotonic
+        self._started_at = monotonic()
         self.count = count or (lambda outcome: None)  # told each outcome, for the metrics
         # Kinds of job (broadcast, campaign) sent as Telegram's paid broadcasts: faster, and
         # Telegram charges Stars for them (config `allow_paid_broadcast`).
@@ -92,6 +130,7 @@ class Outbox:
         """Start the sending loop in the running event loop."""
         if self._runner is None:
             self._stopping = False
+            self._started_at = self._monotonic()
             self._runner = asyncio.create_task(self._run(), name="clicksbot outbox")
 
     def cancel(self, job_id: int) -> None:
@@ -101,6 +140,16 @@ class Outbox:
     def wake(self) -> None:
         """Tell the loop that rows were queued."""
         self._changed.set()
+
+    def halt(self) -> None:
+        """Send nothing more from now on, at once (no waiting); `stop` then ends the loop."""
+        self._stopping = True
+        self._changed.set()
+
+    def _sendable(self, claimed_until: float) -> bool:
+        """Whether a message may go out this moment: not halted, still leading, and its row
+        still claimed (with a margin for the send itself)."""
+        return not self._stopping and self.may_send() and self._monotonic() < claimed_until
 
     @property
     def idle(self) -> bool:
@@ -131,13 +180,20 @@ class Outbox:
                 started = False
             self._finished.clear()
             try:
-                rows = await self.store.pending_deliveries(cursor, self.batch)
+                rows = await self._read(cursor)
+            except NotLeading:
+                logger.warning("The outbox stops sending: this instance does not lead")
+                cursor = None
+                self._changed.clear()
+                await self._wait(READ_RETRY)
+                continue
             except Exception:
                 logger.exception("The outbox could not read its rows; trying again soon")
                 cursor = None
                 self._changed.clear()  # a send finished earlier must not cut the wait short
                 await self._wait(READ_RETRY)
                 continue
+            claimed_until = self._claimed_until
             for row in rows:
                 position = row.position
                 if position in self._sending or position in self._finished:
@@ -151,26 +207,56 @@ class Outbox:
                 if self._stopping:
                     self._slots.release()
                     return
+                if not self._sendable(claimed_until):  # claims ran out meanwhile: claim again
+                    self._slots.release()
+                    break
                 started = True
                 self._sending.add(row.position)
-                task = asyncio.create_task(self._deliver(row))
+                task = asyncio.create_task(self._deliver(row, claimed_until))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
-            if len(rows) == self.batch:
+            if not self._stopping and not self._sendable(claimed_until):
+                cursor = None  # claims ran out (a long pause): read, and claim, again
+                if not self.may_send():
+                    await self._wait(CLAIM_LOOK)
+            elif len(rows) == self.batch:
                 cursor = rows[-1].position
             elif started:
                 cursor = None  # look again from the top: rows queued behind the cursor
             else:
-                await self._wait(IDLE_CHECK)
+                await self._wait(self._idle_wait())
                 cursor = None
+
+    async def _read(self, cursor: tuple[int, int] | None) -> list[Delivery]:
+        """The next rows to send: claimed for this leader, or (no leadership) as they are."""
+        if self.holder is None:
+            return await self.store.pending_deliveries(cursor, self.batch)
+        if not self.may_send():
+            raise NotLeading
+        asked = self._monotonic()
+        rows = await self.store.claim_deliveries(
+            self.holder, cursor, self.batch, self.claim_seconds
+        )
+        if rows is None:
+            raise NotLeading
+        # The database wrote the claims no earlier than `asked`; leave a margin for a send
+        # on its way when the claim ends.
+        self._claimed_until = asked + self.claim_seconds * (1 - CLAIM_MARGIN)
+        return rows
+
+    def _idle_wait(self) -> float:
+        """How long to wait when nothing is left to send: a leader that has just taken over
+        looks again every second while the claims of the one before it may still run."""
+        fresh = self._monotonic() - self._started_at <= self.claim_seconds + CLAIM_LOOK
+        return CLAIM_LOOK if self.holder is not None and fresh else IDLE_CHECK
 
     async def _wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
 
-    async def _deliver(self, row: Delivery) -> None:
+    async def _deliver(self, row: Delivery, claimed_until: float = float("inf")) -> None:
         try:
-            await self._attempts(row)
+            await self._attempts(row, claimed_until)
         except Exception as exc:  # a bug must not stop the loop, nor be retried for ever
             logger.exception("The outbox failed on job %s for a person", row.job_id)
             try:
@@ -186,9 +272,11 @@ class Outbox:
             self._slots.release()
             self._changed.set()
 
-    async def _attempts(self, row: Delivery) -> None:
+    async def _attempts(self, row: Delivery, claimed_until: float) -> None:
         attempts = row.attempts
         while True:
+            if not self._sendable(claimed_until):  # halted, not leading, claim ran out: later
+                return
             try:
                 letter = await self.composer.compose(row)
                 paid = True if row.kind in self.paid else None  # None: not sent at all

@@ -76,6 +76,11 @@ class Progress:
         self.clock = clock
         self.interval = INTERVAL
         self._watches: dict[int, Watch] = {}
+        self.stopped = False  # this instance stepped down: no more looks
+
+    def stop(self) -> None:
+        """Schedule no more looks (a leader stepping down; the next leader resumes them)."""
+        self.stopped = True
 
     async def watch(self, what: str, job_id: int, people: int, chat_id: int | None) -> None:
         """Start showing a fan-out's progress to the moderator who started it."""
@@ -106,6 +111,8 @@ class Progress:
         self._schedule(watch, 0.0)
 
     def _schedule(self, watch: Watch, delay: float) -> None:
+        if self.stopped:
+            return
         if watch.next is not None:
             watch.next.schedule_removal()
         watch.next = self.job_queue.run_once(

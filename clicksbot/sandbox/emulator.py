@@ -74,6 +74,7 @@ class Call:
     result: Any = None
     error: ApiError | None = None
     injected: bool = False  # the error came from fail(), not from a rule
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
     @property
     def refused(self) -> bool:
@@ -273,6 +274,12 @@ class Emulator:
         self._file_ids = itertools.count(1)
         self._update_event: asyncio.Event | None = None
         self._poll_generation = 0
+        self._polling: asyncio.Event | None = None  # set to end the long poll under way
+        # When each getUpdates came (time.monotonic), and when one was ended by another: as
+        # Telegram does, a second poller's request ends the first one's with 409 Conflict
+        # "terminated by other getUpdates request" (two instances polling are a bug).
+        self.poll_times: list[float] = []
+        self.conflicts: list[float] = []
         self._closed = False
         self._queries: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._inline: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -705,30 +712,42 @@ class Emulator:
             self._allowed = {str(a) for a in allowed} & UPDATE_TYPES
         elif isinstance(allowed, list) or not hasattr(self, "_allowed"):
             self._allowed = set(DEFAULT_UPDATES)
+        self.poll_times.append(time.monotonic())
+        if self._polling is not None:  # another request is waiting: Telegram ends it now
+            self._polling.set()
         if offset is not None and offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         self._poll_generation += 1
         generation = self._poll_generation
         deadline = time.monotonic() + timeout
-        while True:
-            wanted = [u for u in self._updates if self._is_allowed(u)]
-            if wanted or self._closed:
-                return wanted[:limit]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return []
-            event = self._event()
-            event.clear()
-            try:
-                await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                return []
-            if generation != self._poll_generation:
-                raise ApiError(
-                    409,
-                    "Conflict: terminated by other getUpdates request; make sure that only one "
-                    "bot instance is running",
-                )
+        ended = asyncio.Event()
+        self._polling = ended
+        try:
+            while True:
+                wanted = [u for u in self._updates if self._is_allowed(u)]
+                if wanted or self._closed:
+                    return wanted[:limit]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                event = self._event()
+                event.clear()
+                waits = [asyncio.ensure_future(e.wait()) for e in (event, ended)]
+                try:
+                    await asyncio.wait(waits, timeout=remaining, return_when="FIRST_COMPLETED")
+                finally:
+                    for waiting in waits:
+                        waiting.cancel()
+                if generation != self._poll_generation:
+                    self.conflicts.append(time.monotonic())
+                    raise ApiError(
+                        409,
+                        "Conflict: terminated by other getUpdates request; make sure that "
+                        "only one bot instance is running",
+                    )
+        finally:
+            if self._polling is ended:
+                self._polling = None
 
     def _is_allowed(self, update: dict[str, Any]) -> bool:
         kinds = set(update) - {"update_id"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -52,10 +53,24 @@ class _MethodHandler(tornado.web.RequestHandler):
                 files[key + NAME_SUFFIX] = str(uploads[-1].get("filename") or "").encode()
         for key, value in parse_qsl(self.request.query):
             params.setdefault(key, value)
-        status, reply = await self.emulator.call(token, method, params, files)
+        # A request whose client goes away (a bot killed mid long poll) ends with it, as on
+        # Telegram: its long poll no longer waits, so it is not "terminated by" the next one.
+        self._call = asyncio.ensure_future(self.emulator.call(token, method, params, files))
+        try:
+            status, reply = await self._call
+        except asyncio.CancelledError:
+            if getattr(self, "_gone", False):
+                return
+            raise
         self._reply(status, reply)
 
     get = post
+
+    def on_connection_close(self) -> None:
+        call = getattr(self, "_call", None)
+        if call is not None and not call.done():
+            self._gone = True
+            call.cancel()
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
         self.set_status(status)

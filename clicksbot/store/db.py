@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -19,9 +20,10 @@ from clicksbot.store.checkpoints import LOG_KEPT, SAFETY_PAGES, Checkpointer
 from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
-from clicksbot.store.files import explain, prepare
+from clicksbot.store.files import explain, lock_for_migrating, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.impact import ImpactQueries
+from clicksbot.store.leases import LeaseQueries
 from clicksbot.store.locking import writes
 from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
@@ -103,6 +105,7 @@ class Store(
     BoosterQueries,
     DialogueQueries,
     ImpactQueries,
+    LeaseQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 
@@ -133,9 +136,19 @@ class Store(
             raise StoreError(explain(Path(target), exc)) from None
         store = cls(db, target)
         try:
-            await store._configure()
-            await store._migrate()
-            if target != ":memory:":
+            if target == ":memory:":
+                await store._configure()
+                await store._migrate()
+            else:
+                # One process at a time: another starting at once on the file waits here,
+                # then finds it in WAL mode and its migrations applied (two at once would
+                # each apply them, the second failing).
+                lock = await asyncio.to_thread(lock_for_migrating, Path(target))
+                try:
+                    await store._configure()
+                    await store._migrate()
+                finally:
+                    os.close(lock)
                 store.checkpointer = Checkpointer(target, store._write_lock)
                 await store.checkpointer.start()
         except sqlite3.Error as exc:
@@ -181,12 +194,15 @@ class Store(
         closes last, so that it copies what is left of the log into the file."""
         if self.checkpointer is not None:
             await self.checkpointer.stop()
+        await self._close_lease_line()
         await self._db.close()
 
     async def _configure(self) -> None:
         # Deleted rows are overwritten with zeros, not merely marked free: what /forget
         # deletes does not stay readable in the file's free space (see `scrub`).
         await self._db.execute("PRAGMA secure_delete=ON")
+        # First: another process opening the file at the same moment waits, not fails.
+        await self._db.execute("PRAGMA busy_timeout=5000")
         if self.path != ":memory:":
             async with self._db.execute("PRAGMA journal_mode=WAL") as cur:
                 row = await cur.fetchone()
@@ -196,7 +212,6 @@ class Store(
                     "make the folder writable by the bot's user"
                 )
         await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.execute("PRAGMA synchronous=NORMAL")
         # A commit does not copy the log into the file itself (it would, on the connection
         # that replies, after a thousand pages): the checkpointer does, beside it.

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from clicksbot.store.checkpoints import between_writes
-from clicksbot.store.dialect import page_key
+from clicksbot.store.dialect import now_ms, page_key, skip_locked
+from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
 from clicksbot.store.stamps import to_text
 
@@ -441,6 +442,63 @@ class DeliveryQueries:
             " FROM deliveries d JOIN jobs j ON j.id = d.job_id JOIN users u ON u.id = d.user_id"
             f" WHERE {where} ORDER BY d.job_id, d.user_id LIMIT ?",
             (*args, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        payloads: dict[str, dict[str, Any]] = {}
+        return [
+            Delivery(r[0], r[1], r[2], r[3], payloads.setdefault(r[4], json.loads(r[4])), r[5])
+            for r in rows
+        ]
+
+    @writes
+    async def claim_deliveries(
+        self, holder: str, after: tuple[int, int] | None, limit: int, seconds: float
+    ) -> list[Delivery] | None:
+        """Claim up to `limit` pending rows for `holder` to send, in (job, person) order after
+        `after`, for `seconds` by the database's clock; return them, or None when `holder`
+        does not hold the leader lease (then it must not send at all).
+
+        A row claimed by another instance is left alone until its claim expires: that
+        instance may be sending it right now. Rows already claimed by `holder` are theirs
+        again. On PostgreSQL the rows are locked as they are taken, and rows another
+        transaction is taking are skipped (`FOR UPDATE SKIP LOCKED`); SQLite has one writer
+        at a time. The lease is checked in the same statement as the claim (the lease row
+        itself is not locked: a renewal or a takeover never waits for a claim)."""
+        now = now_ms(self._db)
+        leads = await self._db.execute_fetchall(
+            f"SELECT 1 FROM leases WHERE name = ? AND holder = ? AND expires_at > {now}",
+            (LEADER, holder),
+        )
+        if not list(leads):
+            return None
+        where = (
+            "state = 'pending'"
+            f" AND (claimed_until IS NULL OR claimed_until < {now} OR claimed_by = ?)"
+        )
+        args: tuple[Any, ...] = (holder,)
+        if after is not None:
+            where += " AND (job_id > ? OR (job_id = ? AND user_id > ?))"
+            args += (after[0], after[0], after[1])
+        claimed = await self._db.execute_fetchall(
+            f"UPDATE deliveries SET claimed_by = ?, claimed_until = {now} + ?"
+            " WHERE (job_id, user_id) IN (SELECT job_id, user_id FROM deliveries"
+            f" WHERE {where} ORDER BY job_id, user_id LIMIT ?{skip_locked(self._db)})"
+            f" AND EXISTS (SELECT 1 FROM leases WHERE name = ? AND holder = ?"
+            f" AND expires_at > {now}) RETURNING job_id, user_id",
+            (holder, int(seconds * 1000), *args, limit, LEADER, holder),
+        )
+        positions = sorted((int(r[0]), int(r[1])) for r in claimed)
+        if not positions:
+            return []
+        first, last = positions[0], positions[-1]
+        async with self._db.execute(
+            "SELECT d.job_id, d.user_id, d.attempts, j.kind, j.payload, u.language"
+            " FROM deliveries d JOIN jobs j ON j.id = d.job_id JOIN users u ON u.id = d.user_id"
+            " WHERE d.state = 'pending' AND d.claimed_by = ?"
+            " AND (d.job_id > ? OR (d.job_id = ? AND d.user_id >= ?))"
+            " AND (d.job_id < ? OR (d.job_id = ? AND d.user_id <= ?))"
+            " ORDER BY d.job_id, d.user_id LIMIT ?",
+            (holder, first[0], first[0], first[1], last[0], last[0], last[1], limit),
         ) as cur:
             rows = await cur.fetchall()
         payloads: dict[str, dict[str, Any]] = {}

@@ -455,6 +455,7 @@ class PgConnection:
 
     def __init__(self, pool: Any, url: str, identity: frozenset[str]) -> None:
         self._pool = pool
+        self.url = url
         self.name = describe(url)
         self._identity = identity
 
@@ -483,6 +484,11 @@ class PgConnection:
         async def configure(conn: psycopg.AsyncConnection[Any]) -> None:
             conn.adapters.register_loader("numeric", Number)
             conn.adapters.register_loader("bool", Flag)
+            # A client that dies inside a transaction (its link frozen, its process gone
+            # without closing) has the server end it, and free its rows, within minutes.
+            await conn.execute(
+                f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}"
+            )
 
         # Try one connection first: a wrong host or password is one clear line, at once,
         # instead of a pool retrying in the background.
@@ -627,6 +633,59 @@ async def write_session(db: Any) -> AsyncIterator[None]:
         yield
 
 
+IDLE_IN_TRANSACTION_MS = 300_000  # a store connection idle inside a transaction: ended
+LEASE_LOCK_MS = 2_000  # the lease's statement waits this long at most for the lease row
+LEASE_STATEMENT_MS = 5_000  # and runs this long at most
+
+
+class PgLeaseLine:
+    """The lease's own connection to PostgreSQL, apart from the pool: a renewal never waits
+    for a pooled connection, nor behind the store's writes. Each lease action is one
+    autocommit statement. A statement that fails or is given up (a leader at its deadline
+    cancels it) takes its connection with it; the next one opens a new connection."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: Any = None
+
+    async def run(self, sql: str, params: Sequence[Any]) -> tuple[list[tuple[Any, ...]], int]:
+        """Run one statement; return its rows and its row count."""
+        import psycopg
+
+        conn, self._conn = self._conn, None  # in use: a concurrent call opens its own
+        with _errors():
+            if conn is None or conn.closed:
+                conn = await psycopg.AsyncConnection.connect(
+                    self.url,
+                    autocommit=True,
+                    connect_timeout=5,
+                    cursor_factory=psycopg.AsyncClientCursor,
+                )
+                await conn.execute(
+                    f"SET lock_timeout = {LEASE_LOCK_MS};"
+                    f" SET statement_timeout = {LEASE_STATEMENT_MS};"
+                    f" SET idle_in_transaction_session_timeout = {LEASE_STATEMENT_MS}"
+                )
+            try:
+                async with conn.cursor() as cur:
+                    await cur.execute(placeholders(sql), _params(params))
+                    rows = [tuple(r) for r in await cur.fetchall()] if cur.description else []
+                    count = cur.rowcount
+            except BaseException:
+                await conn.close()
+                raise
+        if self._conn is None:
+            self._conn = conn
+        else:
+            await conn.close()
+        return rows, count
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await conn.close()
+
+
 # Held while migrations run, so that two instances starting at once apply each one once.
 MIGRATION_LOCK = 0x636C69636B73  # "clicks"
 
@@ -661,3 +720,18 @@ def page_key(db: object) -> str:
     SQLite's rowid (the index's last column), PostgreSQL's id (no rowid; m018 there adds an
     index that ends in id)."""
     return "id" if is_postgresql(db) else "rowid"
+
+
+def now_ms(db: object) -> str:
+    """SQL for the database's own clock, in milliseconds since 1970, for leases: PostgreSQL's
+    `clock_timestamp()` (one clock for every instance, on whatever machines they run), or
+    SQLite's (the clock of the one machine whose processes share the file)."""
+    if is_postgresql(db):
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+    return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
+
+def skip_locked(db: object) -> str:
+    """What a claim's read of outbox rows ends with: PostgreSQL locks the rows it takes and
+    skips those another transaction is taking; SQLite has one writer at a time already."""
+    return " FOR UPDATE SKIP LOCKED" if is_postgresql(db) else ""

@@ -157,16 +157,37 @@ def _tighten(path: Path) -> None:
             continue
 
 
+def lock_for_migrating(database: Path) -> int:
+    """Take `<database>.migrate.lock` exclusively (flock, waiting for it) and return its
+    descriptor (closing it releases the lock): two processes starting at once on a database
+    that needs migrating apply each migration once, the second finding them applied.
+    Blocking: call it from a thread."""
+    path = database.with_name(database.name + ".migrate.lock")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+    except OSError as exc:
+        raise StoreError(explain(database, exc)) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        os.close(fd)
+        raise StoreError(explain(database, exc)) from None
+    return fd
+
+
 class RunLock:
-    """Held by a running bot for its database: a second bot, or a restore, is refused.
+    """Held by each running bot on its database: a restore or a move waits for them all.
 
     An advisory lock (flock) on `<database>.lock`; the system releases it when the process
-    ends however it ends, so a crash never leaves it stuck.
+    ends however it ends, so a crash never leaves it stuck. Running bots share it (several
+    may run on one file: one leads, the others stand by, see clicksbot.leader); `exclusive`
+    (a restore, `migrate-store`) is refused while any bot holds it.
     """
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: Path, *, exclusive: bool = False) -> None:
         self.database = database
         self.path = database.with_name(database.name + ".lock")
+        self.exclusive = exclusive
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -177,18 +198,17 @@ class RunLock:
             raise StoreError(explain(self.database, exc)) from None
         try:
             os.fchmod(fd, FILE_MODE)
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, (fcntl.LOCK_EX if self.exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             raise StoreError(
-                f"{self.database}: another clicksbot is using this database; stop it first "
-                "(one bot per database)"
+                f"{self.database}: clicksbot is running on this database; stop it first"
+                if self.exclusive
+                else f"{self.database}: it is being restored or moved; try again once done"
             ) from None
         except OSError as exc:
             os.close(fd)
             raise StoreError(explain(self.database, exc)) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:

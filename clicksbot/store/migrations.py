@@ -680,4 +680,23 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     ("m020_impact_index", M020),
+    (
+        "m021_leader",
+        """
+        -- Who leads: one row per lease (`leader`), held by one running instance until its
+        -- expiry, renewed well before. Times are milliseconds since 1970 by the database's
+        -- own clock (see store.leases), `term` counts the takeovers.
+        CREATE TABLE leases (
+            name       TEXT PRIMARY KEY,
+            holder     TEXT NOT NULL,
+            term       BIGINT NOT NULL,
+            taken_at   BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL
+        );
+        -- An outbox row taken by a leader to send: by whom, and until when (by the
+        -- database's clock). Another instance leaves it alone until then.
+        ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+        ALTER TABLE deliveries ADD COLUMN claimed_until BIGINT;
+        """,
+    ),
 ]

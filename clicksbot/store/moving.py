@@ -51,7 +51,7 @@ async def copy_to_postgresql(
     name = describe(url)
     if not source.is_file():
         raise StoreError(f"{source}: no such SQLite database")
-    lock = RunLock(source)
+    lock = RunLock(source, exclusive=True)
     lock.acquire()
     try:
         lite = await Store.open(source)  # brings its schema to this version first

@@ -56,6 +56,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "dialogues": ("chat_id", "user_id"),
     "impact_people": ("user_id",),
     "campaign_people": ("user_id",),
+    "leases": (),  # which instance leads: host and process, nobody's id
 }
 # Where a person's own data is (for /mydata): the rows that are theirs, not others' rows
 # that merely mention them.
