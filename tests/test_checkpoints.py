@@ -70,9 +70,7 @@ async def test_the_log_is_copied_into_the_file_by_a_connection_of_its_own(tmp_pa
     assert not Path(f"{path}-wal").exists()  # the store's own connection closed last
 
 
-@pytest.mark.sqlite_only(
-    "SQLite's checkpointer (fills on PostgreSQL: test_jobs_at_scale)"
-)
+@pytest.mark.sqlite_only("SQLite's checkpointer (fills on PostgreSQL: test_jobs_at_scale)")
 async def test_a_fill_stops_for_the_checkpointer_between_its_windows(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
