@@ -268,7 +268,7 @@ class DeliveryQueries:
             (*args, fill["after"], FILL_CHUNK),
         ) as cur:
             row = await cur.fetchone()
-        count, last = (int(row[0]), row[1]) if row else (0, None)
+        count, last = (int(row[0]), int(row[1])) if row and row[0] else (0, 0)
         if count:
             chunk = f"{slot} AND {key} > ? AND {key} <= ?"
             await self._db.execute(
@@ -282,7 +282,7 @@ class DeliveryQueries:
             )
         done = count < FILL_CHUNK
         if not done:
-            fill["after"] = int(last)
+            fill["after"] = last
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
