@@ -6,6 +6,13 @@ transaction, or its `rollback()` undo another's writes. A method marked `@writes
 write lock from its first statement to the end of its transaction, which the decorator ends:
 committed when the method returns, rolled back when it raises. Reads need no lock. On
 PostgreSQL the method also holds one pooled connection throughout (`dialect.write_session`).
+
+PostgreSQL keeps the lock too, though each write has a connection of its own: the triggers
+that keep `audience_counts` update the same few rows ('all', a language, 'pledged') from
+every change to a person or a pledge, in no fixed order, so concurrent transactions
+deadlock. Without the lock, 1,000 people's bursts of joins, language, place and tip choices,
+pledges and withdrawals (200 at once) met 270 deadlock errors in 284 s; with it, none, in
+12.5 s (one writer at a time also waits on no row locks).
 """
 
 from __future__ import annotations
