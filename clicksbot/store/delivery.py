@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -450,11 +451,7 @@ class DeliveryQueries:
             (*args, limit),
         ) as cur:
             rows = await cur.fetchall()
-        payloads: dict[str, dict[str, Any]] = {}
-        return [
-            Delivery(r[0], r[1], r[2], r[3], payloads.setdefault(r[4], json.loads(r[4])), r[5])
-            for r in rows
-        ]
+        return _as_deliveries(rows)
 
     @writes
     async def claim_deliveries(
@@ -507,11 +504,7 @@ class DeliveryQueries:
             (holder, first[0], first[0], first[1], last[0], last[0], last[1], limit),
         ) as cur:
             rows = await cur.fetchall()
-        payloads: dict[str, dict[str, Any]] = {}
-        return [
-            Delivery(r[0], r[1], r[2], r[3], payloads.setdefault(r[4], json.loads(r[4])), r[5])
-            for r in rows
-        ]
+        return _as_deliveries(rows)
 
     async def delivery_sent(self, delivery: Delivery, message_id: int, now: datetime) -> None:
         """Record that a message reached Telegram."""
@@ -625,3 +618,13 @@ class DeliveryQueries:
             sent_since=int(outbox[1] or 0),
             failed_since=int(outbox[2] or 0),
         )
+
+
+def _as_deliveries(rows: Iterable[Any]) -> list[Delivery]:
+    """Outbox rows (job, user, attempts, kind, payload, language) as deliveries; a job's
+    payload is read once for all its rows."""
+    payloads: dict[str, dict[str, Any]] = {}
+    return [
+        Delivery(r[0], r[1], r[2], r[3], payloads.setdefault(r[4], json.loads(r[4])), r[5])
+        for r in rows
+    ]
