@@ -1,6 +1,7 @@
-"""The lease's own path: a renewal never waits behind the store's work (its write lock, its
-pooled connections), each lease action is one statement, and on PostgreSQL a lease row
-locked by a client that hangs holds a renewal up for seconds, never for hours."""
+"""The lease's own path: on PostgreSQL a renewal never waits behind the store's work (its
+write lock, its pooled connections), on SQLite it takes its turn among the store's writes;
+each lease action is one statement, and on PostgreSQL a lease row locked by a client that
+hangs holds a renewal up for seconds, never for hours."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pgtest
 import psycopg
 import pytest
+from pgtest import OPEN_AS_IS
 
 from clicksbot.store import Store
 from clicksbot.store.dialect import IDLE_IN_TRANSACTION_MS, LEASE_LOCK_MS
@@ -36,7 +39,32 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         await opened.close()
 
 
+async def test_on_sqlite_a_renewal_takes_its_turn_in_the_write_lock(tmp_path: Path) -> None:
+    """SQLite: a renewal waits for the store's write under way, then goes next (first come,
+    first served), rather than looking for a gap between writes with SQLite's busy handler,
+    which a fill of a million people, thousands of transactions back to back, left none of."""
+    store = await OPEN_AS_IS(tmp_path / "turns.sqlite3")
+    try:
+        assert await store.hold_lease(LEADER, "a", 10) is not None
+        async with store._write_lock:  # a write under way
+            renewal = asyncio.create_task(store.hold_lease(LEADER, "a", 10))
+            await asyncio.sleep(0.3)
+            assert not renewal.done()  # it waits its turn
+            queued = asyncio.create_task(store.touch_user(7, "en", datetime.now(UTC)))
+            await asyncio.sleep(0)
+        renewed = await asyncio.wait_for(renewal, 5)
+        assert renewed is not None and renewed.holder == "a"
+        assert not queued.done()  # the write queued after it goes after it
+        await queued
+        seen = await asyncio.wait_for(store.lease(LEADER), 5)  # a read waits for nothing
+        assert seen is not None and seen.holder == "a"
+    finally:
+        await store.close()
+
+
 async def test_a_renewal_does_not_wait_for_the_stores_writes(store: Store) -> None:
+    if not store.is_postgresql:
+        pytest.skip("on SQLite a renewal takes its turn in the write lock (the test above)")
     assert await store.hold_lease(LEADER, "a", 10) is not None
     async with contextlib.AsyncExitStack() as held:
         await held.enter_async_context(store._write_lock)  # a long write in progress

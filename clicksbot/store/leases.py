@@ -36,11 +36,15 @@ class Lease:
 class LeaseQueries:
     """Leases; mixed into `Store`, which owns the connection.
 
-    The lease has a path of its own: never the store's write lock (a renewal must not queue
-    behind a long write), and its own connection: on PostgreSQL one apart from the pool
-    (`dialect.PgLeaseLine`), on SQLite a second connection to the file, in autocommit mode
-    (SQLite's file lock still orders it with the store's writes, each a short transaction).
-    Every lease action is one statement."""
+    The lease has a path of its own. On PostgreSQL: never the store's write lock (a renewal
+    must not queue behind a long write) and a connection apart from the pool
+    (`dialect.PgLeaseLine`). On SQLite: a second connection to the file, in autocommit mode,
+    whose writes take their turn in the store's write lock. SQLite's file lock alone is not
+    fair: its busy handler looks again after sleeps of up to 100 ms, and a fill of a million
+    people is thousands of transactions back to back, so a renewal looking for a gap between
+    them missed it for its whole busy timeout, again and again (a lone bot at 1M stepped down
+    mid-fill). The write lock is first come, first served, and every write under it is
+    short. Every lease action is one statement."""
 
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock
@@ -48,9 +52,10 @@ class LeaseQueries:
     _lease_line: PgLeaseLine | aiosqlite.Connection | None = None
 
     async def _on_lease_line(
-        self, sql: str, params: tuple[Any, ...]
+        self, sql: str, params: tuple[Any, ...], *, write: bool = True
     ) -> tuple[list[tuple[Any, ...]], int]:
-        """Run one lease statement on the lease's own connection."""
+        """Run one lease statement on the lease's own connection (`write`: it changes the
+        lease)."""
         if is_postgresql(self._db):
             if not isinstance(self._lease_line, PgLeaseLine):
                 self._lease_line = PgLeaseLine(cast(Any, self._db).url)
@@ -66,7 +71,17 @@ class LeaseQueries:
             await line.execute("PRAGMA busy_timeout=5000")
             self._lease_line = line
         assert isinstance(self._lease_line, aiosqlite.Connection)
-        cur = await self._lease_line.execute(sql, params)
+        line = self._lease_line
+        if not write:  # a read waits for no writer (WAL)
+            return await self._run_lease(line, sql, params)
+        async with self._write_lock:
+            return await self._run_lease(line, sql, params)
+
+    @staticmethod
+    async def _run_lease(
+        line: aiosqlite.Connection, sql: str, params: tuple[Any, ...]
+    ) -> tuple[list[tuple[Any, ...]], int]:
+        cur = await line.execute(sql, params)
         rows = [tuple(r) for r in await cur.fetchall()]
         await cur.close()
         return rows, cur.rowcount
@@ -115,6 +130,7 @@ class LeaseQueries:
         rows, _ = await self._on_lease_line(
             f"SELECT holder, term, expires_at - {now_ms(self._db)} FROM leases WHERE name = ?",
             (name,),
+            write=False,
         )
         row = next(iter(rows), None)
         if row is None:
