@@ -234,19 +234,26 @@ class Store(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
         )
-        async with self._db.execute("SELECT id, name FROM schema_migrations") as cur:
-            applied = {row[0]: row[1] for row in await cur.fetchall()}
-        newest = max(applied, default=0)
-        if newest > len(MIGRATIONS):
-            raise self._too_new(newest)
-        for number, (name, sql) in enumerate(MIGRATIONS, start=1):
-            if number in applied:
-                continue
+        async with self._db.execute("SELECT id FROM schema_migrations") as cur:
+            applied = {int(row[0]) for row in await cur.fetchall()}
+        for number, name, sql in self._pending(applied):
             logger.info("Applying database migration %s", name)
             await self._db.executescript(
                 "BEGIN;\n" + sql + f"\nINSERT INTO schema_migrations (id, name, applied_at)"
                 f" VALUES ({number}, '{name}', '{_ts(datetime.now(UTC))}');\nCOMMIT;"
             )
+
+    def _pending(self, applied: set[int]) -> list[tuple[int, str, str]]:
+        """The migrations not yet in `applied` (numbered from 1), in order; a database newer
+        than this program is refused."""
+        newest = max(applied, default=0)
+        if newest > len(MIGRATIONS):
+            raise self._too_new(newest)
+        return [
+            (number, name, sql)
+            for number, (name, sql) in enumerate(MIGRATIONS, start=1)
+            if number not in applied
+        ]
 
     async def _migrate_postgresql(self, pg: dialect.PgConnection) -> None:
         # One version history for both dialects: the same numbers and names, each migration
@@ -258,14 +265,9 @@ class Store(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
                 " id BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
             )
-            async with pg.execute("SELECT id, name FROM schema_migrations") as cur:
-                applied = {row[0]: row[1] for row in await cur.fetchall()}
-            newest = max(applied, default=0)
-            if newest > len(MIGRATIONS):
-                raise self._too_new(newest)
-            for number, (name, sql) in enumerate(MIGRATIONS, start=1):
-                if number in applied:
-                    continue
+            async with pg.execute("SELECT id FROM schema_migrations") as cur:
+                applied = {int(row[0]) for row in await cur.fetchall()}
+            for number, name, sql in self._pending(applied):
                 logger.info("Applying database migration %s", name)
                 await pg.executescript(dialect.migration_sql(name, sql))
                 await pg.execute(

@@ -178,16 +178,10 @@ def _m020_pg() -> str:
     """m020 on PostgreSQL: the same tables and index, the counts in BIGINT (a packed count
     passes 2**32 at the first answer), the triggers in PL/pgSQL, weeks counted from dates."""
     from clicksbot.store.migrations import M020_BITS, M020_KINDS
+    from clicksbot.store.migrations import m020_adds as adds
 
     names = [name for _, _, name in M020_KINDS]
     mask = (1 << M020_BITS) - 1
-
-    def adds(row: str) -> list[str]:
-        return [
-            f"(CASE WHEN {row}.correct IS NOT NULL AND {row}.{column} = {value}"
-            f" THEN {1 << 32} + {row}.correct ELSE 0 END)"
-            for column, value, _ in M020_KINDS
-        ]
 
     def upsert(values: list[str]) -> str:
         return (

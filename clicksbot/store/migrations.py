@@ -133,7 +133,7 @@ _M020_WEEK = "CAST((julianday({0}) - 2440591.5) / 7 AS INTEGER)"
 M020_BITS = 62  # weeks a person's mask remembers, back from their latest active week
 
 
-def _m020_adds(row: str) -> list[str]:
+def m020_adds(row: str) -> list[str]:
     """What the answer `row` (NEW or OLD) adds to each column of the summary."""
     return [
         f"(CASE WHEN {row}.correct IS NOT NULL AND {row}.{column} = {value}"
@@ -153,7 +153,7 @@ def _m020_upsert(adds: list[str]) -> str:
     )
 
 
-_M020_CHANGES = list(zip(_m020_adds("NEW"), _m020_adds("OLD"), strict=True))
+_M020_CHANGES = list(zip(m020_adds("NEW"), m020_adds("OLD"), strict=True))
 _M020_NAMES = ", ".join(name for _, _, name in M020_KINDS)
 M020 = f"""
         -- The impact report reads one row per person instead of every answer and every
@@ -172,7 +172,7 @@ M020 = f"""
             weeks     INTEGER NOT NULL DEFAULT 0
         ) WITHOUT ROWID;
         INSERT INTO impact_people (user_id, {_M020_NAMES})
-            SELECT user_id, {", ".join(f"SUM({a})" for a in _m020_adds("answers"))}
+            SELECT user_id, {", ".join(f"SUM({a})" for a in m020_adds("answers"))}
             FROM answers WHERE correct IS NOT NULL GROUP BY user_id;
         INSERT INTO impact_people (user_id, last_week, weeks)
             SELECT w.user_id, l.last, SUM(1 << (l.last - w.week))
@@ -185,7 +185,7 @@ M020 = f"""
                 last_week = excluded.last_week, weeks = excluded.weeks;
         CREATE TRIGGER impact_answer_added AFTER INSERT ON answers
             WHEN NEW.correct IS NOT NULL BEGIN
-            {_m020_upsert(_m020_adds("NEW"))}
+            {_m020_upsert(m020_adds("NEW"))}
         END;
         CREATE TRIGGER impact_answer_changed AFTER UPDATE OF correct, confidence, competency
             ON answers WHEN OLD.correct IS NOT NEW.correct
