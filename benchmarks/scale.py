@@ -668,6 +668,11 @@ def worker(spec: dict[str, Any]) -> int:
     sys.stdout = sys.stderr  # whatever else prints does not mix with the control line
 
     async def run() -> None:
+        if os.environ.get("CLICKSBOT_STALLS"):  # --stalls: where a blocked loop is
+            from stallwatch import StallWatch, watch_sqlite
+
+            StallWatch(asyncio.get_running_loop(), float(os.environ["CLICKSBOT_STALLS"])).start()
+            watch_sqlite(float(os.environ["CLICKSBOT_STALLS"]))
         content, _ = load_content(REPO / "quizzes")
         url = spec["database"] if "://" in spec["database"] else ""
         settings = Settings(

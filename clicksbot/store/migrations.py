@@ -699,4 +699,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE deliveries ADD COLUMN claimed_until BIGINT;
         """,
     ),
+    (
+        "m022_reminders_by_usual",
+        """
+        -- A reminder slot's people without a daily tip are found by their usual time (see
+        -- store.reminders.queue_reminder_slot), not by reading every reminder: at a million
+        -- people each of a day's slots read 100k reminders, 250 ms of write lock each.
+        CREATE INDEX reminders_by_usual ON reminders (usual);
+        """,
+    ),
 ]

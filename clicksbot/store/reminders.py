@@ -125,24 +125,53 @@ class ReminderQueries(DeliveryQueries):
         if job_id is None:
             return None
         today = max(day, now.astimezone(ZoneInfo(time_zone)).date()).isoformat()
+        # Two parts, each read through an index, so a slot costs its own people, not every
+        # reminder: people with a daily tip by their tip's slot (users_by_tip_slot), the
+        # others by their usual time (reminders_by_usual). A person without a time zone is
+        # in the default one.
         due = (
-            " FROM reminders r JOIN users u ON u.id = r.user_id"
-            " WHERE COALESCE(u.time_zone, ?) = ? AND COALESCE(u.tip_time, r.usual) BETWEEN ? AND ?"
-            " AND (u.tip_time IS NULL OR u.tip_time != ?) AND u.unreachable_since IS NULL"
+            " AND u.unreachable_since IS NULL"
             " AND (r.last_day IS NULL OR r.last_day < ? OR r.last_day > ?)"
             " AND NOT EXISTS (SELECT 1 FROM activity_days a WHERE a.user_id = r.user_id"
             " AND a.day = ?)"
         )
-        args = (default_zone, time_zone, *times, slot, day.isoformat(), today, day.isoformat())
-        cur = await self._db.execute(
-            "INSERT INTO deliveries (job_id, user_id, updated_at)"
-            f" SELECT ?, r.user_id, ?{due} ON CONFLICT DO NOTHING",
-            (job_id, to_text(now), *args),
-        )
-        queued = cur.rowcount
+        due_args = (day.isoformat(), today, day.isoformat())
+        parts = [
+            (
+                " FROM users u JOIN reminders r ON r.user_id = u.id"
+                " WHERE u.time_zone = ? AND u.tip_time BETWEEN ? AND ? AND u.tip_time != ?" + due,
+                (time_zone, *times, slot, *due_args),
+            ),
+            (
+                " FROM reminders r JOIN users u ON u.id = r.user_id"
+                " WHERE r.usual BETWEEN ? AND ? AND u.tip_time IS NULL"
+                " AND COALESCE(u.time_zone, ?) = ?" + due,
+                (*times, default_zone, time_zone, *due_args),
+            ),
+        ]
+        if time_zone == default_zone:
+            parts.insert(
+                1,
+                (
+                    " FROM users u JOIN reminders r ON r.user_id = u.id"
+                    " WHERE u.time_zone IS NULL AND u.tip_time BETWEEN ? AND ?"
+                    " AND u.tip_time != ?" + due,
+                    (*times, slot, *due_args),
+                ),
+            )
+        queued = 0
+        for part, args in parts:
+            cur = await self._db.execute(
+                "INSERT INTO deliveries (job_id, user_id, updated_at)"
+                f" SELECT ?, r.user_id, ?{part} ON CONFLICT DO NOTHING",
+                (job_id, to_text(now), *args),
+            )
+            queued += max(cur.rowcount, 0)
+        # Whoever was queued is reminded that day (a new job: its rows are this slot's).
         await self._db.execute(
-            f"UPDATE reminders SET last_day = ? WHERE user_id IN (SELECT r.user_id{due})",
-            (day.isoformat(), *args),
+            "UPDATE reminders SET last_day = ? WHERE user_id IN"
+            " (SELECT user_id FROM deliveries WHERE job_id = ?)",
+            (day.isoformat(), job_id),
         )
         return job_id, queued
 

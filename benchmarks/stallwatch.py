@@ -1,0 +1,98 @@
+"""Where a blocked event loop is: a thread that notices when the loop has not turned for a while
+and prints the loop thread's stack (to stderr), for the benchmarks' `--stalls` option.
+
+    watch = StallWatch(asyncio.get_running_loop(), threshold=0.1)
+    watch.start()
+
+A loop that waits on a database thread or the network is not blocked: only Python code (or a
+C call) holding the loop's thread is shown, once per stall, with how long it lasted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+import traceback
+
+
+class StallWatch:
+    def __init__(self, loop: asyncio.AbstractEventLoop, threshold: float = 0.1) -> None:
+        self.loop = loop
+        self.threshold = threshold
+        self._beat = time.monotonic()
+        self._thread_id = threading.get_ident()
+        self.stalls: list[float] = []
+
+    def start(self) -> None:
+        self.loop.call_soon(self._tick)
+        threading.Thread(target=self._watch, name="stallwatch", daemon=True).start()
+
+    def _tick(self) -> None:
+        self._beat = time.monotonic()
+        self.loop.call_later(0.01, self._tick)
+
+    def _watch(self) -> None:
+        shown = 0.0
+        while True:
+            time.sleep(self.threshold / 4)
+            late = time.monotonic() - self._beat
+            if late < self.threshold:
+                if shown:
+                    self.stalls.append(shown)
+                    print(f"[stall] ended after >= {shown * 1000:.0f} ms", file=sys.stderr)
+                shown = 0.0
+                continue
+            if shown == 0.0:
+                frame = sys._current_frames().get(self._thread_id)
+                stack = "".join(traceback.format_stack(frame)[-14:]) if frame else "?"
+                print(f"[stall] loop blocked {late * 1000:.0f} ms at:\n{stack}", file=sys.stderr)
+            shown = late
+
+
+def watch_sqlite(threshold: float = 0.1) -> None:
+    """Print (to stderr) every aiosqlite call that ran for `threshold` seconds or more on its
+    connection's thread, with its statement, and every call that waited that long in the
+    connection's queue behind others."""
+    import aiosqlite.core as core
+
+    original = core.Connection._execute
+    statements: dict[int, str] = {}
+    started = time.monotonic()
+
+    async def timed(self: core.Connection, fn: object, *args: object, **kwargs: object) -> object:
+        queued = time.perf_counter()
+        ran: dict[str, float] = {}
+        sql = next((a for a in args if isinstance(a, str)), "")
+        owner = getattr(fn, "__self__", None)
+        if not sql and owner is not None:
+            sql = statements.get(id(owner), "")
+
+        def run() -> object:
+            ran["start"] = time.perf_counter()
+            try:
+                result = fn(*args, **kwargs)  # type: ignore[operator]
+            finally:
+                ran["end"] = time.perf_counter()
+            if sql and result is not None and hasattr(result, "fetchone"):
+                statements[id(result)] = sql
+                if len(statements) > 10_000:
+                    statements.clear()
+            return result
+
+        try:
+            return await original(self, run)
+        finally:
+            at = time.monotonic() - started
+            took = ran.get("end", 0.0) - ran.get("start", 0.0)
+            wait = ran.get("start", queued) - queued
+            name = getattr(fn, "__name__", "?")
+            if took >= threshold:
+                print(f"[slow sql] t={at:.1f}s ran {took * 1000:.0f} ms ({name}): "
+                      f"{' '.join(sql.split())[:300]}", file=sys.stderr)  # fmt: skip
+            if wait >= threshold:
+                print(f"[slow sql] t={at:.1f}s waited {wait * 1000:.0f} ms in the queue "
+                      f"({name}): {' '.join(sql.split())[:120]}", file=sys.stderr)  # fmt: skip
+
+    core.Connection._execute = timed  # type: ignore[method-assign]
