@@ -518,6 +518,9 @@ async def test_reminder_slots_are_rebuilt_from_the_database_at_start(
     async with polling(second, poll_timeout=1):
         job_queue = second.job_queue
         assert job_queue is not None
+        reminders = runtime_of(second).reminders
+        assert reminders is not None
+        await asyncio.wait_for(reminders.caught_up.wait(), 10)  # its slots' jobs are made
         jobs = [j.name for j in job_queue.jobs() if j.name and j.name.startswith("reminder ")]
         assert jobs == [f"reminder 19:45 {zone}"]
         await asyncio.sleep(0)

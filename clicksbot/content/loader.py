@@ -609,9 +609,12 @@ def _weak(
 
 
 def _similar_questions(packs: list[Pack], problems: list[Problem], lines: dict[str, int]) -> None:
-    """Warn about a question that says (nearly) what one in another pack says."""
-    seen: list[tuple[set[str], Question]] = []
+    """Warn about a question that says (nearly) what one in another pack of its language
+    says. (Each question is compared with the others of its language only: with every
+    question of every language it took 0.6 s of each start-up.)"""
+    seen_in: dict[str, list[tuple[set[str], Question]]] = {}
     for pack in packs:
+        seen = seen_in.setdefault(pack.language, [])
         for q in pack.questions:
             words = set(_words(q.text))
             for other_words, other in seen:
