@@ -136,7 +136,7 @@ class ReminderQueries(DeliveryQueries):
             " AND a.day = ?)"
         )
         due_args = (day.isoformat(), today, day.isoformat())
-        parts = [
+        parts: list[tuple[str, tuple[str, ...]]] = [
             (
                 " FROM users u JOIN reminders r ON r.user_id = u.id"
                 " WHERE u.time_zone = ? AND u.tip_time BETWEEN ? AND ? AND u.tip_time != ?" + due,
