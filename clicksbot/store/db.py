@@ -32,6 +32,7 @@ from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
 from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.rounds import RoundQueries
+from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
 
@@ -106,6 +107,7 @@ class Store(
     DialogueQueries,
     ImpactQueries,
     LeaseQueries,
+    ScanQueries,
 ):
     """One open database; create it with `await Store.open(path)`."""
 
@@ -195,6 +197,7 @@ class Store(
         if self.checkpointer is not None:
             await self.checkpointer.stop()
         await self._close_lease_line()
+        await self._close_scan_line()
         await self._db.close()
 
     async def _configure(self) -> None:
@@ -378,9 +381,8 @@ class Store(
 
     async def count_users(self) -> int:
         """Return how many people the bot knows."""
-        async with self._db.execute("SELECT COUNT(*) FROM users") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = await self._scan("SELECT COUNT(*) FROM users")
+        return int(rows[0][0]) if rows else 0
 
     # -- tips ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from clicksbot.store.checkpoints import between_writes
 from clicksbot.store.dialect import now_ms, page_key, skip_locked
 from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
+from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import to_text
 
 AUDIENCE_KINDS = ("all", "subscribers", "language", "country", "pledged", "unpledged")
@@ -108,7 +109,7 @@ class JobProgress:
         return self.sent + self.unreachable + self.failed
 
 
-class DeliveryQueries:
+class DeliveryQueries(ScanQueries):
     """Subscriptions, jobs and deliveries; mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -134,7 +135,7 @@ class DeliveryQueries:
         """Return every (time zone, "HH:MM") at which somebody gets a daily tip."""
         # One index seek per zone and per slot, not a read of everyone's row (a third of a
         # second at a million people, at start and at every look for missed slots).
-        async with self._db.execute(
+        rows = await self._scan(
             "WITH RECURSIVE zones (z) AS ("
             "  SELECT MIN(time_zone) FROM users WHERE time_zone IS NOT NULL"
             "  UNION ALL SELECT (SELECT MIN(time_zone) FROM users WHERE time_zone > z)"
@@ -145,8 +146,8 @@ class DeliveryQueries:
             "  UNION ALL SELECT z, (SELECT MIN(tip_time) FROM users WHERE time_zone = slots.z"
             "   AND tip_time > slots.t) FROM slots WHERE t IS NOT NULL)"
             " SELECT z, t FROM slots WHERE t IS NOT NULL ORDER BY z, t"
-        ) as cur:
-            return [(row[0], row[1]) for row in await cur.fetchall()]
+        )
+        return [(row[0], row[1]) for row in rows]
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -388,12 +389,12 @@ class DeliveryQueries:
         rows, a job is queued once by its key, "sent today" and today's reminders read recent
         rows, and progress messages read the counts. At most `most` rows go per call, `batch`
         rows per transaction, so the write lock is never held for long."""
-        async with self._db.execute(
+        found = await self._scan(
             "SELECT id FROM jobs WHERE created_at < ? AND EXISTS"
             " (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id) ORDER BY id",
             (to_text(before),),
-        ) as cur:
-            jobs = [int(r[0]) for r in await cur.fetchall()]
+        )
+        jobs = [int(r[0]) for r in found]
         gone = 0
         for job_id in jobs:
             after: int | None = None
@@ -596,20 +597,17 @@ class DeliveryQueries:
 
     async def delivery_stats(self, since: datetime) -> DeliveryStats:
         """Return the outbox's figures; "sent" and "failed" count from `since`."""
-        async with self._db.execute(
+        (people,) = await self._scan(
             "SELECT COUNT(*), COUNT(tip_time), COUNT(unreachable_since) FROM users"
-        ) as cur:
-            people = await cur.fetchone()
-        async with self._db.execute(
+        )
+        (outbox,) = await self._scan(
             "SELECT"
             " SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN state = 'sent' AND updated_at >= ? THEN 1 ELSE 0 END),"
             " SUM(CASE WHEN state = 'failed' AND updated_at >= ? THEN 1 ELSE 0 END)"
             " FROM deliveries",
             (to_text(since), to_text(since)),
-        ) as cur:
-            outbox = await cur.fetchone()
-        assert people is not None and outbox is not None
+        )
         return DeliveryStats(
             people=int(people[0]),
             subscribers=int(people[1]),

@@ -17,6 +17,7 @@ from clicksbot.store import marks
 from clicksbot.store.checkpoints import Checkpointer, between_writes
 from clicksbot.store.dialect import is_postgresql
 from clicksbot.store.locking import Locked, writes
+from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import to_text
 
 logger = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ SCRUB_TRIES = 5
 SCRUB_PAUSE = 0.02  # seconds, growing with each try
 
 
-class PrivacyQueries:
+class PrivacyQueries(ScanQueries):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -372,11 +373,11 @@ class PrivacyQueries:
         """Return who was last seen before `before` (moderators and `keep` excepted), those
         unseen longest first, at most `limit` of them (-1: all)."""
         spare = ", ".join("?" * len(keep))
-        async with self._db.execute(
+        rows = await self._scan(
             "SELECT id FROM users WHERE last_seen_at < ?"
             " AND id NOT IN (SELECT user_id FROM moderators)"
             + (f" AND id NOT IN ({spare})" if keep else "")
             + " ORDER BY last_seen_at, id LIMIT ?",
             (to_text(before), *sorted(keep), limit),
-        ) as cur:
-            return [int(r[0]) for r in await cur.fetchall()]
+        )
+        return [int(r[0]) for r in rows]

@@ -92,12 +92,12 @@ class ReminderQueries(DeliveryQueries):
     async def reminder_times(self, default_zone: str) -> list[tuple[str, str]]:
         """Return every (time zone, "HH:MM") that somebody's reminder is worked out from:
         their daily-tip time if they have one, else their usual time."""
-        async with self._db.execute(
+        rows = await self._scan(
             "SELECT DISTINCT COALESCE(u.time_zone, ?), COALESCE(u.tip_time, r.usual)"
             " FROM reminders r JOIN users u ON u.id = r.user_id ORDER BY 1, 2",
             (default_zone,),
-        ) as cur:
-            return [(row[0], row[1]) for row in await cur.fetchall()]
+        )
+        return [(row[0], row[1]) for row in rows]
 
     @writes
     async def queue_reminder_slot(

@@ -1,0 +1,88 @@
+"""Reads over everyone go to a connection of their own (store.scans): on the store's connection
+every reply's statement waited behind them (at a million people, 170-250 ms for the reminder
+slots at start and every five minutes; the outbox figures at each /metrics scrape)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from clicksbot.store import Store
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+async def populated(path: Path, people: int = 50) -> Store:
+    store = await Store.open(path)
+    for n in range(people):
+        await store.touch_user(7000 + n, "en", NOW - timedelta(days=n))
+        await store.set_place(7000 + n, "PH", "Asia/Manila")
+        await store.set_tip_time(7000 + n, "07:30")
+        await store.set_reminder(7000 + n, "19:00")
+    return store
+
+
+SCANS = {
+    "count_users": lambda s: s.count_users(),
+    "delivery_stats": lambda s: s.delivery_stats(NOW),
+    "tip_slots": lambda s: s.tip_slots(),
+    "reminder_times": lambda s: s.reminder_times("Asia/Kuala_Lumpur"),
+    "inactive_people": lambda s: s.inactive_people(NOW, frozenset()),
+    "compact_deliveries": lambda s: s.compact_deliveries(NOW - timedelta(days=2)),
+}
+
+
+@pytest.mark.sqlite_only("the scan connection is SQLite's (PostgreSQL's pool has many)")
+async def test_reads_over_everyone_leave_the_replies_connection_alone(tmp_path: Path) -> None:
+    """Each of them issues nothing on the store's connection, and sees what is committed."""
+    store = await populated(tmp_path / "bot.sqlite3")
+    on_store: list[str] = []
+    await store._db.set_trace_callback(on_store.append)
+    try:
+        for name, call in SCANS.items():
+            on_store.clear()
+            result = await call(store)
+            assert not on_store, f"{name} read on the store's connection: {on_store}"
+            if name == "count_users":
+                assert result == 50
+            if name == "tip_slots":
+                assert result == [("Asia/Manila", "07:30")]
+            if name == "reminder_times":
+                assert result == [("Asia/Manila", "07:30")]  # the tip's time wins
+            if name == "inactive_people":
+                assert len(result) == 49  # all but the one seen at NOW
+    finally:
+        await store._db.set_trace_callback(None)
+        await store.close()
+
+
+@pytest.mark.sqlite_only("the scan connection is SQLite's (PostgreSQL's pool has many)")
+async def test_a_reply_does_not_wait_for_a_long_read_over_everyone(tmp_path: Path) -> None:
+    """While a read over everyone runs for a good while, a person's reads and writes on the
+    store's connection are answered at once."""
+    store = await populated(tmp_path / "bot.sqlite3")
+    try:
+        await store.count_users()  # opens the scan connection
+        line = store._scan_line
+        assert line is not None
+        # A slow read there: SQLite's recursive count to 3 million (~0.3 s and more).
+        slow = asyncio.create_task(
+            line.execute_fetchall(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                " WHERE i < 3000000) SELECT COUNT(*) FROM n"
+            )
+        )
+        await asyncio.sleep(0.05)
+        began = time.perf_counter()
+        assert await store.get_user(7001) is not None
+        await store.touch_user(7001, "en", NOW)
+        took = time.perf_counter() - began
+        assert not slow.done()
+        assert took < 0.1, took
+        await slow
+    finally:
+        await store.close()
