@@ -366,6 +366,8 @@ def main() -> int:
     args = parser.parse_args()
     global PROFILE_DIR
     PROFILE_DIR = args.profile
+    if PROFILE_DIR is not None:
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     # "echo-aio" is the echo bot on clicksbot's transport (aiohttp): the ratio against it shows
     # what the bot's own work costs; the target is against bare PTB ("echo").
     kinds = ("echo", "clicksbot") if args.in_process else ("echo", "echo-aio", "clicksbot")

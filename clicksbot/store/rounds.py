@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -30,6 +31,12 @@ class Round:
     started_at: datetime
 
 
+def round_of(row: Any) -> Round:
+    """Read a round from its row (user_id, topic, english, size, asked, started_at)."""
+    asked = tuple(int(i) for i in str(row[4]).split(",") if i)
+    return Round(int(row[0]), str(row[1]), bool(row[2]), int(row[3]), asked, from_text(row[5]))
+
+
 class RoundQueries:
     """Mixed into `Store`, which owns the connection."""
 
@@ -43,10 +50,7 @@ class RoundQueries:
             (user_id,),
         )
         row = next(iter(rows), None)
-        if row is None:
-            return None
-        asked = tuple(int(i) for i in str(row[4]).split(",") if i)
-        return Round(int(row[0]), str(row[1]), bool(row[2]), int(row[3]), asked, from_text(row[5]))
+        return None if row is None else round_of(row)
 
     @writes
     async def start_round(
