@@ -181,7 +181,8 @@ async def pick(
         return None
     summaries = await store.question_summaries(user.id)
     today = local_day(now, time_zone_of(user, default_tz))
-    due = [q for q in pool if boosters.is_due(summaries.get(q.id), today)]
+    # Only the questions asked before can be due: the pool (hundreds) is not walked for them.
+    due = [q for q in pool if q.id in summaries and boosters.is_due(summaries[q.id], today)]
     if due:  # the one asked longest ago first, so that due ones take turns
         return Pick(min(due, key=lambda q: (summaries[q.id].last_asked, q.id)), booster=True)
     question, restarted = _least_answered(pool, summaries, rng)
@@ -227,16 +228,13 @@ def _least_answered(
     """Return a question answered fewest times (never asked first, then the one asked longest
     ago), and whether every question of the pool had been answered (a new round of them)."""
 
-    def answered(q: Question) -> int:
-        s = summaries.get(q.id)
-        return s.answered if s else 0
-
-    fewest = min(answered(q) for q in pool)
-    candidates = [q for q in pool if answered(q) == fewest]
-    restarted = fewest > 0 and len(candidates) == len(pool)
-    never = [q for q in candidates if q.id not in summaries]
+    # Never asked: answered 0 times, the fewest there can be (and so no new round yet).
+    never = [q for q in pool if q.id not in summaries]
     if never:
-        return rng.choice(never), restarted
+        return rng.choice(never), False
+    fewest = min(summaries[q.id].answered for q in pool)
+    candidates = [q for q in pool if summaries[q.id].answered == fewest]
+    restarted = fewest > 0 and len(candidates) == len(pool)
     return min(candidates, key=lambda q: summaries[q.id].last_asked), restarted
 
 
