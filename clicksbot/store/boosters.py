@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -56,7 +57,7 @@ def summary_of(row: Any) -> Summary:
 _COLUMNS = "question_id, answered, answered_right, last_asked, box, due_day"
 
 
-class BoosterQueries:
+class BoosterQueries(Reads):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -64,14 +65,12 @@ class BoosterQueries:
 
     async def question_summaries(self, user_id: int) -> dict[str, Summary]:
         """Return, per question ever put to a person, its summary (one row each)."""
-        rows = await self._db.execute_fetchall(  # one trip to the database's thread
-            f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ?", (user_id,)
-        )
+        rows = await self._rows(f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ?", (user_id,))
         return {r[0]: summary_of(r) for r in rows}
 
     async def question_summary(self, user_id: int, question_id: str) -> Summary | None:
         """Return the summary of one question put to a person, if it was."""
-        rows = await self._db.execute_fetchall(  # one trip to the database's thread
+        rows = await self._rows(
             f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ? AND question_id = ?",
             (user_id, question_id),
         )
@@ -109,7 +108,7 @@ class BoosterQueries:
 
     async def badges_earned_at(self, user_id: int, moment: datetime) -> list[str]:
         """Return the ids of the badges a person earned at this moment (an answer's)."""
-        rows = await self._db.execute_fetchall(  # one trip to the database's thread
+        rows = await self._rows(
             "SELECT badge_id FROM badges WHERE user_id = ? AND earned_at = ? ORDER BY badge_id",
             (user_id, to_text(moment)),
         )

@@ -31,6 +31,7 @@ from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
+from clicksbot.store.reading import open_reader
 from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.rounds import Round, RoundQueries, round_of
 from clicksbot.store.stamps import from_text as _dt
@@ -164,6 +165,7 @@ class Store(
                     os.close(lock)
                 store.checkpointer = Checkpointer(target, store._write_lock)
                 await store.checkpointer.start()
+                store._loop_reader = open_reader(target)  # the updates' reads (store.reading)
         except sqlite3.Error as exc:
             if store.checkpointer is not None:
                 await store.checkpointer.stop()
@@ -205,6 +207,9 @@ class Store(
     async def close(self) -> None:
         """Close the connections (pending writes are already committed); the store's own
         closes last, so that it copies what is left of the log into the file."""
+        if self._loop_reader is not None:
+            self._loop_reader.close()
+            self._loop_reader = None
         if self.checkpointer is not None:
             await self.checkpointer.stop()
         await self._close_lease_line()
@@ -311,7 +316,7 @@ class Store(
         """Return the person with this Telegram id, if the bot knows them."""
         # One round trip to the database's thread (execute, fetch and close are three): this
         # runs on every update, as do the other reads made while answering one.
-        rows = await self._db.execute_fetchall(
+        rows = await self._rows(
             "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone,"
             " country, tip_time, unreachable_since FROM users WHERE id = ?",
             (user_id,),
@@ -399,7 +404,7 @@ class Store(
 
     async def tip_history(self, user_id: int) -> dict[str, tuple[int, datetime]]:
         """Return, per tip shown to a person, how many times and when last."""
-        rows = await self._db.execute_fetchall(
+        rows = await self._rows(
             "SELECT tip_id, times, seen_at FROM seen_tips WHERE user_id = ?", (user_id,)
         )
         return {row[0]: (int(row[1]), _dt(row[2])) for row in rows}
@@ -462,7 +467,7 @@ class Store(
 
     async def get_asked(self, asked_id: int) -> Asked | None:
         """Return a question put to someone, by the id its buttons carry."""
-        rows = await self._db.execute_fetchall(
+        rows = await self._rows(
             f"SELECT {_ASKED_COLUMNS} FROM answers a WHERE a.id = ?", (asked_id,)
         )
         row = next(iter(rows), None)
@@ -472,7 +477,7 @@ class Store(
         """Return a question put to someone with its summary, the person's round on the go
         and the badges earned at its answer (see AnswerView), in one round trip: what an
         answer press, and a rating, read."""
-        rows = await self._db.execute_fetchall(
+        rows = await self._rows(
             f"SELECT {_ASKED_COLUMNS}, b.question_id, b.answered, b.answered_right,"
             " b.last_asked, b.box, b.due_day,"
             " r.user_id, r.topic, r.english, r.size, r.asked, r.started_at, g.badge_id"
@@ -593,7 +598,7 @@ class Store(
 
     async def learner_record(self, user_id: int) -> LearnerRecord:
         """Return a person's tips read, scores, active days and badges, in one query."""
-        found = await self._db.execute_fetchall(
+        found = await self._rows(
             "SELECT 'score', competency, COUNT(*), CAST(SUM(correct) AS TEXT) FROM answers"
             "  WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
             " UNION ALL SELECT 'day', day, NULL, NULL FROM activity_days WHERE user_id = ?"

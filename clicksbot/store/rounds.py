@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from clicksbot.store.locking import writes
+from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -37,7 +38,7 @@ def round_of(row: Any) -> Round:
     return Round(int(row[0]), str(row[1]), bool(row[2]), int(row[3]), asked, from_text(row[5]))
 
 
-class RoundQueries:
+class RoundQueries(Reads):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -45,7 +46,7 @@ class RoundQueries:
 
     async def current_round(self, user_id: int) -> Round | None:
         """Return the person's round on the go, if any."""
-        rows = await self._db.execute_fetchall(  # one round trip: read on every answer
+        rows = await self._rows(  # read on every answer
             "SELECT user_id, topic, english, size, asked, started_at FROM rounds WHERE user_id = ?",
             (user_id,),
         )
