@@ -25,13 +25,13 @@ from clicksbot.store.files import explain, lock_for_migrating, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.impact import ImpactQueries
 from clicksbot.store.leases import LeaseQueries
-from clicksbot.store.locking import writes
+from clicksbot.store.locking import writes, writes_at_once
 from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
-from clicksbot.store.reading import open_reader
+from clicksbot.store.reading import open_reader, open_writer
 from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.rounds import Round, RoundQueries, round_of
 from clicksbot.store.stamps import from_text as _dt
@@ -166,6 +166,7 @@ class Store(
                 store.checkpointer = Checkpointer(target, store._write_lock)
                 await store.checkpointer.start()
                 store._loop_reader = open_reader(target)  # the updates' reads (store.reading)
+                store._loop_writer = open_writer(target, store._pragmas())  # and writes
         except sqlite3.Error as exc:
             if store.checkpointer is not None:
                 await store.checkpointer.stop()
@@ -210,6 +211,9 @@ class Store(
         if self._loop_reader is not None:
             self._loop_reader.close()
             self._loop_reader = None
+        if self._loop_writer is not None:
+            self._loop_writer.connection.close()
+            self._loop_writer = None
         if self.checkpointer is not None:
             await self.checkpointer.stop()
         await self._close_lease_line()
@@ -229,16 +233,26 @@ class Store(
                     f"{self.path}: SQLite cannot keep its write-ahead log beside the database; "
                     "make the folder writable by the bot's user"
                 )
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        # A commit does not copy the log into the file itself (it would, on the connection
-        # that replies, after a thousand pages): the checkpointer does, beside it.
-        await self._db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
-        await self._db.execute(f"PRAGMA journal_size_limit={LOG_KEPT}")
+        for pragma in self._pragmas():
+            await self._db.execute(pragma)
         # No ANALYZE (nor PRAGMA optimize, which runs it): without statistics SQLite finds
         # every per-person row by its index; statistics taken while a database is young (one
         # group, a few fan-outs) can make it scan later. tests/test_query_plans.py checks the
         # plans both with statistics and without.
+
+    @staticmethod
+    def _pragmas() -> list[str]:
+        """The settings of every connection that writes (the store's, the loop's writer)."""
+        return [
+            "PRAGMA secure_delete=ON",  # see _configure
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+            # A commit does not copy the log into the file itself (it would, on the
+            # connection that replies, after a thousand pages): the checkpointer does,
+            # beside it.
+            f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}",
+            f"PRAGMA journal_size_limit={LOG_KEPT}",
+        ]
 
     def _too_new(self, newest: int) -> StoreError:
         return StoreError(
@@ -368,7 +382,7 @@ class Store(
         if cur.rowcount == 1:  # perhaps someone forgotten, back: not counted twice
             await self._reclaim_pledge(user_id)
 
-    @writes
+    @writes_at_once
     async def _seen(self, user_id: int, now: datetime) -> None:
         # Whoever writes to the bot can be reached again (they unblocked it).
         await self._db.execute(
@@ -409,7 +423,7 @@ class Store(
         )
         return {row[0]: (int(row[1]), _dt(row[2])) for row in rows}
 
-    @writes
+    @writes_at_once
     async def mark_tip_seen(self, user_id: int, tip_id: str, now: datetime) -> None:
         """Record that a tip was shown to a person now."""
         await self._db.execute(
@@ -419,7 +433,7 @@ class Store(
             (user_id, tip_id, _ts(now)),
         )
 
-    @writes
+    @writes_at_once
     async def ask(
         self,
         user_id: int,
@@ -500,7 +514,7 @@ class Store(
             tuple(sorted(str(r[n + 12]) for r in found if r[n + 12] is not None)),
         )
 
-    @writes
+    @writes_at_once
     async def record_answer(
         self,
         asked_id: int,
@@ -517,7 +531,7 @@ class Store(
         and `due` day (see services.boosters)."""
         return await self._answer_rows(asked_id, user_id, choice, correct, now, box, due)
 
-    @writes
+    @writes_at_once
     async def record_answer_and_progress(
         self,
         asked_id: int,
@@ -583,7 +597,7 @@ class Store(
         )
         return True
 
-    @writes
+    @writes_at_once
     async def rate_answer(
         self, asked_id: int, user_id: int, confidence: int | None, now: datetime
     ) -> bool:

@@ -21,7 +21,7 @@ inside its transaction, so it sees its own writes.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -32,6 +32,7 @@ class Reads:
 
     _db: aiosqlite.Connection
     _loop_reader: sqlite3.Connection | None = None
+    _loop_writer: LoopWriter | None = None  # see locking.writes_at_once
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Return every row of a read-only statement (one lookup by index: see above)."""
@@ -54,3 +55,92 @@ def open_reader(path: str) -> sqlite3.Connection:
         reader.close()
         raise
     return reader
+
+
+class LoopCursor:
+    """What a statement on the loop's writer gives back, as aiosqlite's cursor does."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _Done:
+    """A statement already run: awaited, or used as `async with`, as aiosqlite's are."""
+
+    def __init__(self, cursor: LoopCursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Generator[Any, None, LoopCursor]:
+        return self._cursor
+        yield  # a generator that never suspends
+
+    async def __aenter__(self) -> LoopCursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cursor.close()
+
+
+class LoopWriter:
+    """The write connection of the short per-person transactions (`locking.writes_at_once`),
+    on the loop's thread, speaking the part of aiosqlite's surface those methods use. Every
+    call completes at once: a method run on it never suspends, so no other coroutine runs
+    in the middle of its transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def begin(self) -> bool:
+        """Take SQLite's write lock now, or return False at once (another process, or a
+        checkpoint emptying the log, holds it: the store's connection then waits for it)."""
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        return True
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Done:
+        return _Done(LoopCursor(self.connection.execute(sql, params)))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.connection.execute(sql, params).fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> LoopCursor:
+        return LoopCursor(self.connection.executemany(sql, rows))
+
+    async def commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+
+def open_writer(path: str, pragmas: Sequence[str]) -> LoopWriter:
+    """Open the loop's write connection of a file database, set as the store's own is."""
+    connection = sqlite3.connect(path, isolation_level=None)  # BEGIN and COMMIT said here
+    try:
+        connection.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
+        for pragma in pragmas:
+            connection.execute(pragma)
+    except BaseException:
+        connection.close()
+        raise
+    return LoopWriter(connection)

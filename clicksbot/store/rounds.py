@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 
-from clicksbot.store.locking import writes
+from clicksbot.store.locking import writes_at_once
 from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
@@ -53,7 +53,7 @@ class RoundQueries(Reads):
         row = next(iter(rows), None)
         return None if row is None else round_of(row)
 
-    @writes
+    @writes_at_once
     async def start_round(
         self, user_id: int, topic: str, english: bool, size: int, now: datetime
     ) -> None:
@@ -66,7 +66,7 @@ class RoundQueries(Reads):
             (user_id, topic, int(english), size, to_text(now)),
         )
 
-    @writes
+    @writes_at_once
     async def end_round(self, user_id: int) -> bool:
         """End a person's round (finished, or left); return whether they had one."""
         cur = await self._db.execute("DELETE FROM rounds WHERE user_id = ?", (user_id,))
