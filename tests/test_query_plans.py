@@ -363,10 +363,8 @@ async def traced_run(path: Path, w: World, only: list[str] | None = None) -> dic
     issued: dict[str, list[str]] = {}
     current: list[str] = []
     await store._db.set_trace_callback(lambda sql: current.append(sql))
-    if store._loop_reader is not None:  # the updates' reads (clicksbot.store.reading)
-        store._loop_reader.set_trace_callback(current.append)
-    if store._loop_writer is not None:  # and their writes
-        store._loop_writer.connection.set_trace_callback(current.append)
+    if store._on_loop is not None:  # the updates' reads and writes (store.reading)
+        store._on_loop.connection.set_trace_callback(current.append)
     try:
         for name, call in CHECKED.items():
             if only is not None and name not in only:

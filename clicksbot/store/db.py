@@ -31,7 +31,7 @@ from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
-from clicksbot.store.reading import open_reader, open_writer
+from clicksbot.store.reading import open_on_loop
 from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.rounds import Round, RoundQueries, round_of
 from clicksbot.store.stamps import from_text as _dt
@@ -165,8 +165,8 @@ class Store(
                     os.close(lock)
                 store.checkpointer = Checkpointer(target, store._write_lock)
                 await store.checkpointer.start()
-                store._loop_reader = open_reader(target)  # the updates' reads (store.reading)
-                store._loop_writer = open_writer(target, store._pragmas())  # and writes
+                # The updates' reads and short writes, in the loop's thread (store.reading).
+                store._on_loop = open_on_loop(target, store._pragmas())
         except sqlite3.Error as exc:
             if store.checkpointer is not None:
                 await store.checkpointer.stop()
@@ -208,12 +208,9 @@ class Store(
     async def close(self) -> None:
         """Close the connections (pending writes are already committed); the store's own
         closes last, so that it copies what is left of the log into the file."""
-        if self._loop_reader is not None:
-            self._loop_reader.close()
-            self._loop_reader = None
-        if self._loop_writer is not None:
-            self._loop_writer.connection.close()
-            self._loop_writer = None
+        if self._on_loop is not None:
+            self._on_loop.connection.close()
+            self._on_loop = None
         if self.checkpointer is not None:
             await self.checkpointer.stop()
         await self._close_lease_line()

@@ -25,7 +25,7 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar, cast
 import aiosqlite
 
 from clicksbot.store.dialect import write_session
-from clicksbot.store.reading import LoopWriter
+from clicksbot.store.reading import LoopConnection
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +40,7 @@ S = TypeVar("S", bound=Locked)
 
 
 class LoopLocked(Locked, Protocol):
-    _loop_writer: LoopWriter | None
+    _on_loop: LoopConnection | None
 
 
 L = TypeVar("L", bound=LoopLocked)
@@ -71,7 +71,7 @@ def writes_at_once(
     """`writes`, for a short transaction of a few statements that awaits nothing else (the
     writes of one update: a question asked, an answer, a rating, a visit).
 
-    On a SQLite file it runs on the loop's own write connection (store.reading.LoopWriter),
+    On a SQLite file it runs on the loop's own connection (store.reading.LoopConnection),
     holding the store's write lock like any other write, from BEGIN IMMEDIATE to COMMIT
     without a trip to aiosqlite's thread per statement (three to five such trips were half
     of what an answer cost the database). Every statement completes at once, so the method
@@ -84,37 +84,37 @@ def writes_at_once(
     name = method.__qualname__
 
     async def locked(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        writer = self._loop_writer
-        if writer is None:
+        loop = self._on_loop
+        if loop is None:
             return await slow(self, *args, **kwargs)
         async with self._write_lock:
-            if writer.begin():
-                return _at_once(self, writer, method(self, *args, **kwargs), name)
+            if loop.begin():
+                return _at_once(self, loop, method(self, *args, **kwargs), name)
         return await slow(self, *args, **kwargs)
 
     functools.update_wrapper(locked, method)
     return locked
 
 
-def _at_once(store: LoopLocked, writer: LoopWriter, work: Awaitable[R], name: str) -> R:
-    """Run a write method's coroutine to its end on the loop's writer, in one go, and commit
-    (or roll back if it raises, or if it would suspend: a method that awaits something else
+def _at_once(store: LoopLocked, loop: LoopConnection, work: Awaitable[R], name: str) -> R:
+    """Run a write method's coroutine to its end on the loop's connection, in one go; commit
+    it, or roll it back if it raises or would suspend (a method that awaits anything else
     must be `writes`)."""
     shared = store._db
-    store._db = cast("aiosqlite.Connection", writer)  # for this synchronous run only
+    store._db = cast("aiosqlite.Connection", loop)  # for this synchronous run only
     coroutine = cast("Coroutine[Any, Any, R]", work)
     try:
         coroutine.send(None)
     except StopIteration as done:
         result: R = done.value
     except BaseException:
-        writer.connection.execute("ROLLBACK")
+        loop.connection.execute("ROLLBACK")
         raise
     else:
         coroutine.close()
-        writer.connection.execute("ROLLBACK")
+        loop.connection.execute("ROLLBACK")
         raise RuntimeError(f"{name} suspended inside writes_at_once")
     finally:
         store._db = shared
-    writer.connection.execute("COMMIT")
+    loop.connection.execute("COMMIT")
     return result

@@ -1,21 +1,24 @@
-"""The reads every update makes, on the event loop's own thread (SQLite files only).
+"""The reads and writes every update makes, on the event loop's own thread (SQLite files only).
 
 The store's connection runs each statement on aiosqlite's thread: a trip there and back costs
 about 50 us of CPU (a queue, a thread woken, a future resolved through the event loop's wake-up
-pipe), ten times the point lookup itself, and waits behind whatever that thread is running (a
-transaction that queues a message for everyone, a retention batch). The reads an update makes
-(the person, the question pressed, its summary, their record, their round) are lookups by
-index of a few rows, answered in microseconds from the page cache. On a file database they go
-on a second connection, read-only, in the loop's thread; it is in autocommit mode, so each
-statement sees what was committed when it began, as a read on the store's connection outside
-a transaction does, and holds no snapshot between statements (a checkpoint that empties the
-log never waits for it). In WAL mode a reader is not blocked by writers; a read that finds
-the database busy all the same (the log being reset, a recovery after a crash) is not waited
-for on the loop's thread: it goes through the store's connection, which waits as usual.
+pipe), ten times a lookup by index, and waits behind whatever that thread is running (a
+transaction that queues a message for everyone, a retention batch). Under load these trips were
+a third of the bot's CPU per update. An update's reads (the person, the question pressed, its
+summary, their record, their round) are lookups by index of a few rows, and its writes a few
+statements (`locking.writes_at_once`), answered in microseconds from the page cache. On a file
+database they go on a second connection, in the loop's own thread, the same for both: SQLite
+keeps a connection's page cache across its own writes, and drops it when another connection
+wrote (a reader apart from the writer re-read its pages after every answer).
 
-PostgreSQL and in-memory databases have no second connection: every read goes through the
-store's connection. A write method (`@writes`) reads through the store's connection too,
-inside its transaction, so it sees its own writes.
+The connection is in autocommit mode between those writes: each read sees what was committed
+when it began, as a read on the store's connection outside a transaction does, and holds no
+snapshot (a checkpoint that empties the log never waits for it). In WAL mode readers are not
+blocked by writers; a read that finds the database busy all the same (the log being reset, a
+recovery after a crash) is not waited for on the loop's thread: it goes through the store's
+connection, which waits as usual. PostgreSQL and in-memory databases have no such connection:
+everything goes through the store's. A `@writes` method reads through the store's connection,
+inside its own transaction, so it sees its own writes.
 """
 
 from __future__ import annotations
@@ -31,34 +34,21 @@ class Reads:
     """Mixed into `Store` and its query classes: `_rows` runs one read-only statement."""
 
     _db: aiosqlite.Connection
-    _loop_reader: sqlite3.Connection | None = None
-    _loop_writer: LoopWriter | None = None  # see locking.writes_at_once
+    _on_loop: LoopConnection | None = None  # see above, and locking.writes_at_once
 
     async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Return every row of a read-only statement (one lookup by index: see above)."""
-        reader = self._loop_reader
-        if reader is not None:
+        loop = self._on_loop
+        if loop is not None:
             try:
-                return reader.execute(sql, params).fetchall()
+                return loop.connection.execute(sql, params).fetchall()
             except sqlite3.Error:
                 pass  # busy (or another thread's call): the store's connection waits, or says why
         return list(await self._db.execute_fetchall(sql, params))
 
 
-def open_reader(path: str) -> sqlite3.Connection:
-    """Open the read-only connection of a file database, on the calling (the loop's) thread."""
-    reader = sqlite3.connect(path, isolation_level=None)  # autocommit: no snapshot kept
-    try:
-        reader.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
-        reader.execute("PRAGMA query_only=ON")
-    except BaseException:
-        reader.close()
-        raise
-    return reader
-
-
 class LoopCursor:
-    """What a statement on the loop's writer gives back, as aiosqlite's cursor does."""
+    """What a statement on the loop's connection gives back, as aiosqlite's cursor does."""
 
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self._cursor = cursor
@@ -98,11 +88,11 @@ class _Done:
         await self._cursor.close()
 
 
-class LoopWriter:
-    """The write connection of the short per-person transactions (`locking.writes_at_once`),
-    on the loop's thread, speaking the part of aiosqlite's surface those methods use. Every
-    call completes at once: a method run on it never suspends, so no other coroutine runs
-    in the middle of its transaction."""
+class LoopConnection:
+    """The loop's connection (see above). For the short per-person transactions
+    (`locking.writes_at_once`) it speaks the part of aiosqlite's surface those methods use.
+    Every call completes at once: a method run on it never suspends, so no other coroutine
+    runs in the middle of its transaction."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
@@ -133,9 +123,10 @@ class LoopWriter:
             self.connection.execute("ROLLBACK")
 
 
-def open_writer(path: str, pragmas: Sequence[str]) -> LoopWriter:
-    """Open the loop's write connection of a file database, set as the store's own is."""
-    connection = sqlite3.connect(path, isolation_level=None)  # BEGIN and COMMIT said here
+def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
+    """Open the loop's connection to a file database, on the calling (the loop's) thread, set
+    as the store's own is."""
+    connection = sqlite3.connect(path, isolation_level=None)  # autocommit; BEGIN said here
     try:
         connection.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
         for pragma in pragmas:
@@ -143,4 +134,4 @@ def open_writer(path: str, pragmas: Sequence[str]) -> LoopWriter:
     except BaseException:
         connection.close()
         raise
-    return LoopWriter(connection)
+    return LoopConnection(connection)
