@@ -109,7 +109,6 @@ async def test_a_write_that_finds_the_lock_taken_waits_off_the_loop(tmp_path: Pa
         await store.close()
 
 
-@pytest.mark.sqlite_only("the loop's own write connection is a SQLite file's")
 async def test_an_answer_that_fails_half_way_leaves_nothing(tmp_path: Path) -> None:
     """A statement that fails inside the one transaction of an answer rolls back all of it:
     the answer stays unanswered, its summary uncounted, and the next write goes through."""
