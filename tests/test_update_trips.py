@@ -138,3 +138,31 @@ async def test_an_answer_that_fails_half_way_leaves_nothing(tmp_path: Path) -> N
         assert (await store.learner_record(user.id)).days == (NOW.date(),)
     finally:
         await store.close()
+
+
+@pytest.mark.sqlite_only("the loop's own connection is a SQLite file's")
+async def test_a_write_at_once_that_would_suspend_is_refused_and_rolled_back(
+    tmp_path: Path,
+) -> None:
+    """A `writes_at_once` method must await nothing but its statements (no other coroutine may
+    run inside its transaction): one that would suspend is stopped, its statements undone."""
+    from clicksbot.store.locking import writes_at_once
+
+    class Suspends(Store):
+        @writes_at_once
+        async def rename_and_wait(self, user_id: int) -> None:
+            await self._db.execute("UPDATE users SET language = 'ms' WHERE id = ?", (user_id,))
+            await asyncio.sleep(0)
+
+    store = await Suspends.open(tmp_path / "bot.sqlite3")
+    try:
+        user, _ = await store.touch_user(7, "en", NOW)
+        with pytest.raises(RuntimeError, match="suspended"):
+            await store.rename_and_wait(user.id)
+        found = await store.get_user(user.id)
+        assert found is not None and found.language == "en"
+        await store.set_language(user.id, "id", NOW)  # the store writes on as before
+        found = await store.get_user(user.id)
+        assert found is not None and found.language == "id"
+    finally:
+        await store.close()
