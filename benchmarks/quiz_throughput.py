@@ -371,7 +371,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0, help="offered updates/s (open loop)")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="measure every bot this many times, interleaved"
+        "--rounds",
+        type=int,
+        default=3,
+        help="measure every bot this many times, interleaved (the targets judge the median)",
     )
     parser.add_argument(
         "--in-process", action="store_true", help="run each bot in the harness's event loop"

@@ -125,12 +125,14 @@ class LoopConnection:
 
 def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
     """Open the loop's connection to a file database, on the calling (the loop's) thread, set
-    as the store's own is."""
+    as the store's own is, but that its commits never copy the log into the file: the safety
+    checkpoint (store.checkpoints.SAFETY_PAGES) is the store's connection's, off this thread."""
     connection = sqlite3.connect(path, isolation_level=None)  # autocommit; BEGIN said here
     try:
         connection.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
         for pragma in pragmas:
             connection.execute(pragma)
+        connection.execute("PRAGMA wal_autocheckpoint=0")
     except BaseException:
         connection.close()
         raise
