@@ -10,6 +10,26 @@ steady offered load (open loop, default 200 updates/s). The ratio of the two is 
 
 Each bot's CPU time per update (read from /proc while the closed loop runs) is printed too: on a
 shared machine it says what the bot costs, whatever else runs beside it.
+
+Issue 18's targets, each printed PASS or FAIL at the end (the median over the rounds, all bots
+measured one after another in each round, so that the ratios compare the same machine state):
+clicksbot handles at least 1.0x the updates per second of the bare echo bot on PTB's default
+transport (httpx), at least 0.6x those of the echo bot on clicksbot's own transport (aiohttp),
+and its p99 reply latency at 200 updates/s offered is under 50 ms.
+
+An update is one message or press, and its reply: the echo bot's is one sendMessage; the
+quiz's is a press and what it brings (answerCallbackQuery and an edit, or a new question).
+What is lifted, and why, in clicksbot's real settings (nothing else is changed):
+- The emulator enforces none of Telegram's limits here (`Limits(enforce=False)`), so the bot's
+  own pacing of its replies to those limits (30 a second overall, about one a second per chat
+  after a short burst) is lifted too (benchmarks/unpaced_bot.py, as the tests' `pace_as` does):
+  it measures how fast the bot handles updates, not how fast Telegram lets it reply.
+- Flood control is a per-person policy (12 at once, one a second after): 50 simulated people
+  tapping at machine speed, each several times a second, would be slowed down by it, which no
+  person at human speed is. It is opened (burst 1000, 100 a second per person) so that the 50
+  stand in for the many more people a bot this busy serves, each far under the limit.
+- The discernment checkup offered at a person's first quiz is off: the question itself is
+  measured, not the offer.
 """
 
 from __future__ import annotations
@@ -351,7 +371,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=200.0, help="offered updates/s (open loop)")
     parser.add_argument(
-        "--rounds", type=int, default=1, help="measure every bot this many times, interleaved"
+        "--rounds",
+        type=int,
+        default=3,
+        help="measure every bot this many times, interleaved (the targets judge the median)",
     )
     parser.add_argument(
         "--in-process", action="store_true", help="run each bot in the harness's event loop"
@@ -366,9 +389,13 @@ def main() -> int:
     args = parser.parse_args()
     global PROFILE_DIR
     PROFILE_DIR = args.profile
+    if PROFILE_DIR is not None:
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     # "echo-aio" is the echo bot on clicksbot's transport (aiohttp): the ratio against it shows
     # what the bot's own work costs; the target is against bare PTB ("echo").
-    kinds = ("echo", "clicksbot") if args.in_process else ("echo", "echo-aio", "clicksbot")
+    kinds: tuple[str, ...] = (
+        ("echo", "clicksbot") if args.in_process else ("echo", "echo-aio", "clicksbot")
+    )
     if args.only:
         kinds = tuple(k for k in kinds if k in args.only)
     where = "in the harness's process" if args.in_process else "each in its own process"
@@ -400,13 +427,20 @@ def main() -> int:
         return 0
     if "echo" in kinds:
         ratios = [r["clicksbot"]["updates_per_s"] / r["echo"]["updates_per_s"] for r in rounds]
-        print(f"throughput ratio clicksbot/echo (httpx): {spread(ratios)} (target >= 1.0)")
+        verdict = passed(statistics.median(ratios) >= 1.0)
+        print(f"{verdict} ratio clicksbot/echo (httpx): {spread(ratios)} (target >= 1.0)")
     if "echo-aio" in kinds:
         same = [r["clicksbot"]["updates_per_s"] / r["echo-aio"]["updates_per_s"] for r in rounds]
-        print(f"ratio clicksbot/echo on the same transport: {spread(same)} (target >= 0.6)")
+        verdict = passed(statistics.median(same) >= 0.6)
+        print(f"{verdict} ratio clicksbot/echo (aiohttp): {spread(same)} (target >= 0.6)")
     p99 = [r["clicksbot"]["p99_ms"] for r in rounds]
-    print(f"clicksbot p99 at {args.rate:g}/s: {spread(p99)} ms (target < 50)")
+    verdict = passed(statistics.median(p99) < 50) if args.rate == 200 else "----"
+    print(f"{verdict} clicksbot p99 at {args.rate:g}/s: {spread(p99)} ms (target < 50 at 200/s)")
     return 0
+
+
+def passed(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
 
 
 if __name__ == "__main__":

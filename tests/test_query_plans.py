@@ -81,8 +81,20 @@ CHECKED: dict[str, Call] = {
     "mark_tip_seen": lambda s, w: s.mark_tip_seen(P, "tip-001", LATER),
     "ask": lambda s, w: s.ask(P, "c-001", "C", "C", "0123456789abcdef", (1, 0, 2), LATER),
     "get_asked": lambda s, w: s.get_asked(w.asked),
+    "answer_view": lambda s, w: s.answer_view(w.asked),
     "record_answer": lambda s, w: s.record_answer(
         w.asked, P, 1, True, LATER, box=2, due=LATER.date()
+    ),
+    "record_answer_and_progress": lambda s, w: s.record_answer_and_progress(
+        w.asked,
+        P,
+        1,
+        True,
+        LATER,
+        box=2,
+        due=LATER.date(),
+        day=LATER.date(),
+        badges=("first_answer", "streak_3"),
     ),
     "learner_record": lambda s, w: s.learner_record(P),
     "add_activity_day": lambda s, w: s.add_activity_day(P, LATER.date()),
@@ -351,6 +363,8 @@ async def traced_run(path: Path, w: World, only: list[str] | None = None) -> dic
     issued: dict[str, list[str]] = {}
     current: list[str] = []
     await store._db.set_trace_callback(lambda sql: current.append(sql))
+    if store._on_loop is not None:  # the updates' reads and writes (store.reading)
+        store._on_loop.connection.set_trace_callback(current.append)
     try:
         for name, call in CHECKED.items():
             if only is not None and name not in only:

@@ -246,7 +246,7 @@ async def _answer(
     if await _refused(update, v, outcome):
         return
     await query.answer()  # silently: the next step replaces the question at once
-    place = await rounds.place(context.store, v.user.id, asked_id)
+    place = rounds.place_in(outcome.round, asked_id)  # as read with the answer
     if context.settings.ask_confidence:
         await _in_place(update, context, render.confidence_message(v.t, outcome, place))
         return
@@ -266,7 +266,7 @@ async def _rate(
     if await _refused(update, v, outcome):
         return
     await query.answer()
-    place = await rounds.place(context.store, v.user.id, asked_id)
+    place = rounds.place_in(outcome.round, asked_id)  # as read with the answer
     result = await _result(context, v, outcome, place)
     try:  # the rating step is always a text message: the result takes its place
         await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)

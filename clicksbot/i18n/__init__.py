@@ -52,7 +52,7 @@ class Translator:
     @property
     def rtl(self) -> bool:
         """Return whether this language is written right to left."""
-        return _locale(self.language).character_order == "right-to-left"
+        return _right_to_left(self.language)
 
     @property
     def language_name(self) -> str:
@@ -75,6 +75,13 @@ def _locale(code: str) -> Locale:
         return Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return Locale.parse(SOURCE_LANGUAGE)
+
+
+@functools.cache
+def _right_to_left(code: str) -> bool:
+    # Asked of every text a reply is made of: Babel looks it up through layers of locale
+    # data each time, so the answer is kept per language.
+    return _locale(code).character_order == "right-to-left"
 
 
 def language_name(code: str) -> str:

@@ -11,18 +11,21 @@ from typing import TypeVar
 
 from clicksbot.content import Competency, Content, Question, Tip
 from clicksbot.i18n import SOURCE_LANGUAGE
-from clicksbot.services import boosters
+from clicksbot.services import boosters, reminders
 from clicksbot.services.boosters import Placement
 from clicksbot.services.progress import (
     BADGES,
     BADGES_BY_ID,
     Badge,
+    after_answer,
+    badges_due,
     local_day,
     record_activity,
     time_zone_of,
 )
-from clicksbot.store import Asked, Store, User
+from clicksbot.store import Store, User
 from clicksbot.store.boosters import Summary
+from clicksbot.store.rounds import Round
 
 T = TypeVar("T", Tip, Question)
 
@@ -74,6 +77,7 @@ class AnswerOutcome:
     asked_id: int = 0
     placement: Placement | None = None  # its booster box after this answer
     confidence: int | None = None  # how sure they said they were (None: skipped, or not asked)
+    round: Round | None = None  # the person's round on the go, as read with the answer
 
 
 # How sure a person can say they are of an answer (stored in answers.confidence).
@@ -177,7 +181,8 @@ async def pick(
         return None
     summaries = await store.question_summaries(user.id)
     today = local_day(now, time_zone_of(user, default_tz))
-    due = [q for q in pool if boosters.is_due(summaries.get(q.id), today)]
+    # Only the questions asked before can be due: the pool (hundreds) is not walked for them.
+    due = [q for q in pool if q.id in summaries and boosters.is_due(summaries[q.id], today)]
     if due:  # the one asked longest ago first, so that due ones take turns
         return Pick(min(due, key=lambda q: (summaries[q.id].last_asked, q.id)), booster=True)
     question, restarted = _least_answered(pool, summaries, rng)
@@ -223,16 +228,13 @@ def _least_answered(
     """Return a question answered fewest times (never asked first, then the one asked longest
     ago), and whether every question of the pool had been answered (a new round of them)."""
 
-    def answered(q: Question) -> int:
-        s = summaries.get(q.id)
-        return s.answered if s else 0
-
-    fewest = min(answered(q) for q in pool)
-    candidates = [q for q in pool if answered(q) == fewest]
-    restarted = fewest > 0 and len(candidates) == len(pool)
-    never = [q for q in candidates if q.id not in summaries]
+    # Never asked: answered 0 times, the fewest there can be (and so no new round yet).
+    never = [q for q in pool if q.id not in summaries]
     if never:
-        return rng.choice(never), restarted
+        return rng.choice(never), False
+    fewest = min(summaries[q.id].answered for q in pool)
+    candidates = [q for q in pool if summaries[q.id].answered == fewest]
+    restarted = fewest > 0 and len(candidates) == len(pool)
     return min(candidates, key=lambda q: summaries[q.id].last_asked), restarted
 
 
@@ -303,10 +305,13 @@ async def answer(
     default_tz: str,
 ) -> AnswerOutcome:
     """Record a person's answer to a question they were asked (shown option `position`),
-    and move the question to its new booster box in the same write."""
-    asked: Asked | None = await store.get_asked(asked_id)
+    once, and in the same write what it counts for: the question's new booster box, today
+    as an active day (the streak), and the badges it earns."""
+    view = await store.answer_view(asked_id)
+    asked = view.asked if view is not None else None
     if asked is None or asked.user_id != user.id or position >= len(asked.option_order):
         return AnswerOutcome(AnswerStatus.INVALID)
+    assert view is not None
     question = content.question(asked.question_id)
     if question is None or question.fingerprint != asked.fingerprint:
         return AnswerOutcome(AnswerStatus.GONE)
@@ -315,25 +320,38 @@ async def answer(
     choice = asked.option_order[position]
     correct = choice == question.answer
     today = local_day(now, time_zone_of(user, default_tz))
-    placement = boosters.after_answer(
-        await store.question_summary(user.id, question.id), correct, today
+    placement = boosters.after_answer(view.summary, correct, today)
+    # Badges are judged on the record as the answer leaves it, read before it is written:
+    # one person's updates are handled one at a time, so nothing else moves it meanwhile.
+    record = await store.learner_record(user.id)
+    new_day = today not in record.days
+    due = badges_due(after_answer(record, asked.competency, correct, today), today)
+    awarded = await store.record_answer_and_progress(
+        asked_id,
+        user.id,
+        choice,
+        correct,
+        now,
+        box=placement.box,
+        due=placement.due,
+        day=today if new_day else None,
+        badges=[b.id for b in due],
     )
-    recorded = await store.record_answer(
-        asked_id, user.id, choice, correct, now, box=placement.box, due=placement.due
-    )
-    if not recorded:
+    if awarded is None:
         return AnswerOutcome(AnswerStatus.ALREADY, question, choice, correct)
-    badges = await record_activity(store, user, now, default_tz)
+    if new_day:  # the first activity of the day: habits change
+        await reminders.follow_habit(store, user, now, default_tz)
     return AnswerOutcome(
         AnswerStatus.RECORDED,
         question,
         choice,
         correct,
-        tuple(badges),
+        tuple(b for b in due if b.id in awarded),
         asked.topic,
         asked.option_order,
         asked_id,
         placement,
+        round=view.round,
     )
 
 
@@ -350,9 +368,11 @@ async def rate(
     """Record how sure a person was of an answer they gave (None: skipped), once, and return
     the answer's outcome to show now. ALREADY: rated before (a double tap). `was_due`: the
     question came as a booster (said by the button, for the result's words only)."""
-    asked = await store.get_asked(asked_id)
+    view = await store.answer_view(asked_id)
+    asked = view.asked if view is not None else None
     if asked is None or asked.user_id != user.id or asked.answered_at is None:
         return AnswerOutcome(AnswerStatus.INVALID)
+    assert view is not None
     if confidence is not None and confidence not in CONFIDENCE_LEVELS:
         return AnswerOutcome(AnswerStatus.INVALID)
     question = content.question(asked.question_id)
@@ -362,10 +382,10 @@ async def rate(
         asked_id, user.id, confidence, now
     ):
         return AnswerOutcome(AnswerStatus.ALREADY, question, asked.choice, bool(asked.correct))
-    summary = await store.question_summary(user.id, question.id)
+    summary = view.summary  # read with the answer: a rating moves no summary
     placement = Placement(summary.box, summary.due, was_due) if summary else None
     # The badges the answer earned, announced once its result is seen.
-    earned = set(await store.badges_earned_at(user.id, asked.answered_at))
+    earned = set(view.earned)
     return AnswerOutcome(
         AnswerStatus.RECORDED,
         question,
@@ -377,4 +397,5 @@ async def rate(
         asked_id,
         placement,
         confidence,
+        round=view.round,
     )

@@ -195,3 +195,22 @@ async def record_activity(store: Store, user: User, now: datetime, default_tz: s
         if earned_now and await store.award_badge(user.id, badge.id, now):
             new.append(badge)
     return new
+
+
+def after_answer(
+    record: LearnerRecord, competency: str, correct: bool, today: date
+) -> LearnerRecord:
+    """Return a person's record as it will be once an answer (in `competency`) is counted,
+    today counted as an active day: what its badges are judged by, before it is written."""
+    scores = {s.competency: s for s in record.scores}
+    was = scores.get(competency, CompetencyScore(competency, 0, 0))
+    scores[competency] = CompetencyScore(competency, was.answered + 1, was.correct + int(correct))
+    days = record.days if today in record.days else tuple(sorted((*record.days, today)))
+    ordered = tuple(sorted(scores.values(), key=lambda s: s.competency))
+    return replace(record, scores=ordered, days=days)
+
+
+def badges_due(record: LearnerRecord, today: date) -> list[Badge]:
+    """Return the badges a record earns that the person does not hold yet, in BADGES' order."""
+    figures = _stats(record, today)
+    return [b for b in BADGES if b.id not in record.badges and b.earned(figures)]

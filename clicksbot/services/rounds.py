@@ -100,10 +100,9 @@ async def _next(
     return RoundQuestion(asked, len(current.asked) + 1, current.size)
 
 
-async def place(store: Store, user_id: int, asked_id: int) -> tuple[int, int] | None:
-    """Return (number, size) of an asked question in the person's round on the go; None when
-    it is not part of it (a single question, or a round since left or replaced)."""
-    current = await store.current_round(user_id)
+def place_in(current: Round | None, asked_id: int) -> tuple[int, int] | None:
+    """Return (number, size) of an asked question in a round (the person's on the go, as
+    read); None when it is not part of it."""
     if current is None or asked_id not in current.asked:
         return None
     return current.asked.index(asked_id) + 1, current.size

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -41,7 +42,7 @@ class Rated:
     right: int
 
 
-def _summary(row: Any) -> Summary:
+def summary_of(row: Any) -> Summary:
     # The pick reads one of these per question: no more work per row than needed.
     return Summary(
         row[0],
@@ -56,7 +57,7 @@ def _summary(row: Any) -> Summary:
 _COLUMNS = "question_id, answered, answered_right, last_asked, box, due_day"
 
 
-class BoosterQueries:
+class BoosterQueries(Reads):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -64,19 +65,17 @@ class BoosterQueries:
 
     async def question_summaries(self, user_id: int) -> dict[str, Summary]:
         """Return, per question ever put to a person, its summary (one row each)."""
-        rows = await self._db.execute_fetchall(  # one trip to the database's thread
-            f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ?", (user_id,)
-        )
-        return {r[0]: _summary(r) for r in rows}
+        rows = await self._rows(f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ?", (user_id,))
+        return {r[0]: summary_of(r) for r in rows}
 
     async def question_summary(self, user_id: int, question_id: str) -> Summary | None:
         """Return the summary of one question put to a person, if it was."""
-        async with self._db.execute(
+        rows = await self._rows(
             f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ? AND question_id = ?",
             (user_id, question_id),
-        ) as cur:
-            row = await cur.fetchone()
-        return _summary(row) if row else None
+        )
+        row = next(iter(rows), None)
+        return summary_of(row) if row else None
 
     async def due_boosters(self, user_id: int, today: date) -> list[Summary]:
         """Return the questions whose booster is due by `today` (a local day), oldest asked
@@ -86,7 +85,7 @@ class BoosterQueries:
             " ORDER BY last_asked, question_id",
             (user_id, today.isoformat()),
         ) as cur:
-            return [_summary(r) for r in await cur.fetchall()]
+            return [summary_of(r) for r in await cur.fetchall()]
 
     async def upcoming_boosters(self, user_id: int, after: date) -> list[Summary]:
         """Return the questions whose booster falls due after `after`, soonest first."""
@@ -95,7 +94,7 @@ class BoosterQueries:
             " ORDER BY due_day, question_id",
             (user_id, after.isoformat()),
         ) as cur:
-            return [_summary(r) for r in await cur.fetchall()]
+            return [summary_of(r) for r in await cur.fetchall()]
 
     async def calibration(self, user_id: int) -> list[Rated]:
         """Return, per level of confidence a person gave, their answers and right ones."""
@@ -109,8 +108,8 @@ class BoosterQueries:
 
     async def badges_earned_at(self, user_id: int, moment: datetime) -> list[str]:
         """Return the ids of the badges a person earned at this moment (an answer's)."""
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT badge_id FROM badges WHERE user_id = ? AND earned_at = ? ORDER BY badge_id",
             (user_id, to_text(moment)),
-        ) as cur:
-            return [str(r[0]) for r in await cur.fetchall()]
+        )
+        return [str(r[0]) for r in rows]

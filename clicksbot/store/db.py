@@ -7,15 +7,16 @@ import asyncio
 import logging
 import os
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import aiosqlite
 
 from clicksbot.store import dialect
-from clicksbot.store.boosters import BoosterQueries
+from clicksbot.store.boosters import BoosterQueries, Summary, summary_of
 from clicksbot.store.checkpoints import LOG_KEPT, SAFETY_PAGES, Checkpointer
 from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.dialogues import DialogueQueries
@@ -24,14 +25,15 @@ from clicksbot.store.files import explain, lock_for_migrating, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.impact import ImpactQueries
 from clicksbot.store.leases import LeaseQueries
-from clicksbot.store.locking import writes
+from clicksbot.store.locking import writes, writes_at_once
 from clicksbot.store.migrations import MIGRATIONS
 from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
+from clicksbot.store.reading import open_on_loop
 from clicksbot.store.reminders import ReminderQueries
-from clicksbot.store.rounds import RoundQueries
+from clicksbot.store.rounds import Round, RoundQueries, round_of
 from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import from_text as _dt
 from clicksbot.store.stamps import to_text as _ts
@@ -73,6 +75,18 @@ class Asked:
     correct: bool | None
     confidence: int | None = None  # 1 guessing, 2 fairly sure, 3 sure; None: not said
     rated_at: datetime | None = None  # when they rated it or skipped: the result was shown
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """A question put to someone, with what an answer to it or a rating of it needs, read
+    in one query: its booster summary, the person's round on the go, and the badges they
+    earned at the moment of the answer."""
+
+    asked: Asked
+    summary: Summary | None
+    round: Round | None
+    earned: tuple[str, ...]  # badge ids, in id order
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,8 @@ class Store(
                     os.close(lock)
                 store.checkpointer = Checkpointer(target, store._write_lock)
                 await store.checkpointer.start()
+                # The updates' reads and short writes, in the loop's thread (store.reading).
+                store._on_loop = open_on_loop(target, store._pragmas())
         except sqlite3.Error as exc:
             if store.checkpointer is not None:
                 await store.checkpointer.stop()
@@ -194,6 +210,9 @@ class Store(
     async def close(self) -> None:
         """Close the connections (pending writes are already committed); the store's own
         closes last, so that it copies what is left of the log into the file."""
+        if self._on_loop is not None:
+            self._on_loop.connection.close()
+            self._on_loop = None
         if self.checkpointer is not None:
             await self.checkpointer.stop()
         await self._close_lease_line()
@@ -214,16 +233,26 @@ class Store(
                     f"{self.path}: SQLite cannot keep its write-ahead log beside the database; "
                     "make the folder writable by the bot's user"
                 )
-        await self._db.execute("PRAGMA foreign_keys=ON")
-        await self._db.execute("PRAGMA synchronous=NORMAL")
-        # A commit does not copy the log into the file itself (it would, on the connection
-        # that replies, after a thousand pages): the checkpointer does, beside it.
-        await self._db.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
-        await self._db.execute(f"PRAGMA journal_size_limit={LOG_KEPT}")
+        for pragma in self._pragmas():
+            await self._db.execute(pragma)
         # No ANALYZE (nor PRAGMA optimize, which runs it): without statistics SQLite finds
         # every per-person row by its index; statistics taken while a database is young (one
         # group, a few fan-outs) can make it scan later. tests/test_query_plans.py checks the
         # plans both with statistics and without.
+
+    @staticmethod
+    def _pragmas() -> list[str]:
+        """The settings of every connection that writes (the store's, the loop's writer)."""
+        return [
+            "PRAGMA secure_delete=ON",  # see _configure
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA synchronous=NORMAL",
+            # A commit does not copy the log into the file itself (it would, on the
+            # connection that replies, after a thousand pages): the checkpointer does,
+            # beside it.
+            f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}",
+            f"PRAGMA journal_size_limit={LOG_KEPT}",
+        ]
 
     def _too_new(self, newest: int) -> StoreError:
         return StoreError(
@@ -301,7 +330,7 @@ class Store(
         """Return the person with this Telegram id, if the bot knows them."""
         # One round trip to the database's thread (execute, fetch and close are three): this
         # runs on every update, as do the other reads made while answering one.
-        rows = await self._db.execute_fetchall(
+        rows = await self._rows(
             "SELECT id, language, language_chosen, created_at, last_seen_at, time_zone,"
             " country, tip_time, unreachable_since FROM users WHERE id = ?",
             (user_id,),
@@ -353,7 +382,7 @@ class Store(
         if cur.rowcount == 1:  # perhaps someone forgotten, back: not counted twice
             await self._reclaim_pledge(user_id)
 
-    @writes
+    @writes_at_once
     async def _seen(self, user_id: int, now: datetime) -> None:
         # Whoever writes to the bot can be reached again (they unblocked it).
         await self._db.execute(
@@ -388,12 +417,12 @@ class Store(
 
     async def tip_history(self, user_id: int) -> dict[str, tuple[int, datetime]]:
         """Return, per tip shown to a person, how many times and when last."""
-        rows = await self._db.execute_fetchall(
+        rows = await self._rows(
             "SELECT tip_id, times, seen_at FROM seen_tips WHERE user_id = ?", (user_id,)
         )
         return {row[0]: (int(row[1]), _dt(row[2])) for row in rows}
 
-    @writes
+    @writes_at_once
     async def mark_tip_seen(self, user_id: int, tip_id: str, now: datetime) -> None:
         """Record that a tip was shown to a person now."""
         await self._db.execute(
@@ -403,7 +432,7 @@ class Store(
             (user_id, tip_id, _ts(now)),
         )
 
-    @writes
+    @writes_at_once
     async def ask(
         self,
         user_id: int,
@@ -451,32 +480,40 @@ class Store(
 
     async def get_asked(self, asked_id: int) -> Asked | None:
         """Return a question put to someone, by the id its buttons carry."""
-        rows = await self._db.execute_fetchall(
-            "SELECT id, user_id, question_id, competency, topic, fingerprint, option_order,"
-            " asked_at, answered_at, choice, correct, confidence, rated_at"
-            " FROM answers WHERE id = ?",
-            (asked_id,),
+        rows = await self._rows(
+            f"SELECT {_ASKED_COLUMNS} FROM answers a WHERE a.id = ?", (asked_id,)
         )
         row = next(iter(rows), None)
-        if row is None:
+        return None if row is None else _asked(row)
+
+    async def answer_view(self, asked_id: int) -> AnswerView | None:
+        """Return a question put to someone with its summary, the person's round on the go
+        and the badges earned at its answer (see AnswerView), in one round trip: what an
+        answer press, and a rating, read."""
+        rows = await self._rows(
+            f"SELECT {_ASKED_COLUMNS}, b.question_id, b.answered, b.answered_right,"
+            " b.last_asked, b.box, b.due_day,"
+            " r.user_id, r.topic, r.english, r.size, r.asked, r.started_at, g.badge_id"
+            " FROM answers a"
+            " LEFT JOIN boosters b ON b.user_id = a.user_id AND b.question_id = a.question_id"
+            " LEFT JOIN rounds r ON r.user_id = a.user_id"
+            " LEFT JOIN badges g ON g.user_id = a.user_id AND g.earned_at = a.answered_at"
+            " WHERE a.id = ?",
+            (asked_id,),
+        )
+        found = list(rows)
+        if not found:
             return None
-        return Asked(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            row[5],
-            tuple(int(i) for i in row[6].split(",")),
-            _dt(row[7]),
-            _dt(row[8]) if row[8] else None,
-            row[9],
-            None if row[10] is None else bool(row[10]),
-            row[11],
-            _dt(row[12]) if row[12] else None,
+        row = found[0]
+        n = _ASKED_COUNT
+        return AnswerView(
+            _asked(row),
+            summary_of(row[n : n + 6]) if row[n] is not None else None,
+            round_of(row[n + 6 : n + 12]) if row[n + 6] is not None else None,
+            tuple(sorted(str(r[n + 12]) for r in found if r[n + 12] is not None)),
         )
 
-    @writes
+    @writes_at_once
     async def record_answer(
         self,
         asked_id: int,
@@ -491,6 +528,55 @@ class Store(
         """Record a person's answer unless one is already recorded; return whether it was.
         In the same write, the question's summary counts it and takes its new Leitner `box`
         and `due` day (see services.boosters)."""
+        return await self._answer_rows(asked_id, user_id, choice, correct, now, box, due)
+
+    @writes_at_once
+    async def record_answer_and_progress(
+        self,
+        asked_id: int,
+        user_id: int,
+        choice: int,
+        correct: bool,
+        now: datetime,
+        *,
+        box: int,
+        due: date | None,
+        day: date | None,
+        badges: Sequence[str],
+    ) -> tuple[str, ...] | None:
+        """Record a person's answer, once, as `record_answer` does, and in the same
+        transaction what it earns: `day` as an activity day (None: today is one already),
+        and `badges`. Return the badges newly awarded; None when the answer was already
+        recorded (then nothing is written)."""
+        if not await self._answer_rows(asked_id, user_id, choice, correct, now, box, due):
+            return None
+        if day is not None:
+            await self._db.execute(
+                "INSERT INTO activity_days (user_id, day) VALUES (?, ?)"
+                " ON CONFLICT (user_id, day) DO NOTHING",
+                (user_id, day.isoformat()),
+            )
+        awarded = []
+        for badge_id in badges:
+            cur = await self._db.execute(
+                "INSERT INTO badges (user_id, badge_id, earned_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id, badge_id) DO NOTHING",
+                (user_id, badge_id, _ts(now)),
+            )
+            if cur.rowcount == 1:
+                awarded.append(badge_id)
+        return tuple(awarded)
+
+    async def _answer_rows(
+        self,
+        asked_id: int,
+        user_id: int,
+        choice: int,
+        correct: bool,
+        now: datetime,
+        box: int,
+        due: date | None,
+    ) -> bool:
         cur = await self._db.execute(
             "UPDATE answers SET answered_at = ?, choice = ?, correct = ?"
             " WHERE id = ? AND user_id = ? AND answered_at IS NULL",
@@ -510,7 +596,7 @@ class Store(
         )
         return True
 
-    @writes
+    @writes_at_once
     async def rate_answer(
         self, asked_id: int, user_id: int, confidence: int | None, now: datetime
     ) -> bool:
@@ -525,7 +611,7 @@ class Store(
 
     async def learner_record(self, user_id: int) -> LearnerRecord:
         """Return a person's tips read, scores, active days and badges, in one query."""
-        found = await self._db.execute_fetchall(
+        found = await self._rows(
             "SELECT 'score', competency, COUNT(*), CAST(SUM(correct) AS TEXT) FROM answers"
             "  WHERE user_id = ? AND answered_at IS NOT NULL GROUP BY competency"
             " UNION ALL SELECT 'day', day, NULL, NULL FROM activity_days WHERE user_id = ?"
@@ -566,3 +652,28 @@ class Store(
             (user_id, badge_id, _ts(now)),
         )
         return cur.rowcount == 1
+
+
+_ASKED_COLUMNS = (
+    "a.id, a.user_id, a.question_id, a.competency, a.topic, a.fingerprint, a.option_order,"
+    " a.asked_at, a.answered_at, a.choice, a.correct, a.confidence, a.rated_at"
+)
+_ASKED_COUNT = 13
+
+
+def _asked(row: Any) -> Asked:
+    return Asked(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        tuple(int(i) for i in row[6].split(",")),
+        _dt(row[7]),
+        _dt(row[8]) if row[8] else None,
+        row[9],
+        None if row[10] is None else bool(row[10]),
+        row[11],
+        _dt(row[12]) if row[12] else None,
+    )

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from clicksbot.store.delivery import DeliveryQueries
 from clicksbot.store.locking import writes
+from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
 REMINDER = "reminder"  # the kind of a reminder slot's job
@@ -27,15 +28,15 @@ class Reminder:
     last_day: date | None
 
 
-class ReminderQueries(DeliveryQueries):
+class ReminderQueries(DeliveryQueries, Reads):
     """Mixed into `Store`, which owns the connection."""
 
     async def reminder(self, user_id: int) -> Reminder | None:
         """Return a person's reminder, if they turned it on."""
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT user_id, usual, last_day FROM reminders WHERE user_id = ?", (user_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
+        row = next(iter(rows), None)
         if row is None:
             return None
         return Reminder(row[0], row[1], date.fromisoformat(row[2]) if row[2] else None)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
-from clicksbot.store.locking import writes
+from clicksbot.store.locking import writes_at_once
+from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -30,7 +32,13 @@ class Round:
     started_at: datetime
 
 
-class RoundQueries:
+def round_of(row: Any) -> Round:
+    """Read a round from its row (user_id, topic, english, size, asked, started_at)."""
+    asked = tuple(int(i) for i in str(row[4]).split(",") if i)
+    return Round(int(row[0]), str(row[1]), bool(row[2]), int(row[3]), asked, from_text(row[5]))
+
+
+class RoundQueries(Reads):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -38,17 +46,14 @@ class RoundQueries:
 
     async def current_round(self, user_id: int) -> Round | None:
         """Return the person's round on the go, if any."""
-        rows = await self._db.execute_fetchall(  # one round trip: read on every answer
+        rows = await self._rows(  # read on every answer
             "SELECT user_id, topic, english, size, asked, started_at FROM rounds WHERE user_id = ?",
             (user_id,),
         )
         row = next(iter(rows), None)
-        if row is None:
-            return None
-        asked = tuple(int(i) for i in str(row[4]).split(",") if i)
-        return Round(int(row[0]), str(row[1]), bool(row[2]), int(row[3]), asked, from_text(row[5]))
+        return None if row is None else round_of(row)
 
-    @writes
+    @writes_at_once
     async def start_round(
         self, user_id: int, topic: str, english: bool, size: int, now: datetime
     ) -> None:
@@ -61,7 +66,7 @@ class RoundQueries:
             (user_id, topic, int(english), size, to_text(now)),
         )
 
-    @writes
+    @writes_at_once
     async def end_round(self, user_id: int) -> bool:
         """End a person's round (finished, or left); return whether they had one."""
         cur = await self._db.execute("DELETE FROM rounds WHERE user_id = ?", (user_id,))

@@ -1,0 +1,139 @@
+"""The reads and writes every update makes, on the event loop's own thread (SQLite files only).
+
+The store's connection runs each statement on aiosqlite's thread: a trip there and back costs
+about 50 us of CPU (a queue, a thread woken, a future resolved through the event loop's wake-up
+pipe), ten times a lookup by index, and waits behind whatever that thread is running (a
+transaction that queues a message for everyone, a retention batch). Under load these trips were
+a third of the bot's CPU per update. An update's reads (the person, the question pressed, its
+summary, their record, their round) are lookups by index of a few rows, and its writes a few
+statements (`locking.writes_at_once`), answered in microseconds from the page cache. On a file
+database they go on a second connection, in the loop's own thread, the same for both: SQLite
+keeps a connection's page cache across its own writes, and drops it when another connection
+wrote (a reader apart from the writer re-read its pages after every answer).
+
+The connection is in autocommit mode between those writes: each read sees what was committed
+when it began, as a read on the store's connection outside a transaction does, and holds no
+snapshot (a checkpoint that empties the log never waits for it). In WAL mode readers are not
+blocked by writers; a read that finds the database busy all the same (the log being reset, a
+recovery after a crash) is not waited for on the loop's thread: it goes through the store's
+connection, which waits as usual. PostgreSQL and in-memory databases have no such connection:
+everything goes through the store's. A `@writes` method reads through the store's connection,
+inside its own transaction, so it sees its own writes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Generator, Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+
+class Reads:
+    """Mixed into `Store` and its query classes: `_rows` runs one read-only statement."""
+
+    _db: aiosqlite.Connection
+    _on_loop: LoopConnection | None = None  # see above, and locking.writes_at_once
+
+    async def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Return every row of a read-only statement (one lookup by index: see above)."""
+        loop = self._on_loop
+        if loop is not None:
+            try:
+                return loop.connection.execute(sql, params).fetchall()
+            except sqlite3.Error:
+                pass  # busy (or another thread's call): the store's connection waits, or says why
+        return list(await self._db.execute_fetchall(sql, params))
+
+
+class LoopCursor:
+    """What a statement on the loop's connection gives back, as aiosqlite's cursor does."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+
+class _Done:
+    """A statement already run: awaited, or used as `async with`, as aiosqlite's are."""
+
+    def __init__(self, cursor: LoopCursor) -> None:
+        self._cursor = cursor
+
+    def __await__(self) -> Generator[Any, None, LoopCursor]:
+        return self._cursor
+        yield  # a generator that never suspends
+
+    async def __aenter__(self) -> LoopCursor:
+        return self._cursor
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._cursor.close()
+
+
+class LoopConnection:
+    """The loop's connection (see above). For the short per-person transactions
+    (`locking.writes_at_once`) it speaks the part of aiosqlite's surface those methods use.
+    Every call completes at once: a method run on it never suspends, so no other coroutine
+    runs in the middle of its transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def begin(self) -> bool:
+        """Take SQLite's write lock now, or return False at once (another process, or a
+        checkpoint emptying the log, holds it: the store's connection then waits for it)."""
+        try:
+            self.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        return True
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Done:
+        return _Done(LoopCursor(self.connection.execute(sql, params)))
+
+    async def execute_fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.connection.execute(sql, params).fetchall()
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> LoopCursor:
+        return LoopCursor(self.connection.executemany(sql, rows))
+
+    async def commit(self) -> None:
+        self.connection.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+
+def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
+    """Open the loop's connection to a file database, on the calling (the loop's) thread, set
+    as the store's own is, but that its commits never copy the log into the file: the safety
+    checkpoint (store.checkpoints.SAFETY_PAGES) is the store's connection's, off this thread."""
+    connection = sqlite3.connect(path, isolation_level=None)  # autocommit; BEGIN said here
+    try:
+        connection.execute("PRAGMA busy_timeout=0")  # never wait on the loop's thread
+        for pragma in pragmas:
+            connection.execute(pragma)
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+    except BaseException:
+        connection.close()
+        raise
+    return LoopConnection(connection)

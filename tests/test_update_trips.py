@@ -1,0 +1,168 @@
+"""An update's reads and writes on a SQLite file run in the event loop's own thread (issue 18,
+point 7): no trip to aiosqlite's thread per statement, with every guarantee kept (an answer
+recorded once, with its summary, its day and its badges in one transaction; a write that
+finds SQLite's lock taken waits for it, off the loop's thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from conftest import Clock, Running, running
+from test_learning import ask_any
+
+from clicksbot.config import Settings
+from clicksbot.content import Content
+from clicksbot.sandbox import EmulatorServer
+from clicksbot.store import Store
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
+async def test_quiz_updates_make_no_trip_to_the_database_thread(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """Questions, answers and "how sure?" ratings through the real bot: none of their
+    statements goes to the store's aiosqlite connection, and all of it is recorded."""
+    settings = replace(settings, ask_confidence=True)
+    async with running(server, settings, shipped_content, clock) as app:
+        bot = Running(app, server.emulator, server, settings)
+        store = bot.app.bot_data["clicksbot.runtime"].store
+        ana = bot.emulator.person("Ana")
+        question = await ask_any(ana)  # the person is new: their first visit is written
+        on_thread: list[str] = []
+        await store._db.set_trace_callback(on_thread.append)
+        for _ in range(3):
+            await ana.press(question, 0)
+            if question.raw.get("photo"):
+                await ana.receive_edit()
+                rating = await ana.receive()
+            else:
+                rating = await ana.receive_edit()
+            assert rating.button_texts[-1].startswith("Skip"), rating.text
+            await ana.press(rating, 1)  # "fairly sure"
+            result = await ana.receive_edit()
+            await ana.press(result, "Next question")
+            question = await ana.receive()
+            while not question.button_texts[:1] or not question.button_texts[0].startswith("A. "):
+                # a badge came first
+                question = await ana.receive()
+        # The statements of these updates (the checkpointer's are on its own connection).
+        assert [s for s in on_thread if not s.upper().startswith("PRAGMA")] == []
+        await store.count_users()  # the tracing itself works: this one goes there
+        await store._db.set_trace_callback(None)
+        assert on_thread == ["SELECT COUNT(*) FROM users"]
+        answered = await store._db.execute_fetchall(
+            "SELECT COUNT(*), COUNT(confidence) FROM answers WHERE answered_at IS NOT NULL"
+        )
+        assert list(answered) == [(3, 3)]
+        summaries = await store._db.execute_fetchall("SELECT SUM(answered) FROM boosters")
+        assert list(summaries) == [(3,)]
+        days = await store._db.execute_fetchall("SELECT COUNT(*) FROM activity_days")
+        assert list(days) == [(1,)]
+        badges = await store._db.execute_fetchall("SELECT badge_id FROM badges")
+        assert ("first_answer",) in list(badges)
+
+
+@pytest.mark.sqlite_only("SQLite's write lock, taken by another process")
+async def test_a_write_that_finds_the_lock_taken_waits_off_the_loop(tmp_path: Path) -> None:
+    """Another process holds SQLite's write lock: the question is asked once it lets go,
+    and meanwhile the event loop goes on (nothing waits on its thread)."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        user, _ = await store.touch_user(7, "en", NOW)
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process writes
+        released = threading.Event()
+
+        def let_go() -> None:
+            other.execute("COMMIT")
+            released.set()
+
+        timer = threading.Timer(0.5, let_go)
+        timer.start()
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while not released.is_set():
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticking = asyncio.create_task(tick())
+        asked = await store.ask(user.id, "q-1", "critical_thinking", "any", "f", (1, 0), NOW)
+        await ticking
+        timer.join()
+        other.close()
+        assert released.is_set()  # it waited for the other writer...
+        assert ticks >= 10  # ...while the loop went on
+        found = await store.get_asked(asked)
+        assert found is not None and found.question_id == "q-1"
+    finally:
+        await store.close()
+
+
+async def test_an_answer_that_fails_half_way_leaves_nothing(tmp_path: Path) -> None:
+    """A statement that fails inside the one transaction of an answer rolls back all of it:
+    the answer stays unanswered, its summary uncounted, and the next write goes through."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        user, _ = await store.touch_user(7, "en", NOW)
+        asked = await store.ask(user.id, "q-1", "critical_thinking", "any", "f", (1, 0), NOW)
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.record_answer_and_progress(
+                asked, user.id, 0, True, NOW, box=1, due=None, day=NOW.date(),
+                badges=["first_answer", None],  # type: ignore[list-item]
+            )  # fmt: skip
+        found = await store.get_asked(asked)
+        assert found is not None and found.answered_at is None
+        assert await store.question_summary(user.id, "q-1") is not None
+        assert (await store.question_summary(user.id, "q-1")).answered == 0  # type: ignore[union-attr]
+        assert (await store.learner_record(user.id)).days == ()
+        awarded = await store.record_answer_and_progress(
+            asked, user.id, 0, True, NOW, box=1, due=None, day=NOW.date(),
+            badges=["first_answer"],
+        )  # fmt: skip
+        assert awarded == ("first_answer",)
+        again = await store.record_answer_and_progress(
+            asked, user.id, 0, True, NOW, box=1, due=None, day=None, badges=[]
+        )
+        assert again is None  # once only
+        assert (await store.learner_record(user.id)).days == (NOW.date(),)
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only("the loop's own connection is a SQLite file's")
+async def test_a_write_at_once_that_would_suspend_is_refused_and_rolled_back(
+    tmp_path: Path,
+) -> None:
+    """A `writes_at_once` method must await nothing but its statements (no other coroutine may
+    run inside its transaction): one that would suspend is stopped, its statements undone."""
+    from clicksbot.store.locking import writes_at_once
+
+    class Suspends(Store):
+        @writes_at_once
+        async def rename_and_wait(self, user_id: int) -> None:
+            await self._db.execute("UPDATE users SET language = 'ms' WHERE id = ?", (user_id,))
+            await asyncio.sleep(0)
+
+    store = await Suspends.open(tmp_path / "bot.sqlite3")
+    try:
+        user, _ = await store.touch_user(7, "en", NOW)
+        with pytest.raises(RuntimeError, match="suspended"):
+            await store.rename_and_wait(user.id)
+        found = await store.get_user(user.id)
+        assert found is not None and found.language == "en"
+        await store.set_language(user.id, "id", NOW)  # the store writes on as before
+        found = await store.get_user(user.id)
+        assert found is not None and found.language == "id"
+    finally:
+        await store.close()
