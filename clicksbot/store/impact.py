@@ -177,7 +177,7 @@ class ImpactQueries:
         finally:
             await db.close()
 
-    async def _rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
+    async def _impact_rows(self, sql: str, args: Sequence[Any]) -> list[Any]:
         async with self._reader() as db, db.execute(sql, tuple(args)) as cur:
             return list(await cur.fetchall())
 
@@ -223,7 +223,7 @@ class ImpactQueries:
         pg = is_postgresql(self._db)
         people, args = _people(by, shown, other, pg)
         week = _GREATEST[pg].format(_WEEK[pg].format("substr(p.created_at, 1, 10)"), BEFORE)
-        rows = await self._rows(
+        rows = await self._impact_rows(
             f"SELECT p.cohort, {week}, COUNT(*) FROM ({people}) p WHERE p.cohort IS NOT NULL"
             " GROUP BY 1, 2",
             (since.isoformat(), *args),
@@ -268,7 +268,7 @@ class ImpactQueries:
             for _, c in tests
         )
         joined_week = _GREATEST[pg].format(_WEEK[pg].format("substr(p.created_at, 1, 10)"), BEFORE)
-        rows = await self._rows(
+        rows = await self._impact_rows(
             f"SELECT cohort, joined, COUNT(*), {active}, {tallies} FROM ("
             f"  SELECT p.cohort AS cohort, {joined_week} AS joined, {aligned} AS a,"
             f"  {', '.join(c for _, c in tests)}"
@@ -304,7 +304,7 @@ class ImpactQueries:
         pg = is_postgresql(self._db)
         people, args = _people(by, shown, other, pg)
         packed = _PACKED.format(id12=_ID12[pg])
-        rows = await self._rows(
+        rows = await self._impact_rows(
             f"SELECT p.cohort, substr(t.first, {_COUNTS_FROM}), substr(t.latest, {_COUNTS_FROM}),"
             f" COUNT(*) FROM (SELECT user_id, MIN({packed}) AS first, MAX({packed}) AS latest"
             "  FROM checkups WHERE finished_at IS NOT NULL GROUP BY user_id"
