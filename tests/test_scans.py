@@ -86,3 +86,21 @@ async def test_a_reply_does_not_wait_for_a_long_read_over_everyone(tmp_path: Pat
         await slow
     finally:
         await store.close()
+
+
+def test_no_two_parts_of_the_store_define_the_same_method() -> None:
+    """The store is made of mixins; a method two of them define, neither extending the other,
+    silently takes one of them for everything (after a merge, every update's read went to the
+    impact report's `_rows`, which opens a connection per call)."""
+    parts = [c for c in Store.__mro__ if c not in (Store, object)]
+    seen: dict[str, type] = {}
+    clashes = []
+    for part in parts:
+        for name, member in vars(part).items():
+            if not callable(member) or name.startswith("__"):
+                continue
+            other = seen.get(name)
+            if other is not None and not (issubclass(other, part) or issubclass(part, other)):
+                clashes.append(f"{name}: {other.__name__} and {part.__name__}")
+            seen.setdefault(name, part)
+    assert not clashes, clashes
