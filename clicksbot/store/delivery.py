@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from clicksbot.store.checkpoints import between_writes
-from clicksbot.store.dialect import now_ms, page_key, skip_locked
+from clicksbot.store.dialect import is_postgresql, now_ms, page_key, skip_locked
 from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
 from clicksbot.store.stamps import to_text
@@ -48,6 +48,9 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
 
 FILL_CHUNK = 200  # people queued per transaction when a daily-tip slot is queued
 FILL_WINDOW = 500  # people looked at per transaction when an audience is queued
+# The same on PostgreSQL, where each statement and commit is a round trip to the server:
+# 50 windows for 100k people instead of 200 (about 15 ms a window there, on 2 busy cores).
+FILL_WINDOW_POSTGRESQL = 2000
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -296,14 +299,16 @@ class DeliveryQueries:
     async def _fill_audience_chunk(
         self, job_id: int, fill: dict[str, Any], now: datetime
     ) -> tuple[int, bool]:
-        """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id, those in the
-        audience. Bounded by people looked at, not found, so a small audience among many
-        people never makes one long transaction. The window's people are queued by one
-        `INSERT … SELECT` (a row at a time cost a round trip each on PostgreSQL)."""
+        """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id (on PostgreSQL,
+        FILL_WINDOW_POSTGRESQL), those in the audience. Bounded by people looked at, not
+        found, so a small audience among many people never makes one long transaction. The
+        window's people are queued by one `INSERT … SELECT` (a row at a time cost a round
+        trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
+        window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
         async with self._db.execute(
             "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
-            (after, FILL_WINDOW - 1),
+            (after, window - 1),
         ) as cur:
             row = await cur.fetchone()
         bound = None if row is None else int(row[0])  # None: the last window

@@ -272,11 +272,90 @@ def _m020_pg() -> str:
 """
 
 
+# m023 on PostgreSQL: the outbox's foreign keys become checks and cascades per statement.
+# A foreign key checks each inserted row on its own (a query, and a lock on the person's row):
+# queueing a message for 97,000 people took 1.69 s in one statement with both keys, 0.85 s
+# without them, 0.96 s with the checks below (100k people, PostgreSQL 15, EXPLAIN ANALYZE:
+# the two keys' triggers were 7.1 ms of a window of 500 people's 17.3 ms). The checks read the
+# statement's new rows at once; the cascades delete the rows of the people and jobs a
+# statement deleted. What they do not do is lock the person's row: a person deleted by one
+# instance while another queues them a message could leave that row behind, which the outbox
+# never sends (it reads rows joined with their person) and which goes with its job. The store
+# writes one transaction at a time per instance, and only the leader fills and forgets.
+# Ids are never changed (the keys refused it); the checks refuse it too.
+_M023_PG = """
+        DO $$
+        DECLARE c record;
+        BEGIN
+            FOR c IN SELECT conname FROM pg_constraint
+                WHERE conrelid = 'deliveries'::regclass AND contype = 'f'
+            LOOP
+                EXECUTE format('ALTER TABLE deliveries DROP CONSTRAINT %I', c.conname);
+            END LOOP;
+        END $$;
+        CREATE FUNCTION deliveries_check() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM new_rows n
+                       WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id)) THEN
+                RAISE EXCEPTION 'insert on table "deliveries" violates its foreign key check'
+                    ' of user_id: no such person' USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            IF EXISTS (SELECT 1 FROM new_rows n
+                       WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = n.job_id)) THEN
+                RAISE EXCEPTION 'insert on table "deliveries" violates its foreign key check'
+                    ' of job_id: no such job' USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER deliveries_checked AFTER INSERT ON deliveries
+            REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION deliveries_check();
+        CREATE FUNCTION deliveries_keys_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'update on table "deliveries" violates its foreign key check:'
+                ' an outbox row keeps its person and job' USING ERRCODE = 'foreign_key_violation';
+        END $$;
+        CREATE TRIGGER deliveries_keys_kept BEFORE UPDATE OF job_id, user_id ON deliveries
+            FOR EACH ROW WHEN (OLD.job_id <> NEW.job_id OR OLD.user_id <> NEW.user_id)
+            EXECUTE FUNCTION deliveries_keys_kept();
+        CREATE FUNCTION deliveries_ids_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM deliveries d WHERE
+                       (TG_TABLE_NAME = 'users' AND d.user_id = OLD.id)
+                       OR (TG_TABLE_NAME = 'jobs' AND d.job_id = OLD.id)) THEN
+                RAISE EXCEPTION 'update on table "%" violates the foreign key check of'
+                    ' "deliveries": the outbox still has rows for this id', TG_TABLE_NAME
+                    USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER deliveries_user_id_kept BEFORE UPDATE OF id ON users
+            FOR EACH ROW WHEN (OLD.id <> NEW.id) EXECUTE FUNCTION deliveries_ids_kept();
+        CREATE TRIGGER deliveries_job_id_kept BEFORE UPDATE OF id ON jobs
+            FOR EACH ROW WHEN (OLD.id <> NEW.id) EXECUTE FUNCTION deliveries_ids_kept();
+        CREATE FUNCTION deliveries_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_TABLE_NAME = 'users' THEN
+                DELETE FROM deliveries WHERE user_id IN (SELECT id FROM old_rows);
+            ELSE
+                DELETE FROM deliveries WHERE job_id IN (SELECT id FROM old_rows);
+            END IF;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER deliveries_of_users AFTER DELETE ON users
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION deliveries_cascade();
+        CREATE TRIGGER deliveries_of_jobs AFTER DELETE ON jobs
+            REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION deliveries_cascade();
+"""
+
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough
 # (triggers, say). The SQLite text stays the source of the schema; this is the exception.
 POSTGRESQL_MIGRATIONS: dict[str, str] = {
     "m018_jobs_at_scale": _M018_PG,
     "m020_impact_index": _m020_pg(),
+    "m023_deliveries_checked_per_statement": _M023_PG,
 }
 
 # Tables whose rows get their `id` from the database (`id INTEGER PRIMARY KEY` in SQLite, an
