@@ -524,13 +524,17 @@ class PgConnection:
 
     Outside a write, each statement takes a pooled connection in autocommit mode and gives it
     back with its rows read. A `@writes` method holds one connection from its first statement
-    to its commit or rollback, so it reads its own writes and commits them at once."""
+    to its commit or rollback, so it reads its own writes and commits them at once. Its
+    transaction's `BEGIN` goes with its first statement, in the same round trip (a reply's
+    write is one statement, often: a round trip was a third of it)."""
 
     def __init__(self, pool: Any, url: str, identity: frozenset[str]) -> None:
         self._pool = pool
         self.url = url
         self.name = describe(url)
         self._identity = identity
+        # The held connections whose transaction has not begun yet (by id: see `session`).
+        self._unbegun: set[int] = set()
 
     @classmethod
     async def connect(
@@ -629,13 +633,23 @@ class PgConnection:
             returning = True
         bound = _params(params)
         text = placeholders(sql) if bound or many else sql
+        begin = id(conn) in self._unbegun
+        self._unbegun.discard(id(conn))
         with _errors():
             async with conn.cursor() as cur:
                 if many is not None:
+                    if begin:
+                        await cur.execute("BEGIN")
                     if many:
                         await cur.executemany(text, many)
                     return PgCursor([], max(cur.rowcount, 0), None, None)
-                await cur.execute(text, bound or None)
+                if begin:
+                    # One query of two statements (client-side binding sends it as one
+                    # simple query): the first result is BEGIN's, the statement's is next.
+                    await cur.execute("BEGIN; " + text, bound or None)
+                    cur.nextset()
+                else:
+                    await cur.execute(text, bound or None)
                 rows = [tuple(r) for r in await cur.fetchall()] if cur.description else []
                 if returning:
                     last = int(rows[0][0]) if rows else None
@@ -646,33 +660,39 @@ class PgConnection:
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[None]:
-        """Hold one connection for a `@writes` method, in a transaction of its own."""
+        """Hold one connection for a `@writes` method, in a transaction of its own.
+
+        The connection stays in autocommit mode (psycopg would send `BEGIN` on its own, a
+        round trip before the first statement): the first statement carries the `BEGIN`
+        (see `_on`), as does the first after a commit or a rollback."""
         if _held.get() is not None:  # already in one (a write calling a helper that writes)
             yield
             return
         with _errors():
             async with self._pool.connection() as conn:
-                await conn.set_autocommit(False)
                 token = _held.set(conn)
+                self._unbegun.add(id(conn))
                 try:
                     yield
                 finally:
                     _held.reset(token)
+                    self._unbegun.discard(id(conn))
                     if not conn.closed:
                         await conn.rollback()  # nothing, after a commit
-                        await conn.set_autocommit(True)
 
     async def commit(self) -> None:
         held = _held.get()
         if held is not None:
             with _errors():
-                await held.commit()
+                await held.commit()  # nothing, if no statement began the transaction
+            self._unbegun.add(id(held))
 
     async def rollback(self) -> None:
         held = _held.get()
         if held is not None:
             with _errors():
                 await held.rollback()
+            self._unbegun.add(id(held))
 
     async def stream(
         self, sql: str, params: Sequence[Any] | None, size: int
