@@ -4,6 +4,7 @@ that queueing a message for everyone checks its people once a statement, not onc
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterator
@@ -70,3 +71,32 @@ async def test_rows_need_their_person_and_job_and_go_with_them(tmp_path: Path) -
         assert left == 0
     finally:
         await store.close()
+
+
+@pytest.mark.skipif(
+    not pgtest.enabled(),
+    reason="PostgreSQL only: two instances writing at once (SQLite has one writer at a time); "
+    "set CLICKSBOT_TEST_DATABASE=postgresql://... (`bash .ci/postgres start` prints one)",
+)
+async def test_two_instances_filling_one_job_queue_each_person_once(tmp_path: Path) -> None:
+    """A leader's last fill and its successor's, at once on one job: they take turns window by
+    window (the job's row is locked), so each person is queued once and neither fails."""
+    first = await Store.open(tmp_path / "clicksbot.sqlite3")
+    second = await Store.open(tmp_path / "clicksbot.sqlite3")
+    try:
+        people = [1000 + i for i in range(3 * FILL_WINDOW_POSTGRESQL + 11)]
+        with connected(tmp_path, first) as db:
+            db.executemany(
+                "INSERT INTO users (id, language, created_at, last_seen_at) VALUES (?, 'en', ?, ?)",
+                [(p, NOW.isoformat(), NOW.isoformat()) for p in people],
+            )
+        job = await first._open_audience_job("all:2", "message", {"html": "Hi"}, {"kind": "all"},
+                                             NOW)  # fmt: skip
+        assert job is not None
+        counts = await asyncio.gather(first._fill(job, NOW), second._fill(job, NOW))
+        assert sum(counts) == len(people)
+        progress = await second.job_progress(job)
+        assert progress.pending == progress.total == len(people)
+    finally:
+        await first.close()
+        await second.close()

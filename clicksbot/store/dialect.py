@@ -295,12 +295,13 @@ _M023_PG = """
         END $$;
         CREATE FUNCTION deliveries_check() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
+            -- A seek a row into users' key; a seek a job (a statement queues one job).
             IF EXISTS (SELECT 1 FROM new_rows n
                        WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id)) THEN
                 RAISE EXCEPTION 'insert on table "deliveries" violates its foreign key check'
                     ' of user_id: no such person' USING ERRCODE = 'foreign_key_violation';
             END IF;
-            IF EXISTS (SELECT 1 FROM new_rows n
+            IF EXISTS (SELECT 1 FROM (SELECT DISTINCT job_id FROM new_rows) n
                        WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = n.job_id)) THEN
                 RAISE EXCEPTION 'insert on table "deliveries" violates its foreign key check'
                     ' of job_id: no such job' USING ERRCODE = 'foreign_key_violation';
@@ -822,6 +823,12 @@ def now_ms(db: object) -> str:
     if is_postgresql(db):
         return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
     return "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+
+
+def for_update(db: object) -> str:
+    """What a read of a row that a transaction goes on to change ends with: PostgreSQL locks
+    it (another transaction's read of it waits its turn); SQLite has one writer already."""
+    return " FOR UPDATE" if is_postgresql(db) else ""
 
 
 def skip_locked(db: object) -> str:
