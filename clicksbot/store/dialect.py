@@ -282,7 +282,10 @@ def _m020_pg() -> str:
 # instance while another queues them a message could leave that row behind, which the outbox
 # never sends (it reads rows joined with their person) and which goes with its job. The store
 # writes one transaction at a time per instance, and only the leader fills and forgets.
-# Ids are never changed (the keys refused it); the checks refuse it too.
+# Ids are never changed (the keys refused it); the checks refuse it too. Each statement of the
+# checks and cascades finds its rows by index, a seek a row, whatever its size: the plan of a
+# statement in PL/pgSQL is kept for the connection, and one made for many rows (a hash join)
+# would read the whole outbox to delete one person's rows (16 ms at 10k people, 100k rows).
 _M023_PG = """
         DO $$
         DECLARE c record;
@@ -293,7 +296,8 @@ _M023_PG = """
                 EXECUTE format('ALTER TABLE deliveries DROP CONSTRAINT %I', c.conname);
             END LOOP;
         END $$;
-        CREATE FUNCTION deliveries_check() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION deliveries_check() RETURNS trigger LANGUAGE plpgsql
+        SET enable_hashjoin = off SET enable_mergejoin = off AS $$
         BEGIN
             -- A seek a row into users' key; a seek a job (a statement queues one job).
             IF EXISTS (SELECT 1 FROM new_rows n
@@ -334,7 +338,8 @@ _M023_PG = """
             FOR EACH ROW WHEN (OLD.id <> NEW.id) EXECUTE FUNCTION deliveries_ids_kept();
         CREATE TRIGGER deliveries_job_id_kept BEFORE UPDATE OF id ON jobs
             FOR EACH ROW WHEN (OLD.id <> NEW.id) EXECUTE FUNCTION deliveries_ids_kept();
-        CREATE FUNCTION deliveries_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION deliveries_cascade() RETURNS trigger LANGUAGE plpgsql
+        SET enable_hashjoin = off SET enable_mergejoin = off SET enable_seqscan = off AS $$
         BEGIN
             IF TG_TABLE_NAME = 'users' THEN
                 DELETE FROM deliveries WHERE user_id IN (SELECT id FROM old_rows);
