@@ -17,6 +17,7 @@ the databases above are made beside it.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,7 +108,9 @@ async def kept(
     name = kept_name(built)
     target = with_database(url, name)
     info = _comment(url, name)
-    if info is not None and info.get("schema") == len(MIGRATIONS):
+    if info is not None and 0 < int(info.get("schema", 0)) <= len(MIGRATIONS):
+        # Moved by an older schema: each run's copy is brought up to date (`up_to_date`),
+        # as a deployed server's database would be; the kept one stays as moved.
         return Kept(name, target, info["move_seconds"], info["analyze_seconds"], info["bytes"])
     with _admin(url) as db:
         db.execute(f"DROP DATABASE IF EXISTS {_quoted(name)}")
@@ -134,7 +137,7 @@ async def kept(
 
 def run_copy(url: str, source: Kept, people: int) -> tuple[str, float]:
     """Make a fresh copy of a kept population for one run; return its URL and the seconds."""
-    name = f"clicksbot_run_{people}"
+    name = f"clicksbot_run_{people}_{os.getpid()}"  # two runs at once do not share one
     began = time.perf_counter()
     with _admin(url) as db:
         drop(url, name)
@@ -142,6 +145,17 @@ def run_copy(url: str, source: Kept, people: int) -> tuple[str, float]:
         strategy = " STRATEGY FILE_COPY" if version >= 150000 else ""
         db.execute(f"CREATE DATABASE {_quoted(name)} TEMPLATE {_quoted(source.name)}{strategy}")
     return with_database(url, name), time.perf_counter() - began
+
+
+async def up_to_date(url: str) -> float:
+    """Apply the migrations newer than a run's copy (the store's own, as at a start-up, so
+    that no timed start-up applies them); return the seconds it took."""
+    from clicksbot.store import Store
+
+    began = time.perf_counter()
+    store = await Store.open(url)
+    await store.close()
+    return time.perf_counter() - began
 
 
 def drop(url: str, name: str) -> None:

@@ -414,6 +414,9 @@ async def measure_size(
         figures.bytes_per_person = kept.bytes / people
         database, _ = pg_population.run_copy(server_url, kept, people)
         print(f"  a copy of {kept.name} ...", flush=True)
+        migrated = await pg_population.up_to_date(database)
+        if migrated > 1:
+            print(f"  the copy brought up to the current schema in {migrated:.1f} s", flush=True)
     else:
         figures.bytes_per_person = built.path.stat().st_size / people
         path = options.database or folder / "bot.sqlite3"

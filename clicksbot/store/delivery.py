@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from clicksbot.store.checkpoints import between_writes
-from clicksbot.store.dialect import now_ms, page_key, skip_locked
+from clicksbot.store.dialect import for_update, is_postgresql, now_ms, page_key, skip_locked
 from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
 from clicksbot.store.scans import ScanQueries
@@ -49,6 +49,9 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
 
 FILL_CHUNK = 200  # people queued per transaction when a daily-tip slot is queued
 FILL_WINDOW = 500  # people looked at per transaction when an audience is queued
+# The same on PostgreSQL, where each statement and commit is a round trip to the server:
+# 50 windows for 100k people instead of 200 (about 15 ms a window there, on 2 busy cores).
+FILL_WINDOW_POSTGRESQL = 2000
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -251,7 +254,11 @@ class DeliveryQueries(ScanQueries):
         """Queue the next FILL_CHUNK people of a job still being filled (a tip slot's, or an
         audience's), and note how far it got, in one transaction; return how many were queued
         and whether the job is full."""
-        async with self._db.execute("SELECT filling FROM jobs WHERE id = ?", (job_id,)) as cur:
+        # On PostgreSQL the job's row is locked, so that two instances filling one job (a
+        # leader's last fill as another takes over) take turns, each window once.
+        async with self._db.execute(
+            f"SELECT filling FROM jobs WHERE id = ?{for_update(self._db)}", (job_id,)
+        ) as cur:
             row = await cur.fetchone()
         if row is None or row[0] is None:
             return 0, True
@@ -297,23 +304,30 @@ class DeliveryQueries(ScanQueries):
     async def _fill_audience_chunk(
         self, job_id: int, fill: dict[str, Any], now: datetime
     ) -> tuple[int, bool]:
-        """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id, those in the
-        audience. Bounded by people looked at, not found, so a small audience among many
-        people never makes one long transaction. The window's people are queued by one
-        `INSERT … SELECT` (a row at a time cost a round trip each on PostgreSQL)."""
+        """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id (on PostgreSQL,
+        FILL_WINDOW_POSTGRESQL), those in the audience. Bounded by people looked at, not
+        found, so a small audience among many people never makes one long transaction. The
+        window's people are queued by one `INSERT … SELECT` (a row at a time cost a round
+        trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
+        window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
         async with self._db.execute(
             "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
-            (after, FILL_WINDOW - 1),
+            (after, window - 1),
         ) as cur:
             row = await cur.fetchone()
         bound = None if row is None else int(row[0])  # None: the last window
         where, args = audience_filter(fill["audience"])
+        # A window's rows are new: the job is new, and its windows are queued one after
+        # another, each with the note of how far the job got (under the job's row lock on
+        # PostgreSQL, see `_fill_chunk`). PostgreSQL's `ON CONFLICT` costs a speculative
+        # insertion a row (a fifth of the statement, 10k people), so it is left out there.
+        conflict = "" if is_postgresql(self._db) else " ON CONFLICT DO NOTHING"
         cur = await self._db.execute(
             "INSERT INTO deliveries (job_id, user_id, updated_at)"
             f" SELECT ?, users.id, ? FROM users WHERE {where} AND users.id > ?"
             + ("" if bound is None else " AND users.id <= ?")
-            + " ON CONFLICT DO NOTHING",
+            + conflict,
             (job_id, to_text(now), *args, after, *(() if bound is None else (bound,))),
         )
         queued = max(cur.rowcount, 0)

@@ -708,4 +708,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX reminders_by_usual ON reminders (usual);
         """,
     ),
+    (
+        "m023_deliveries_checked_per_statement",
+        """
+        -- PostgreSQL only (see dialect._M023_PG): an outbox row's person and job are checked
+        -- once a statement there, not once a row. SQLite's foreign keys stay as they are.
+        """,
+    ),
 ]
