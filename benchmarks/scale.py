@@ -42,6 +42,10 @@ added are the same as on SQLite. `--compare URL` runs both stores at each size, 
 and prints them side by side with issue 19's check (PostgreSQL within 2x of SQLite, each figure
 growing no faster than linearly from the smallest size to the largest); `--json` keeps a run's
 figures, and `--side-by-side` prints that comparison from two kept runs.
+
+`CLICKSBOT_STALLS=0.1` (seconds) makes the bot's worker print, to stderr, where its event loop
+was blocked that long and every SQLite call that ran or waited in its connection's queue that
+long, with its statement (benchmarks/stallwatch.py): how a slow p99 is traced to its cause.
 """
 
 from __future__ import annotations
