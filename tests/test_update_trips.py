@@ -166,3 +166,50 @@ async def test_a_write_at_once_that_would_suspend_is_refused_and_rolled_back(
         assert found is not None and found.language == "id"
     finally:
         await store.close()
+
+
+@pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
+async def test_the_log_starts_over_off_the_loops_thread(tmp_path: Path) -> None:
+    """The first commit after the log was copied back in full starts the log over, and SQLite
+    syncs its new header to disk then (170-700 ms on a busy disk): that write goes through
+    the store's connection, off the loop's thread; the next ones are on the loop's again."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        assert store.checkpointer is not None and store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        on_thread: list[str] = []
+        await store._db.set_trace_callback(on_thread.append)
+        await store.mark_tip_seen(42, "t-1", NOW)  # the log was just written: on the loop
+        assert not [s for s in on_thread if "seen_tips" in s]
+        busy, log, copied = await store.checkpointer.checkpoint("PASSIVE")
+        assert (busy, log) == (0, copied)  # copied back in full: the next write restarts it
+        await store.mark_tip_seen(42, "t-2", NOW)
+        assert [s for s in on_thread if "seen_tips" in s], "the restart ran on the loop"
+        on_thread.clear()
+        await store.mark_tip_seen(42, "t-3", NOW)  # then on the loop's again
+        assert not [s for s in on_thread if "seen_tips" in s]
+        assert len(await store.tip_history(42)) == 3
+    finally:
+        await store._db.set_trace_callback(None)
+        await store.close()
+
+
+@pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
+async def test_a_wrong_call_leaves_no_write_open_on_the_loops_connection(tmp_path: Path) -> None:
+    """A write method called wrongly raises, and leaves no transaction open on the loop's
+    connection (which would hold SQLite's write lock: every later write failed, 5 s each)."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        assert store.checkpointer is not None and store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        await store.mark_tip_seen(42, "t-1", NOW)
+        with pytest.raises(TypeError):
+            await store.mark_tip_seen(42, "t-2", NOW, "one too many")  # type: ignore[call-arg]
+        assert not store._on_loop.connection.in_transaction
+        began = asyncio.get_running_loop().time()
+        await store.set_language(42, "ms", NOW)
+        await store.mark_tip_seen(42, "t-3", NOW)
+        assert asyncio.get_running_loop().time() - began < 1.0
+        assert set(await store.tip_history(42)) == {"t-1", "t-3"}
+    finally:
+        await store.close()

@@ -50,6 +50,10 @@ class Checkpointer:
         self._busy = asyncio.Lock()  # one checkpoint at a time on this connection
         self.passes = 0  # checkpoints made (for tests and benchmarks)
         self._last = time.monotonic()  # when the last checkpoint ended
+        # Whether the next write may start the log over (see `wrote`): true from the start
+        # (the log may be empty) and from the moment a checkpoint begins.
+        self.log_may_restart = True
+        self._running = 0  # checkpoints under way
 
     @property
     def running(self) -> bool:
@@ -80,13 +84,28 @@ class Checkpointer:
         if self._db is None:
             raise RuntimeError("the checkpointer is not started")
         async with self._busy:
+            self.log_may_restart = True
+            self._running += 1
             try:
                 rows = await self._db.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
             finally:
+                self._running -= 1
                 self._last = time.monotonic()
                 self.passes += 1
         row = next(iter(rows), (1, -1, -1))
-        return int(row[0]), int(row[1]), int(row[2])
+        busy, log, copied = int(row[0]), int(row[1]), int(row[2])
+        if log > copied:  # frames are left to copy: the next write appends, no restart
+            self.log_may_restart = False
+        return busy, log, copied
+
+    def wrote(self) -> None:
+        """A write committed on the store's connection (off the loop's thread): if the log
+        was to start over, it has. Until then `writes_at_once` keeps off the loop's thread,
+        where the first commit after a full copy (or an emptying) of the log would sync the
+        log's new header to disk and trim the file: 170-700 ms on a busy disk, with every
+        update waiting."""
+        if not self._running:
+            self.log_may_restart = False
 
     async def catch_up(self) -> None:
         """Checkpoint if the last one ended CATCH_UP seconds ago or more; called by a long

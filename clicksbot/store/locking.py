@@ -59,6 +59,9 @@ def writes(
                 await self._db.rollback()
                 raise
             await self._db.commit()
+            checkpointer = getattr(self, "checkpointer", None)
+            if checkpointer is not None:
+                checkpointer.wrote()
             return result
 
     functools.update_wrapper(locked, method)
@@ -85,11 +88,17 @@ def writes_at_once(
 
     async def locked(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
         loop = self._on_loop
-        if loop is None:
+        checkpointer = getattr(self, "checkpointer", None)
+        if loop is None or checkpointer is None or checkpointer.log_may_restart:
+            # The first write after the log was copied back in full starts it over, and
+            # SQLite then syncs its header to disk (and trims it to its kept size): not on
+            # the loop's thread, where it held every update for as long as the disk took.
             return await slow(self, *args, **kwargs)
         async with self._write_lock:
+            work = method(self, *args, **kwargs)  # a wrong call raises here, before BEGIN
             if loop.begin():
-                return _at_once(self, loop, method(self, *args, **kwargs), name)
+                return _at_once(self, loop, work, name)
+            cast("Coroutine[Any, Any, R]", work).close()
         return await slow(self, *args, **kwargs)
 
     functools.update_wrapper(locked, method)
@@ -103,18 +112,22 @@ def _at_once(store: LoopLocked, loop: LoopConnection, work: Awaitable[R], name: 
     shared = store._db
     store._db = cast("aiosqlite.Connection", loop)  # for this synchronous run only
     coroutine = cast("Coroutine[Any, Any, R]", work)
+    committed = False
     try:
-        coroutine.send(None)
-    except StopIteration as done:
-        result: R = done.value
-    except BaseException:
-        loop.connection.execute("ROLLBACK")
-        raise
-    else:
-        coroutine.close()
-        loop.connection.execute("ROLLBACK")
-        raise RuntimeError(f"{name} suspended inside writes_at_once")
+        try:
+            coroutine.send(None)
+        except StopIteration as done:
+            result: R = done.value
+        else:
+            coroutine.close()
+            raise RuntimeError(f"{name} suspended inside writes_at_once")
+        finally:
+            store._db = shared
+        loop.connection.execute("COMMIT")
+        committed = True
+        return result
     finally:
-        store._db = shared
-    loop.connection.execute("COMMIT")
-    return result
+        if not committed and loop.connection.in_transaction:
+            # Whatever went wrong (SQLite may have rolled back already): never leave the
+            # loop's connection holding the write lock, which every later write would wait on.
+            loop.connection.execute("ROLLBACK")
