@@ -17,7 +17,7 @@ import aiosqlite
 
 from clicksbot.store import dialect
 from clicksbot.store.boosters import BoosterQueries, Summary, summary_of
-from clicksbot.store.checkpoints import LOG_KEPT, SAFETY_PAGES, Checkpointer
+from clicksbot.store.checkpoints import Checkpointer, writer_settings
 from clicksbot.store.checkups import CheckupQueries
 from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
@@ -168,7 +168,7 @@ class Store(
                 store.checkpointer = Checkpointer(target, store._write_lock)
                 await store.checkpointer.start()
                 # The updates' reads and short writes, in the loop's thread (store.reading).
-                store._on_loop = open_on_loop(target, store._pragmas())
+                store._on_loop = open_on_loop(target, writer_settings())
         except sqlite3.Error as exc:
             if store.checkpointer is not None:
                 await store.checkpointer.stop()
@@ -233,26 +233,12 @@ class Store(
                     f"{self.path}: SQLite cannot keep its write-ahead log beside the database; "
                     "make the folder writable by the bot's user"
                 )
-        for pragma in self._pragmas():
+        for pragma in writer_settings():
             await self._db.execute(pragma)
         # No ANALYZE (nor PRAGMA optimize, which runs it): without statistics SQLite finds
         # every per-person row by its index; statistics taken while a database is young (one
         # group, a few fan-outs) can make it scan later. tests/test_query_plans.py checks the
         # plans both with statistics and without.
-
-    @staticmethod
-    def _pragmas() -> list[str]:
-        """The settings of every connection that writes (the store's, the loop's writer)."""
-        return [
-            "PRAGMA secure_delete=ON",  # see _configure
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA synchronous=NORMAL",
-            # A commit does not copy the log into the file itself (it would, on the
-            # connection that replies, after a thousand pages): the checkpointer does,
-            # beside it.
-            f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}",
-            f"PRAGMA journal_size_limit={LOG_KEPT}",
-        ]
 
     def _too_new(self, newest: int) -> StoreError:
         return StoreError(

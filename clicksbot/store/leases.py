@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import aiosqlite
 
+from clicksbot.store.checkpoints import writer_settings
 from clicksbot.store.dialect import PgLeaseLine, is_postgresql, now_ms
 
 LEADER = "leader"  # the lease of the instance that polls, runs the clock and the outbox
@@ -69,10 +70,8 @@ class LeaseQueries:
         if self._lease_line is None:
             line = await aiosqlite.connect(self.path, isolation_level=None)
             await line.execute("PRAGMA busy_timeout=5000")
-            # As the store's own connection: a commit waits for no disk sync (WAL's NORMAL).
-            # In FULL, each renewal synced the log while holding the write lock, 170-240 ms
-            # on a busy disk every 3 s, and the replies' writes waited behind it.
-            await line.execute("PRAGMA synchronous=NORMAL")
+            for pragma in writer_settings():  # as the store's own connection
+                await line.execute(pragma)
             self._lease_line = line
         assert isinstance(self._lease_line, aiosqlite.Connection)
         line = self._lease_line

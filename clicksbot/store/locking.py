@@ -89,16 +89,18 @@ def writes_at_once(
     async def locked(self: L, /, *args: P.args, **kwargs: P.kwargs) -> R:
         loop = self._on_loop
         checkpointer = getattr(self, "checkpointer", None)
-        if loop is None or checkpointer is None or checkpointer.log_may_restart:
-            # The first write after the log was copied back in full starts it over, and
-            # SQLite then syncs its header to disk (and trims it to its kept size): not on
-            # the loop's thread, where it held every update for as long as the disk took.
+        if loop is None or checkpointer is None:
             return await slow(self, *args, **kwargs)
         async with self._write_lock:
-            work = method(self, *args, **kwargs)  # a wrong call raises here, before BEGIN
-            if loop.begin():
-                return _at_once(self, loop, work, name)
-            cast("Coroutine[Any, Any, R]", work).close()
+            # Asked holding the lock (a checkpoint begun while this waited has said so): the
+            # first write after the log was copied back in full starts it over, and SQLite
+            # then syncs its header to disk (and trims it to its kept size), not on the loop's
+            # thread, where it held every update for as long as the disk took.
+            if not checkpointer.log_may_restart:
+                work = method(self, *args, **kwargs)  # a wrong call raises here, before BEGIN
+                if loop.begin():
+                    return _at_once(self, loop, work, name)
+                cast("Coroutine[Any, Any, R]", work).close()
         return await slow(self, *args, **kwargs)
 
     functools.update_wrapper(locked, method)

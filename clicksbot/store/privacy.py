@@ -156,8 +156,9 @@ SCRUB_PAUSE = 0.02  # seconds, growing with each try
 
 
 class PrivacyQueries(ScanQueries):
-    _children: list[str] | None = None  # the tables whose rows a person's deletion deletes
     """Mixed into `Store`, which owns the connection."""
+
+    _children: list[str] | None = None  # the tables whose rows a person's deletion deletes
 
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock

@@ -41,9 +41,7 @@ class ScanQueries:
     async def _scan_connection(self) -> aiosqlite.Connection:
         """The scan connection, opened at its first use (by one caller: two reads starting
         together must not open two, one of them never closed)."""
-        if self._scan_opening is None:
-            self._scan_opening = asyncio.Lock()
-        async with self._scan_opening:
+        async with self._scan_lock():
             if self._scan_closed:
                 raise StoreError("the store is closed")
             if self._scan_line is None:
@@ -57,10 +55,13 @@ class ScanQueries:
                 self._scan_line = line
             return self._scan_line
 
-    async def _close_scan_line(self) -> None:
+    def _scan_lock(self) -> asyncio.Lock:
         if self._scan_opening is None:
             self._scan_opening = asyncio.Lock()
-        async with self._scan_opening:
+        return self._scan_opening
+
+    async def _close_scan_line(self) -> None:
+        async with self._scan_lock():
             self._scan_closed = True
             line, self._scan_line = self._scan_line, None
         if line is not None:
