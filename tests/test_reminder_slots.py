@@ -41,6 +41,7 @@ async def populate(store: Store, path: Path, people: int = 400) -> None:
     rng = random.Random(22)
     times = ["04:00", "05:30", "07:45", "08:00", "12:15", "19:00", "20:45"]
     played, unreachable = [], []
+    moved: list[tuple[str | None, int]] = []
     for n in range(people):
         uid = 5000 + n
         await store.touch_user(uid, "en", NOW)
@@ -52,6 +53,8 @@ async def populate(store: Store, path: Path, people: int = 400) -> None:
         if rng.random() < 0.8:
             last = rng.choice([None, date(2026, 3, 1), DAY, date(2026, 3, 3)])
             await store.set_reminder(uid, rng.choice(times), last)
+            if rng.random() < 0.25:  # moved after: the reminder goes with them
+                moved.append((rng.choice(ZONES), uid))
         if rng.random() < 0.1:
             played.append(uid)
         if rng.random() < 0.05:
@@ -65,6 +68,8 @@ async def populate(store: Store, path: Path, people: int = 400) -> None:
             "UPDATE users SET unreachable_since = ? WHERE id = ?",
             [(NOW.isoformat(), uid) for uid in unreachable],
         )
+        # However a zone changes (to none, too), the reminder's copy of it follows.
+        db.executemany("UPDATE users SET time_zone = ? WHERE id = ?", moved)
 
 
 def by_rule(path: Path, zone: str, slot: str) -> set[int]:

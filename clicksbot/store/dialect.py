@@ -356,12 +356,41 @@ _M023_PG = """
             FOR EACH STATEMENT EXECUTE FUNCTION deliveries_cascade();
 """
 
+# m024 on PostgreSQL: the same column, backfill and index; the triggers in PL/pgSQL. A new
+# reminder takes its person's zone before it is written; `migrate-store` copies the zone as it
+# is in the file.
+_M024_PG = f"""
+        ALTER TABLE reminders ADD COLUMN time_zone TEXT;
+        UPDATE reminders SET time_zone = (
+            SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
+        DROP INDEX reminders_by_usual;
+        CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
+        CREATE FUNCTION reminders_zone_new() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT {_COPYING} THEN
+                NEW.time_zone := (SELECT u.time_zone FROM users u WHERE u.id = NEW.user_id);
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER reminders_zone_new BEFORE INSERT ON reminders
+            FOR EACH ROW EXECUTE FUNCTION reminders_zone_new();
+        CREATE FUNCTION reminders_zone_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE reminders SET time_zone = NEW.time_zone WHERE user_id = NEW.id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER reminders_zone_moved AFTER UPDATE OF time_zone ON users
+            FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone)
+            EXECUTE FUNCTION reminders_zone_moved();
+"""
+
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough
 # (triggers, say). The SQLite text stays the source of the schema; this is the exception.
 POSTGRESQL_MIGRATIONS: dict[str, str] = {
     "m018_jobs_at_scale": _M018_PG,
     "m020_impact_index": _m020_pg(),
     "m023_deliveries_checked_per_statement": _M023_PG,
+    "m024_reminders_by_zone": _M024_PG,
 }
 
 # Tables whose rows get their `id` from the database (`id INTEGER PRIMARY KEY` in SQLite, an

@@ -126,10 +126,10 @@ class ReminderQueries(DeliveryQueries, Reads):
         if job_id is None:
             return None
         today = max(day, now.astimezone(ZoneInfo(time_zone)).date()).isoformat()
-        # Two parts, each read through an index, so a slot costs its own people, not every
+        # Parts each read through an index, so a slot costs its own people, not every
         # reminder: people with a daily tip by their tip's slot (users_by_tip_slot), the
-        # others by their usual time (reminders_by_usual). A person without a time zone is
-        # in the default one.
+        # others by their zone and usual time (reminders_by_zone: a reminder keeps its
+        # person's zone, m024). A person without a time zone is in the default one.
         due = (
             " AND u.unreachable_since IS NULL"
             " AND (r.last_day IS NULL OR r.last_day < ? OR r.last_day > ?)"
@@ -145,21 +145,25 @@ class ReminderQueries(DeliveryQueries, Reads):
             ),
             (
                 " FROM reminders r JOIN users u ON u.id = r.user_id"
-                " WHERE r.usual BETWEEN ? AND ? AND u.tip_time IS NULL"
-                " AND COALESCE(u.time_zone, ?) = ?" + due,
-                (*times, default_zone, time_zone, *due_args),
+                " WHERE r.time_zone = ? AND r.usual BETWEEN ? AND ? AND u.tip_time IS NULL" + due,
+                (time_zone, *times, *due_args),
             ),
         ]
         if time_zone == default_zone:
-            parts.insert(
-                1,
+            parts += [
                 (
                     " FROM users u JOIN reminders r ON r.user_id = u.id"
                     " WHERE u.time_zone IS NULL AND u.tip_time BETWEEN ? AND ?"
                     " AND u.tip_time != ?" + due,
                     (*times, slot, *due_args),
                 ),
-            )
+                (
+                    " FROM reminders r JOIN users u ON u.id = r.user_id"
+                    " WHERE r.time_zone IS NULL AND r.usual BETWEEN ? AND ?"
+                    " AND u.tip_time IS NULL" + due,
+                    (*times, *due_args),
+                ),
+            ]
         queued = 0
         for part, args in parts:
             cur = await self._db.execute(
