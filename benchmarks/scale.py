@@ -15,6 +15,9 @@ copy against the local Bot API emulator. Prints, per size:
   (a person's /start waiting), and to that person's greeting;
 - audience counts: each store call of the broadcast picker (everyone, subscribers, pledged,
   not pledged, each language, one country), the slowest of them and the picker's total;
+- the start's catch-up: once the bot polls, it queues the daily slots it missed while down
+  (at 1M, hundreds of reminder slots: seconds), with the longest a /tip waited meanwhile; the
+  per-person actions above are timed after it, on the steady bot, as at every size;
 - enqueue: queueing a message for everyone (one transaction, as a broadcast) and the biggest
   daily-tip slot (as the clock does), with the longest a /tip waited meanwhile;
 - retention of the people inactive past the retention period (1,000, or a tenth of a small
@@ -74,6 +77,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pg_population
 import population
+from stallwatch import stamp
 
 from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person
 
@@ -84,6 +88,9 @@ STARTUP_TARGET_S = 3.0
 GROWTH = 1.5  # the largest size's figure within 1.5x of the smallest's
 ACTIONS = ("/quiz", "question", "answer", "/progress", "/tip", "/pact", "/mydata")
 REPLY_CAP = 30.0  # seconds a single reply may take before it counts as "> cap"
+# CLICKSBOT_STALLS (seconds): the bot's worker prints its stalls, and the harness every reply
+# that took this long, each with the wall clock, so that one is matched with the other.
+STALLS = float(os.environ.get("CLICKSBOT_STALLS") or 0)
 Lines = asyncio.Queue[dict[str, Any]]
 
 
@@ -221,7 +228,10 @@ async def timed(step: Callable[[], Awaitable[Any]]) -> float | None:
         await asyncio.wait_for(step(), REPLY_CAP)
     except (TimeoutError, AssertionError):
         return None
-    return 1000 * (time.perf_counter() - began)
+    took = time.perf_counter() - began
+    if STALLS and took >= STALLS:  # to be matched with the bot's stalls, by the clock
+        print(f"[slow reply] {stamp()} took {1000 * took:.0f} ms", file=sys.stderr, flush=True)
+    return 1000 * took
 
 
 @dataclass
@@ -346,6 +356,7 @@ class Figures:
     audience: dict[str, float] = field(default_factory=dict)
     audience_capped: bool = False
     enqueue: dict[str, dict[str, Any]] = field(default_factory=dict)
+    catch_up: dict[str, Any] = field(default_factory=dict)  # the start's catch-up, /tip meanwhile
     retention: dict[str, Any] = field(default_factory=dict)
     load: str = ""
     store: str = "SQLite"
@@ -519,6 +530,7 @@ async def measure_worker(
         forgetting = people[5 + options.samples : 5 + options.samples + options.forgets]
         probes = people[5 + options.samples + options.forgets :]
         figures.actions = {name: Series() for name in ACTIONS}
+        await measure_catch_up(emulator, figures, lines, probes, options)
         for person in warm:  # the first replies load what every later one shares
             await one_person(person, {name: Series() for name in ACTIONS})
         deadline = time.monotonic() + options.cap
@@ -584,6 +596,34 @@ async def measure_worker(
         reader.cancel()
 
 
+async def measure_catch_up(
+    emulator: Emulator, figures: Figures, lines: Lines, probes: list[Person], options: Options
+) -> None:
+    """The start's catch-up: once the bot polls, it makes the jobs of its daily slots and
+    queues the slots it missed while down (at a million people, hundreds of reminder slots of
+    hundreds of people each: a few seconds). People's /tip meanwhile is timed here; the
+    per-person actions are timed after it, as every later figure is, so that each compares the
+    same steady bot at every size (the daily work's own effect on a reply is measured here and
+    by "enqueue" below)."""
+    stop = asyncio.Event()
+    prober = asyncio.create_task(probe(emulator, lambda n: (probes[n % len(probes)], "/tip"), stop))
+    done = await expect(lines, "caught-up", options.cap)
+    stop.set()
+    during = [t for t in await prober if t is not None]
+    if not during:  # caught up before the first /tip was sent (a small population)
+        during = [t for t in [await timed_tip(probes[0])] if t is not None]
+    baseline = [t for t in [await timed_tip(p) for p in probes[:10]] if t is not None]
+    figures.catch_up = {
+        "seconds": done["seconds"] if done else None,
+        "baseline": statistics.median(baseline) if baseline else None,
+        "worst": max(during, default=None),
+        "probes": len(during),
+    }
+    print(f"  start-up's catch-up: {fmt_s(figures.catch_up['seconds'], options.cap)}, "
+          f"/tip meanwhile slowest {fmt_ms(figures.catch_up['worst'])} "
+          f"({len(during)} timed)", flush=True)  # fmt: skip
+
+
 async def timed_tip(person: Person) -> float | None:
     settle(person)
     person.send("/tip")
@@ -610,6 +650,8 @@ async def measure_retention(
         if await expect(lines, "ready", options.cap) is None:
             reader.cancel()
             return
+        # The start's catch-up first (measured with the actions): retention alone is measured.
+        await expect(lines, "caught-up", options.cap)
         newcomers = [emulator.person(f"New {n}", language_code="en") for n in range(10)]
         baseline = [t for t in [await timed(lambda p=p: start(p)) for p in newcomers] if t]
         tell(process, do="retention", ids=built.inactive, cap=options.retention_cap)
@@ -726,6 +768,15 @@ def worker(spec: dict[str, Any]) -> int:
             while store._jobs_filling:  # the first tick's step, under way since start
                 await asyncio.sleep(0.1)
             say(event="ready")
+            began = time.perf_counter()
+
+            async def caught_up() -> None:  # the day's missed slots, queued after the first poll
+                assert runtime.daily is not None and runtime.reminders is not None
+                await runtime.daily.caught_up.wait()
+                await runtime.reminders.caught_up.wait()
+                say(event="caught-up", seconds=time.perf_counter() - began)
+
+            catching_up = asyncio.create_task(caught_up())
             while line := await reader.readline():
                 command = json.loads(line)
                 if command["do"] == "stop":
@@ -762,6 +813,7 @@ def worker(spec: dict[str, Any]) -> int:
                     say(event="enqueued", seconds=seconds, queued=queued[1] if queued else 0)
                 elif command["do"] == "retention":
                     await retain(app, store, retention, command, say, errors)
+            catching_up.cancel()
         say(event="stopped")
 
     asyncio.run(run())
@@ -851,6 +903,10 @@ def report(results: list[Figures], options: Options) -> None:
     row("audience picker, all counts",
         [fmt_ms(sum(f.audience.values()) if f.audience else None, options.cap)
          for f in results])  # fmt: skip
+    row("start-up's catch-up (missed slots)",
+        [fmt_s(f.catch_up.get("seconds"), options.cap) for f in results])  # fmt: skip
+    row("  /tip meanwhile, slowest",
+        [fmt_ms(f.catch_up.get("worst"), REPLY_CAP) for f in results])  # fmt: skip
     for what, label in (("everyone", "enqueue everyone"), ("slot", "enqueue biggest daily slot")):
         row(label, [fmt_s(f.enqueue.get(what, {}).get("seconds"), options.cap) for f in results])
         row("  /tip meanwhile, slowest",
@@ -923,6 +979,9 @@ def targets(results: list[Figures], options: Options) -> None:
         e, s = big.enqueue.get(what, {}), small.enqueue.get(what, {})
         check(f"/tip delay, enqueue {what}", delay(e), TARGET_MS, "ms", None if len(results) == 1
               else max(delay(s) or 0, TARGET_MS / GROWTH))  # fmt: skip
+    c, s = big.catch_up, small.catch_up
+    check("/tip delay, start-up's catch-up", delay(c), TARGET_MS, "ms", None if len(results) == 1
+          else max(delay(s) or 0, TARGET_MS / GROWTH))  # fmt: skip
     r, s = big.retention, small.retention
     check("/start delay during retention", delay(r), TARGET_MS, "ms", None if len(results) == 1
           else max(delay(s) or 0, TARGET_MS / GROWTH))  # fmt: skip

@@ -17,6 +17,12 @@ import time
 import traceback
 
 
+def stamp() -> str:
+    """The wall clock, to the millisecond: the harness prints its slow replies with it too."""
+    now = time.time()
+    return time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1000) % 1000:03d}"
+
+
 class StallWatch:
     def __init__(self, loop: asyncio.AbstractEventLoop, threshold: float = 0.1) -> None:
         self.loop = loop
@@ -24,6 +30,9 @@ class StallWatch:
         self._beat = time.monotonic()
         self._thread_id = threading.get_ident()
         self.stalls: list[float] = []
+        # The loop notes it turned this often: a fraction of the threshold, so that a short
+        # threshold is not crossed by the beat's own interval.
+        self._every = min(0.01, threshold / 4)
 
     def start(self) -> None:
         self.loop.call_soon(self._tick)
@@ -31,23 +40,25 @@ class StallWatch:
 
     def _tick(self) -> None:
         self._beat = time.monotonic()
-        self.loop.call_later(0.01, self._tick)
+        self.loop.call_later(self._every, self._tick)
 
     def _watch(self) -> None:
         shown = 0.0
         while True:
             time.sleep(self.threshold / 4)
-            late = time.monotonic() - self._beat
+            late = time.monotonic() - self._beat - self._every
             if late < self.threshold:
                 if shown:
                     self.stalls.append(shown)
-                    print(f"[stall] ended after >= {shown * 1000:.0f} ms", file=sys.stderr)
+                    print(f"[stall] {stamp()} ended after >= {shown * 1000:.0f} ms",
+                          file=sys.stderr)  # fmt: skip
                 shown = 0.0
                 continue
             if shown == 0.0:
                 frame = sys._current_frames().get(self._thread_id)
                 stack = "".join(traceback.format_stack(frame)[-14:]) if frame else "?"
-                print(f"[stall] loop blocked {late * 1000:.0f} ms at:\n{stack}", file=sys.stderr)
+                print(f"[stall] {stamp()} loop blocked {late * 1000:.0f} ms at:\n{stack}",
+                      file=sys.stderr)  # fmt: skip
             shown = late
 
 
@@ -89,10 +100,10 @@ def watch_sqlite(threshold: float = 0.1) -> None:
             wait = ran.get("start", queued) - queued
             name = getattr(fn, "__name__", "?")
             if took >= threshold:
-                print(f"[slow sql] t={at:.1f}s ran {took * 1000:.0f} ms ({name}): "
+                print(f"[slow sql] {stamp()} t={at:.1f}s ran {took * 1000:.0f} ms ({name}): "
                       f"{' '.join(sql.split())[:300]}", file=sys.stderr)  # fmt: skip
             if wait >= threshold:
-                print(f"[slow sql] t={at:.1f}s waited {wait * 1000:.0f} ms in the queue "
+                print(f"[slow sql] {stamp()} t={at:.1f}s waited {wait * 1000:.0f} ms in the queue "
                       f"({name}): {' '.join(sql.split())[:120]}", file=sys.stderr)  # fmt: skip
 
     core.Connection._execute = timed  # type: ignore[method-assign]
