@@ -605,6 +605,7 @@ async def measure_catch_up(
     per-person actions are timed after it, as every later figure is, so that each compares the
     same steady bot at every size (the daily work's own effect on a reply is measured here and
     by "enqueue" below)."""
+    await timed_tip(probes[-1])  # the first reply loads what every later one shares
     stop = asyncio.Event()
     prober = asyncio.create_task(probe(emulator, lambda n: (probes[n % len(probes)], "/tip"), stop))
     done = await expect(lines, "caught-up", options.cap)

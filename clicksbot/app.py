@@ -217,7 +217,7 @@ async def _schedule_groups(context: BotContext) -> None:
     runtime.groups_scheduled.set()
 
 
-GROUPS_AT_ONCE = 100  # group jobs made between two looks at the updates
+GROUPS_AT_ONCE = 25  # group jobs made between two looks at the updates (about 10 ms)
 
 
 async def _post_init(app: BotApplication) -> None:

@@ -14,6 +14,7 @@ import gc
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, time, timedelta
+from time import monotonic
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 # A job may fire a moment before its second; the slot it means is the one about to begin.
 EARLY = timedelta(seconds=30)
 SAFETY_LOOK = 300.0  # seconds between looks for slots a job missed
-SLOTS_AT_ONCE = 100  # slots looked at (and their jobs made) between two looks at the updates
+SLOTS_AT_ONCE = 25  # slots looked at (and their jobs made) between two looks at the updates
 
 
 def parse_slot_time(value: str) -> time:
@@ -159,13 +160,18 @@ class SlotClock:
         moving their clock."""
         now = self.clock()
         queued = 0
+        began = monotonic()
         for n, (time_zone, slot) in enumerate(sorted(await self.slots()), start=1):
             if self.stopped:
                 break
             self.schedule(time_zone, slot)
             queued += await self.queue_slot(time_zone, slot, now)
-            if n % SLOTS_AT_ONCE == 0:  # thousands of slots: updates are answered between
-                await asyncio.sleep(0)
+            if n % SLOTS_AT_ONCE == 0:
+                # Thousands of slots (at a million people, seconds of work at start): a rest
+                # as long as the part took, so that updates are answered between parts and
+                # the look never has the bot (its thread, the store) more than half the time.
+                await asyncio.sleep(monotonic() - began)
+                began = monotonic()
         if queued:
             self.outbox.wake()
         return queued
