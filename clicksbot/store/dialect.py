@@ -363,7 +363,7 @@ _M024_PG = f"""
         ALTER TABLE reminders ADD COLUMN time_zone TEXT;
         UPDATE reminders SET time_zone = (
             SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
-        DROP INDEX reminders_by_usual;
+        DROP INDEX IF EXISTS reminders_by_usual;
         CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
         CREATE FUNCTION reminders_zone_new() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN

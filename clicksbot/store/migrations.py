@@ -726,7 +726,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE reminders ADD COLUMN time_zone TEXT;
         UPDATE reminders SET time_zone = (
             SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
-        DROP INDEX reminders_by_usual;
+        DROP INDEX IF EXISTS reminders_by_usual;
         CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
         CREATE TRIGGER reminders_zone_new AFTER INSERT ON reminders
         BEGIN
