@@ -10,6 +10,7 @@ late; the jobs table makes sure a slot is queued once per local day, whoever see
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 EARLY = timedelta(seconds=30)
 SAFETY_LOOK = 300.0  # seconds between looks for slots a job missed
 SLOTS_AT_ONCE = 25  # slots looked at (and their jobs made) between two looks at the updates
+REST_MOST = 0.25  # seconds, at most, of rest between two parts of a look
 
 
 def parse_slot_time(value: str) -> time:
@@ -74,12 +76,14 @@ class SlotClock:
         self.grace = grace
         self._scheduled: set[tuple[str, str]] = set()
         self.stopped = False  # this instance stepped down: schedule and queue nothing more
+        self._stop = asyncio.Event()  # the same, for a rest between parts to end at once
         self.caught_up = asyncio.Event()  # set once what came due while down is queued
 
     def stop(self) -> None:
         """Schedule and queue nothing more (a leader stepping down; a job running finishes
         its current slot at most)."""
         self.stopped = True
+        self._stop.set()
 
     async def slots(self) -> Iterable[tuple[str, str]]:
         """Return every (time zone, "HH:MM") slot in the database."""
@@ -158,19 +162,22 @@ class SlotClock:
         """Schedule new slots and queue every slot whose time has come and is not queued yet;
         return people queued. Run at start and every few minutes after; tests run it after
         moving their clock."""
-        now = self.clock()
         queued = 0
         began = monotonic()
         for n, (time_zone, slot) in enumerate(sorted(await self.slots()), start=1):
             if self.stopped:
                 break
             self.schedule(time_zone, slot)
-            queued += await self.queue_slot(time_zone, slot, now)
+            # The clock read again for each slot: one whose time passed while the look went
+            # through the others (seconds, at a million people) is queued now, not missed.
+            queued += await self.queue_slot(time_zone, slot, self.clock())
             if n % SLOTS_AT_ONCE == 0:
                 # Thousands of slots (at a million people, seconds of work at start): a rest
-                # as long as the part took, so that updates are answered between parts and
-                # the look never has the bot (its thread, the store) more than half the time.
-                await asyncio.sleep(monotonic() - began)
+                # as long as the part took (at most REST_MOST), so that updates are answered
+                # between parts and the look has the bot (its thread, the store) about half
+                # the time at most. A stop ends the rest at once.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), min(REST_MOST, monotonic() - began))
                 began = monotonic()
         if queued:
             self.outbox.wake()

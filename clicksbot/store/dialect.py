@@ -358,13 +358,11 @@ _M023_PG = """
 
 # m024 on PostgreSQL: the same column, backfill and index; the triggers in PL/pgSQL. A new
 # reminder takes its person's zone before it is written; `migrate-store` copies the zone as it
-# is in the file.
+# is in the file. The triggers come before the copy of the zones: creating one locks `users`
+# against changes until the migration commits, so an older instance still serving cannot
+# change a zone between the copy and the trigger.
 _M024_PG = f"""
         ALTER TABLE reminders ADD COLUMN time_zone TEXT;
-        UPDATE reminders SET time_zone = (
-            SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
-        DROP INDEX IF EXISTS reminders_by_usual;
-        CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
         CREATE FUNCTION reminders_zone_new() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF NOT {_COPYING} THEN
@@ -382,6 +380,10 @@ _M024_PG = f"""
         CREATE TRIGGER reminders_zone_moved AFTER UPDATE OF time_zone ON users
             FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone)
             EXECUTE FUNCTION reminders_zone_moved();
+        UPDATE reminders SET time_zone = (
+            SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
+        DROP INDEX IF EXISTS reminders_by_usual;
+        CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
 """
 
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough

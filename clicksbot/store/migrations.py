@@ -723,11 +723,9 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- store.reminders.queue_reminder_slot): by usual time alone, each zone's slot read
         -- every zone's reminders of that time, at a million people 10-90 ms of write lock a
         -- slot, hundreds of slots at start. NULL: the person has no zone (the default one).
+        -- The triggers come before the copy: a zone changed meanwhile (by an older instance
+        -- still serving, on PostgreSQL) is then either copied or followed.
         ALTER TABLE reminders ADD COLUMN time_zone TEXT;
-        UPDATE reminders SET time_zone = (
-            SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
-        DROP INDEX IF EXISTS reminders_by_usual;
-        CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
         CREATE TRIGGER reminders_zone_new AFTER INSERT ON reminders
         BEGIN
             UPDATE reminders SET time_zone = (
@@ -739,6 +737,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         BEGIN
             UPDATE reminders SET time_zone = NEW.time_zone WHERE user_id = NEW.id;
         END;
+        UPDATE reminders SET time_zone = (
+            SELECT u.time_zone FROM users u WHERE u.id = reminders.user_id);
+        DROP INDEX IF EXISTS reminders_by_usual;
+        CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
         """,
     ),
 ]

@@ -145,7 +145,8 @@ class ReminderQueries(DeliveryQueries, Reads):
             ),
             (
                 " FROM reminders r JOIN users u ON u.id = r.user_id"
-                " WHERE r.time_zone = ? AND r.usual BETWEEN ? AND ? AND u.tip_time IS NULL" + due,
+                " WHERE r.time_zone = ? AND r.usual BETWEEN ? AND ? AND u.tip_time IS NULL"
+                " AND u.time_zone = r.time_zone" + due,  # never at another zone's hour
                 (time_zone, *times, *due_args),
             ),
         ]
@@ -160,7 +161,7 @@ class ReminderQueries(DeliveryQueries, Reads):
                 (
                     " FROM reminders r JOIN users u ON u.id = r.user_id"
                     " WHERE r.time_zone IS NULL AND r.usual BETWEEN ? AND ?"
-                    " AND u.tip_time IS NULL" + due,
+                    " AND u.tip_time IS NULL AND u.time_zone IS NULL" + due,
                     (*times, *due_args),
                 ),
             ]
