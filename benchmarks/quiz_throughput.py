@@ -12,14 +12,16 @@ Each bot's CPU time per update (read from /proc while the closed loop runs) is p
 shared machine it says what the bot costs, whatever else runs beside it.
 
 How a round measures, and why: every bot is started at once (each on an emulator of its own)
-and warmed up (`--warm-up`, 2 s of closed loop not counted: the first seconds of a fresh process
-run slower, as its connections open and its caches fill); then the bots take turns at the closed
+and warmed up (`--warm-up`, 2 s of closed loop not counted, so that none is measured while its
+connections open and its first calls run); then the bots take turns at the closed
 loop, `--slices` times (5) for a fifth of `--seconds` each, the order turning each time; then
 each bot's open loop. Measured one after another for 10 s each, as before, the echo bot on
 aiohttp gave 718-1,407 updates/s in rounds of one run (and the verdict with it): its CPU per
 update stayed at 0.67-0.70 ms, while the rate followed whatever else the shared machine ran
 during those 10 s (its CPU per update rose with it, to 0.95 ms). Taking turns, each bot sees the
-same spells of load, and the rounds of the same run agreed within a few per cent. Before
+same spells of load: the rates still follow the machine from round to round, but the ratios of
+the rounds of one run agreed within a few hundredths (clicksbot/echo-aio 0.49-0.51, where
+one after another gave 0.55-0.74 in one run). Before
 each measured phase the harness sets what it holds aside from its own garbage collector's full
 passes (`settle_harness`): one, over the emulators' histories, stopped the emulators and the
 people for 180 ms in an open loop, a p99 the bot measured then was charged with.
