@@ -224,8 +224,16 @@ async def echo_running(server: EmulatorServer, db: Path) -> AsyncIterator[int | 
     app = ApplicationBuilder().token(TOKEN).base_url(server.api_url).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(lambda u, c: u.callback_query.answer()))  # type: ignore[union-attr,arg-type,return-value]
-    async with polling(app, poll_timeout=1):  # type: ignore[arg-type]
-        yield None
+    # A bare PTB bot, run as PTB's own run_polling does (clicksbot's `polling` needs its runtime).
+    async with app:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+        await app.start()
+        try:
+            yield None
+        finally:
+            await app.updater.stop()
+            await app.stop()
 
 
 async def next_message(person: Person, want: Callable[[BotMessage], bool]) -> BotMessage:
