@@ -223,7 +223,7 @@ async def echo_running(server: EmulatorServer, db: Path) -> AsyncIterator[int | 
 
     app = ApplicationBuilder().token(TOKEN).base_url(server.api_url).build()
     app.add_handler(MessageHandler(filters.TEXT, echo))
-    app.add_handler(CallbackQueryHandler(lambda u, c: u.callback_query.answer()))  # type: ignore[union-attr,arg-type,return-value]
+    app.add_handler(CallbackQueryHandler(lambda u, c: u.callback_query.answer()))  # type: ignore[union-attr]
     # A bare PTB bot, run as PTB's own run_polling does (clicksbot's `polling` needs its runtime).
     async with app:
         assert app.updater is not None
