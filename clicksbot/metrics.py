@@ -49,10 +49,16 @@ class Metrics:
         self.pending = Gauge("clicksbot_outbox_pending", "Messages waiting in the outbox",
                              registry=r)  # fmt: skip
         self.subscribers = Gauge("clicksbot_subscribers", "Daily-tip subscribers", registry=r)
+        # Each kind's counter, looked up once (`labels` takes a lock and builds its key), at
+        # its first update: /metrics shows the kinds seen, as before.
+        self._updates: dict[str, Counter] = {}
 
     def handled(self, update: object, seconds: float) -> None:
         kind = next((k for k in UPDATE_KINDS if getattr(update, k, None) is not None), "other")
-        self.updates.labels(kind).inc()
+        counter = self._updates.get(kind)
+        if counter is None:
+            counter = self._updates[kind] = self.updates.labels(kind)
+        counter.inc()
         self.handler_seconds.observe(seconds)
 
 

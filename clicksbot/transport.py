@@ -9,9 +9,10 @@ this layer: status codes become `BadRequest`, `Forbidden`, `RetryAfter` and the 
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -25,7 +26,7 @@ READ_TIMEOUT = 5.0
 WRITE_TIMEOUT = 5.0
 POOL_TIMEOUT = 1.0
 MEDIA_WRITE_TIMEOUT = 20.0
-FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -35,7 +36,9 @@ class AiohttpRequest(BaseRequest):
         self._connections = connections
         self._read_timeout = read_timeout
         self._session: aiohttp.ClientSession | None = None
-        self._proxies: dict[str, str | None] = {}  # host -> proxy URL (None: direct)
+        self._proxies: dict[str, str | None] = {}  # origin -> proxy URL (None: direct)
+        # The few combinations of timeouts calls use, each made once (not for every call).
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -55,13 +58,32 @@ class AiohttpRequest(BaseRequest):
             )
 
     def _proxy(self, url: str) -> str | None:
-        host = urlsplit(url).hostname or ""
-        if host not in self._proxies:
+        origin = url[: url.find("/", url.find("//") + 2)]  # "https://api.telegram.org"
+        if origin not in self._proxies:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
             proxies = urllib.request.getproxies()
-            scheme = urlsplit(url).scheme
-            proxy = proxies.get(scheme) or proxies.get("all")
-            self._proxies[host] = None if not proxy or urllib.request.proxy_bypass(host) else proxy
-        return self._proxies[host]
+            proxy = proxies.get(parts.scheme) or proxies.get("all")
+            bypass = not proxy or urllib.request.proxy_bypass(host)
+            self._proxies[origin] = None if bypass else proxy
+        return self._proxies[origin]
+
+    def _timeout(self, parts: tuple[float | None, ...]) -> aiohttp.ClientTimeout:
+        """Return aiohttp's timeout for (connect, pool, write, read): `sock_read` is the wait
+        for each part of the reply, and the total bounds the whole call (connect, pool, write
+        and read), so a stalled upload still ends; `connect` includes waiting for a free
+        connection in the pool (aiohttp has no write timeout)."""
+        timeout = self._timeouts.get(parts)
+        if timeout is None:
+            connect, pool, _, read = parts
+            timeout = aiohttp.ClientTimeout(
+                total=None if None in parts else sum(t for t in parts if t is not None),
+                connect=None if connect is None or pool is None else connect + pool,
+                sock_read=read,
+            )
+            if len(self._timeouts) < 64:  # timeouts a caller computes are not all kept
+                self._timeouts[parts] = timeout
+        return timeout
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -86,15 +108,7 @@ class AiohttpRequest(BaseRequest):
         write: float | None = MEDIA_WRITE_TIMEOUT if files else WRITE_TIMEOUT
         if not isinstance(write_timeout, DefaultValue):
             write = write_timeout
-        # aiohttp has no write timeout: `sock_read` is the wait for each part of the reply, and
-        # the total bounds the whole call (connect, pool, write and read), so a stalled upload
-        # still ends; `connect` includes waiting for a free connection in the pool.
-        parts = (connect, pool, write, read)
-        timeout = aiohttp.ClientTimeout(
-            total=None if None in parts else sum(t for t in parts if t is not None),
-            connect=None if connect is None or pool is None else connect + pool,
-            sock_read=read,
-        )
+        timeout = self._timeout((connect, pool, write, read))
         body: aiohttp.FormData | bytes | None = None
         headers = None
         if files:
@@ -109,10 +123,11 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, part)
             body = form
         elif request_data:
-            # The bytes aiohttp would send for this dict, encoded here: its FormData would also
-            # make a multipart writer, with a random boundary, for every request.
-            body = urlencode(request_data.json_parameters, doseq=True).encode()
-            headers = FORM
+            # A JSON body (the Bot API takes one for every call without a file): one call of
+            # the C encoder, where a form encodes each object to JSON and then every byte
+            # again (urlencode: 48 us for a question and its keyboard, against 7 us).
+            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            headers = JSON
         try:
             async with self._session.request(
                 method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy(url)

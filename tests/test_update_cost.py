@@ -6,7 +6,6 @@ import gc
 import json
 from pathlib import Path
 
-import aiohttp
 from aiohttp import web
 from conftest import REPO, Running, started
 from telegram.request import RequestData
@@ -16,10 +15,12 @@ from clicksbot.content import Competency, load_content
 from clicksbot.transport import AiohttpRequest
 
 
-async def test_a_call_goes_out_as_the_same_bytes_aiohttp_made_of_it() -> None:
-    """The transport encodes a call's form itself (aiohttp's FormData made a multipart writer
-    with a random boundary for each call): body and content type are byte for byte what
-    aiohttp sent for the same parameters, with HTML, non-Latin text, emoji and a keyboard."""
+async def test_a_call_goes_out_as_one_json_object_of_its_parameters() -> None:
+    """The transport sends a call without a file as one JSON object (a form encoded each
+    object to JSON and then every byte again; aiohttp's FormData also made a multipart writer
+    with a random boundary for each call): what the server reads is the call's parameters,
+    typed (the keyboard an object, the chat a number), with HTML, non-Latin text and emoji
+    as they were."""
     received: list[tuple[str, bytes]] = []
 
     async def record(request: web.Request) -> web.Response:
@@ -35,33 +36,32 @@ async def test_a_call_goes_out_as_the_same_bytes_aiohttp_made_of_it() -> None:
     port = runner.addresses[0][1]
     url = f"http://127.0.0.1:{port}/sendMessage"
     keyboard = {"inline_keyboard": [[{"text": "A. Дезинформация", "callback_data": "ans:7:0"}]]}
+    text = "<b>Вопрос</b> & ünïcode ✓ 🐢 a+b=c?\nline two"
     parameters = [
         RequestParameter.from_input("chat_id", 100001),
-        RequestParameter.from_input("text", "<b>Вопрос</b> & ünïcode ✓ 🐢 a+b=c?\nline two"),
+        RequestParameter.from_input("text", text),
         RequestParameter.from_input("parse_mode", "HTML"),
         RequestParameter.from_input("reply_markup", keyboard),
+        RequestParameter.from_input("disable_notification", True),
     ]
-    data = RequestData(parameters)
     try:
         request = AiohttpRequest(connections=2)
         await request.initialize()
         try:
-            await request.do_request(url, "POST", data)
+            await request.do_request(url, "POST", RequestData(parameters))
         finally:
             await request.shutdown()
-        async with (
-            aiohttp.ClientSession() as session,  # aiohttp's own encoding of the form
-            session.post(url, data=data.json_parameters) as response,
-        ):
-            await response.read()
     finally:
         await runner.cleanup()
-    ours, aiohttps = received
-    assert ours == aiohttps
-    assert ours[0] == "application/x-www-form-urlencoded"
-    assert json.loads(dict(p.split("=", 1) for p in ours[1].decode().split("&"))["chat_id"]) == (
-        100001
-    )
+    [(content_type, body)] = received
+    assert content_type == "application/json"
+    assert json.loads(body) == {
+        "chat_id": 100001,
+        "text": text,
+        "parse_mode": "HTML",
+        "reply_markup": keyboard,
+        "disable_notification": True,
+    }
 
 
 def test_questions_of_a_language_and_topic_are_the_same_when_looked_up_again() -> None:

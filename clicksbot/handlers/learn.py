@@ -345,8 +345,9 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("quiz", quiz_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("progress", progress_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("review", review_command, filters=NEW_MESSAGES))
-    for action in ("tip", "topics", "quiz", "quizen", "ans", "sure", "review"):
-        app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))
-    for action in ("rounds", "round", "rounden", "picker"):
-        app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(action)))
+    # One handler for every button of this feature: PTB asks each handler in turn, and an
+    # answer is the most frequent press there is.
+    buttons = ("tip", "topics", "quiz", "quizen", "ans", "sure", "review")
+    rounds_buttons = ("rounds", "round", "rounden", "picker")
+    app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(*buttons, *rounds_buttons)))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, leave_round), group=ROUND_EXIT_GROUP)

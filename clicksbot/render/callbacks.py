@@ -145,6 +145,7 @@ def _fits(action: str, args: tuple[str, ...]) -> bool:
     )
 
 
-def pattern(action: str) -> re.Pattern[str]:
-    """Return the regex a CallbackQueryHandler uses to route one action's presses."""
-    return re.compile(rf"^{VERSION}\|{re.escape(action)}(\||$)")
+def pattern(*actions: str) -> re.Pattern[str]:
+    """Return the regex a CallbackQueryHandler uses to route these actions' presses."""
+    either = "|".join(re.escape(action) for action in actions)
+    return re.compile(rf"^{VERSION}\|(?:{either})(\||$)")
