@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from conftest import Clock, pace_as
 
@@ -13,6 +15,7 @@ from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.context import BotApplication
+from clicksbot.delivery.clock import SLOTS_AT_ONCE, SlotClock
 from clicksbot.sandbox import EmulatorServer
 
 
@@ -34,3 +37,36 @@ async def test_the_catch_up_runs_after_a_start_that_kept_the_loop_busy(
         assert runtime.daily is not None and runtime.reminders is not None
         await asyncio.wait_for(runtime.daily.caught_up.wait(), 10)
         await asyncio.wait_for(runtime.reminders.caught_up.wait(), 10)
+
+
+async def test_a_look_reads_the_clock_for_each_slot() -> None:
+    """A look over thousands of slots takes seconds (with its rests between parts): a slot
+    whose time comes while the look goes through the others is judged at the time it is
+    looked at, so it is queued then rather than missed until the next look."""
+    moments = iter(
+        datetime(2026, 3, 2, 8, 0, tzinfo=UTC) + timedelta(seconds=n) for n in range(10**4)
+    )
+    seen: list[datetime] = []
+
+    class Jobs:
+        def run_daily(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    class Outbox:
+        def wake(self) -> None:
+            pass
+
+    class Looked(SlotClock):
+        async def slots(self) -> list[tuple[str, str]]:
+            return [("UTC", f"{8 + n // 60:02d}:{n % 60:02d}") for n in range(SLOTS_AT_ONCE + 5)]
+
+        async def queue_slot(
+            self, time_zone: str, slot: str, now: datetime, early: timedelta = timedelta(0)
+        ) -> int:
+            seen.append(now)
+            return 0
+
+    clock = Looked(None, Outbox(), Jobs(), lambda: next(moments), timedelta(minutes=5))  # type: ignore[arg-type]
+    await clock.tick()
+    assert len(seen) == SLOTS_AT_ONCE + 5
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)  # a new reading each time
