@@ -26,6 +26,7 @@ ROWS = (
     "start-up to first poll",
     "start-up, 30 groups",
     "audience count, slowest",
+    "start-up's catch-up (missed slots)",
     "enqueue everyone",
     "enqueue biggest daily slot",
     "retention of the inactive",
