@@ -75,15 +75,19 @@ class SlotClock:
         self.clock = clock
         self.grace = grace
         self._scheduled: set[tuple[str, str]] = set()
-        self.stopped = False  # this instance stepped down: schedule and queue nothing more
-        self._stop = asyncio.Event()  # the same, for a rest between parts to end at once
+        # Set when this instance stepped down: schedule and queue nothing more (an event, so
+        # that a rest between parts of a look ends at once).
+        self._stop = asyncio.Event()
         self.caught_up = asyncio.Event()  # set once what came due while down is queued
 
     def stop(self) -> None:
         """Schedule and queue nothing more (a leader stepping down; a job running finishes
         its current slot at most)."""
-        self.stopped = True
         self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
 
     async def slots(self) -> Iterable[tuple[str, str]]:
         """Return every (time zone, "HH:MM") slot in the database."""

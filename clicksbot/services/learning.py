@@ -181,16 +181,8 @@ async def pick(
         return None
     summaries = await store.question_summaries(user.id)
     today = local_day(now, time_zone_of(user, default_tz))
-    # Only the questions asked before can be due: their summaries are walked for them, not
-    # the pool (hundreds, where a person has usually been asked a few).
-    due = [
-        q
-        for question_id, summary in summaries.items()
-        if boosters.is_due(summary, today)
-        and (q := content.question(question_id)) is not None
-        and q.language == language
-        and (competency is None or q.competency == competency)
-    ]
+    # Only the questions asked before can be due.
+    due = [q for q in pool if q.id in summaries and boosters.is_due(summaries[q.id], today)]
     if due:  # the one asked longest ago first, so that due ones take turns
         return Pick(min(due, key=lambda q: (summaries[q.id].last_asked, q.id)), booster=True)
     question, restarted = _least_answered(pool, summaries, rng)
