@@ -641,6 +641,29 @@ class PgConnection:
     async def executescript(self, sql: str) -> PgCursor:
         return await self._run(sql, None, many=None)
 
+    async def execute_all(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        """Run statements whose results nobody reads as one query: one round trip for all
+        of them (client-side binding sends it as one simple query), not one each."""
+        if not statements:
+            return
+        bound = tuple(p for _, params in statements for p in _params(params) or ())
+        text = ";\n".join(placeholders(sql) if bound else sql for sql, _ in statements)
+        held = _held.get()
+        if held is not None:
+            await self._batch(held, text, bound)
+            return
+        with _errors():
+            async with self._pool.connection() as conn:
+                await self._batch(conn, text, bound)
+
+    async def _batch(self, conn: Any, text: str, bound: tuple[Any, ...]) -> None:
+        if id(conn) in self._unbegun:
+            self._unbegun.discard(id(conn))
+            text = "BEGIN;\n" + text
+        with _errors():
+            async with conn.cursor() as cur:
+                await cur.execute(text, bound or None)
+
     async def _run(
         self, sql: str, params: Sequence[Any] | None, many: list[tuple[Any, ...]] | None
     ) -> PgCursor:
@@ -838,6 +861,17 @@ async def stream_rows(
         while rows := await cur.fetchmany(size):
             for row in rows:
                 yield tuple(row)
+
+
+async def execute_all(db: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    """Run statements in order whose results nobody reads: on PostgreSQL in one round trip
+    (a person's deletion was some thirty, most of its time); on SQLite one after another, as
+    its statements make no trip."""
+    if isinstance(db, PgConnection):
+        await db.execute_all(statements)
+        return
+    for sql, params in statements:
+        await db.execute(sql, params)
 
 
 def is_postgresql(db: object) -> bool:
