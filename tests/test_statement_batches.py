@@ -32,8 +32,10 @@ async def test_a_batch_runs_in_order_with_its_values_and_literal_percents(
         await execute_all(
             store._db,
             [
-                ("INSERT INTO forgotten_totals (key, count) VALUES (?, ?), (?, ?)",
-                 ("a%b", 1, "c?d", 2)),  # fmt: skip
+                (
+                    "INSERT INTO forgotten_totals (key, count) VALUES (?, ?), (?, ?)",
+                    ("a%b", 1, "c?d", 2),
+                ),
                 ("UPDATE forgotten_totals SET count = count + ? WHERE key LIKE 'a%'", (10,)),
                 ("DELETE FROM forgotten_totals WHERE key = 'c?d'", ()),
             ],
