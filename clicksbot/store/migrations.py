@@ -743,4 +743,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX reminders_by_zone ON reminders (time_zone, usual);
         """,
     ),
+    (
+        "m025_pledge_audience_by_change",
+        """
+        -- PostgreSQL only (see dialect._M025_PG): the pledges' audience trigger reads only
+        -- what a statement changed. SQLite's triggers are per row already.
+        """,
+    ),
 ]
