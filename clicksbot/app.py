@@ -209,6 +209,7 @@ async def _schedule_groups(context: BotContext) -> None:
         if group.chat_id not in runtime.group_jobs:  # else (re)made meanwhile, by /settings
             groups.schedule(runtime, group)
         if n % GROUPS_AT_ONCE == 0:
+            gc.freeze()  # the jobs made so far: see below, and SlotClock.tick
             await asyncio.sleep(0)
     # The groups' jobs (a PTB Job and APScheduler's trigger parts each: some 300,000 objects
     # for 3,000 groups) live as long as the bot, like start-up's: set aside from the

@@ -9,12 +9,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from conftest import Clock, pace_as
 
 from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.context import BotApplication
+from clicksbot.delivery import clock as clock_module
 from clicksbot.delivery.clock import SLOTS_AT_ONCE, SlotClock
 from clicksbot.sandbox import EmulatorServer
 
@@ -70,3 +72,43 @@ async def test_a_look_reads_the_clock_for_each_slot() -> None:
     await clock.tick()
     assert len(seen) == SLOTS_AT_ONCE + 5
     assert seen == sorted(seen) and len(set(seen)) == len(seen)  # a new reading each time
+
+
+async def test_a_looks_new_jobs_are_set_aside_from_the_collector_as_they_are_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start's look makes thousands of slot jobs at a million people: each full pass of
+    the collector meanwhile walked all made so far (40-60 ms, several in the first seconds,
+    every update waiting). They are set aside part by part; a later look that makes no job
+    sets nothing aside."""
+    frozen: list[int] = []
+
+    class Jobs:
+        def __init__(self) -> None:
+            self.made = 0
+
+        def run_daily(self, *args: Any, **kwargs: Any) -> None:
+            self.made += 1
+
+    class Outbox:
+        def wake(self) -> None:
+            pass
+
+    jobs = Jobs()
+
+    class Looked(SlotClock):
+        async def slots(self) -> list[tuple[str, str]]:
+            return [("UTC", f"{8 + n // 60:02d}:{n % 60:02d}") for n in range(3 * SLOTS_AT_ONCE)]
+
+        async def queue_slot(
+            self, time_zone: str, slot: str, now: datetime, early: timedelta = timedelta(0)
+        ) -> int:
+            return 0
+
+    monkeypatch.setattr(clock_module.gc, "freeze", lambda: frozen.append(jobs.made))
+    moment = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    clock = Looked(None, Outbox(), jobs, lambda: moment, timedelta(minutes=5))  # type: ignore[arg-type]
+    await clock.tick()
+    assert frozen == [SLOTS_AT_ONCE, 2 * SLOTS_AT_ONCE, 3 * SLOTS_AT_ONCE]
+    await clock.tick()  # every job made already
+    assert len(frozen) == 3
