@@ -86,18 +86,15 @@ async def test_forgetting_someone_on_postgresql_takes_a_few_round_trips(
         await store.touch_user(7, "en", NOW)
         await store.touch_user(8, "en", NOW)
         trips: list[str] = []
-        on, batch = PgConnection._on, PgConnection._batch
+        on = PgConnection._on
 
-        async def counted_on(self: PgConnection, conn: Any, sql: str, *rest: Any) -> Any:
+        async def counted_on(
+            self: PgConnection, conn: Any, sql: str, *rest: Any, **named: Any
+        ) -> Any:
             trips.append(sql)
-            return await on(self, conn, sql, *rest)
-
-        async def counted_batch(self: PgConnection, conn: Any, text: str, *rest: Any) -> Any:
-            trips.append(text)
-            return await batch(self, conn, text, *rest)
+            return await on(self, conn, sql, *rest, **named)
 
         monkeypatch.setattr(PgConnection, "_on", counted_on)
-        monkeypatch.setattr(PgConnection, "_batch", counted_batch)
         assert await store.forget(7)
         assert len(trips) <= 3, trips  # the reading, the batch of writes (and the salt)
         assert await store.get_user(7) is None

@@ -703,35 +703,25 @@ class PgConnection:
     async def execute_all(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
         """Run statements whose results nobody reads as one query: one round trip for all
         of them (client-side binding sends it as one simple query), not one each."""
-        if not statements:
-            return
-        bound = tuple(p for _, params in statements for p in _params(params) or ())
-        text = ";\n".join(placeholders(sql) if bound else sql for sql, _ in statements)
-        held = _held.get()
-        if held is not None:
-            await self._batch(held, text, bound)
-            return
-        with _errors():
-            async with self._pool.connection() as conn:
-                await self._batch(conn, text, bound)
-
-    async def _batch(self, conn: Any, text: str, bound: tuple[Any, ...]) -> None:
-        if id(conn) in self._unbegun:
-            self._unbegun.discard(id(conn))
-            text = "BEGIN;\n" + text
-        with _errors():
-            async with conn.cursor() as cur:
-                await cur.execute(text, bound or None)
+        if statements:
+            sql = ";\n".join(sql for sql, _ in statements)
+            params = tuple(p for _, values in statements for p in values)
+            await self._run(sql, params, many=None, lastrowid=False)
 
     async def _run(
-        self, sql: str, params: Sequence[Any] | None, many: list[tuple[Any, ...]] | None
+        self,
+        sql: str,
+        params: Sequence[Any] | None,
+        many: list[tuple[Any, ...]] | None,
+        *,
+        lastrowid: bool = True,
     ) -> PgCursor:
         held = _held.get()
         if held is not None:
-            return await self._on(held, sql, params, many)
+            return await self._on(held, sql, params, many, lastrowid=lastrowid)
         with _errors():
             async with self._pool.connection() as conn:
-                return await self._on(conn, sql, params, many)
+                return await self._on(conn, sql, params, many, lastrowid=lastrowid)
 
     async def _on(
         self,
@@ -739,11 +729,17 @@ class PgConnection:
         sql: str,
         params: Sequence[Any] | None,
         many: list[tuple[Any, ...]] | None,
+        *,
+        lastrowid: bool = True,
     ) -> PgCursor:
+        """Run a statement on `conn`; an INSERT into a table with an identity column returns
+        the new id as `lastrowid` (as SQLite's), unless told not to (`execute_all`'s
+        statements, whose results nobody reads)."""
         returning = False
         insert = _INSERT_RE.match(sql)
         if (
-            many is None
+            lastrowid
+            and many is None
             and insert is not None
             and insert.group(1).lower() in self._identity
             and "RETURNING" not in sql.upper()
