@@ -101,3 +101,49 @@ async def test_forgetting_someone_on_postgresql_takes_a_few_round_trips(
         assert await store.get_user(8) is not None
     finally:
         await store.close()
+
+
+@pytest.mark.skipif(
+    not pgtest.enabled(),
+    reason="PostgreSQL only: the round trips of an answer (SQLite's statements make none); "
+    "set CLICKSBOT_TEST_DATABASE=postgresql://... (`bash .ci/postgres start` prints one)",
+)
+async def test_an_answer_on_postgresql_is_one_statement_and_recorded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer, the question's summary and the activity day go in one statement (they were
+    three round trips, with BEGIN and COMMIT the slowest reply on PostgreSQL); a second press
+    writes nothing: no second count in the summary, no day."""
+    store = await Store.open(tmp_path / "clicksbot.sqlite3")
+    try:
+        user, _ = await store.touch_user(7, "en", NOW)
+        asked = await store.ask(user.id, "q-1", "critical_thinking", "any", "f", (1, 0), NOW)
+        trips: list[str] = []
+        on = PgConnection._on
+
+        async def counted_on(
+            self: PgConnection, conn: Any, sql: str, *rest: Any, **named: Any
+        ) -> Any:
+            trips.append(sql)
+            return await on(self, conn, sql, *rest, **named)
+
+        monkeypatch.setattr(PgConnection, "_on", counted_on)
+        awarded = await store.record_answer_and_progress(
+            asked, user.id, 0, True, NOW, box=2, due=NOW.date(), day=NOW.date(), badges=[]
+        )
+        assert awarded == ()
+        assert len(trips) == 1, trips
+        again = await store.record_answer_and_progress(
+            asked, user.id, 1, False, NOW, box=1, due=None, day=NOW.replace(day=29).date(),
+            badges=[],
+        )  # fmt: skip
+        assert again is None
+        monkeypatch.setattr(PgConnection, "_on", on)
+        found = await store.get_asked(asked)
+        assert found is not None and found.answered_at is not None and found.correct
+        summary = await store.question_summary(user.id, "q-1")
+        assert summary is not None
+        assert (summary.answered, summary.answered_right, summary.box) == (1, 1, 2)
+        assert (await store.learner_record(user.id)).days == (NOW.date(),)
+    finally:
+        await store.close()
