@@ -88,6 +88,33 @@ async def test_a_reply_does_not_wait_for_a_long_read_over_everyone(tmp_path: Pat
         await store.close()
 
 
+@pytest.mark.sqlite_only("the scan connection is SQLite's (PostgreSQL's pool has many)")
+async def test_a_read_over_everyone_sees_what_was_committed_before_it(tmp_path: Path) -> None:
+    """Two reads on the scan connection at once: the second sees what was committed before
+    it began, though the first, begun earlier, is still being read. (Run by one call and
+    read by the next, a read let the other's statement run in between, inside its own read
+    transaction: a reminder slot's job, just created, was not there.)"""
+    store = await populated(tmp_path / "bot.sqlite3")
+    try:
+        await store.count_users()  # opens the scan connection
+        # A slow read of a table (a million seeks into users, a good part of a second): its
+        # read transaction opens at its start.
+        slow = asyncio.create_task(
+            store._scan(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                " WHERE i < 1000000) SELECT COUNT(*) FROM n JOIN users u"
+                " ON u.id = 7000 + n.i % 50"
+            )
+        )
+        await asyncio.sleep(0.05)  # it runs
+        await store.touch_user(4242, "en", NOW)  # committed on the store's connection
+        seen = await store._scan("SELECT id FROM users WHERE id = ?", (4242,))
+        assert seen == [(4242,)]
+        assert (await slow)[0][0] == 1_000_000
+    finally:
+        await store.close()
+
+
 def test_no_two_parts_of_the_store_define_the_same_method() -> None:
     """The store is made of mixins; a method two of them define, neither extending the other,
     silently takes one of them for everything (after a merge, every update's read went to the

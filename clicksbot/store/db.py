@@ -31,7 +31,7 @@ from clicksbot.store.moderation import ModerationQueries
 from clicksbot.store.pact import PactQueries
 from clicksbot.store.privacy import PrivacyQueries
 from clicksbot.store.progress import ProgressQueries
-from clicksbot.store.reading import open_on_loop
+from clicksbot.store.reading import WholeReads, open_on_loop
 from clicksbot.store.reminders import ReminderQueries
 from clicksbot.store.rounds import Round, RoundQueries, round_of
 from clicksbot.store.scans import ScanQueries
@@ -129,6 +129,7 @@ class Store(
         self._db = db
         self._write_lock = asyncio.Lock()
         self._jobs_filling: set[int] = set()
+        self._column_names: dict[str, list[str]] = {}
         self.path = path
         # Copies the write-ahead log into the file from its own connection (file databases).
         self.checkpointer: Checkpointer | None = None
@@ -150,7 +151,7 @@ class Store(
             db = await aiosqlite.connect(target)
         except sqlite3.Error as exc:
             raise StoreError(explain(Path(target), exc)) from None
-        store = cls(db, target)
+        store = cls(cast(aiosqlite.Connection, WholeReads(db)), target)
         try:
             if target == ":memory:":
                 await store._configure()

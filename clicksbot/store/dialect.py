@@ -906,16 +906,11 @@ async def stream_rows(
     db: Any, sql: str, params: Sequence[Any] = (), size: int = 500
 ) -> AsyncIterator[tuple[Any, ...]]:
     """Yield a long read's rows holding `size` of them at a time: aiosqlite's cursor as it
-    goes, PostgreSQL's server-side cursor (its ordinary statements are read whole)."""
-    if isinstance(db, PgConnection):
-        async for rows in db.stream(sql, params, size):
-            for row in rows:
-                yield row
-        return
-    async with db.execute(sql, params) as cur:
-        while rows := await cur.fetchmany(size):
-            for row in rows:
-                yield tuple(row)
+    goes (store.reading.WholeReads), PostgreSQL's server-side cursor (ordinary statements
+    are read whole on both)."""
+    async for rows in db.stream(sql, params, size):
+        for row in rows:
+            yield row
 
 
 async def execute_all(db: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
@@ -927,6 +922,17 @@ async def execute_all(db: Any, statements: Sequence[tuple[str, Sequence[Any]]]) 
         return
     for sql, params in statements:
         await db.execute(sql, params)
+
+
+def columns_sql(db: object) -> str:
+    """A statement that names a table's columns in their order (its one argument: the
+    table's name)."""
+    if is_postgresql(db):
+        return (
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position"
+        )
+    return "SELECT name FROM pragma_table_info(?) ORDER BY cid"
 
 
 def is_postgresql(db: object) -> bool:

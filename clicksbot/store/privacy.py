@@ -15,7 +15,7 @@ import aiosqlite
 
 from clicksbot.store import marks
 from clicksbot.store.checkpoints import Checkpointer, between_writes
-from clicksbot.store.dialect import execute_all, is_postgresql
+from clicksbot.store.dialect import columns_sql, execute_all, is_postgresql
 from clicksbot.store.locking import Locked, writes
 from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import to_text
@@ -162,16 +162,19 @@ class PrivacyQueries(ScanQueries):
 
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock
+    _column_names: dict[str, list[str]]  # see `_columns`
 
     async def personal_data(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Return every row that is this person's, table by table."""
         data: dict[str, list[dict[str, Any]]] = {}
         for table, column in OWN.items():
-            async with self._db.execute(
-                f"SELECT * FROM {table} WHERE {column} = ?", (user_id,)
-            ) as cur:
-                names = [d[0] for d in cur.description]
-                rows = [dict(zip(names, row, strict=True)) for row in await cur.fetchall()]
+            # Every column, whatever a later migration adds (named by the schema: a read is
+            # read whole, and gives no cursor to name them, see store.reading.WholeReads).
+            names = await self._columns(table)
+            found = await self._db.execute_fetchall(
+                f"SELECT {', '.join(names)} FROM {table} WHERE {column} = ?", (user_id,)
+            )
+            rows = [dict(zip(names, row, strict=True)) for row in found]
             for row in rows:
                 for name in names:
                     role = OTHERS.get((table, name))
@@ -180,6 +183,13 @@ class PrivacyQueries(ScanQueries):
             if rows:
                 data[table] = rows
         return data
+
+    async def _columns(self, table: str) -> list[str]:
+        """A table's columns, in their order (read once: the schema is set at start)."""
+        if table not in self._column_names:
+            rows = await self._db.execute_fetchall(columns_sql(self._db), (table,))
+            self._column_names[table] = [str(row[0]) for row in rows]
+        return self._column_names[table]
 
     async def _count(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         async with self._db.execute(sql, args) as cur:

@@ -23,11 +23,14 @@ inside its own transaction, so it sees its own writes.
 
 from __future__ import annotations
 
+import re
 import sqlite3
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
+
+from clicksbot.store.dialect import PgCursor, _Pending
 
 
 class Reads:
@@ -137,3 +140,55 @@ def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
         connection.close()
         raise
     return LoopConnection(connection)
+
+
+# A statement that only reads: a SELECT, or a WITH whose statement is no INSERT, UPDATE or
+# DELETE (SQLite's CTEs may head those).
+_SELECT = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_WITH = re.compile(r"\s*WITH\b", re.IGNORECASE)
+_CHANGES = re.compile(r"\b(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+
+
+def only_reads(sql: str) -> bool:
+    """Whether a statement only reads (and returns rows to be read)."""
+    return bool(_SELECT.match(sql) or (_WITH.match(sql) and not _CHANGES.search(sql)))
+
+
+class WholeReads:
+    """The store's aiosqlite connection, each read run and read to its end in one call on its
+    thread (everything else is aiosqlite's own).
+
+    aiosqlite runs a statement by one call on the connection's thread and reads its rows by
+    the next. Between the two another coroutine's statement can run there, and it runs
+    inside the first one's read transaction (SQLite's is the connection's, open while any of
+    its statements is): a read then saw the database as it was when the other began (a
+    reminder slot's job, created a moment before, was not there), and a write there failed
+    at once with "database is locked" whenever another connection (the loop's, see above)
+    had committed since: a reply's write was lost. Read whole, a read's transaction ends
+    within its one call. A long read that must not be held in memory is `stream`ed."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.connection, name)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if not only_reads(sql):
+            return self.connection.execute(sql, params)
+
+        async def run() -> PgCursor:
+            rows = await self.connection.execute_fetchall(sql, params)
+            return PgCursor([tuple(row) for row in rows], -1, None, None)
+
+        return _Pending(run)
+
+    async def stream(
+        self, sql: str, params: Sequence[Any], size: int
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A long read's rows, `size` at a time (an export's: never all in memory). Its read
+        transaction lasts until it is read to its end: for a process that only reads (the
+        command line's exports), not for the bot, which writes on this connection."""
+        async with self.connection.execute(sql, params) as cur:
+            while rows := await cur.fetchmany(size):
+                yield [tuple(row) for row in rows]

@@ -31,11 +31,17 @@ class ScanQueries:
     _scan_closed = False
 
     async def _scan(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one read over everyone on the scan connection; return its rows."""
-        db = self._db
+        """Run one read over everyone on the scan connection; return its rows.
+
+        The statement is run and read to its end in one call on the connection's thread: run
+        by one call and read by the next, another read's statement could run in between,
+        and it then saw the database as it was when this one began (SQLite's read
+        transaction is the connection's, open while any statement of it is), not what had
+        been committed since: a reminder slot's job, created a moment before, not there."""
         if not is_postgresql(self._db) and self.path != ":memory:":
-            db = await self._scan_connection()
-        async with db.execute(sql, params) as cur:
+            line = await self._scan_connection()
+            return [tuple(row) for row in await line.execute_fetchall(sql, params)]
+        async with self._db.execute(sql, params) as cur:
             return [tuple(row) for row in await cur.fetchall()]
 
     async def _scan_connection(self) -> aiosqlite.Connection:
