@@ -17,10 +17,12 @@ import pytest
 
 from clicksbot.services.reminders import served_by
 from clicksbot.store import Store
+from clicksbot.store.delivery import FILL_CHUNK
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Kuala Lumpur and Manila
 DAY = date(2026, 3, 2)
 DEFAULT = "Asia/Kuala_Lumpur"
+NIGHT = "08:00"  # the early slot: it serves the usual times of the night (04:00 to 08:00)
 ZONES = [DEFAULT, "Asia/Manila", None]
 SLOTS = ["08:00", "19:00", "12:15"]
 
@@ -125,14 +127,18 @@ async def test_a_slot_reads_no_whole_table(tmp_path: Path) -> None:
     store = await Store.open(path)
     await populate(store, path, people=300)
     statements: list[str] = []
+    scan = await store._scan_connection()  # the slot's people are read there
     await store._db.set_trace_callback(statements.append)
+    await scan.set_trace_callback(statements.append)
     try:
         for zone in (DEFAULT, "Asia/Manila"):
             for slot in SLOTS:
                 await store.queue_reminder_slot(zone, slot, served_by(slot), DAY, NOW, DEFAULT)
     finally:
         await store._db.set_trace_callback(None)
+        await scan.set_trace_callback(None)
         await store.close()
+    assert any(" UNION " in sql and "reminders" in sql for sql in statements)
     db = sqlite3.connect(path)
     try:
         for analyze in (False, True):
@@ -148,3 +154,74 @@ async def test_a_slot_reads_no_whole_table(tmp_path: Path) -> None:
             assert not scans, "\n".join(scans)
     finally:
         db.close()
+
+
+async def test_a_big_slot_is_queued_a_chunk_a_transaction_and_a_cut_one_is_finished(
+    tmp_path: Path,
+) -> None:
+    """A slot's people are found by one read and queued FILL_CHUNK a transaction, each
+    checked again (someone who played after the read is left out); a slot cut after two
+    chunks (as by a crash) is finished by `finish_fills`: everyone due queued once."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    people = 2 * FILL_CHUNK + 50
+    try:
+        await store.close()
+        with pgtest.connect(path) as db:
+            db.executemany(
+                "INSERT INTO users (id, language, created_at, last_seen_at, time_zone,"
+                " tip_time) VALUES (?, 'en', ?, ?, ?, ?)",
+                [(9000 + n, NOW.isoformat(), NOW.isoformat(), "Asia/Manila",
+                  "07:30" if n % 2 else None) for n in range(people)],
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO reminders (user_id, usual, time_zone) VALUES (?, ?, ?)",
+                [(9000 + n, "07:00" if n % 2 else "06:30", "Asia/Manila") for n in range(people)],
+            )
+        store = await Store.open(path)
+        expected = by_rule(path, "Asia/Manila", NIGHT)
+        assert len(expected) == people
+        late = max(expected)  # plays between the read and their chunk
+        listed = store._listed
+
+        async def read_then_play(job_id: int) -> list[int] | None:
+            found = await listed(job_id)
+            with pgtest.connect(path) as db:
+                db.execute(
+                    "INSERT INTO activity_days (user_id, day) VALUES (?, ?)",
+                    (late, DAY.isoformat()),
+                )
+            return found
+
+        chunks = 0
+        fill_chunk = store._fill_chunk
+
+        async def crashing(job_id: int, now: datetime) -> tuple[int, bool]:
+            nonlocal chunks
+            chunks += 1
+            if chunks > 2:
+                raise RuntimeError("crash")
+            return await fill_chunk(job_id, now)
+
+        store._listed = read_then_play  # type: ignore[method-assign]
+        store._fill_chunk = crashing  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="crash"):
+            await store.queue_reminder_slot(
+                "Asia/Manila", NIGHT, served_by(NIGHT), DAY, NOW, DEFAULT
+            )
+        del store._fill_chunk, store._listed
+        async with store._db.execute("SELECT id FROM jobs WHERE kind = 'reminder'") as cur:
+            (job_id,) = [int(row[0]) for row in await cur.fetchall()]
+        assert len(await queued(store, job_id)) == 2 * FILL_CHUNK
+        finished = await store.finish_fills(NOW)
+        assert finished == [(job_id, people - 2 * FILL_CHUNK - 1)]
+        assert await queued(store, job_id) == expected - {late}
+        assert by_rule(path, "Asia/Manila", NIGHT) == set()  # each marked reminded
+        assert (
+            await store.queue_reminder_slot(
+                "Asia/Manila", NIGHT, served_by(NIGHT), DAY, NOW, DEFAULT
+            )
+            is None
+        )
+    finally:
+        await store.close()

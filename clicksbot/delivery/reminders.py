@@ -4,8 +4,9 @@ person, as for daily tips (see clicksbot.delivery.clock).
 The slots are worked out from the database at start (each reminder's time, moved or skipped
 for quiet hours by clicksbot.services.reminders) and looked at again every few minutes, since
 usual times follow people's habits. When a slot's time comes, everyone due then who has not
-played that day is queued in the outbox in one statement; the jobs table queues a slot once
-per local day, and each person's last day keeps them to one reminder a day.
+played that day is queued in the outbox (found by one read, then queued a chunk a
+transaction: see store.reminders); the jobs table queues a slot once per local day, and each
+person's last day keeps them to one reminder a day.
 """
 
 from __future__ import annotations

@@ -129,6 +129,7 @@ class Store(
         self._db = db
         self._write_lock = asyncio.Lock()
         self._jobs_filling: set[int] = set()
+        self._fill_lists: dict[int, list[int]] = {}
         self._column_names: dict[str, list[str]] = {}
         self.path = path
         # Copies the write-ahead log into the file from its own connection (file databases).

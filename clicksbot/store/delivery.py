@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import time
 from collections.abc import Iterable
@@ -121,6 +122,7 @@ class DeliveryQueries(ScanQueries):
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock
     _jobs_filling: set[int]  # jobs this process is filling now (see `_fill`)
+    _fill_lists: dict[int, list[int]]  # the people a listed fill queues (see `_listed`)
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -212,14 +214,19 @@ class DeliveryQueries(ScanQueries):
 
     @writes
     async def _open_fill(
-        self, key: str, kind: str, fill: dict[str, Any], now: datetime
+        self,
+        key: str,
+        kind: str,
+        fill: dict[str, Any],
+        now: datetime,
+        payload: dict[str, Any] | None = None,
     ) -> int | None:
         """Create a job that is still to be filled; if it exists, return it only while it is
         still being filled (None: done before)."""
         cur = await self._db.execute(
-            "INSERT INTO jobs (key, kind, payload, created_at, filling) VALUES (?, ?, '{}', ?, ?)"
+            "INSERT INTO jobs (key, kind, payload, created_at, filling) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO NOTHING",
-            (key, kind, to_text(now), json.dumps(fill)),
+            (key, kind, json.dumps(payload or {}), to_text(now), json.dumps(fill)),
         )
         if cur.rowcount == 1:
             return cur.lastrowid
@@ -242,6 +249,9 @@ class DeliveryQueries(ScanQueries):
             return 0
         filling.add(job_id)
         try:
+            listed = await self._listed(job_id)
+            if listed is not None:
+                self._fill_lists[job_id] = listed
             queued = 0
             while True:
                 count, done = await self._fill_chunk(job_id, now)
@@ -251,12 +261,27 @@ class DeliveryQueries(ScanQueries):
                 await between_writes(self)
         finally:
             filling.discard(job_id)
+            self._fill_lists.pop(job_id, None)
+
+    async def _listed(self, job_id: int) -> list[int] | None:
+        """The people a job's fill queues, by id in ascending order, when they are found by
+        one read before its chunks, outside the write lock (see store.reminders: finding a
+        reminder slot's people took 50-150 ms at a million people, every reply's write
+        waiting behind it); None when each chunk finds its own people, as here."""
+        return None
+
+    async def _queue_listed(
+        self, job_id: int, fill: dict[str, Any], people: list[int], now: datetime
+    ) -> int:
+        """Queue some of a listed fill's people (in the caller's transaction), each if still
+        due; return how many were queued. Listed fills are store.reminders'."""
+        raise TypeError(f"job {job_id}: no listed fill of this kind")
 
     @writes
     async def _fill_chunk(self, job_id: int, now: datetime) -> tuple[int, bool]:
-        """Queue the next FILL_CHUNK people of a job still being filled (a tip slot's, or an
-        audience's), and note how far it got, in one transaction; return how many were queued
-        and whether the job is full."""
+        """Queue the next FILL_CHUNK people of a job still being filled (a tip slot's, a
+        reminder slot's, or an audience's), and note how far it got, in one transaction;
+        return how many were queued and whether the job is full."""
         # On PostgreSQL the job's row is locked, so that two instances filling one job (a
         # leader's last fill as another takes over) take turns, each window once.
         async with self._db.execute(
@@ -268,6 +293,9 @@ class DeliveryQueries(ScanQueries):
         fill = json.loads(row[0])
         if "audience" in fill:
             return await self._fill_audience_chunk(job_id, fill, now)
+        listed = self._fill_lists.get(job_id)
+        if listed is not None:
+            return await self._fill_listed_chunk(job_id, fill, listed, now)
         # The order of the slot's index, so each chunk starts where the last ended: the
         # chunk's last key is read first, then its people are queued and marked by two
         # statements over that range (not a row at a time: a round trip each on PostgreSQL).
@@ -298,6 +326,24 @@ class DeliveryQueries(ScanQueries):
         done = count < FILL_CHUNK
         if not done:
             fill["after"] = last
+        await self._db.execute(
+            "UPDATE jobs SET filling = ? WHERE id = ?",
+            (None if done else json.dumps(fill), job_id),
+        )
+        return count, done
+
+    async def _fill_listed_chunk(
+        self, job_id: int, fill: dict[str, Any], listed: list[int], now: datetime
+    ) -> tuple[int, bool]:
+        """`_fill_chunk` for a listed fill: the next FILL_CHUNK of the people read before,
+        after the last person a chunk queued (the job notes who that was)."""
+        after = fill.get("after")
+        start = 0 if after is None else bisect.bisect_right(listed, int(after))
+        people = listed[start : start + FILL_CHUNK]
+        count = await self._queue_listed(job_id, fill, people, now) if people else 0
+        done = start + FILL_CHUNK >= len(listed)
+        if not done:
+            fill["after"] = people[-1]
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
