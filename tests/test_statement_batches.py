@@ -19,6 +19,19 @@ from clicksbot.store.locking import writes
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
+def round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Note each statement sent to PostgreSQL from now on (one round trip each)."""
+    trips: list[str] = []
+    on = PgConnection._on
+
+    async def counted_on(self: PgConnection, conn: Any, sql: str, *rest: Any, **named: Any) -> Any:
+        trips.append(sql)
+        return await on(self, conn, sql, *rest, **named)
+
+    monkeypatch.setattr(PgConnection, "_on", counted_on)
+    return trips
+
+
 async def totals(store: Store) -> dict[str, int]:
     async with store._db.execute("SELECT key, count FROM forgotten_totals ORDER BY key") as cur:
         return {str(k): int(c) for k, c in await cur.fetchall()}
@@ -85,16 +98,7 @@ async def test_forgetting_someone_on_postgresql_takes_a_few_round_trips(
     try:
         await store.touch_user(7, "en", NOW)
         await store.touch_user(8, "en", NOW)
-        trips: list[str] = []
-        on = PgConnection._on
-
-        async def counted_on(
-            self: PgConnection, conn: Any, sql: str, *rest: Any, **named: Any
-        ) -> Any:
-            trips.append(sql)
-            return await on(self, conn, sql, *rest, **named)
-
-        monkeypatch.setattr(PgConnection, "_on", counted_on)
+        trips = round_trips(monkeypatch)
         assert await store.forget(7)
         assert len(trips) <= 3, trips  # the reading, the batch of writes (and the salt)
         assert await store.get_user(7) is None
@@ -118,16 +122,7 @@ async def test_an_answer_on_postgresql_is_one_statement_and_recorded_once(
     try:
         user, _ = await store.touch_user(7, "en", NOW)
         asked = await store.ask(user.id, "q-1", "critical_thinking", "any", "f", (1, 0), NOW)
-        trips: list[str] = []
-        on = PgConnection._on
-
-        async def counted_on(
-            self: PgConnection, conn: Any, sql: str, *rest: Any, **named: Any
-        ) -> Any:
-            trips.append(sql)
-            return await on(self, conn, sql, *rest, **named)
-
-        monkeypatch.setattr(PgConnection, "_on", counted_on)
+        trips = round_trips(monkeypatch)
         awarded = await store.record_answer_and_progress(
             asked, user.id, 0, True, NOW, box=2, due=NOW.date(), day=NOW.date(), badges=[]
         )
@@ -138,7 +133,7 @@ async def test_an_answer_on_postgresql_is_one_statement_and_recorded_once(
             badges=[],
         )  # fmt: skip
         assert again is None
-        monkeypatch.setattr(PgConnection, "_on", on)
+        monkeypatch.undo()
         found = await store.get_asked(asked)
         assert found is not None and found.answered_at is not None and found.correct
         summary = await store.question_summary(user.id, "q-1")
