@@ -663,20 +663,34 @@ class PgConnection:
                 f"SET idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_MS}"
             )
 
-        # Try one connection first: a wrong host or password is one clear line, at once,
-        # instead of a pool retrying in the background.
+        # One connection first: a wrong host or password is one clear line, at once, instead
+        # of a pool retrying in the background. It is then the pool's first (not closed for
+        # the pool to open another: a command such as `clicksbot stats` made two).
+        settings: dict[str, Any] = {"autocommit": True, "cursor_factory": psycopg.AsyncClientCursor}
         with _errors():
-            first = await psycopg.AsyncConnection.connect(url, connect_timeout=10)
-            await first.close()
+            handed = [await psycopg.AsyncConnection.connect(url, connect_timeout=10, **settings)]
+
+        class Handed(psycopg.AsyncConnection[Any]):
+            @classmethod
+            async def connect(cls, conninfo: str = "", **kwargs: Any) -> Any:
+                if handed:
+                    return handed.pop()
+                return await super().connect(conninfo, **kwargs)
+
         pool = AsyncConnectionPool(
             url,
             min_size=1,
             max_size=max_size,
             open=False,
-            kwargs={"autocommit": True, "cursor_factory": psycopg.AsyncClientCursor},
+            connection_class=Handed,
+            kwargs=settings,
             configure=configure,
         )
-        await pool.open(wait=True, timeout=30)
+        try:
+            await pool.open(wait=True, timeout=30)
+        finally:
+            for unused in handed:
+                await unused.close()
         return cls(pool, url, identity)
 
     # -- statements ----------------------------------------------------------------------
