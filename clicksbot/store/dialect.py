@@ -549,7 +549,7 @@ def _errors() -> Generator[None, None, None]:
         raise sqlite3.DatabaseError(str(exc).strip()) from exc
 
 
-class PgCursor:
+class RowsCursor:
     """A finished statement's results, read into memory (as aiosqlite's cursors are used)."""
 
     def __init__(
@@ -581,7 +581,7 @@ class PgCursor:
         self._next += len(rows)
         return rows
 
-    def __aiter__(self) -> PgCursor:
+    def __aiter__(self) -> RowsCursor:
         return self
 
     async def __anext__(self) -> tuple[Any, ...]:
@@ -594,17 +594,17 @@ class PgCursor:
         self._rows = []
 
 
-class _Pending:
+class Pending:
     """What `execute` returns: awaited, the cursor; `async with`, the cursor too (as aiosqlite)."""
 
     def __init__(self, run: Any) -> None:
         self._run = run
 
-    def __await__(self) -> Generator[Any, None, PgCursor]:
+    def __await__(self) -> Generator[Any, None, RowsCursor]:
         return self._run().__await__()  # type: ignore[no-any-return]
 
-    async def __aenter__(self) -> PgCursor:
-        cursor: PgCursor = await self._run()
+    async def __aenter__(self) -> RowsCursor:
+        cursor: RowsCursor = await self._run()
         return cursor
 
     async def __aexit__(self, *exc: object) -> None:
@@ -695,11 +695,11 @@ class PgConnection:
 
     # -- statements ----------------------------------------------------------------------
 
-    def execute(self, sql: str, params: Sequence[Any] | None = None) -> _Pending:
-        async def run() -> PgCursor:
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> Pending:
+        async def run() -> RowsCursor:
             return await self._run(sql, params, many=None)
 
-        return _Pending(run)
+        return Pending(run)
 
     async def execute_fetchall(
         self, sql: str, params: Sequence[Any] | None = None
@@ -708,10 +708,10 @@ class PgConnection:
         cursor = await self._run(sql, params, many=None)
         return await cursor.fetchall()
 
-    async def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> PgCursor:
+    async def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> RowsCursor:
         return await self._run(sql, None, many=[_params(p) or () for p in seq])
 
-    async def executescript(self, sql: str) -> PgCursor:
+    async def executescript(self, sql: str) -> RowsCursor:
         return await self._run(sql, None, many=None)
 
     async def execute_all(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
@@ -729,7 +729,7 @@ class PgConnection:
         many: list[tuple[Any, ...]] | None,
         *,
         lastrowid: bool = True,
-    ) -> PgCursor:
+    ) -> RowsCursor:
         held = _held.get()
         if held is not None:
             return await self._on(held, sql, params, many, lastrowid=lastrowid)
@@ -745,7 +745,7 @@ class PgConnection:
         many: list[tuple[Any, ...]] | None,
         *,
         lastrowid: bool = True,
-    ) -> PgCursor:
+    ) -> RowsCursor:
         """Run a statement on `conn`; an INSERT into a table with an identity column returns
         the new id as `lastrowid` (as SQLite's), unless told not to (`execute_all`'s
         statements, whose results nobody reads)."""
@@ -771,7 +771,7 @@ class PgConnection:
                         await cur.execute("BEGIN")
                     if many:
                         await cur.executemany(text, many)
-                    return PgCursor([], max(cur.rowcount, 0), None, None)
+                    return RowsCursor([], max(cur.rowcount, 0), None, None)
                 if begin:
                     # One query of two statements (client-side binding sends it as one
                     # simple query): the first result is BEGIN's, the statement's is next.
@@ -782,8 +782,8 @@ class PgConnection:
                 rows = [tuple(r) for r in await cur.fetchall()] if cur.description else []
                 if returning:
                     last = int(rows[0][0]) if rows else None
-                    return PgCursor([], cur.rowcount, last, None)
-                return PgCursor(rows, cur.rowcount, None, cur.description)
+                    return RowsCursor([], cur.rowcount, last, None)
+                return RowsCursor(rows, cur.rowcount, None, cur.description)
 
     # -- transactions --------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import aiosqlite
 
-from clicksbot.store.dialect import PgCursor, _Pending
+from clicksbot.store.dialect import Pending, RowsCursor
 
 
 class Reads:
@@ -177,11 +177,11 @@ class WholeReads:
         if not only_reads(sql):
             return self.connection.execute(sql, params)
 
-        async def run() -> PgCursor:
+        async def run() -> RowsCursor:
             rows = await self.connection.execute_fetchall(sql, params)
-            return PgCursor([tuple(row) for row in rows], -1, None, None)
+            return RowsCursor([tuple(row) for row in rows], -1, None, None)
 
-        return _Pending(run)
+        return Pending(run)
 
     async def stream(
         self, sql: str, params: Sequence[Any], size: int
