@@ -27,6 +27,7 @@ from clicksbot.handlers import groups
 from clicksbot.sandbox import Emulator, EmulatorServer
 from clicksbot.store import Store
 from clicksbot.store import migrations as schema
+from clicksbot.store.delivery import FILL_AHEAD, JobProgress
 from clicksbot.store.groups import GroupSettings
 
 FIRST = 5_000_000  # ids of the people a test writes straight into the database
@@ -392,12 +393,14 @@ async def test_a_big_slot_is_queued_once_across_a_crash_while_replies_get_throug
 # -- audiences ---------------------------------------------------------------------------
 
 
-async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
+async def test_a_broadcast_to_many_is_queued_ahead_of_the_outbox_and_once(
     settings: Settings, clock: Clock
 ) -> None:
-    """A message to 20,000 people is queued in short transactions (a reply's write never
-    waits long), everyone once; a queueing cut by a crash is finished at the next start, and
-    a small audience among them costs no long transaction either."""
+    """A message to 20,000 people: its first FILL_AHEAD are queued at once, in short
+    transactions (a reply's write never waits long), the rest as the outbox sends, everyone
+    once; its progress counts everyone from the start; a queueing cut by a crash carries on
+    where it stopped; a stopped one queues nobody more; a small audience among many is
+    queued whole at once, without a long transaction either."""
     path = Path(settings.database)
     people = 20_000
     await populate(path, people, clock())
@@ -406,15 +409,38 @@ async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
     db.commit()
     db.close()
     store = await Store.open(path)
+    rows = "SELECT COUNT(*) FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE j.key = ?"
+
+    async def send_all(job_id: int) -> None:
+        """Be the outbox: send what is pending, ask for more, until nothing is left."""
+        for _ in range(100):
+            waiting = await store.pending_deliveries(None, people)
+            await store.deliveries_sent([(d, 1, None) for d in waiting], clock())
+            progress = await store.job_progress(job_id)
+            assert progress.total == people, progress  # everyone counted from the start
+            if not await store.fill_ahead(clock()) and not progress.pending:
+                return
+        raise AssertionError("the fill never ended")
+
     try:
         async with LockWatch(store) as watch:
             result = await store.queue_message("everyone", {"text": {"en": "x"}}, clock())
-        assert result is not None and result[1] == people
-        assert count(path, "SELECT COUNT(DISTINCT user_id) FROM deliveries") == people
+        assert result is not None and result[1] == people  # what the moderator is told
+        job_id = result[0]
+        assert FILL_AHEAD <= count(path, rows, "everyone") < people
         assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
         assert await store.queue_message("everyone", {"text": {"en": "x"}}, clock()) is None
+        assert await store.fill_ahead(clock()) == 0  # enough waiting to be sent
+        progress = await store.job_progress(job_id)
+        assert (progress.total, progress.pending) == (people, people)
+        async with LockWatch(store) as watch:
+            await send_all(job_id)
+        assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+        assert count(path, rows, "everyone") == people
+        assert count(path, "SELECT COUNT(DISTINCT user_id) FROM deliveries") == people
+        assert await store.job_progress(job_id) == JobProgress(0, people, 0, 0)
 
-        # Cut after two windows, as a crash would; the next start finishes it, once.
+        # Cut after two windows, as a crash would; the next leader's outbox carries on, once.
         windows = 0
         fill_chunk = store._fill_chunk
 
@@ -429,9 +455,21 @@ async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
         with pytest.raises(RuntimeError, match="crash"):
             await store.queue_message("again", {"text": {"en": "y"}}, clock())
         del store._fill_chunk
-        assert await store.finish_fills(clock()) != []
-        again = "SELECT COUNT(*) FROM deliveries d JOIN jobs j ON j.id = d.job_id"
-        assert count(path, f"{again} WHERE j.key = 'again'") == people
+        cut = count(path, rows, "again")
+        assert 0 < cut < FILL_AHEAD
+        again = int(count(path, "SELECT id FROM jobs WHERE key = 'again'"))
+        await send_all(again)
+        assert count(path, rows, "again") == people
+
+        # Stopped after its first people: nobody more is queued, and the rest count as
+        # not sent.
+        result = await store.queue_message("stopped", {"text": {"en": "z"}}, clock())
+        assert result is not None
+        first = count(path, rows, "stopped")
+        assert await store.cancel_job(result[0], clock()) == people
+        assert await store.fill_ahead(clock()) == 0
+        assert count(path, rows, "stopped") == first
+        assert await store.job_progress(result[0]) == JobProgress(0, 0, 0, 0, people, True)
 
         khmer = await store.create_broadcast(1, {"kind": "language", "value": "km"},
                                              {"text": {"km": "z"}}, clock(), clock())  # fmt: skip
@@ -440,6 +478,7 @@ async def test_a_broadcast_to_many_is_queued_a_chunk_at_a_time_and_once(
         async with LockWatch(store) as watch:
             queued = await store.queue_broadcast(broadcast, clock())
         assert queued is not None and queued[1] == 20
+        assert count(path, rows, f"broadcast:{khmer}") == 20
         assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
     finally:
         await store.close()

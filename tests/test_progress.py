@@ -6,15 +6,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from dataclasses import replace
 
+import pgtest
 import pytest
-from conftest import Clock, Running, started
+from conftest import Clock, Running, running, started
 from test_moderation import make_admin, receive_until, rt
 
 from clicksbot.app import build_application, polling
+from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.delivery.progress import INTERVAL
-from clicksbot.sandbox import BotMessage, Limits, Person
+from clicksbot.sandbox import BotMessage, Emulator, EmulatorServer, Limits, Person
+from clicksbot.store import Store
+from clicksbot.store.delivery import FILL_AHEAD, FILL_WINDOW_POSTGRESQL
 
 SENDING = "sending…"
 
@@ -114,3 +119,80 @@ async def test_a_restart_mid_broadcast_still_ends_with_the_summary(
     got = received(bot, "Slow news")
     assert got.pop(admin.id) == 2  # the preview, then the broadcast
     assert {p.id for p in people} == set(got) and set(got.values()) == {1}
+
+
+async def test_a_broadcast_to_more_than_is_queued_at_once_reaches_everyone_once(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """A (paid) broadcast to 2 x FILL_AHEAD people and more, at Telegram's real limits: it is
+    queued FILL_AHEAD people ahead of the outbox, never all at once, and the outbox queues
+    the rest as it sends; everyone gets it once, and the progress counts everyone from its
+    first view to its summary."""
+    people = 2 * FILL_AHEAD + 321
+    emulator = server.emulator
+    readers = [emulator.person(f"R{i}", user_id=7_000_000 + i) for i in range(people)]
+    emulator.started.update(r.id for r in readers)  # they met the bot before
+    store = await Store.open(settings.store_target)  # the schema, before the rows
+    await store.close()
+    db = pgtest.connect(settings.database)
+    seen = clock().isoformat(timespec="seconds")
+    db.executemany(
+        "INSERT INTO users (id, language, created_at, last_seen_at, greeted_at)"
+        " VALUES (?, 'en', ?, ?, ?)",
+        [(r.id, seen, seen, seen) for r in readers],
+    )
+    db.commit()
+    db.close()
+    paid = replace(settings, allow_paid_broadcast=True, admins=frozenset({42}))
+    async with running(server, paid, shipped_content, clock):
+        admin = emulator.person("Admin", user_id=42)
+        admin.send("/start")
+        await admin.receive()
+        await send_now_to(admin, "Wide news")
+        first = await receive_until(admin, SENDING)
+        everyone = people + 1  # the admin too
+        assert f"of {everyone} " in first.text  # everyone counted, not just those queued
+        pending: list[int] = []
+        deadline = time.monotonic() + 180
+        while sum(received_by(emulator, "Wide news").values()) < everyone + 1:
+            assert time.monotonic() < deadline, "the broadcast did not finish"
+            pending.append(count_pending(settings))
+            await asyncio.sleep(0.2)
+        summary = await summary_of(admin, first)
+    assert f"Sent: {everyone} of {everyone} " in summary.text
+    got = received_by(emulator, "Wide news")
+    assert got.pop(admin.id) == 2  # the preview, then the broadcast
+    assert set(got) == {r.id for r in readers} and set(got.values()) == {1}
+    print(f"pending rows while sending: at most {max(pending)} of {people}")
+    assert 0 < max(pending) <= FILL_AHEAD + FILL_WINDOW_POSTGRESQL, max(pending)
+    assert emulator.refused == []
+
+
+async def send_now_to(mod: Person, text: str) -> None:
+    """/broadcast to everyone, pressing Send now (the admin of `settings`)."""
+    mod.send("/broadcast")
+    await mod.receive()
+    mod.send(text)
+    await mod.press(await mod.receive(), "No button")
+    await receive_until(mod, "Preview")
+    await mod.receive()  # the preview itself
+    await mod.press(await mod.receive(), "Everyone")
+    await mod.press(await receive_until(mod, "Send this to"), "Send now")
+
+
+def received_by(emulator: Emulator, text: str) -> Counter[int]:
+    return Counter(
+        int(c.params["chat_id"])
+        for c in emulator.sent("sendMessage")
+        if c.params.get("text") == text
+    )
+
+
+def count_pending(settings: Settings) -> int:
+    db = pgtest.connect(settings.database, timeout=10)
+    try:
+        return int(
+            db.execute("SELECT COUNT(*) FROM deliveries WHERE state = 'pending'").fetchone()[0]
+        )
+    finally:
+        db.close()

@@ -227,6 +227,7 @@ SET_ASIDE: dict[str, str] = {
     "dialogues": "the conversations under way, at start",
     "expire_dialogues": "conversations past their timeout, at start",
     "finish_fills": "the slots left half queued, at start",
+    "fill_ahead": "a fan-out's next people, a window at a time, ahead of the outbox",
     "count_audience": "an audience counted row by row, for checks and tests",
     "purge_deliveries": "retention: old outbox rows",
     "scrub_log": "empties the write-ahead log: no query",

@@ -228,11 +228,15 @@ class Outbox:
                 cursor = None
 
     async def _read(self, cursor: tuple[int, int] | None) -> list[Delivery]:
-        """The next rows to send: claimed for this leader, or (no leadership) as they are."""
+        """The next rows to send: claimed for this leader, or (no leadership) as they are.
+        Before each pass from the top, the audiences still being queued are topped up, so
+        that a broadcast's next people are waiting (see `Store.fill_ahead`)."""
+        if self.holder is not None and not self.may_send():
+            raise NotLeading
+        if cursor is None:
+            await self.store.fill_ahead(self.clock())
         if self.holder is None:
             return await self.store.pending_deliveries(cursor, self.batch)
-        if not self.may_send():
-            raise NotLeading
         asked = self._monotonic()
         rows = await self.store.claim_deliveries(
             self.holder, cursor, self.batch, self.claim_seconds

@@ -54,6 +54,12 @@ FILL_WINDOW = 500  # people looked at per transaction when an audience is queued
 # The same on PostgreSQL, where each statement and commit is a round trip to the server:
 # 50 windows for 100k people instead of 200 (about 15 ms a window there, on 2 busy cores).
 FILL_WINDOW_POSTGRESQL = 2000
+# An audience (a broadcast, a campaign's step) is queued FILL_AHEAD people ahead of the
+# outbox, not all at once: Telegram lets a bot send about 30 messages a second, so a million
+# people take nine hours to reach, and queueing them all up front cost 5-9 s of writes and a
+# million pending rows before the first was sent. The outbox asks for more (`fill_ahead`)
+# when fewer than half of that are left to send.
+FILL_AHEAD = 5000
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -178,13 +184,59 @@ class DeliveryQueries(ScanQueries):
         None if a job with this key exists. `_fill` then queues its people, FILL_CHUNK a
         transaction, once the caller's transaction is committed."""
         audience_filter(audience)  # an unknown kind is refused here, before anything is written
+        # How many it reaches now, from the kept totals: what the moderator is told, and what
+        # the progress counts as still to queue until the fill is done (see `job_progress`).
+        expected = await self._kept_audience_size(audience)
+        fill = {"audience": audience, "after": None, "expected": expected, "queued": 0}
         cur = await self._db.execute(
             "INSERT INTO jobs (key, kind, payload, created_at, filling) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO NOTHING",
-            (key, kind, json.dumps(payload, ensure_ascii=False), to_text(now),
-             json.dumps({"audience": audience, "after": None})),
-        )  # fmt: skip
+            (key, kind, json.dumps(payload, ensure_ascii=False), to_text(now), json.dumps(fill)),
+        )
         return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def _kept_audience_size(self, audience: dict[str, Any]) -> int:
+        """How many people an audience reaches, from the totals the database keeps
+        (migration m018's triggers): one row read, however many people there are."""
+        kind, value = audience.get("kind", "all"), audience.get("value")
+        key = f"{kind}:{value}" if kind in ("language", "country") else str(kind)
+        async with self._db.execute(
+            "SELECT count FROM audience_counts WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def _queue_audience(self, job_id: int, now: datetime) -> int:
+        """Queue the first FILL_AHEAD people of a new audience job (the outbox asks for the
+        rest as it sends, see `fill_ahead`); return how many people the job reaches: exact
+        when they were all queued, else the audience's size when it was created."""
+        queued = await self._fill(job_id, now, most=FILL_AHEAD)
+        async with self._db.execute("SELECT filling FROM jobs WHERE id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        return queued + (still_to_queue(row[0]) if row else 0)
+
+    async def fill_ahead(self, now: datetime) -> int:
+        """Queue more people of the audiences still being queued, so that each has about
+        FILL_AHEAD waiting to be sent, a window a transaction; return how many were queued.
+        The outbox calls it before each pass over its rows, as leader: a job's rows are
+        queued in the order of people's ids, and how far it got is kept in the job, so a
+        restart or a new leader carries on where the last one stopped."""
+        jobs = await self._db.execute_fetchall(
+            "SELECT id, filling FROM jobs WHERE filling IS NOT NULL ORDER BY id"
+        )
+        queued = 0
+        for job_id, filling in list(jobs):
+            if "audience" not in json.loads(filling):
+                continue  # a slot's fill: its clock finishes it (see `finish_fills`)
+            async with self._db.execute(
+                "SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?",
+                (PENDING, job_id),
+            ) as cur:
+                row = await cur.fetchone()
+            waiting = int(row[0]) if row else 0
+            if waiting < FILL_AHEAD // 2:
+                queued += await self._fill(int(job_id), now, most=FILL_AHEAD - waiting)
+        return queued
 
     async def queue_tip_slot(
         self, time_zone: str, tip_time: str, day: date, now: datetime
@@ -237,13 +289,18 @@ class DeliveryQueries(ScanQueries):
         return int(row[0]) if row else None
 
     async def finish_fills(self, now: datetime) -> list[tuple[int, int]]:
-        """Finish the slots a stop or crash left half queued; return (job id, people queued)."""
-        async with self._db.execute("SELECT id FROM jobs WHERE filling IS NOT NULL") as cur:
-            jobs = [int(r[0]) for r in await cur.fetchall()]
-        return [(job_id, await self._fill(job_id, now)) for job_id in jobs]
+        """Finish the slots a stop or crash left half queued; return (job id, people queued).
+        An audience's job is left to the outbox, which queues its people as it sends them
+        (see `fill_ahead`)."""
+        jobs = await self._db.execute_fetchall(
+            "SELECT id, filling FROM jobs WHERE filling IS NOT NULL ORDER BY id"
+        )
+        slots = [int(r[0]) for r in list(jobs) if "audience" not in json.loads(r[1])]
+        return [(job_id, await self._fill(job_id, now)) for job_id in slots]
 
-    async def _fill(self, job_id: int, now: datetime) -> int:
-        """Queue a job's people chunk after chunk until it is full; return how many."""
+    async def _fill(self, job_id: int, now: datetime, most: int | None = None) -> int:
+        """Queue a job's people chunk after chunk until it is full (or, given `most`, until
+        at least that many were queued); return how many."""
         filling = self._jobs_filling
         if job_id in filling:  # another clock of this process is at it: it finishes the job
             return 0
@@ -256,7 +313,7 @@ class DeliveryQueries(ScanQueries):
             while True:
                 count, done = await self._fill_chunk(job_id, now)
                 queued += count
-                if done:
+                if done or (most is not None and queued >= most):
                     return queued
                 await between_writes(self)
         finally:
@@ -360,12 +417,13 @@ class DeliveryQueries(ScanQueries):
         trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
         window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
-        async with self._db.execute(
-            "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
+        # The window's last person, and whether anybody comes after it (if not, this is
+        # the last window: the job is known to be full when its last person is queued).
+        found = list(await self._db.execute_fetchall(
+            "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 2 OFFSET ?",
             (after, window - 1),
-        ) as cur:
-            row = await cur.fetchone()
-        bound = None if row is None else int(row[0])  # None: the last window
+        ))  # fmt: skip
+        bound = int(found[0][0]) if len(found) == 2 else None  # None: the last window
         where, args = audience_filter(fill["audience"])
         # A window's rows are new: the job is new, and its windows are queued one after
         # another, each with the note of how far the job got (under the job's row lock on
@@ -381,6 +439,7 @@ class DeliveryQueries(ScanQueries):
         )
         queued = max(cur.rowcount, 0)
         fill["after"] = bound
+        fill["queued"] = int(fill.get("queued", 0)) + queued
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if bound is None else json.dumps(fill), job_id),
@@ -398,7 +457,7 @@ class DeliveryQueries(ScanQueries):
         job_id = await self._open_audience_job(key, "message", payload, {"kind": "all"}, now)
         if job_id is None:
             return None
-        return job_id, await self._fill(job_id, now)
+        return job_id, await self._queue_audience(job_id, now)
 
     @writes
     async def _open_audience_job(
@@ -422,15 +481,16 @@ class DeliveryQueries(ScanQueries):
 
     async def job_progress(self, job_id: int) -> JobProgress:
         """Count one job's deliveries by state (one index lookup per state: quick at 100k),
-        with the rows already folded into the job's counts (see `compact_deliveries`)."""
+        with the rows already folded into the job's counts (see `compact_deliveries`), and
+        an audience's people not queued yet as pending."""
         states = (PENDING, SENT, FAILED, UNREACHABLE, "cancelled")
         async with self._db.execute(
             "SELECT "
             + ", ".join(
                 "(SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?)" for _ in states
             )
-            + ", 0, j.sent, j.failed, j.unreachable, j.cancelled, j.cancelled_at IS NOT NULL"
-            " FROM jobs j WHERE j.id = ?",
+            + ", 0, j.sent, j.failed, j.unreachable, j.cancelled, j.cancelled_at IS NOT NULL,"
+            " j.filling FROM jobs j WHERE j.id = ?",
             (*(x for state in states for x in (state, job_id)), job_id),
         ) as cur:
             row = await cur.fetchone()
@@ -440,6 +500,11 @@ class DeliveryQueries(ScanQueries):
         pending, sent, failed, unreachable, cancelled = (
             int(a) + int(b) for a, b in zip(live, kept, strict=True)
         )
+        # An audience's people not queued yet are pending too (see `fill_ahead`), at least
+        # one while its fill is not done (the audience may have grown since it was counted:
+        # a progress message must not end early).
+        if row[11] is not None:
+            pending = max(pending + still_to_queue(row[11]), 1)
         return JobProgress(pending, sent, failed, unreachable, cancelled, bool(stopped))
 
     async def compact_deliveries(
@@ -677,14 +742,26 @@ class DeliveryQueries(ScanQueries):
             " FROM deliveries",
             (to_text(since), to_text(since)),
         )
+        filling = await self._scan("SELECT filling FROM jobs WHERE filling IS NOT NULL")
         return DeliveryStats(
             people=int(people[0]),
             subscribers=int(people[1]),
             unreachable=int(people[2]),
-            pending=int(outbox[0] or 0),
+            pending=int(outbox[0] or 0) + sum(still_to_queue(r[0]) for r in filling),
             sent_since=int(outbox[1] or 0),
             failed_since=int(outbox[2] or 0),
         )
+
+
+def still_to_queue(filling: str | None) -> int:
+    """Of an audience's job still being queued, how many people are yet to be: the size the
+    audience had when the job was made less those queued since."""
+    if filling is None:
+        return 0
+    fill = json.loads(filling)
+    if "audience" not in fill:
+        return 0
+    return max(int(fill.get("expected", 0)) - int(fill.get("queued", 0)), 0)
 
 
 def _as_deliveries(rows: Iterable[Any]) -> list[Delivery]:

@@ -10,7 +10,8 @@ from typing import Any, cast
 
 import aiosqlite
 
-from clicksbot.store.delivery import DeliveryQueries, audience_filter
+from clicksbot.store.delivery import DeliveryQueries, audience_filter, still_to_queue
+from clicksbot.store.dialect import for_update
 from clicksbot.store.locking import writes
 from clicksbot.store.stamps import from_text, to_text
 
@@ -147,13 +148,7 @@ class ModerationQueries(DeliveryQueries):
         """Return how many people an audience reaches, from the totals the database keeps
         (migration m018's triggers): one row read, however many people there are."""
         audience_filter(audience)  # an unknown kind is refused, as when queueing
-        kind, value = audience.get("kind", "all"), audience.get("value")
-        key = f"{kind}:{value}" if kind in ("language", "country") else str(kind)
-        async with self._db.execute(
-            "SELECT count FROM audience_counts WHERE key = ?", (key,)
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await self._kept_audience_size(audience)
 
     async def count_audience(self, audience: dict[str, Any]) -> int:
         """Count the people of an audience row by row (slow at scale: for checks and tests)."""
@@ -164,17 +159,25 @@ class ModerationQueries(DeliveryQueries):
 
     @writes
     async def cancel_job(self, job_id: int, now: datetime) -> int:
-        """Stop a fan-out: its pending rows are cancelled (those on their way still arrive)."""
+        """Stop a fan-out: its pending rows are cancelled (those on their way still arrive),
+        and an audience's people not queued yet never will be; return how many messages
+        will not go out (those not queued yet counted as the job's cancelled)."""
+        async with self._db.execute(
+            f"SELECT filling FROM jobs WHERE id = ?{for_update(self._db)}", (job_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        unqueued = still_to_queue(row[0]) if row else 0
         await self._db.execute(
-            "UPDATE jobs SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL",
-            (to_text(now), job_id),
+            "UPDATE jobs SET cancelled_at = ?, filling = NULL, cancelled = cancelled + ?"
+            " WHERE id = ? AND cancelled_at IS NULL",
+            (to_text(now), unqueued, job_id),
         )
         cur = await self._db.execute(
             "UPDATE deliveries SET state = 'cancelled', updated_at = ?"
             " WHERE job_id = ? AND state = 'pending'",
             (to_text(now), job_id),
         )
-        return cur.rowcount
+        return cur.rowcount + unqueued
 
     # -- campaigns -----------------------------------------------------------------------
 
@@ -248,7 +251,7 @@ class ModerationQueries(DeliveryQueries):
         job_id = await self._open_campaign_step(campaign, occurrence, now)
         if job_id is None:
             return None
-        return job_id, await self._fill(job_id, now)
+        return job_id, await self._queue_audience(job_id, now)
 
     @writes
     async def _open_campaign_step(
@@ -314,7 +317,7 @@ class ModerationQueries(DeliveryQueries):
         job_id = await self._open_broadcast(broadcast, now)
         if job_id is None:
             return None
-        return job_id, await self._fill(job_id, now)
+        return job_id, await self._queue_audience(job_id, now)
 
     @writes
     async def _open_broadcast(self, broadcast: Broadcast, now: datetime) -> int | None:
