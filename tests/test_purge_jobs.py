@@ -27,6 +27,17 @@ async def test_old_jobs_go_once_their_rows_are_counts_and_pending_ones_stay(
         done = await store.queue_message("done", {"text": {"en": "x"}}, LONG_AGO)
         waiting = await store.queue_message("waiting", {"text": {"en": "y"}}, LONG_AGO)
         assert done is not None and waiting is not None
+        # A broadcast whose people are still to be queued (cut before its first window):
+        # no rows yet, but not finished either.
+        fill_chunk = store._fill_chunk
+
+        async def cut(job_id: int, now: datetime) -> tuple[int, bool]:
+            raise RuntimeError("crash")
+
+        store._fill_chunk = cut  # type: ignore[method-assign]
+        with pytest.raises(RuntimeError, match="crash"):
+            await store.queue_message("unqueued", {"text": {"en": "z"}}, LONG_AGO)
+        store._fill_chunk = fill_chunk  # type: ignore[method-assign]
         for row in await store.pending_deliveries(None, 100):
             if row.job_id == done[0]:
                 await store.delivery_sent(row, 7, LONG_AGO)
@@ -34,7 +45,7 @@ async def test_old_jobs_go_once_their_rows_are_counts_and_pending_ones_stay(
         assert await store.purge_deliveries(NOW - timedelta(days=365)) == 1
         with pgtest.connect(path) as db:
             jobs = db.execute("SELECT key FROM jobs ORDER BY id").fetchall()
-        assert jobs == [("waiting",)]  # its 30 pending messages stay, with it
+        assert jobs == [("waiting",), ("unqueued",)]  # its 30 pending messages stay, with it
         assert len(await store.pending_deliveries(None, 100)) == 30
     finally:
         await store.close()
