@@ -130,6 +130,7 @@ class Store(
         self._write_lock = asyncio.Lock()
         self._jobs_filling: set[int] = set()
         self._fill_lists: dict[int, list[int]] = {}
+        self._fill_wanted: dict[int, int] = {}
         self._column_names: dict[str, list[str]] = {}
         self.path = path
         # Copies the write-ahead log into the file from its own connection (file databases).

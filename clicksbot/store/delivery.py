@@ -129,6 +129,7 @@ class DeliveryQueries(ScanQueries):
     _write_lock: asyncio.Lock
     _jobs_filling: set[int]  # jobs this process is filling now (see `_fill`)
     _fill_lists: dict[int, list[int]]  # the people a listed fill queues (see `_listed`)
+    _fill_wanted: dict[int, int]  # how many more people a fill under way is to queue
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -311,6 +312,8 @@ class DeliveryQueries(ScanQueries):
                 self._fill_lists[job_id] = listed
             queued = 0
             while True:
+                if most is not None:  # an audience's window looks at no more than that
+                    self._fill_wanted[job_id] = most - queued
                 count, done = await self._fill_chunk(job_id, now)
                 queued += count
                 if done or (most is not None and queued >= most):
@@ -319,6 +322,7 @@ class DeliveryQueries(ScanQueries):
         finally:
             filling.discard(job_id)
             self._fill_lists.pop(job_id, None)
+            self._fill_wanted.pop(job_id, None)
 
     async def _listed(self, job_id: int) -> list[int] | None:
         """The people a job's fill queues, by id in ascending order, when they are found by
@@ -411,12 +415,13 @@ class DeliveryQueries(ScanQueries):
         self, job_id: int, fill: dict[str, Any], now: datetime
     ) -> tuple[int, bool]:
         """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id (on PostgreSQL,
-        FILL_WINDOW_POSTGRESQL), those in the audience. Bounded by people looked at, not
-        found, so a small audience among many people never makes one long transaction. The
-        window's people are queued by one `INSERT … SELECT` (a row at a time cost a round
-        trip each on PostgreSQL)."""
+        FILL_WINDOW_POSTGRESQL; no more than the fill still wants), those in the audience.
+        Bounded by people looked at, not found, so a small audience among many people never
+        makes one long transaction. The window's people are queued by one `INSERT … SELECT`
+        (a row at a time cost a round trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
         window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
+        window = max(1, min(window, self._fill_wanted.get(job_id, window)))
         # The window's last person, and whether anybody comes after it (if not, this is
         # the last window: the job is known to be full when its last person is queued).
         found = list(await self._db.execute_fetchall(
