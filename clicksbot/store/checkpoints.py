@@ -32,7 +32,13 @@ CATCH_UP = 0.25  # seconds after which a long background write stops for one (se
 SAFETY_PAGES = 100_000  # log pages (about 400 MB) after which a commit checkpoints by itself
 RESTART_PAGES = 8_000  # log pages (about 32 MB) from which `catch_up` tries again at once
 RESTART_TRIES = 3
-LOG_KEPT = 64 * 2**20  # bytes of log file kept when it starts over (more is truncated)
+# Bytes of log file kept when it starts over (more is truncated). The first commit after a
+# full copy starts the log over and, past this size, cuts the file down to it, holding the
+# write lock meanwhile: at a million people the log reached 185 MB during the start's
+# catch-up, and cutting it to 64 MB took 34-55 ms, a reply's write waiting. Above the size
+# at which a commit checkpoints by itself (SAFETY_PAGES), the file is cut only after an
+# unusual growth; `scrub` still empties it (store.privacy), and closing removes it.
+LOG_KEPT = 512 * 2**20
 BUSY_MS = 5000  # how long an emptying checkpoint waits for a writer or a reader to finish
 
 
