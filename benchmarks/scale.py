@@ -1106,14 +1106,18 @@ def side_by_side(lite: list[Figures], pg: list[Figures], settings: dict[str, str
               f"{growth[1]} {'pass' if grows_ok else 'FAIL'}")  # fmt: skip
     print(f"  {sum(verdicts)} of {len(verdicts)} pass"
           + ("" if len(sizes) > 1 else " (one size: growth not checked)"))  # fmt: skip
-    # Not one of issue 19's figures: the queueing that the outbox spreads over the sending.
-    rest = [(a[n].enqueue.get("rest", {}).get("seconds"), b[n].enqueue.get("rest", {})
-             .get("seconds")) for n in (small, big)]  # fmt: skip
-    if all(x is not None for pair in rest for x in pair) and len(sizes) > 1:
-        (x0, y0), (x1, y1) = rest
-        print(f"  info  the rest of everyone, in one go: SQLite {x0:.2f} s to {x1:.2f} s "
-              f"({x1 / x0:.0f}x), PostgreSQL {y0:.2f} s to {y1:.2f} s ({y1 / y0:.0f}x); the "
-              f"outbox queues it a window at a time as it sends")  # fmt: skip
+
+    # Not one of issue 19's figures: the queueing that the outbox spreads over the sending,
+    # per person queued (at 10k the rest is half of everyone, at a million nearly all).
+    def per_person(f: Figures) -> str:
+        rest = f.enqueue.get("rest", {})
+        seconds, queued = rest.get("seconds"), rest.get("queued")
+        return f"{1e6 * seconds / queued:.1f}" if seconds and queued else "-"
+
+    print("  info  the rest of everyone, queued in one go (the outbox does it a window at a "
+          "time as it sends), µs a person: " + "; ".join(
+              f"{n:,} SQLite {per_person(a[n])}, PostgreSQL {per_person(b[n])}"
+              for n in sizes))  # fmt: skip
     return all(verdicts)
 
 

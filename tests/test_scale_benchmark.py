@@ -28,6 +28,7 @@ ROWS = (
     "audience count, slowest",
     "start-up's catch-up (missed slots)",
     "enqueue everyone",
+    "the rest, in one go",
     "enqueue biggest daily slot",
     "retention of the inactive",
     "new /start meanwhile, slowest",
@@ -49,6 +50,7 @@ BOTH = (
     "/forget p99 (ms)",
     "enqueue everyone (s)",
     "clicksbot stats (s)",
+    "the rest of everyone, queued in one go",
 )
 TINY = ("--people", "200", "--samples", "3", "--forgets", "2", "--startups", "1",
         "--groups", "30", "--cap", "240", "--retention-cap", "120")  # fmt: skip
