@@ -11,10 +11,12 @@ C call) holding the loop's thread is shown, once per stall, with how long it las
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import threading
 import time
 import traceback
+from typing import Any
 
 
 def stamp() -> str:
@@ -62,6 +64,22 @@ class StallWatch:
             shown = late
 
 
+def log_of(connection: Any) -> str | None:
+    """The write-ahead log file of an aiosqlite connection's main database (on its thread)."""
+    try:
+        row = connection._connection.execute("PRAGMA database_list").fetchone()
+    except Exception:
+        return None
+    return f"{row[2]}-wal" if row and row[2] else None
+
+
+def log_size(log: str | None) -> int | None:
+    try:
+        return os.stat(log).st_size if log else None
+    except OSError:
+        return None
+
+
 def watch_sqlite(threshold: float = 0.1) -> None:
     """Print (to stderr) every aiosqlite call that ran for `threshold` seconds or more on its
     connection's thread, with its statement, and every call that waited that long in the
@@ -70,6 +88,7 @@ def watch_sqlite(threshold: float = 0.1) -> None:
 
     original = core.Connection._execute
     statements: dict[int, str] = {}
+    sizes: dict[int, str] = {}  # a commit's log sizes, until its line is printed
     started = time.monotonic()
 
     async def timed(self: core.Connection, fn: object, *args: object, **kwargs: object) -> object:
@@ -81,11 +100,17 @@ def watch_sqlite(threshold: float = 0.1) -> None:
             sql = statements.get(id(owner), "")
 
         def run() -> object:
+            # A commit's log file, before and after: one that starts the log over shows it
+            # cut down to its kept size (journal_size_limit), with the write lock held.
+            log = log_of(self) if getattr(fn, "__name__", "") == "commit" else None
+            size = log_size(log)
             ran["start"] = time.perf_counter()
             try:
                 result = fn(*args, **kwargs)  # type: ignore[operator]
             finally:
                 ran["end"] = time.perf_counter()
+                if log is not None:
+                    sizes[id(ran)] = f" (log {size} -> {log_size(log)} bytes)"
             if sql and result is not None and hasattr(result, "fetchone"):
                 statements[id(result)] = sql
                 if len(statements) > 10_000:
@@ -101,7 +126,9 @@ def watch_sqlite(threshold: float = 0.1) -> None:
             name = getattr(fn, "__name__", "?")
             if took >= threshold:
                 print(f"[slow sql] {stamp()} t={at:.1f}s ran {took * 1000:.0f} ms ({name}): "
-                      f"{' '.join(sql.split())[:300]}", file=sys.stderr)  # fmt: skip
+                      f"{' '.join(sql.split())[:300]}{sizes.pop(id(ran), '')}",
+                      file=sys.stderr)  # fmt: skip
+            sizes.pop(id(ran), None)
             if wait >= threshold:
                 print(f"[slow sql] {stamp()} t={at:.1f}s waited {wait * 1000:.0f} ms in the queue "
                       f"({name}): {' '.join(sql.split())[:120]}", file=sys.stderr)  # fmt: skip

@@ -12,6 +12,7 @@ import pgtest
 import pytest
 from conftest import Clock, Running, running, started
 from test_moderation import make_admin, receive_until, rt
+from test_moderation_safety import compose
 
 from clicksbot.app import build_application, polling
 from clicksbot.config import Settings
@@ -40,11 +41,7 @@ async def send_now(bot: Running, mod: Person, text: str) -> float:
 
 
 def received(bot: Running, text: str) -> Counter[int]:
-    return Counter(
-        int(c.params["chat_id"])
-        for c in bot.emulator.sent("sendMessage")
-        if c.params.get("text") == text
-    )
+    return received_by(bot.emulator, text)
 
 
 async def summary_of(mod: Person, first: BotMessage) -> BotMessage:
@@ -148,7 +145,8 @@ async def test_a_broadcast_to_more_than_is_queued_at_once_reaches_everyone_once(
         admin = emulator.person("Admin", user_id=42)
         admin.send("/start")
         await admin.receive()
-        await send_now_to(admin, "Wide news")
+        await compose(admin, "Wide news")
+        await admin.press(await receive_until(admin, "Send this to"), "Send now")
         first = await receive_until(admin, SENDING)
         everyone = people + 1  # the admin too
         assert f"of {everyone} " in first.text  # everyone counted, not just those queued
@@ -166,18 +164,6 @@ async def test_a_broadcast_to_more_than_is_queued_at_once_reaches_everyone_once(
     print(f"pending rows while sending: at most {max(pending)} of {people}")
     assert 0 < max(pending) <= FILL_AHEAD + FILL_WINDOW_POSTGRESQL, max(pending)
     assert emulator.refused == []
-
-
-async def send_now_to(mod: Person, text: str) -> None:
-    """/broadcast to everyone, pressing Send now (the admin of `settings`)."""
-    mod.send("/broadcast")
-    await mod.receive()
-    mod.send(text)
-    await mod.press(await mod.receive(), "No button")
-    await receive_until(mod, "Preview")
-    await mod.receive()  # the preview itself
-    await mod.press(await mod.receive(), "Everyone")
-    await mod.press(await receive_until(mod, "Send this to"), "Send now")
 
 
 def received_by(emulator: Emulator, text: str) -> Counter[int]:
