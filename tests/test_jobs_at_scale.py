@@ -8,6 +8,7 @@ import gc
 import os
 import random
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
@@ -411,6 +412,8 @@ async def test_a_broadcast_to_many_is_queued_ahead_of_the_outbox_and_once(
     store = await Store.open(path)
     rows = "SELECT COUNT(*) FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE j.key = ?"
 
+    waits: list[float] = []  # a reply's writes, beside each top-up
+
     async def send_all(job_id: int) -> None:
         """Be the outbox: send what is pending, ask for more, until nothing is left."""
         for _ in range(100):
@@ -418,7 +421,10 @@ async def test_a_broadcast_to_many_is_queued_ahead_of_the_outbox_and_once(
             await store.deliveries_sent([(d, 1, None) for d in waiting], clock())
             progress = await store.job_progress(job_id)
             assert progress.total == people, progress  # everyone counted from the start
-            if not await store.fill_ahead(clock()) and not progress.pending:
+            async with LockWatch(store) as watch:
+                more = await store.fill_ahead(clock())
+            waits.extend(watch.waits)
+            if not more and not progress.pending:
                 return
         raise AssertionError("the fill never ended")
 
@@ -433,9 +439,8 @@ async def test_a_broadcast_to_many_is_queued_ahead_of_the_outbox_and_once(
         assert await store.fill_ahead(clock()) == 0  # enough waiting to be sent
         progress = await store.job_progress(job_id)
         assert (progress.total, progress.pending) == (people, people)
-        async with LockWatch(store) as watch:
-            await send_all(job_id)
-        assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+        await send_all(job_id)
+        assert max(waits) < 0.25, f"a write waited {max(waits):.2f} s"
         assert count(path, rows, "everyone") == people
         assert count(path, "SELECT COUNT(DISTINCT user_id) FROM deliveries") == people
         assert await store.job_progress(job_id) == JobProgress(0, people, 0, 0)
@@ -480,5 +485,50 @@ async def test_a_broadcast_to_many_is_queued_ahead_of_the_outbox_and_once(
         assert queued is not None and queued[1] == 20
         assert count(path, rows, f"broadcast:{khmer}") == 20
         assert max(watch.waits) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+    finally:
+        await store.close()
+
+
+async def test_a_top_up_that_fails_stops_neither_the_others_nor_a_stopped_job_comes_back(
+    settings: Settings, clock: Clock
+) -> None:
+    """Two broadcasts still being queued: one whose next window fails (a database error, say)
+    is logged and left for the next top-up, the other is topped up all the same; a job
+    stopped while its people were being queued gets nobody more, whatever its note says."""
+    path = Path(settings.database)
+    people = 3 * FILL_AHEAD
+    await populate(path, people, clock())
+    store = await Store.open(path)
+    rows = "SELECT COUNT(*) FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE j.key = ?"
+    try:
+        jobs = {}
+        for key in ("failing", "fine", "stopped"):
+            result = await store.queue_message(key, {"text": {"en": key}}, clock())
+            assert result is not None
+            jobs[key] = result[0]
+        # As the outbox: what was queued is sent, so each job wants more.
+        sent = await store.pending_deliveries(None, people)
+        await store.deliveries_sent([(d, 1, None) for d in sent], clock())
+        # A job stopped by an earlier version kept its note of how far it got.
+        db = pgtest.connect(path)
+        db.execute("UPDATE jobs SET cancelled_at = ? WHERE key = 'stopped'", (stamp(clock()),))
+        db.commit()
+        db.close()
+        fill_chunk = store._fill_chunk
+
+        async def failing(job_id: int, now: datetime) -> tuple[int, bool]:
+            if job_id == jobs["failing"]:
+                raise sqlite3.OperationalError("disk I/O error")
+            return await fill_chunk(job_id, now)
+
+        store._fill_chunk = failing  # type: ignore[method-assign]
+        before = {key: count(path, rows, key) for key in jobs}
+        assert await store.fill_ahead(clock()) >= FILL_AHEAD
+        assert count(path, rows, "failing") == before["failing"]
+        assert count(path, rows, "fine") >= before["fine"] + FILL_AHEAD
+        assert count(path, rows, "stopped") == before["stopped"]
+        store._fill_chunk = fill_chunk  # type: ignore[method-assign]
+        assert await store.fill_ahead(clock()) >= FILL_AHEAD  # the failing one, next time
+        assert count(path, rows, "failing") >= before["failing"] + FILL_AHEAD
     finally:
         await store.close()

@@ -1,7 +1,9 @@
 """The outbox: one sending loop for everything that goes to many people.
 
-Jobs put one `deliveries` row per person in the database; this loop streams the pending rows in
-batches, sends each under the `Pacer`, and writes every outcome the moment it is known. A restart
+Jobs put one `deliveries` row per person in the database (a broadcast's or a campaign step's
+people a few thousand ahead of this loop, which asks the store for more before each read:
+`Store.fill_ahead`); this loop streams the pending rows in batches, sends each under the
+`Pacer`, and writes every outcome the moment it is known. A restart
 carries on with the rows still pending, so nobody is dropped, and nobody whose message was
 recorded as sent gets it again: only the messages on their way at a crash (at most `in_flight`)
 can go out twice, since Telegram cannot tell a bot whether a lost reply's message arrived.
@@ -229,12 +231,16 @@ class Outbox:
 
     async def _read(self, cursor: tuple[int, int] | None) -> list[Delivery]:
         """The next rows to send: claimed for this leader, or (no leadership) as they are.
-        Before each pass from the top, the audiences still being queued are topped up, so
-        that a broadcast's next people are waiting (see `Store.fill_ahead`)."""
+        Before each read, the audiences still being queued are topped up, so that a
+        broadcast's next people are waiting (see `Store.fill_ahead`); a read after a top-up
+        starts from the top, where an earlier job's new rows are."""
         if self.holder is not None and not self.may_send():
             raise NotLeading
-        if cursor is None:
-            await self.store.fill_ahead(self.clock())
+        try:
+            if await self.store.fill_ahead(self.clock()):
+                cursor = None  # the new rows may be behind the cursor (an earlier job's)
+        except Exception:  # what is queued already is sent meanwhile; the next read tries again
+            logger.exception("The outbox could not queue more of a broadcast's people")
         if self.holder is None:
             return await self.store.pending_deliveries(cursor, self.batch)
         asked = self._monotonic()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import json
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
 from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import to_text
+
+logger = logging.getLogger(__name__)
 
 AUDIENCE_KINDS = ("all", "subscribers", "language", "country", "pledged", "unpledged")
 LIVE_PLEDGE = (
@@ -64,6 +67,9 @@ FILL_WINDOW_POSTGRESQL = 2000
 # million pending rows before the first was sent. The outbox asks for more (`fill_ahead`)
 # when fewer than half of that are left to send.
 FILL_AHEAD = 5000
+# Seconds of windows one top-up may take (a small audience among many people needs many
+# windows for a few people each): the outbox sends between two top-ups.
+FILL_BUDGET = 0.25
 
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
@@ -223,24 +229,30 @@ class DeliveryQueries(ScanQueries):
     async def fill_ahead(self, now: datetime) -> int:
         """Queue more people of the audiences still being queued, so that each has about
         FILL_AHEAD waiting to be sent, a window a transaction; return how many were queued.
-        The outbox calls it before each pass over its rows, as leader: a job's rows are
+        The outbox calls it before each read of its rows, as leader: a job's rows are
         queued in the order of people's ids, and how far it got is kept in the job, so a
         restart or a new leader carries on where the last one stopped."""
         jobs = await self._db.execute_fetchall(
-            "SELECT id, filling FROM jobs WHERE filling IS NOT NULL ORDER BY id"
+            "SELECT id, filling FROM jobs WHERE filling IS NOT NULL AND cancelled_at IS NULL"
+            " ORDER BY id"
         )
         queued = 0
         for job_id, filling in list(jobs):
             if "audience" not in json.loads(filling):
                 continue  # a slot's fill: its clock finishes it (see `finish_fills`)
-            async with self._db.execute(
-                "SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?",
-                (PENDING, job_id),
-            ) as cur:
-                row = await cur.fetchone()
-            waiting = int(row[0]) if row else 0
-            if waiting < FILL_AHEAD // 2:
-                queued += await self._fill(int(job_id), now, most=FILL_AHEAD - waiting)
+            try:
+                async with self._db.execute(
+                    "SELECT COUNT(*) FROM deliveries WHERE state = ? AND job_id = ?",
+                    (PENDING, job_id),
+                ) as cur:
+                    row = await cur.fetchone()
+                waiting = int(row[0]) if row else 0
+                if waiting < FILL_AHEAD // 2:
+                    queued += await self._fill(
+                        int(job_id), now, most=FILL_AHEAD - waiting, budget=FILL_BUDGET
+                    )
+            except Exception:  # one job's trouble must not stop the others, nor the sending
+                logger.exception("Could not queue more people of job %s", job_id)
         return queued
 
     async def queue_tip_slot(
@@ -303,9 +315,13 @@ class DeliveryQueries(ScanQueries):
         slots = [int(r[0]) for r in list(jobs) if "audience" not in json.loads(r[1])]
         return [(job_id, await self._fill(job_id, now)) for job_id in slots]
 
-    async def _fill(self, job_id: int, now: datetime, most: int | None = None) -> int:
+    async def _fill(
+        self, job_id: int, now: datetime, most: int | None = None, budget: float | None = None
+    ) -> int:
         """Queue a job's people chunk after chunk until it is full (or, given `most`, until
-        at least that many were queued); return how many."""
+        at least that many were queued; given `budget`, once that many seconds have gone);
+        return how many."""
+        began = time.monotonic()
         filling = self._jobs_filling
         if job_id in filling:  # another clock of this process is at it: it finishes the job
             return 0
@@ -316,12 +332,14 @@ class DeliveryQueries(ScanQueries):
                 self._fill_lists[job_id] = listed
             queued = 0
             while True:
-                if most is not None:  # an audience's window looks at no more than that
+                if most is not None:  # see `_fill_audience_chunk`
                     self._fill_wanted[job_id] = most - queued
                 count, done = await self._fill_chunk(job_id, now)
                 queued += count
                 if done or (most is not None and queued >= most):
                     return queued
+                if budget is not None and time.monotonic() - began >= budget:
+                    return queued  # a sparse audience: the rest at the next top-up
                 await between_writes(self)
         finally:
             filling.discard(job_id)
@@ -419,13 +437,18 @@ class DeliveryQueries(ScanQueries):
         self, job_id: int, fill: dict[str, Any], now: datetime
     ) -> tuple[int, bool]:
         """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id (on PostgreSQL,
-        FILL_WINDOW_POSTGRESQL; no more than the fill still wants), those in the audience.
+        FILL_WINDOW_POSTGRESQL; for everyone, no more than the fill still wants), those in
+        the audience.
         Bounded by people looked at, not found, so a small audience among many people never
         makes one long transaction. The window's people are queued by one `INSERT … SELECT`
         (a row at a time cost a round trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
         window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
-        window = max(1, min(window, self._fill_wanted.get(job_id, window)))
+        if fill["audience"].get("kind", "all") == "all":
+            # Everyone reachable: nearly every person looked at is queued, so a window looks
+            # at no more than the fill still wants (a smaller audience's windows stay whole:
+            # capped, they would shrink towards one person each).
+            window = max(1, min(window, self._fill_wanted.get(job_id, window)))
         # The window's last person, and whether anybody comes after it (if not, this is
         # the last window: the job is known to be full when its last person is queued).
         found = list(await self._db.execute_fetchall(
