@@ -438,10 +438,9 @@ class DeliveryQueries(ScanQueries):
     ) -> tuple[int, bool]:
         """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id (on PostgreSQL,
         FILL_WINDOW_POSTGRESQL; for everyone, no more than the fill still wants), those in
-        the audience.
-        Bounded by people looked at, not found, so a small audience among many people never
-        makes one long transaction. The window's people are queued by one `INSERT … SELECT`
-        (a row at a time cost a round trip each on PostgreSQL)."""
+        the audience. Bounded by people looked at, not found, so a small audience among many
+        people never makes one long transaction. The window's people are queued by one
+        `INSERT … SELECT` (a row at a time cost a round trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
         window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
         if fill["audience"].get("kind", "all") == "all":
@@ -451,10 +450,10 @@ class DeliveryQueries(ScanQueries):
             window = max(1, min(window, self._fill_wanted.get(job_id, window)))
         # The window's last person, and whether anybody comes after it (if not, this is
         # the last window: the job is known to be full when its last person is queued).
-        found = list(await self._db.execute_fetchall(
-            "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 2 OFFSET ?",
-            (after, window - 1),
-        ))  # fmt: skip
+        async with self._db.execute(
+            "SELECT id FROM users WHERE id > ? ORDER BY id LIMIT 2 OFFSET ?", (after, window - 1)
+        ) as cur:
+            found = list(await cur.fetchall())
         bound = int(found[0][0]) if len(found) == 2 else None  # None: the last window
         where, args = audience_filter(fill["audience"])
         # A window's rows are new: the job is new, and its windows are queued one after
