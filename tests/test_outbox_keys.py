@@ -18,6 +18,7 @@ import pytest
 
 from clicksbot.store import Store
 from clicksbot.store.delivery import FILL_WINDOW, FILL_WINDOW_POSTGRESQL
+from clicksbot.store.dialect import FROM_USERS_SQL
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
@@ -100,3 +101,50 @@ async def test_two_instances_filling_one_job_queue_each_person_once(tmp_path: Pa
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.skipif(
+    not pgtest.enabled(),
+    reason="PostgreSQL only: SQLite checks every row by its foreign keys; "
+    "set CLICKSBOT_TEST_DATABASE=postgresql://... (`bash .ci/postgres start` prints one)",
+)
+async def test_the_check_stands_aside_only_for_the_statement_that_reads_its_people(
+    tmp_path: Path,
+) -> None:
+    """An audience's window reads its people from users itself, so the check of the outbox's
+    people (m023) stands aside for it (m026): for that one statement, never the next."""
+    store = await Store.open(tmp_path / "clicksbot.sqlite3")
+    try:
+        await store.touch_user(1000, "en", NOW)
+        queued = await store.queue_message("all:3", {"html": "Hello"}, NOW)
+        assert queued is not None and queued[1] == 1
+        for person in range(1001, 1051):  # not in the job yet
+            await store.touch_user(person, "en", NOW)
+        insert = "INSERT INTO deliveries (job_id, user_id, updated_at)"
+        window = f"{insert} SELECT ?, id, 'x' FROM users WHERE id > ? AND id <= ?"
+        seeks = "SELECT idx_scan FROM pg_stat_xact_user_tables WHERE relname = 'users'"
+        for stand_aside, most in ((False, 60), (True, 5)):  # each rolled back
+            with contextlib.suppress(RuntimeError), connected(tmp_path, store) as db:
+                if stand_aside:
+                    db.execute(FROM_USERS_SQL)
+                db.execute(window, (queued[0], 1000, 1050))
+                (looked,) = db.execute(seeks).fetchone()
+                assert (looked >= 50) is not stand_aside and looked <= most, looked
+                raise RuntimeError("roll back")
+        with (
+            pytest.raises(Exception, match="(?i)foreign key"),
+            connected(tmp_path, store) as db,
+        ):
+            db.execute(FROM_USERS_SQL)
+            db.execute(window, (queued[0], 1000, 1050))
+            db.execute(f"{insert} VALUES (?, ?, 'x')", (queued[0], 999))  # nobody: refused
+        with connected(tmp_path, store) as db:
+            db.execute(FROM_USERS_SQL)  # and nothing after it, committed
+        with (
+            pytest.raises(Exception, match="(?i)foreign key"),
+            connected(tmp_path, store) as db,
+        ):
+            db.execute(f"{insert} VALUES (?, ?, 'x')", (queued[0], 999))  # a new transaction
+        assert (await store.job_progress(queued[0])).pending == 1  # all of it rolled back
+    finally:
+        await store.close()

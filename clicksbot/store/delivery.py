@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from clicksbot.store.checkpoints import between_writes
-from clicksbot.store.dialect import for_update, is_postgresql, now_ms, page_key, skip_locked
+from clicksbot.store.dialect import (
+    FROM_USERS_SQL,
+    for_update,
+    is_postgresql,
+    now_ms,
+    page_key,
+    skip_locked,
+)
 from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
 from clicksbot.store.scans import ScanQueries
@@ -459,8 +466,13 @@ class DeliveryQueries(ScanQueries):
         # A window's rows are new: the job is new, and its windows are queued one after
         # another, each with the note of how far the job got (under the job's row lock on
         # PostgreSQL, see `_fill_chunk`). PostgreSQL's `ON CONFLICT` costs a speculative
-        # insertion a row (a fifth of the statement, 10k people), so it is left out there.
-        conflict = "" if is_postgresql(self._db) else " ON CONFLICT DO NOTHING"
+        # insertion a row (a fifth of the statement, 10k people), so it is left out there,
+        # and so is the outbox's check of its people (another fifth): the statement reads
+        # them from users itself (see dialect.FROM_USERS_SQL).
+        conflict = " ON CONFLICT DO NOTHING"
+        if is_postgresql(self._db):
+            conflict = ""
+            await self._db.execute(FROM_USERS_SQL)
         cur = await self._db.execute(
             "INSERT INTO deliveries (job_id, user_id, updated_at)"
             f" SELECT ?, users.id, ? FROM users WHERE {where} AND users.id > ?"

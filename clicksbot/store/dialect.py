@@ -68,6 +68,11 @@ def _audience_change(who: str, before: str) -> str:
 # keep the audience sizes stand aside for its transaction.
 COPYING_SQL = "SELECT set_config('clicksbot.copying', 'on', true)"
 _COPYING = "COALESCE(current_setting('clicksbot.copying', true), '') = 'on'"
+# The next statement of the transaction queues outbox rows read from `users` in the same
+# statement (an audience's window, see store.delivery): their people are there by
+# construction, so the outbox's check of its people (m023) stands aside for that statement
+# only (m026) and puts the setting back.
+FROM_USERS_SQL = "SELECT set_config('clicksbot.from_users', 'on', true)"
 
 _USER_CHANGE = (
     "OLD.language IS DISTINCT FROM NEW.language OR OLD.country IS DISTINCT FROM NEW.country"
@@ -444,6 +449,34 @@ _M025_PG = f"""
         END $$;
 """
 
+# m026 on PostgreSQL: the outbox's check of its people and job (m023) stands aside for a
+# statement that read its people from `users` itself (FROM_USERS_SQL before it): a seek into
+# users' key a row, it was a fifth of queueing an audience's window (4.5 of 20 ms for 2,000
+# people at 10k), and found nothing that statement had not just read. Every other insert is
+# checked as before, the next statement of the same transaction too.
+_M026_PG = """
+        CREATE OR REPLACE FUNCTION deliveries_check() RETURNS trigger LANGUAGE plpgsql
+        SET enable_hashjoin = off SET enable_mergejoin = off AS $$
+        BEGIN
+            IF COALESCE(current_setting('clicksbot.from_users', true), '') = 'on' THEN
+                PERFORM set_config('clicksbot.from_users', '', true);
+                RETURN NULL;
+            END IF;
+            -- A seek a row into users' key; a seek a job (a statement queues one job).
+            IF EXISTS (SELECT 1 FROM new_rows n
+                       WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = n.user_id)) THEN
+                RAISE EXCEPTION 'insert on table "deliveries" violates its foreign key check'
+                    ' of user_id: no such person' USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            IF EXISTS (SELECT 1 FROM (SELECT DISTINCT job_id FROM new_rows) n
+                       WHERE NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = n.job_id)) THEN
+                RAISE EXCEPTION 'insert on table "deliveries" violates its foreign key check'
+                    ' of job_id: no such job' USING ERRCODE = 'foreign_key_violation';
+            END IF;
+            RETURN NULL;
+        END $$;
+"""
+
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough
 # (triggers, say). The SQLite text stays the source of the schema; this is the exception.
 POSTGRESQL_MIGRATIONS: dict[str, str] = {
@@ -452,6 +485,7 @@ POSTGRESQL_MIGRATIONS: dict[str, str] = {
     "m023_deliveries_checked_per_statement": _M023_PG,
     "m024_reminders_by_zone": _M024_PG,
     "m025_pledge_audience_by_change": _M025_PG,
+    "m026_deliveries_from_users": _M026_PG,
 }
 
 # Tables whose rows get their `id` from the database (`id INTEGER PRIMARY KEY` in SQLite, an
