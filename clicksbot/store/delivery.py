@@ -452,9 +452,12 @@ class DeliveryQueries(ScanQueries):
         window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
         if fill["audience"].get("kind", "all") == "all":
             # Everyone reachable: nearly every person looked at is queued, so a window looks
-            # at no more than the fill still wants (a smaller audience's windows stay whole:
-            # capped, they would shrink towards one person each).
-            window = max(1, min(window, self._fill_wanted.get(job_id, window)))
+            # at no more than the fill still wants, and a sixteenth more for the unreachable
+            # among them (without it, a window of a few people, a transaction, followed
+            # nearly every top-up). A smaller audience's windows stay whole: capped, they
+            # would shrink towards one person each.
+            wanted = self._fill_wanted.get(job_id, window)
+            window = max(1, min(window, wanted + wanted // 16))
         # The window's last person, and whether anybody comes after it (if not, this is
         # the last window: the job is known to be full when its last person is queued).
         async with self._db.execute(
