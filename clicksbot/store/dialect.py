@@ -66,13 +66,24 @@ def _audience_change(who: str, before: str) -> str:
 
 # While `clicksbot migrate-store` copies tables (audience_counts with them), the triggers that
 # keep the audience sizes stand aside for its transaction.
-COPYING_SQL = "SELECT set_config('clicksbot.copying', 'on', true)"
-_COPYING = "COALESCE(current_setting('clicksbot.copying', true), '') = 'on'"
+def _turn_on(setting: str) -> str:
+    """The statement that turns a setting of ours on for the rest of its transaction."""
+    return f"SELECT set_config('clicksbot.{setting}', 'on', true)"
+
+
+def _is_on(setting: str) -> str:
+    """A trigger's test of that setting (unset is off)."""
+    return f"COALESCE(current_setting('clicksbot.{setting}', true), '') = 'on'"
+
+
+COPYING_SQL = _turn_on("copying")
+_COPYING = _is_on("copying")
 # The next statement of the transaction queues outbox rows read from `users` in the same
 # statement (an audience's window, see store.delivery): their people are there by
 # construction, so the outbox's check of its people (m023) stands aside for that statement
 # only (m026) and puts the setting back.
-FROM_USERS_SQL = "SELECT set_config('clicksbot.from_users', 'on', true)"
+FROM_USERS_SQL = _turn_on("from_users")
+_FROM_USERS = _is_on("from_users")
 
 _USER_CHANGE = (
     "OLD.language IS DISTINCT FROM NEW.language OR OLD.country IS DISTINCT FROM NEW.country"
@@ -462,7 +473,7 @@ _M026_PG = f"""
         CREATE OR REPLACE FUNCTION deliveries_check() RETURNS trigger LANGUAGE plpgsql
         SET enable_hashjoin = off SET enable_mergejoin = off AS $$
         BEGIN
-            IF COALESCE(current_setting('clicksbot.from_users', true), '') = 'on' THEN
+            IF {_FROM_USERS} THEN
                 PERFORM set_config('clicksbot.from_users', '', true);
                 RETURN NULL;
             END IF;
