@@ -160,7 +160,8 @@ async def test_a_leader_that_cannot_renew_steps_down_before_its_lease_ends(
     cut = time.monotonic()
     try:
         deadline = time.monotonic() + 10
-        while not standby.leading:
+        # The lease is taken first; the work starts in a task of its own just after.
+        while not (standby.leading and len(events) == 3):
             assert time.monotonic() < deadline, events
             await asyncio.sleep(0.05)
         assert not leader.leading
@@ -253,7 +254,7 @@ async def test_a_leader_whose_work_cannot_start_gives_way(two: tuple[Store, Stor
     healthy.start()
     try:
         deadline = time.monotonic() + 5
-        while not healthy.leading:
+        while not (healthy.leading and started):  # the lease, then its work's start
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
         assert not sick.leading and started == ["b"]
