@@ -353,7 +353,9 @@ def problems(db: sqlite3.Connection, sql: str) -> list[str]:
             found.append(detail)
         search = re.match(r"SEARCH (\w+) USING (?:COVERING )?INDEX \w+ \((.*)\)", detail)
         if search and names.get(search.group(1), search.group(1)) in GROWING:
-            columns = set(re.findall(r"(\w+)[=<>]", search.group(2)))
+            # A column, or a row of them ("(job_id,user_id)>(?,?)": a range of both).
+            terms = re.findall(r"(\([\w,]+\)|\w+)[=<>]", search.group(2))
+            columns = {c for term in terms for c in term.strip("()").split(",")}
             # ANY(x): a skip-scan, one search per value of x (per fan-out, say): it grows.
             if columns <= COARSE or "ANY(" in search.group(2):
                 found.append(detail)

@@ -623,8 +623,8 @@ class DeliveryQueries(ScanQueries):
         where = "d.state = 'pending'"
         args: tuple[Any, ...] = ()
         if after is not None:
-            where += " AND (d.job_id > ? OR (d.job_id = ? AND d.user_id > ?))"
-            args = (after[0], after[0], after[1])
+            where += " AND (d.job_id, d.user_id) > (?, ?)"  # one range of the index
+            args = after
         async with self._db.execute(
             "SELECT d.job_id, d.user_id, d.attempts, j.kind, j.payload, u.language"
             " FROM deliveries d JOIN jobs j ON j.id = d.job_id JOIN users u ON u.id = d.user_id"
@@ -661,8 +661,8 @@ class DeliveryQueries(ScanQueries):
         )
         args: tuple[Any, ...] = (holder,)
         if after is not None:
-            where += " AND (job_id > ? OR (job_id = ? AND user_id > ?))"
-            args += (after[0], after[0], after[1])
+            where += " AND (job_id, user_id) > (?, ?)"
+            args += after
         claimed = await self._db.execute_fetchall(
             f"UPDATE deliveries SET claimed_by = ?, claimed_until = {now} + ?"
             " WHERE (job_id, user_id) IN (SELECT job_id, user_id FROM deliveries"
@@ -679,10 +679,9 @@ class DeliveryQueries(ScanQueries):
             "SELECT d.job_id, d.user_id, d.attempts, j.kind, j.payload, u.language"
             " FROM deliveries d JOIN jobs j ON j.id = d.job_id JOIN users u ON u.id = d.user_id"
             " WHERE d.state = 'pending' AND d.claimed_by = ?"
-            " AND (d.job_id > ? OR (d.job_id = ? AND d.user_id >= ?))"
-            " AND (d.job_id < ? OR (d.job_id = ? AND d.user_id <= ?))"
+            " AND (d.job_id, d.user_id) BETWEEN (?, ?) AND (?, ?)"
             " ORDER BY d.job_id, d.user_id LIMIT ?",
-            (holder, first[0], first[0], first[1], last[0], last[0], last[1], limit),
+            (holder, *first, *last, limit),
         ) as cur:
             rows = await cur.fetchall()
         return _as_deliveries(rows)
