@@ -475,8 +475,8 @@ async def test_a_subscriber_is_reminded_inside_the_daily_tip(bot: Running, clock
 
 
 async def test_mydata_shows_the_reminder_and_forget_deletes_it(bot: Running, clock: Clock) -> None:
-    """Only what the reminder needs is kept (usual time, last day, a copy of the person's
-    zone), shown by /mydata, deleted by turning it off or by /forget."""
+    """Only what the reminder needs is kept (usual time, last day, copies of the person's
+    zone and daily-tip time), shown by /mydata, deleted by turning it off or by /forget."""
     zone = "Asia/Manila"
     kai = await started(bot, "Kai")
     await place(bot, kai, zone)
@@ -488,8 +488,9 @@ async def test_mydata_shows_the_reminder_and_forget_deletes_it(bot: Running, clo
     document = await kai.receive()
     data = json.loads(bot.emulator.files[document.raw["document"]["file_id"]])
     assert data["tables"]["reminders"] == [
-        {"user_id": kai.id, "usual": "17:00", "last_day": None, "time_zone": zone}
-    ]
+        {"user_id": kai.id, "usual": "17:00", "last_day": None, "time_zone": zone,
+         "tip_time": None}
+    ]  # fmt: skip
     kai.send("/forget")
     confirm = await kai.receive()
     await kai.press(confirm, "Yes, delete it all")

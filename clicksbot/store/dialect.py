@@ -482,6 +482,30 @@ _M026_PG = f"""
         END $$;
 """
 
+# m027 on PostgreSQL: the same column and backfill; a new reminder takes its person's tip time
+# with the zone, and a changed tip time is followed, as the zone is (m024).
+_M027_PG = f"""
+        ALTER TABLE reminders ADD COLUMN tip_time TEXT;
+        CREATE OR REPLACE FUNCTION reminders_zone_new() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF NOT {_COPYING} THEN
+                SELECT u.time_zone, u.tip_time INTO NEW.time_zone, NEW.tip_time
+                    FROM users u WHERE u.id = NEW.user_id;
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE FUNCTION reminders_tip_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE reminders SET tip_time = NEW.tip_time WHERE user_id = NEW.id;
+            RETURN NULL;
+        END $$;
+        CREATE TRIGGER reminders_tip_moved AFTER UPDATE OF tip_time ON users
+            FOR EACH ROW WHEN (OLD.tip_time IS DISTINCT FROM NEW.tip_time)
+            EXECUTE FUNCTION reminders_tip_moved();
+        UPDATE reminders SET tip_time = (
+            SELECT u.tip_time FROM users u WHERE u.id = reminders.user_id);
+"""
+
 # Per migration name: its PostgreSQL text, where translating the SQLite text is not enough
 # (triggers, say). The SQLite text stays the source of the schema; this is the exception.
 POSTGRESQL_MIGRATIONS: dict[str, str] = {
@@ -491,6 +515,7 @@ POSTGRESQL_MIGRATIONS: dict[str, str] = {
     "m024_reminders_by_zone": _M024_PG,
     "m025_pledge_audience_by_change": _M025_PG,
     "m026_deliveries_from_users": _M026_PG,
+    "m027_reminders_keep_tip_time": _M027_PG,
 }
 
 # Tables whose rows get their `id` from the database (`id INTEGER PRIMARY KEY` in SQLite, an

@@ -103,9 +103,10 @@ class ReminderQueries(DeliveryQueries, Reads):
     async def reminder_times(self, default_zone: str) -> list[tuple[str, str]]:
         """Return every (time zone, "HH:MM") that somebody's reminder is worked out from:
         their daily-tip time if they have one, else their usual time."""
+        # A reminder keeps its person's zone and tip time (m024, m027): read it alone.
         rows = await self._scan(
-            "SELECT DISTINCT COALESCE(u.time_zone, ?), COALESCE(u.tip_time, r.usual)"
-            " FROM reminders r JOIN users u ON u.id = r.user_id ORDER BY 1, 2",
+            "SELECT DISTINCT COALESCE(time_zone, ?), COALESCE(tip_time, usual)"
+            " FROM reminders ORDER BY 1, 2",
             (default_zone,),
         )
         return [(row[0], row[1]) for row in rows]
