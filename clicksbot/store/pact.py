@@ -12,7 +12,7 @@ import aiosqlite
 
 from clicksbot.store import marks
 from clicksbot.store.delivery import DeliveryQueries
-from clicksbot.store.dialect import stream_rows
+from clicksbot.store.dialect import FROM_USERS_SQL, is_postgresql, stream_rows
 from clicksbot.store.locking import writes
 from clicksbot.store.privacy import scrub
 from clicksbot.store.stamps import from_text, to_text
@@ -389,6 +389,8 @@ class PactQueries(DeliveryQueries):
         job_id = await self._new_job(f"pact:v{version}", "notice", payload, now)
         if job_id is None:
             return None
+        if is_postgresql(self._db):  # its people are read from users: see FROM_USERS_SQL
+            await self._db.execute(FROM_USERS_SQL)
         cur = await self._db.execute(
             "INSERT INTO deliveries (job_id, user_id, updated_at)"
             " SELECT DISTINCT ?, p.user_id, ? FROM pledges p JOIN users u ON u.id = p.user_id"
