@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pgtest
 import pytest
 
 from clicksbot.store import Store
@@ -156,4 +157,42 @@ async def test_retention_reads_a_persons_rows_before_its_write(tmp_path: Path) -
         assert [await store.get_user(p) for p in people] == [None, None]
         assert await store.count_users() == 3
     finally:
+        await store.close()
+
+
+@pytest.mark.skipif(
+    not pgtest.enabled(),
+    reason="no PostgreSQL server: set CLICKSBOT_TEST_DATABASE=postgresql://... "
+    "(`bash .ci/postgres start` prints one)",
+)
+async def test_retention_on_postgresql_lets_a_newcomer_in_between_two_people(
+    tmp_path: Path,
+) -> None:
+    """On PostgreSQL a retention batch commits each person: a newcomer's /start waits for
+    one person's deletion, not the batch's, however long the batch's budget. Here the
+    batch is held between its first and second person."""
+    store = await populated(tmp_path / "bot.sqlite3", people=3)
+    between, go_on = asyncio.Event(), asyncio.Event()
+    forget = store._forget
+    calls = 0
+
+    async def held(user_id: int) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            between.set()
+            await go_on.wait()
+        return await forget(user_id)
+
+    store._forget = held  # type: ignore[method-assign]
+    try:
+        batch = asyncio.create_task(store.forget_some([7000, 7001, 7002], 60.0))
+        await asyncio.wait_for(between.wait(), 10)
+        await asyncio.wait_for(store.touch_user(9000, "en", NOW), 5)  # not behind the batch
+        assert await store.get_user(7000) is None  # the first is gone, committed
+        go_on.set()
+        assert await batch == (3, 3)
+        assert await store.count_users() == 1
+    finally:
+        go_on.set()
         await store.close()

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -158,8 +158,6 @@ SCRUB_PAUSE = 0.02  # seconds, growing with each try
 class PrivacyQueries(ScanQueries):
     """Mixed into `Store`, which owns the connection."""
 
-    _children: list[str] | None = None  # the tables whose rows a person's deletion deletes
-
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock
     _column_names: dict[str, list[str]]  # see `_columns`
@@ -205,39 +203,37 @@ class PrivacyQueries(ScanQueries):
         return known
 
     async def forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
-        """Forget people from the front of `people`, as `forget` does, in one transaction that
-        takes no more than about `budget` seconds (at least one person); return how many of
-        them were taken, and how many of those the bot knew. Others then wait for the write
-        lock at most that long: the retention pass forgets many people this way.
+        """Forget people from the front of `people`, as `forget` does, for about `budget`
+        seconds (at least one person); return how many of them were taken, and how many of
+        those the bot knew. Others then wait for the write lock at most that long: the
+        retention pass forgets many people this way. On SQLite they go in one transaction
+        (a commit writes every page it changed to the log, and the batch's deletions share
+        pages: the totals, the indexes); on PostgreSQL in one each, so that a newcomer's
+        /start, waiting for the write lock (see store.locking), waits for one person's
+        deletion, not a batch's (at a million people up to 156-255 ms).
 
         Unlike `forget`, this does not empty the write-ahead log: the caller does, with
         `scrub_log`, once it has forgotten everyone it meant to (emptying the log holds the
         write lock until the disk has synced, once a pass rather than once a batch)."""
         await self._warm(people[:WARM_AHEAD])
-        done = await self._forget_some(people, budget)
+        if is_postgresql(self._db):
+            done = await self._forget_for(people, budget, self._forget)
+        else:
+            done = await self._forget_some(people, budget)
         await between_writes(self)
         return done
 
     async def _warm(self, people: list[int]) -> None:
-        """Read the rows of these people that a deletion goes through, on the scan
-        connection, before the write: the inactive are the database's coldest rows, and at
-        a million people one `DELETE FROM users` waited 40-225 ms on the disk for its cascade's
-        pages, holding the write lock, with every reply's write behind it. Read first, the
-        pages are in memory when the deletion runs. (SQLite only: PostgreSQL's deletion
-        holds no lock a reply needs.)"""
-        if is_postgresql(self._db) or not people:
+        """Read the rows of these people that a deletion goes through, beside the writes (on
+        SQLite's scan connection), before the write: the inactive are the database's coldest
+        rows. At a million people one `DELETE FROM users` waited 40-225 ms on the disk for
+        its cascade's pages on SQLite, holding the write lock, with every reply's write behind
+        it; on PostgreSQL a deletion's first read took up to 155 ms, holding the write lock
+        a newcomer's /start waited for. Read first, the pages are in memory."""
+        if not people:
             return
-        if self._children is None:
-            self._children = [
-                str(row[0])
-                for row in await self._scan(
-                    "SELECT m.name FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
-                    " WHERE m.type = 'table' AND f.\"table\" = 'users' AND f.\"from\" = 'user_id'"
-                )
-            ]
         marks = ", ".join("?" * len(people))
-        for table in ["users", *self._children]:
-            column = "id" if table == "users" else "user_id"
+        for table, column in OWN.items():
             await self._scan(f"SELECT * FROM {table} WHERE {column} IN ({marks})", people)
 
     async def scrub_log(self) -> None:
@@ -246,10 +242,17 @@ class PrivacyQueries(ScanQueries):
 
     @writes
     async def _forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
+        return await self._forget_for(people, budget, self._forget_person)
+
+    async def _forget_for(
+        self, people: list[int], budget: float, forget: Callable[[int], Awaitable[bool]]
+    ) -> tuple[int, int]:
+        """Forget people from the front of `people` with `forget` until `budget` seconds
+        have passed (at least one); return how many were taken and how many were known."""
         started = time.monotonic()
         taken = known = 0
         for user_id in people:
-            known += await self._forget_person(user_id)
+            known += await forget(user_id)
             taken += 1
             if time.monotonic() - started >= budget:
                 break
