@@ -483,14 +483,17 @@ _M026_PG = f"""
 """
 
 # m027 on PostgreSQL: the same column and backfill; a new reminder takes its person's tip time
-# with the zone, and a changed tip time is followed, as the zone is (m024).
+# with the zone, and a changed tip time is followed, as the zone is (m024). The person's row
+# is read `FOR SHARE`: a change of their zone or tip time by another instance's transaction
+# under way is waited for (then read), and one that comes after waits for the new reminder
+# to be committed, so that its trigger finds it; either way the copy ends up equal.
 _M027_PG = f"""
         ALTER TABLE reminders ADD COLUMN tip_time TEXT;
         CREATE OR REPLACE FUNCTION reminders_zone_new() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF NOT {_COPYING} THEN
                 SELECT u.time_zone, u.tip_time INTO NEW.time_zone, NEW.tip_time
-                    FROM users u WHERE u.id = NEW.user_id;
+                    FROM users u WHERE u.id = NEW.user_id FOR SHARE;
             END IF;
             RETURN NEW;
         END $$;
