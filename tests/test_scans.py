@@ -173,18 +173,18 @@ async def test_retention_on_postgresql_lets_a_newcomer_in_between_two_people(
     batch is held between its first and second person."""
     store = await populated(tmp_path / "bot.sqlite3", people=3)
     between, go_on = asyncio.Event(), asyncio.Event()
-    forget = store._forget
+    forget = store._forget_one
     calls = 0
 
-    async def held(user_id: int) -> bool:
+    async def held(user_id: int, before: datetime | None) -> bool:
         nonlocal calls
         calls += 1
         if calls == 2:
             between.set()
             await go_on.wait()
-        return await forget(user_id)
+        return await forget(user_id, before)
 
-    store._forget = held  # type: ignore[method-assign]
+    store._forget_one = held  # type: ignore[method-assign]
     try:
         batch = asyncio.create_task(store.forget_some([7000, 7001, 7002], 60.0))
         await asyncio.wait_for(between.wait(), 10)
@@ -195,4 +195,25 @@ async def test_retention_on_postgresql_lets_a_newcomer_in_between_two_people(
         assert await store.count_users() == 1
     finally:
         go_on.set()
+        await store.close()
+
+
+async def test_retention_keeps_who_came_back_after_the_list_was_read(tmp_path: Path) -> None:
+    """The pass reads its list of the inactive, then forgets them batch by batch; someone on
+    the list who writes to the bot meanwhile, or becomes a moderator, is kept (checked in
+    the deletion's own transaction), and counted as taken, not forgotten."""
+    store = await populated(tmp_path / "bot.sqlite3", people=5)
+    try:
+        before = NOW - timedelta(hours=12)  # all but 7000 are inactive
+        people = await store.inactive_people(before, frozenset())
+        assert sorted(people) == [7001, 7002, 7003, 7004]
+        await store.touch_user(7002, "en", NOW)  # came back
+        assert await store.add_moderator(7003, 7000, NOW)  # made a moderator
+        left, forgotten = list(people), 0
+        while left:
+            taken, known = await store.forget_some(left, 60.0, before)
+            left, forgotten = left[taken:], forgotten + known
+        assert forgotten == 2
+        assert {p for p in people if await store.get_user(p) is not None} == {7002, 7003}
+    finally:
         await store.close()

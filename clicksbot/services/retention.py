@@ -30,7 +30,9 @@ class RetentionStore(Protocol):
         self, before: datetime, keep: frozenset[int], limit: int = -1
     ) -> list[int]: ...
 
-    async def forget_some(self, people: list[int], budget: float) -> tuple[int, int]: ...
+    async def forget_some(
+        self, people: list[int], budget: float, inactive_before: datetime | None = None
+    ) -> tuple[int, int]: ...
 
     async def scrub_log(self) -> None: ...
 
@@ -57,7 +59,8 @@ async def expire(
                 break
             while people and not stopped():
                 started = time.monotonic()
-                taken, known = await store.forget_some(people, BUDGET)
+                # Each checked again as it goes: who came back meanwhile stays.
+                taken, known = await store.forget_some(people, BUDGET, before)
                 gone += known
                 people = people[taken:]
                 # As long a rest as the write took: the pass never has the store more than

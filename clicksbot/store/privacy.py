@@ -15,7 +15,7 @@ import aiosqlite
 
 from clicksbot.store import marks
 from clicksbot.store.checkpoints import Checkpointer, between_writes
-from clicksbot.store.dialect import columns_sql, execute_all, is_postgresql
+from clicksbot.store.dialect import columns_sql, execute_all, for_update, is_postgresql
 from clicksbot.store.locking import Locked, writes
 from clicksbot.store.scans import ScanQueries
 from clicksbot.store.stamps import to_text
@@ -158,6 +158,8 @@ SCRUB_PAUSE = 0.02  # seconds, growing with each try
 class PrivacyQueries(ScanQueries):
     """Mixed into `Store`, which owns the connection."""
 
+    _warmed: frozenset[int] = frozenset()  # the people `_warm` read last
+
     _db: aiosqlite.Connection
     _write_lock: asyncio.Lock
     _column_names: dict[str, list[str]]  # see `_columns`
@@ -202,24 +204,31 @@ class PrivacyQueries(ScanQueries):
             await scrub(self)
         return known
 
-    async def forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
+    async def forget_some(
+        self, people: list[int], budget: float, inactive_before: datetime | None = None
+    ) -> tuple[int, int]:
         """Forget people from the front of `people`, as `forget` does, for about `budget`
         seconds (at least one person); return how many of them were taken, and how many of
-        those the bot knew. Others then wait for the write lock at most that long: the
+        those were forgotten. Others then wait for the write lock at most that long: the
         retention pass forgets many people this way. On SQLite they go in one transaction
         (a commit writes every page it changed to the log, and the batch's deletions share
         pages: the totals, the indexes); on PostgreSQL in one each, so that a newcomer's
         /start, waiting for the write lock (see store.locking), waits for one person's
         deletion, not a batch's (at a million people up to 156-255 ms).
 
+        With `inactive_before`, a person is taken but kept if, in the deletion's own
+        transaction, they were seen since (came back after the list was read) or became a
+        moderator.
+
         Unlike `forget`, this does not empty the write-ahead log: the caller does, with
         `scrub_log`, once it has forgotten everyone it meant to (emptying the log holds the
         write lock until the disk has synced, once a pass rather than once a batch)."""
         await self._warm(people[:WARM_AHEAD])
         if is_postgresql(self._db):
-            done = await self._forget_for(people, budget, self._forget)
+            forget = self._forget_one
+            done = await self._forget_for(people, budget, inactive_before, forget, each=True)
         else:
-            done = await self._forget_some(people, budget)
+            done = await self._forget_some(people, budget, inactive_before)
         await between_writes(self)
         return done
 
@@ -230,33 +239,69 @@ class PrivacyQueries(ScanQueries):
         its cascade's pages on SQLite, holding the write lock, with every reply's write behind
         it; on PostgreSQL a deletion's first read took up to 155 ms, holding the write lock
         a newcomer's /start waited for. Read first, the pages are in memory."""
-        if not people:
+        # The pass walks its list in order: who the last call read is not read again.
+        fresh, self._warmed = [p for p in people if p not in self._warmed], frozenset(people)
+        if not fresh:
             return
-        marks = ", ".join("?" * len(people))
+        marks = ", ".join("?" * len(fresh))
         for table, column in OWN.items():
-            await self._scan(f"SELECT * FROM {table} WHERE {column} IN ({marks})", people)
+            await self._scan(f"SELECT * FROM {table} WHERE {column} IN ({marks})", fresh)
 
     async def scrub_log(self) -> None:
         """Empty the write-ahead log (see `scrub`), after `forget_some`."""
         await scrub(self)
 
     @writes
-    async def _forget_some(self, people: list[int], budget: float) -> tuple[int, int]:
-        return await self._forget_for(people, budget, self._forget_person)
+    async def _forget_some(
+        self, people: list[int], budget: float, before: datetime | None
+    ) -> tuple[int, int]:
+        forget = self._forget_unless_back
+        return await self._forget_for(people, budget, before, forget, each=False)
+
+    @writes
+    async def _forget_one(self, user_id: int, before: datetime | None) -> bool:
+        return await self._forget_unless_back(user_id, before)
 
     async def _forget_for(
-        self, people: list[int], budget: float, forget: Callable[[int], Awaitable[bool]]
+        self,
+        people: list[int],
+        budget: float,
+        before: datetime | None,
+        forget: Callable[[int, datetime | None], Awaitable[bool]],
+        *,
+        each: bool,
     ) -> tuple[int, int]:
         """Forget people from the front of `people` with `forget` until `budget` seconds
-        have passed (at least one); return how many were taken and how many were known."""
+        have passed (at least one); return how many were taken and how many forgotten.
+        Where `each` is committed on its own, a failure after the first returns what was
+        done (the failing person comes first next time, and fails there)."""
         started = time.monotonic()
         taken = known = 0
         for user_id in people:
-            known += await forget(user_id)
+            try:
+                known += await forget(user_id, before)
+            except Exception:
+                if each and taken:
+                    break
+                raise
             taken += 1
             if time.monotonic() - started >= budget:
                 break
         return taken, known
+
+    async def _forget_unless_back(self, user_id: int, before: datetime | None) -> bool:
+        """Forget a person inside the caller's transaction, unless `before` is given and
+        they were seen since or are a moderator now; return whether they were forgotten."""
+        if before is not None:
+            still = await self._count(
+                "SELECT 1 FROM users WHERE id = ? AND last_seen_at < ?"
+                f" AND id NOT IN (SELECT user_id FROM moderators){for_update(self._db)}",
+                user_id,
+                to_text(before),
+            )
+            if not still:
+                return False
+        return await self._forget_person(user_id)
 
     @writes
     async def _forget(self, user_id: int) -> bool:
@@ -427,7 +472,8 @@ class PrivacyQueries(ScanQueries):
             "SELECT id FROM users WHERE last_seen_at < ?"
             " AND id NOT IN (SELECT user_id FROM moderators)"
             + (f" AND id NOT IN ({spare})" if keep else "")
-            + " ORDER BY last_seen_at, id LIMIT ?",
-            (to_text(before), *sorted(keep), limit),
+            + " ORDER BY last_seen_at, id"
+            + (" LIMIT ?" if limit >= 0 else ""),  # PostgreSQL refuses a negative limit
+            (to_text(before), *sorted(keep), *([limit] if limit >= 0 else [])),
         )
         return [int(r[0]) for r in rows]
