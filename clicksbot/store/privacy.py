@@ -244,8 +244,12 @@ class PrivacyQueries(ScanQueries):
         if not fresh:
             return
         marks = ", ".join("?" * len(fresh))
-        for table, column in OWN.items():
-            await self._scan(f"SELECT * FROM {table} WHERE {column} IN ({marks})", fresh)
+        reads = [(f"SELECT * FROM {t} WHERE {c} IN ({marks})", fresh) for t, c in OWN.items()]
+        if is_postgresql(self._db):  # all in one round trip, on a pooled connection
+            await execute_all(self._db, reads)
+            return
+        for sql, args in reads:
+            await self._scan(sql, args)
 
     async def scrub_log(self) -> None:
         """Empty the write-ahead log (see `scrub`), after `forget_some`."""
