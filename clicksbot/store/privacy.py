@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -151,6 +151,8 @@ async def _scrub_here(store: Locked) -> None:
 
 
 SCRUB_TRIES = 5
+# Who retention forgets (its one argument: the time before which they were last seen).
+_INACTIVE = "last_seen_at < ? AND id NOT IN (SELECT user_id FROM moderators)"
 WARM_AHEAD = 8  # people whose rows are read before a batch of retention deletes them
 SCRUB_PAUSE = 0.02  # seconds, growing with each try
 
@@ -225,8 +227,7 @@ class PrivacyQueries(ScanQueries):
         write lock until the disk has synced, once a pass rather than once a batch)."""
         await self._warm(people[:WARM_AHEAD])
         if is_postgresql(self._db):
-            forget = self._forget_one
-            done = await self._forget_for(people, budget, inactive_before, forget, each=True)
+            done = await self._forget_for(people, budget, inactive_before, each=True)
         else:
             done = await self._forget_some(people, budget, inactive_before)
         await between_writes(self)
@@ -259,8 +260,7 @@ class PrivacyQueries(ScanQueries):
     async def _forget_some(
         self, people: list[int], budget: float, before: datetime | None
     ) -> tuple[int, int]:
-        forget = self._forget_unless_back
-        return await self._forget_for(people, budget, before, forget, each=False)
+        return await self._forget_for(people, budget, before, each=False)
 
     @writes
     async def _forget_one(self, user_id: int, before: datetime | None) -> bool:
@@ -271,14 +271,15 @@ class PrivacyQueries(ScanQueries):
         people: list[int],
         budget: float,
         before: datetime | None,
-        forget: Callable[[int, datetime | None], Awaitable[bool]],
         *,
         each: bool,
     ) -> tuple[int, int]:
-        """Forget people from the front of `people` with `forget` until `budget` seconds
-        have passed (at least one); return how many were taken and how many forgotten.
-        Where `each` is committed on its own, a failure after the first returns what was
-        done (the failing person comes first next time, and fails there)."""
+        """Forget people from the front of `people` until `budget` seconds have passed (at
+        least one); return how many were taken and how many forgotten. With `each`, each is
+        committed on its own, and a failure after the first returns what was done (the
+        failing person comes first next time, and fails there); else all go in the caller's
+        transaction."""
+        forget = self._forget_one if each else self._forget_unless_back
         started = time.monotonic()
         taken = known = 0
         for user_id in people:
@@ -298,8 +299,7 @@ class PrivacyQueries(ScanQueries):
         they were seen since or are a moderator now; return whether they were forgotten."""
         if before is not None:
             still = await self._count(
-                "SELECT 1 FROM users WHERE id = ? AND last_seen_at < ?"
-                f" AND id NOT IN (SELECT user_id FROM moderators){for_update(self._db)}",
+                f"SELECT 1 FROM users WHERE id = ? AND {_INACTIVE}{for_update(self._db)}",
                 user_id,
                 to_text(before),
             )
@@ -473,8 +473,7 @@ class PrivacyQueries(ScanQueries):
         unseen longest first, at most `limit` of them (-1: all)."""
         spare = ", ".join("?" * len(keep))
         rows = await self._scan(
-            "SELECT id FROM users WHERE last_seen_at < ?"
-            " AND id NOT IN (SELECT user_id FROM moderators)"
+            f"SELECT id FROM users WHERE {_INACTIVE}"
             + (f" AND id NOT IN ({spare})" if keep else "")
             + " ORDER BY last_seen_at, id"
             + (" LIMIT ?" if limit >= 0 else ""),  # PostgreSQL refuses a negative limit
