@@ -489,6 +489,65 @@ async def test_a_broadcast_to_many_is_queued_ahead_of_the_outbox_and_once(
         await store.close()
 
 
+async def test_a_new_pact_version_is_offered_a_window_at_a_time_to_earlier_pledgers(
+    settings: Settings, clock: Clock
+) -> None:
+    """A new pact version among 20,000 people (6,667 pledgers): the notice is queued as an
+    audience is, FILL_AHEAD people at once in short transactions and the rest as the outbox
+    sends, and reaches exactly those whose live pledge is to an older version and who can be
+    reached (not one who withdrew, pledged to the new version already, or blocked the bot),
+    each once. In one statement it held the write turn for seconds at a million people."""
+    path = Path(settings.database)
+    people = 20_000
+    await populate(path, people, clock())  # a pledge to version 1 for every third person
+    db = pgtest.connect(path)
+    nth = f"(user_id - {FIRST}) % 90"
+    db.execute(f"UPDATE pledges SET withdrawn_at = pledged_at WHERE {nth} = 0")
+    db.execute(f"UPDATE pledges SET version = 2 WHERE {nth} = 3")
+    db.execute(f"UPDATE users SET unreachable_since = created_at WHERE (id - {FIRST}) % 90 = 6")
+    db.commit()
+    expected = {
+        int(r[0])
+        for r in db.execute(
+            "SELECT p.user_id FROM pledges p JOIN users u ON u.id = p.user_id"
+            " WHERE p.withdrawn_at IS NULL AND u.unreachable_since IS NULL"
+            " GROUP BY p.user_id HAVING MAX(p.version) < 2"
+        ).fetchall()
+    }
+    db.close()
+    assert FILL_AHEAD < len(expected) == 6667 - 3 * 223, len(expected)
+    store = await Store.open(path)
+    notice = {"key": "pact.updated", "params": {"version": 2}}
+    queued = "SELECT user_id FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE j.key = ?"
+    try:
+        async with LockWatch(store) as watch:
+            result = await store.queue_pact_update(2, notice, clock())
+        assert result is not None and result[1] >= len(expected)
+        assert max(watch.waits, default=0) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+        assert (
+            FILL_AHEAD
+            <= count(path, f"SELECT COUNT(*) FROM ({queued}) q", "pact:v2")
+            < len(expected)
+        )
+        assert await store.queue_pact_update(2, notice, clock()) is None  # once a version
+        for _ in range(100):  # be the outbox: send what is pending, ask for more
+            waiting = await store.pending_deliveries(None, people)
+            await store.deliveries_sent([(d, 1, None) for d in waiting], clock())
+            async with LockWatch(store) as watch:
+                more = await store.fill_ahead(clock())
+            assert max(watch.waits, default=0) < 0.25, f"a write waited {max(watch.waits):.2f} s"
+            if not more and not (await store.job_progress(result[0])).pending:
+                break
+        db = pgtest.connect(path)
+        try:
+            reached = [int(r[0]) for r in db.execute(queued, ("pact:v2",)).fetchall()]
+        finally:
+            db.close()
+        assert len(reached) == len(set(reached)) and set(reached) == expected
+    finally:
+        await store.close()
+
+
 async def test_a_top_up_that_fails_stops_neither_the_others_nor_a_stopped_job_comes_back(
     settings: Settings, clock: Clock
 ) -> None:

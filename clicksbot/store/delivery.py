@@ -32,6 +32,9 @@ from clicksbot.store.stamps import to_text
 logger = logging.getLogger(__name__)
 
 AUDIENCE_KINDS = ("all", "subscribers", "language", "country", "pledged", "unpledged")
+# Not one a moderator picks: the people a new pact version is offered to, whose live pledge
+# is to an older one (its value is the new version).
+PLEDGED_BEFORE = "pledged-before"
 LIVE_PLEDGE = (
     "EXISTS (SELECT 1 FROM pledges p WHERE p.user_id = users.id AND p.withdrawn_at IS NULL"
 )
@@ -56,6 +59,11 @@ def audience_filter(audience: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
         return f"{reachable} AND {LIVE_PLEDGE})", ()
     if kind == "unpledged":
         return f"{reachable} AND NOT {LIVE_PLEDGE})", ()
+    if kind == PLEDGED_BEFORE:  # a new pact's notice: a live pledge, none to this version
+        return (
+            f"{reachable} AND {LIVE_PLEDGE}) AND NOT {LIVE_PLEDGE} AND p.version >= ?)",
+            (int(str(value)),),
+        )
     raise ValueError(f"unknown audience {kind!r}")
 
 
@@ -218,6 +226,8 @@ class DeliveryQueries(ScanQueries):
         (migration m018's triggers): one row read, however many people there are."""
         kind, value = audience.get("kind", "all"), audience.get("value")
         key = f"{kind}:{value}" if kind in ("language", "country") else str(kind)
+        if kind == PLEDGED_BEFORE:  # everyone pledged: when a version is new, nobody has
+            key = "pledged"  # pledged to it yet
         async with self._db.execute(
             "SELECT count FROM audience_counts WHERE key = ?", (key,)
         ) as cur:

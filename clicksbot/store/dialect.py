@@ -79,8 +79,8 @@ def _is_on(setting: str) -> str:
 COPYING_SQL = _turn_on("copying")
 _COPYING = _is_on("copying")
 # The next statement of the transaction queues outbox rows read from `users` in the same
-# statement (an audience's window, see store.delivery; a new pact's notice): their people
-# are there by construction, so the outbox's check of its people (m023) stands aside for
+# statement (an audience's window, see store.delivery; a new pact's notice is one): their
+# people are there by construction, so the outbox's check of its people (m023) stands aside for
 # that statement only (m026) and puts the setting back.
 FROM_USERS_SQL = _turn_on("from_users")
 _FROM_USERS = _is_on("from_users")

@@ -11,8 +11,8 @@ from typing import Any
 import aiosqlite
 
 from clicksbot.store import marks
-from clicksbot.store.delivery import DeliveryQueries
-from clicksbot.store.dialect import FROM_USERS_SQL, is_postgresql, stream_rows
+from clicksbot.store.delivery import PLEDGED_BEFORE, DeliveryQueries
+from clicksbot.store.dialect import stream_rows
 from clicksbot.store.locking import writes
 from clicksbot.store.privacy import scrub
 from clicksbot.store.stamps import from_text, to_text
@@ -378,26 +378,19 @@ class PactQueries(DeliveryQueries):
         ):
             yield row
 
-    @writes
     async def queue_pact_update(
         self, version: int, payload: dict[str, Any], now: datetime
     ) -> tuple[int, int] | None:
         """Queue a notice of a new pact version for people whose live pledge is older.
 
-        Return (job id, people queued), or None if this version was announced before.
+        Return (job id, people it reaches), or None if this version was announced before.
+        Queued as an audience is (see `queue_message`): FILL_AHEAD people now, a window a
+        transaction, and the rest by the outbox as it sends. In one statement, at a million
+        people (110k pledgers), it held the write turn for 3.6 s on PostgreSQL, every
+        reply's write waiting.
         """
-        job_id = await self._new_job(f"pact:v{version}", "notice", payload, now)
+        audience = {"kind": PLEDGED_BEFORE, "value": version}
+        job_id = await self._open_audience_job(f"pact:v{version}", "notice", payload, audience, now)
         if job_id is None:
             return None
-        if is_postgresql(self._db):  # its people are read from users: see FROM_USERS_SQL
-            await self._db.execute(FROM_USERS_SQL)
-        cur = await self._db.execute(
-            "INSERT INTO deliveries (job_id, user_id, updated_at)"
-            " SELECT DISTINCT ?, p.user_id, ? FROM pledges p JOIN users u ON u.id = p.user_id"
-            " WHERE p.withdrawn_at IS NULL AND u.unreachable_since IS NULL"
-            " GROUP BY p.user_id HAVING MAX(p.version) < ?"
-            " ON CONFLICT DO NOTHING",
-            (job_id, to_text(now), version),
-        )
-        queued = cur.rowcount
-        return job_id, queued
+        return job_id, await self._queue_audience(job_id, now)
