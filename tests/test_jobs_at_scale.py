@@ -495,8 +495,9 @@ async def test_a_new_pact_version_is_offered_a_window_at_a_time_to_earlier_pledg
     """A new pact version among 20,000 people (6,667 pledgers): the notice is queued as an
     audience is, FILL_AHEAD people at once in short transactions and the rest as the outbox
     sends, and reaches exactly those whose live pledge is to an older version and who can be
-    reached (not one who withdrew, pledged to the new version already, or blocked the bot),
-    each once. In one statement it held the write turn for seconds at a million people."""
+    reached (not one who withdrew, pledged to the new version already, alone or beside the
+    old, or blocked the bot), each once. In one statement it held the write turn for seconds
+    at a million people."""
     path = Path(settings.database)
     people = 20_000
     await populate(path, people, clock())  # a pledge to version 1 for every third person
@@ -504,6 +505,10 @@ async def test_a_new_pact_version_is_offered_a_window_at_a_time_to_earlier_pledg
     nth = f"(user_id - {FIRST}) % 90"
     db.execute(f"UPDATE pledges SET withdrawn_at = pledged_at WHERE {nth} = 0")
     db.execute(f"UPDATE pledges SET version = 2 WHERE {nth} = 3")
+    db.execute(  # pledged to both versions: offered nothing
+        "INSERT INTO pledges (user_id, version, language, country, pledged_at)"
+        f" SELECT user_id, 2, language, country, pledged_at FROM pledges WHERE {nth} = 9"
+    )
     db.execute(f"UPDATE users SET unreachable_since = created_at WHERE (id - {FIRST}) % 90 = 6")
     db.commit()
     expected = {
@@ -515,7 +520,7 @@ async def test_a_new_pact_version_is_offered_a_window_at_a_time_to_earlier_pledg
         ).fetchall()
     }
     db.close()
-    assert FILL_AHEAD < len(expected) == 6667 - 3 * 223, len(expected)
+    assert FILL_AHEAD < len(expected) == 6667 - 4 * 223, len(expected)
     store = await Store.open(path)
     notice = {"key": "pact.updated", "params": {"version": 2}}
     queued = "SELECT user_id FROM deliveries d JOIN jobs j ON j.id = d.job_id WHERE j.key = ?"
@@ -544,6 +549,37 @@ async def test_a_new_pact_version_is_offered_a_window_at_a_time_to_earlier_pledg
         finally:
             db.close()
         assert len(reached) == len(set(reached)) and set(reached) == expected
+    finally:
+        await store.close()
+
+
+async def test_a_first_pact_version_looks_at_nobody_and_is_announced_once_for_good(
+    settings: Settings, clock: Clock
+) -> None:
+    """The bot announces its pact version at every start. With nobody pledged to an older
+    one (the first version), the job is recorded without a window: a fill would look at all
+    20,000 people, a transaction each 500, to find no one. Retention's purge of old jobs
+    keeps it, so the notice is never queued a second time at a later start."""
+    path = Path(settings.database)
+    await populate(path, 20_000, clock())  # pledges to version 1
+    store = await Store.open(path)
+    windows = 0
+    fill_chunk = store._fill_chunk
+
+    async def counted(job_id: int, now: datetime) -> tuple[int, bool]:
+        nonlocal windows
+        windows += 1
+        return await fill_chunk(job_id, now)
+
+    store._fill_chunk = counted  # type: ignore[method-assign]
+    notice = {"key": "pact.updated", "params": {"version": 1}}
+    try:
+        result = await store.queue_pact_update(1, notice, clock())
+        assert result is not None and result[1] == 0 and windows == 0
+        assert count(path, "SELECT COUNT(*) FROM deliveries") == 0
+        await store.purge_deliveries(clock() + timedelta(days=3650))
+        assert count(path, "SELECT COUNT(*) FROM jobs WHERE key = 'pact:v1'") == 1
+        assert await store.queue_pact_update(1, notice, clock()) is None
     finally:
         await store.close()
 

@@ -438,8 +438,9 @@ class PrivacyQueries(ScanQueries):
 
         Their finished rows went earlier, folded into the jobs' counts two days after they
         were done (`compact_deliveries`); a job still holding a row (one pending, say), a
-        broadcast's job and an invitation's (its key is how an inviter is told once per
-        friend) stay, and so does one whose people are still being queued. Each id is
+        broadcast's job, an invitation's (its key is how an inviter is told once per
+        friend) and a pact version's (how its notice goes out once, whenever the bot
+        starts) stay, and so does one whose people are still being queued. Each id is
         checked by a seek into the outbox's key, never by reading its rows: a job of a
         million pending messages costs no more than an empty one. The jobs are looked
         through PURGE_JOBS ids a write; stops early (the next pass carries on) once
@@ -459,7 +460,7 @@ class PrivacyQueries(ScanQueries):
     async def _purge_jobs(self, first: int, last: int, cutoff: str) -> int:
         cur = await self._db.execute(
             "DELETE FROM jobs WHERE id > ? AND id <= ? AND created_at < ?"
-            " AND key NOT LIKE 'invite:%' AND filling IS NULL"
+            " AND key NOT LIKE 'invite:%' AND key NOT LIKE 'pact:%' AND filling IS NULL"
             " AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.job_id = jobs.id)"
             " AND NOT EXISTS (SELECT 1 FROM broadcasts b WHERE b.job_id = jobs.id)",
             (first, last, cutoff),
