@@ -598,6 +598,7 @@ async def measure_worker(
                 "worst": None if len(waited) < len(during) else max(waited, default=None),
                 "probes": len(during),
                 "times": [done["seconds"] if done else None],
+                "baselines": baseline,
             }
             figures.enqueue[what] = merged(figures.enqueue.get(what), this)
             if done is None:
@@ -611,17 +612,19 @@ async def measure_worker(
 
 
 def merged(before: dict[str, Any] | None, this: dict[str, Any]) -> dict[str, Any]:
-    """One more queueing of the same kind: its time is the median of all of them, and the
-    longest /tip wait is the longest in any (a capped one caps the whole)."""
+    """One more queueing of the same kind: its time is the median of all of them, the usual
+    /tip the median of every one timed before them, and the longest /tip wait the longest
+    in any (a capped one caps the whole)."""
     if before is None or before.get("capped"):
         return this if before is None else before
     times = before["times"] + this["times"]
     worsts = [before["worst"], this["worst"]]
-    baselines = [b for b in (before["baseline"], this["baseline"]) if b is not None]
+    baselines = before["baselines"] + this["baselines"]
     return {
         **this,
         "seconds": None if None in times else statistics.median(times),
         "times": times,
+        "baselines": baselines,
         "baseline": statistics.median(baselines) if baselines else None,
         "worst": None if None in worsts else max(worsts),
         "probes": before["probes"] + this["probes"],
