@@ -38,7 +38,9 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS / name), size)
 
 
-def wrap(draw: ImageDraw.ImageDraw, text: str, fnt: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def wrap(
+    draw: ImageDraw.ImageDraw, text: str, fnt: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     """Split text into lines that fit in width pixels."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -69,8 +71,16 @@ class Canvas:
         self.draw = ImageDraw.Draw(self.image)
         self.y = MARGIN
 
-    def text(self, text: str, size: int = 30, bold: bool = False, color=INK, x: int = MARGIN,
-             width: int | None = None, gap: int = 10) -> None:
+    def text(
+        self,
+        text: str,
+        size: int = 30,
+        bold: bool = False,
+        color=INK,
+        x: int = MARGIN,
+        width: int | None = None,
+        gap: int = 10,
+    ) -> None:
         fnt = font(size, bold)
         width = width or WIDTH - x - MARGIN
         for line in wrap(self.draw, text, fnt, width):
@@ -78,8 +88,15 @@ class Canvas:
             self.y += int(size * 1.35)
         self.y += gap
 
-    def box(self, height: int, fill=LIGHT, outline=None, x0: int = MARGIN, x1: int | None = None,
-            radius: int = 18) -> tuple[int, int, int, int]:
+    def box(
+        self,
+        height: int,
+        fill=LIGHT,
+        outline=None,
+        x0: int = MARGIN,
+        x1: int | None = None,
+        radius: int = 18,
+    ) -> tuple[int, int, int, int]:
         x1 = x1 or WIDTH - MARGIN
         rect = (x0, self.y, x1, self.y + height)
         self.draw.rounded_rectangle(rect, radius=radius, fill=fill, outline=outline, width=2)
@@ -116,8 +133,15 @@ def address_bar(c: Canvas, address: str, padlock: bool = True) -> None:
     c.y += height + 24
 
 
-def search_result(c: Canvas, site: str, address: str, title: str, snippet: str,
-                  date: str = "", sponsored: bool = False) -> None:
+def search_result(
+    c: Canvas,
+    site: str,
+    address: str,
+    title: str,
+    snippet: str,
+    date: str = "",
+    sponsored: bool = False,
+) -> None:
     """One result on a search results page."""
     if sponsored:
         c.text("Sponsored", size=28, bold=True, gap=2)
@@ -162,18 +186,24 @@ def post_head(c: Canvas, name: str, line2: str, letter: str, color) -> None:
 
 def source_q08() -> None:
     c = Canvas()
-    header(c, "A link in a Facebook post", "\"Apply now for the 2025 national scholarship!\"")
+    header(c, "A link in a Facebook post", '"Apply now for the 2025 national scholarship!"')
     address_bar(c, "https://biasiswa.gov.my.apply-grant.info/form")
-    c.text("The page shows a government-style seal and asks for your name, "
-           "birthday, school ID photo and mobile number.", size=30)
+    c.text(
+        "The page shows a government-style seal and asks for your name, "
+        "birthday, school ID photo and mobile number.",
+        size=30,
+    )
     c.note("Made-up address for this quiz.")
     c.save("en-source-q08-address-bar.png")
 
 
 def source_q09() -> None:
     c = Canvas()
-    header(c, "Four links shared in a class group",
-           "All say they are the online shop of \"Pelangi Books\"")
+    header(
+        c,
+        "Four links shared in a class group",
+        'All say they are the online shop of "Pelangi Books"',
+    )
     for label, address in (
         ("A", "https://pelangibooks.com.my.sale-today.shop"),
         ("B", "https://www.pelangibooks.com.my/promo"),
@@ -188,15 +218,33 @@ def source_q09() -> None:
 
 def source_q10() -> None:
     c = Canvas()
-    header(c, "Reverse image search: results",
-           "Searched photo: a street of ruined houses and bent trees")
+    header(
+        c,
+        "Reverse image search: results",
+        "Searched photo: a street of ruined houses and bent trees",
+    )
     for site, address, title, date, snippet in (
-        ("Global Photo Wire", "globalphotowire.example", "City in ruins after super typhoon",
-         "13 Nov 2013", "People stand among debris after the storm battered the city..."),
-        ("Disaster Archive", "disasterarchive.example", "Typhoon damage: photo gallery",
-         "20 Nov 2013", "Houses destroyed along the coast, November 2013..."),
-        ("Facebook", "facebook.com", "The storm that hit an hour ago!!",
-         "7 Sep 2024", "Pray for everyone... share so the world sees..."),
+        (
+            "Global Photo Wire",
+            "globalphotowire.example",
+            "City in ruins after super typhoon",
+            "13 Nov 2013",
+            "People stand among debris after the storm battered the city...",
+        ),
+        (
+            "Disaster Archive",
+            "disasterarchive.example",
+            "Typhoon damage: photo gallery",
+            "20 Nov 2013",
+            "Houses destroyed along the coast, November 2013...",
+        ),
+        (
+            "Facebook",
+            "facebook.com",
+            "The storm that hit an hour ago!!",
+            "7 Sep 2024",
+            "Pray for everyone... share so the world sees...",
+        ),
     ):
         search_result(c, site, address, title, snippet, date=date)
     c.note("Mock-up of a results list, made for this quiz.")
@@ -205,7 +253,7 @@ def source_q10() -> None:
 
 def source_q11() -> None:
     c = Canvas()
-    header(c, "Viral post: \"Crime EXPLODES in our city!\"")
+    header(c, 'Viral post: "Crime EXPLODES in our city!"')
     left, top, right, bottom = MARGIN + 110, c.y + 20, WIDTH - MARGIN - 20, c.y + 520
     c.draw.line((left, top, left, bottom), fill=INK, width=3)
     c.draw.line((left, bottom, right, bottom), fill=INK, width=3)
@@ -230,12 +278,27 @@ def ai_q08() -> None:
     c = Canvas()
     search_box(c, "schools closed tomorrow haze")
     for site, address, title, date, snippet in (
-        ("News Daily", "newsdaily.example", "All schools closed as haze worsens",
-         "17 Sep 2019", "Schools in several states will close tomorrow..."),
-        ("Forum", "chatforum.example", "Is school closed tomorrow?? anyone know",
-         "2 hours ago", "my cousin said all schools closed, forward to everyone"),
-        ("Ministry of Education", "moe.gov.example", "Haze update: school status for tomorrow",
-         "1 hour ago", "Schools in the listed districts will close tomorrow. Check the list..."),
+        (
+            "News Daily",
+            "newsdaily.example",
+            "All schools closed as haze worsens",
+            "17 Sep 2019",
+            "Schools in several states will close tomorrow...",
+        ),
+        (
+            "Forum",
+            "chatforum.example",
+            "Is school closed tomorrow?? anyone know",
+            "2 hours ago",
+            "my cousin said all schools closed, forward to everyone",
+        ),
+        (
+            "Ministry of Education",
+            "moe.gov.example",
+            "Haze update: school status for tomorrow",
+            "1 hour ago",
+            "Schools in the listed districts will close tomorrow. Check the list...",
+        ),
     ):
         search_result(c, site, address, title, snippet, date=date)
     c.note("Made-up results for this quiz.")
@@ -245,19 +308,28 @@ def ai_q08() -> None:
 def ai_q09() -> None:
     c = Canvas()
     search_box(c, "student loan apply")
-    search_result(c, "QuickCash Study", "quickcash-study.example",
-                  "Student loan in 5 minutes, no documents!",
-                  "Approved today. Just pay a small processing fee...", sponsored=True)
-    search_result(c, "National Education Fund", "studentfund.gov.example",
-                  "Student loans: who can apply and how",
-                  "Official guide to eligibility, documents and deadlines...")
+    search_result(
+        c,
+        "QuickCash Study",
+        "quickcash-study.example",
+        "Student loan in 5 minutes, no documents!",
+        "Approved today. Just pay a small processing fee...",
+        sponsored=True,
+    )
+    search_result(
+        c,
+        "National Education Fund",
+        "studentfund.gov.example",
+        "Student loans: who can apply and how",
+        "Official guide to eligibility, documents and deadlines...",
+    )
     c.note("Made-up results for this quiz.")
     c.save("en-ai-q09-sponsored-result.png")
 
 
 def ai_q10() -> None:
     c = Canvas()
-    header(c, "Why this video", "Shown when you tap Share, then \"Why this video\"")
+    header(c, "Why this video", 'Shown when you tap Share, then "Why this video"')
     for reason in (
         "You watched similar videos about exam tips.",
         "You follow accounts that post about study habits.",
@@ -273,11 +345,15 @@ def ads_q09() -> None:
     c = Canvas()
     post_head(c, "mira.travels", "Paid partnership with Lumo Bottles", "M", (0, 121, 107))
     c.box(260, fill=(224, 242, 241))
-    c.draw.text((MARGIN + 40, c.y + 100), "[photo of a water bottle on a beach]",
-                font=font(30), fill=GREY)
+    c.draw.text(
+        (MARGIN + 40, c.y + 100), "[photo of a water bottle on a beach]", font=font(30), fill=GREY
+    )
     c.y += 284
-    c.text("Ad: Lumo Bottles sent me this bottle and paid for this post. "
-           "I have used it on three trips; the lid leaks if you drop it.", size=30)
+    c.text(
+        "Ad: Lumo Bottles sent me this bottle and paid for this post. "
+        "I have used it on three trips; the lid leaks if you drop it.",
+        size=30,
+    )
     c.note("Made-up creator and brand for this quiz.")
     c.save("en-ads-q09-paid-partnership.png")
 
@@ -286,9 +362,11 @@ def ads_q10() -> None:
     c = Canvas(background=PAPER)
     c.text("SwiftPost", size=32, bold=True, gap=2)
     c.text("Text message · Today 09:14", size=28, color=GREY, gap=18)
-    sms = ("SwiftPost: Your parcel is on hold because of an unpaid fee of RM1.50. "
-           "Pay within 12 hours or it will be returned: "
-           "http://swiftpost-my.parcel-fee.top/pay")
+    sms = (
+        "SwiftPost: Your parcel is on hold because of an unpaid fee of RM1.50. "
+        "Pay within 12 hours or it will be returned: "
+        "http://swiftpost-my.parcel-fee.top/pay"
+    )
     inner = WIDTH - 160 - MARGIN - 60
     c.box(measure(sms, 31, inner) + 40, fill=(233, 233, 235), x1=WIDTH - 160, radius=30)
     c.y += 24
@@ -302,28 +380,32 @@ def chatbots_q09() -> None:
     c = Canvas()
     post_head(c, "studio.ren", "Video · 2 days ago", "R", (92, 53, 155))
     c.box(300, fill=(237, 231, 246))
-    c.draw.text((MARGIN + 40, c.y + 120), "[a dragon flying over a rice field]",
-                font=font(30), fill=GREY)
+    c.draw.text(
+        (MARGIN + 40, c.y + 120), "[a dragon flying over a rice field]", font=font(30), fill=GREY
+    )
     c.y += 324
     label = "Creator labeled as AI-generated"
     pill = int(c.draw.textlength(label, font=font(28, bold=True))) + 48
     c.box(56, fill=(232, 240, 254), x1=MARGIN + pill, radius=28)
-    c.draw.text((MARGIN + 24, c.y + 8), label,
-                font=font(28, bold=True), fill=BLUE)
+    c.draw.text((MARGIN + 24, c.y + 8), label, font=font(28, bold=True), fill=BLUE)
     c.y += 80
-    c.text("I made this short film with an AI video tool. Prompt and process in the comments.",
-           size=30)
+    c.text(
+        "I made this short film with an AI video tool. Prompt and process in the comments.", size=30
+    )
     c.note("Made-up creator for this quiz.")
     c.save("en-chatbots-q09-ai-label.png")
 
 
 def tricks_impersonation() -> None:
     c = Canvas()
-    post = ("CLAIM your RM500 youth grant today! Limited places. Pay the RM25 "
-            "processing fee by e-wallet and send your IC photo to this number.")
+    post = (
+        "CLAIM your RM500 youth grant today! Limited places. Pay the RM25 "
+        "processing fee by e-wallet and send your IC photo to this number."
+    )
     inner = WIDTH - 2 * MARGIN - 60
-    c.box(30 + 100 + measure("x", 28, inner) + measure(post, 30, inner) + 30,
-          fill=WHITE, outline=LINE)
+    c.box(
+        30 + 100 + measure("x", 28, inner) + measure(post, 30, inner) + 30, fill=WHITE, outline=LINE
+    )
     c.y += 30
     avatar(c, MARGIN + 30, c.y, "Y", (21, 101, 192))
     c.draw.text((MARGIN + 114, c.y), "Youth Fund Official", font=font(34, bold=True), fill=INK)
@@ -338,8 +420,7 @@ def tricks_impersonation() -> None:
 
 def tricks_trolling() -> None:
     c = Canvas()
-    header(c, "Comments under a news post about a new bus fare",
-           "All posted within 4 minutes")
+    header(c, "Comments under a news post about a new bus fare", "All posted within 4 minutes")
     for name, age, text in (
         ("user84731920", "joined 1 week ago", "This is a DISGRACE. Everyone must boycott!!"),
         ("real_patriot_5521", "joined 1 week ago", "This is a disgrace, everyone must boycott!"),
@@ -354,8 +435,11 @@ def tricks_trolling() -> None:
 
 def tricks_cherry_chart() -> None:
     c = Canvas()
-    header(c, "Post: \"See? The river is getting CLEANER!\"",
-           "The post showed only the shaded part of this chart")
+    header(
+        c,
+        'Post: "See? The river is getting CLEANER!"',
+        "The post showed only the shaded part of this chart",
+    )
     left, top, right, bottom = MARGIN + 90, c.y + 20, WIDTH - MARGIN - 20, c.y + 460
     c.draw.line((left, top, left, bottom), fill=INK, width=3)
     c.draw.line((left, bottom, right, bottom), fill=INK, width=3)
@@ -380,9 +464,21 @@ def tricks_cherry_chart() -> None:
 
 
 def main() -> None:
-    for draw in (source_q08, source_q09, source_q10, source_q11, ai_q08, ai_q09, ai_q10, ads_q09,
-                 ads_q10, chatbots_q09, tricks_impersonation, tricks_trolling,
-                 tricks_cherry_chart):
+    for draw in (
+        source_q08,
+        source_q09,
+        source_q10,
+        source_q11,
+        ai_q08,
+        ai_q09,
+        ai_q10,
+        ads_q09,
+        ads_q10,
+        chatbots_q09,
+        tricks_impersonation,
+        tricks_trolling,
+        tricks_cherry_chart,
+    ):
         draw()
 
 

@@ -39,7 +39,9 @@ CHAT_IN = (255, 255, 255)
 CHAT_BG = (220, 231, 241)
 SMS_BG = (233, 236, 239)
 
-FOOTER = "Mock-up for a quiz. All names are invented."  # pictures based on real cases say so instead
+FOOTER = (
+    "Mock-up for a quiz. All names are invented."  # pictures based on real cases say so instead
+)
 
 
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
@@ -49,7 +51,9 @@ def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONTS / name), size)
 
 
-def wrap(draw: ImageDraw.ImageDraw, text: str, fnt: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def wrap(
+    draw: ImageDraw.ImageDraw, text: str, fnt: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     """Break text into lines that fit width; long words (web addresses) are cut where needed."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -122,7 +126,11 @@ class Canvas:
                 laid.append((line, fnt, color, int(size * 1.35)))
                 height += int(size * 1.35)
         self.draw.rounded_rectangle(
-            (x, self.y, x + width, self.y + height), radius=radius, fill=fill, outline=outline, width=3
+            (x, self.y, x + width, self.y + height),
+            radius=radius,
+            fill=fill,
+            outline=outline,
+            width=3,
         )
         ty = self.y + pad
         for line, fnt, color, step in laid:
@@ -149,12 +157,16 @@ class Canvas:
         return path
 
 
-def address_bar(c: Canvas, label: str, url: str, secure_word: str = "", search: bool = False) -> None:
+def address_bar(
+    c: Canvas, label: str, url: str, secure_word: str = "", search: bool = False
+) -> None:
     c.text(label, size=30, bold=True, color=GREY, gap=8)
     fnt = font(32)
     lines = wrap(c.draw, url, fnt, WIDTH - 2 * MARGIN - 110)
     height = 28 + len(lines) * 44
-    c.draw.rounded_rectangle((MARGIN, c.y, WIDTH - MARGIN, c.y + height), radius=30, fill=LIGHT, outline=LINE, width=2)
+    c.draw.rounded_rectangle(
+        (MARGIN, c.y, WIDTH - MARGIN, c.y + height), radius=30, fill=LIGHT, outline=LINE, width=2
+    )
     lx, ly = MARGIN + 34, c.y + 22
     if search:  # a magnifying glass
         c.draw.ellipse((lx, ly, lx + 26, ly + 26), outline=GREY, width=5)
@@ -173,7 +185,9 @@ def address_bar(c: Canvas, label: str, url: str, secure_word: str = "", search: 
         c.y += 16
 
 
-def result(c: Canvas, site: str, title: str, date: str, snippet: str = "", highlight: bool = False) -> None:
+def result(
+    c: Canvas, site: str, title: str, date: str, snippet: str = "", highlight: bool = False
+) -> None:
     lines = [(site, 28, False, GREEN), (title, 32, True, BLUE), (date, 28, True, INK)]
     if snippet:
         lines.append((snippet, 28, False, GREY))
@@ -188,7 +202,9 @@ def lateral_q01() -> Path:
     c.text("Which site is which?", size=36, bold=True, gap=24)
     address_bar(c, "On the back of your Bank Sentosa card:", "banksentosa.com.my")
     address_bar(c, "Link in the SMS you received:", "banksentosa.com.my.secure-login.xyz/verify")
-    c.text("Tip: read the address up to the first single slash, from the right.", size=28, color=GREY)
+    c.text(
+        "Tip: read the address up to the first single slash, from the right.", size=28, color=GREY
+    )
     return c.save("en-lateral-q01.png")
 
 
@@ -216,8 +232,18 @@ def lateral_q03() -> Path:
         y = bottom - (value - lo) / (hi - lo) * (bottom - top)
         axis.rectangle((x0, y, x1, bottom - 2), fill=color)
         fb = font(32, True)
-        axis.text((x0 + (x1 - x0) / 2 - axis.textlength(f"{value}%", font=fb) / 2, y - 46), f"{value}%", font=fb, fill=INK)
-        axis.text((x0 + (x1 - x0) / 2 - axis.textlength(label, font=f28) / 2, bottom + 12), label, font=f28, fill=INK)
+        axis.text(
+            (x0 + (x1 - x0) / 2 - axis.textlength(f"{value}%", font=fb) / 2, y - 46),
+            f"{value}%",
+            font=fb,
+            fill=INK,
+        )
+        axis.text(
+            (x0 + (x1 - x0) / 2 - axis.textlength(label, font=f28) / 2, bottom + 12),
+            label,
+            font=f28,
+            fill=INK,
+        )
     c.y = bottom + 70
     c.text("Look where the vertical axis starts.", size=28, color=GREY)
     return c.save("en-lateral-q03.png")
@@ -244,7 +270,9 @@ def lateral_q13() -> Path:
         fill=CHAT_IN,
         width=860,
     )
-    return c.save("en-lateral-q13.png", note="Mock-up for a quiz. The address in Link B is invented.")
+    return c.save(
+        "en-lateral-q13.png", note="Mock-up for a quiz. The address in Link B is invented."
+    )
 
 
 def lateral_q15() -> Path:
@@ -258,7 +286,9 @@ def lateral_q15() -> Path:
         "The ministry said classes would stay online while cases rise...",
         highlight=True,
     )
-    result(c, "morningpost.example", "Schools closed two more weeks as cases rise", "14 January 2021")
+    result(
+        c, "morningpost.example", "Schools closed two more weeks as cases rise", "14 January 2021"
+    )
     result(
         c,
         "Education ministry (official site)",
@@ -286,8 +316,14 @@ def lateral_q18() -> Path:
 def images_q01() -> Path:
     c = Canvas()
     c.text("Reverse image search: pages with matching images", size=34, bold=True, gap=20)
-    result(c, "Viral post, Facebook", "\"Manila right now!\" (flooded main road)", "Shared today")
-    result(c, "citynewsarchive.example", "Monsoon rains flood main roads", "Posted 10 years ago", highlight=True)
+    result(c, "Viral post, Facebook", '"Manila right now!" (flooded main road)', "Shared today")
+    result(
+        c,
+        "citynewsarchive.example",
+        "Monsoon rains flood main roads",
+        "Posted 10 years ago",
+        highlight=True,
+    )
     result(c, "weatherblog.example", "Photos: the worst floods of the decade", "Posted 9 years ago")
     return c.save("en-images-q01.png")
 
@@ -318,8 +354,20 @@ def images_q18() -> Path:
         "Photo: R. Santos / Harbour News Agency",
         highlight=True,
     )
-    result(c, "manilamorning.example", "Floods hit Quezon City after overnight rain", "Today, 09:15", "Photo: R. Santos / Harbour News Agency")
-    result(c, "islandsdaily.example", "IN PHOTOS: Morning floods in Metro Manila", "Today, 10:30", "Photo: R. Santos / Harbour News Agency")
+    result(
+        c,
+        "manilamorning.example",
+        "Floods hit Quezon City after overnight rain",
+        "Today, 09:15",
+        "Photo: R. Santos / Harbour News Agency",
+    )
+    result(
+        c,
+        "islandsdaily.example",
+        "IN PHOTOS: Morning floods in Metro Manila",
+        "Today, 10:30",
+        "Photo: R. Santos / Harbour News Agency",
+    )
     return c.save("en-images-q18.png")
 
 
@@ -404,7 +452,8 @@ def money_q08() -> Path:
     c.draw.text((MARGIN + 30, c.y + 88), "[photo: a red sports car]", font=font(30), fill=GREY)
     c.y += 240
     c.text(
-        "I turned RM500 into RM50,000 in 30 days. Join my VIP signal group today, 100% guaranteed profit!",
+        "I turned RM500 into RM50,000 in 30 days. Join my VIP signal group today,"
+        " 100% guaranteed profit!",
         size=32,
     )
     c.text("12.4K likes, 1,032 comments", size=28, color=GREY)
