@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
-from conftest import Clock, Running
+import asyncio
+from dataclasses import replace
 
+import pytest
+from conftest import Clock, Running, running
+
+from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.render import callbacks as cb
-from clicksbot.sandbox import BotMessage, Limits, Person
+from clicksbot.sandbox import BotMessage, EmulatorServer, Limits, Person
 
 
 def runtime(bot: Running):  # type: ignore[no-untyped-def]
@@ -329,3 +333,40 @@ async def test_one_persons_burst_does_not_hold_up_others(bot: Running) -> None:
     tips = [await alice.receive() for _ in range(12)]
     ids = [m.id for m in tips]
     assert ids == sorted(ids) and len({m.text for m in tips}) == 12
+
+
+async def test_a_press_is_answered_while_what_it_brings_goes_out(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """Every call to Telegram takes half a second here (a server far from Telegram's): an
+    answer pressed brings "how sure are you?", and a rating its result, one trip after the
+    press, not two. The press is answered (the button's spinner stops) while the next step
+    goes out; they wait for nothing of each other."""
+    trip = 0.5
+    settings = replace(settings, ask_confidence=True)  # as shipped
+    async with running(server, settings, shipped_content, clock):
+        emulator = server.emulator
+        ana = emulator.person("Ana")
+        question = await ask_any(ana)
+        while question.raw.get("photo"):  # a text question: its next step is one edit
+            await ana.press(question, 0)
+            await ana.receive_edit()
+            await ana.press(await ana.receive(), "Skip")
+            await ana.press(await ana.receive_edit(), "Next question")
+            question = await ana.receive()
+            while not question.button_texts[0].startswith("A. "):  # a badge came first
+                question = await ana.receive()
+        loop = asyncio.get_running_loop()
+        for step, button in (("answer", 0), ("rating", 1)):
+            for method in ("answerCallbackQuery", "editMessageText"):
+                emulator.fail(method, 0, delay=trip)  # slowed down, not failed
+            began = loop.time()
+            pressing = asyncio.create_task(ana.press(question, button))
+            shown = await ana.receive_edit()
+            took = loop.time() - began
+            assert await pressing == {"text": None, "show_alert": False, "url": None}
+            assert trip <= took < 2 * trip - 0.1, f"the {step}'s next step took {took:.2f} s"
+            question = shown
+        assert question.button_texts[0] == "Next question ▶", question.button_texts
+    refused = [(c.method, c.error.description if c.error else "") for c in emulator.refused]
+    assert refused == []

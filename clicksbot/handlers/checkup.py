@@ -10,7 +10,7 @@ from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from clicksbot.context import BotApplication, BotContext
-from clicksbot.handlers.common import PRIVATE, Visitor, send, show, visitor
+from clicksbot.handlers.common import PRIVATE, Visitor, answering, send, show, visitor
 from clicksbot.render import Reply
 from clicksbot.render import callbacks as cb
 from clicksbot.render import checkup as render
@@ -63,8 +63,7 @@ async def on_start(update: Update, context: BotContext) -> None:
     if step is None:
         await query.answer(v.t("checkup.none"), show_alert=True)
         return
-    await query.answer()
-    await show(update, context, render.item_message(v.t, step))
+    await answering(update, show(update, context, render.item_message(v.t, step)))
 
 
 async def on_answer(update: Update, context: BotContext) -> None:
@@ -96,12 +95,10 @@ async def on_answer(update: Update, context: BotContext) -> None:
         await query.answer(v.t("checkup.gone"), show_alert=True)
     elif outcome.status is Status.NEXT:
         assert outcome.step is not None
-        await query.answer()
-        await show(update, context, render.item_message(v.t, outcome.step))
+        await answering(update, show(update, context, render.item_message(v.t, outcome.step)))
     else:
         assert outcome.report is not None
-        await query.answer()
-        await show(update, context, render.report_message(v.t, outcome.report))
+        await answering(update, show(update, context, render.report_message(v.t, outcome.report)))
         for reply in render.review_messages(v.t, outcome.report):
             await send(update, context, reply)
 

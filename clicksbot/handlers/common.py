@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,23 @@ class Visitor:
     new: bool
     t: Translator
     name: str  # escaped, for echoing only; never stored
+
+
+async def answering(update: Update, step: Awaitable[object]) -> None:
+    """Answer the press behind `update`, silently, while the step it asked for goes out.
+
+    Telegram's clients spin on a pressed button until the bot answers it, and what the press
+    brings (the result, the next question) is a call of its own: the two do not depend on
+    each other, so they go together, and the person waits for one trip to Telegram, not two
+    in a row. The step runs whatever becomes of the answer (a press too old to answer still
+    gets its result); an error of either is raised once both are done, the step's first.
+    """
+    query = update.callback_query
+    assert query is not None
+    outcomes = await asyncio.gather(query.answer(), step, return_exceptions=True)
+    for outcome in reversed(outcomes):
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def send(update: Update, context: BotContext, reply: Reply) -> None:

@@ -18,6 +18,7 @@ from clicksbot.handlers.common import (
     NEW_MESSAGES,
     PRIVATE,
     Visitor,
+    answering,
     send,
     show,
     visitor,
@@ -180,15 +181,13 @@ async def on_button(update: Update, context: BotContext) -> None:
         await query.answer(v.t("button.stale"), show_alert=True)
         return
     if press.action == "tip":
-        await query.answer()
-        await _tip(update, context, v)
+        await answering(update, _tip(update, context, v))
     elif press.action == "topics":
-        await query.answer()
         topics = learning.topics(context.content, v.user.language)
-        await send(update, context, render.topics_message(v.t, topics))
+        await answering(update, send(update, context, render.topics_message(v.t, topics)))
     elif press.action in ("quiz", "quizen"):
-        await query.answer()
-        await _ask(update, context, v, press.args[0], english=press.action == "quizen")
+        english = press.action == "quizen"
+        await answering(update, _ask(update, context, v, press.args[0], english=english))
     elif press.action in ("rounds", "picker"):
         await query.answer()
         topics = learning.topics(context.content, v.user.language)
@@ -199,17 +198,16 @@ async def on_button(update: Update, context: BotContext) -> None:
         else:  # from a score card, which stays
             await send(update, context, round_render.round_topics_message(v.t, topics))
     elif press.action in ("round", "rounden"):
-        await query.answer()
         topic = press.args[0]
-        await _ask(update, context, v, topic, english=press.action == "rounden", in_round=True)
+        english = press.action == "rounden"
+        await answering(update, _ask(update, context, v, topic, english=english, in_round=True))
     elif press.action == "ans":
         await _answer(update, context, v, int(press.args[0]), int(press.args[1]))
     elif press.action == "sure":
         level = int(press.args[1])
         await _rate(update, context, v, int(press.args[0]), level or None, press.args[2] == "1")
     elif press.action == "review":
-        await query.answer()
-        await _review(update, context, v)
+        await answering(update, _review(update, context, v))
 
 
 async def _refused(update: Update, v: Visitor, outcome: AnswerOutcome) -> bool:
@@ -232,8 +230,6 @@ async def _answer(
 ) -> None:
     """An option pressed: the answer is recorded now; then "how sure are you?" (the result
     follows the rating), or the result at once when the setting is off."""
-    query = update.callback_query
-    assert query is not None
     outcome = await learning.answer(
         context.store,
         context.content,
@@ -245,12 +241,13 @@ async def _answer(
     )
     if await _refused(update, v, outcome):
         return
-    await query.answer()  # silently: the next step replaces the question at once
     place = rounds.place_in(outcome.round, asked_id)  # as read with the answer
     if context.settings.ask_confidence:
-        await _in_place(update, context, render.confidence_message(v.t, outcome, place))
+        confidence = render.confidence_message(v.t, outcome, place)
+        await answering(update, _in_place(update, context, confidence))
         return
-    await _in_place(update, context, await _result(context, v, outcome, place))
+    result = await _result(context, v, outcome, place)
+    await answering(update, _in_place(update, context, result))
     await _after_result(update, context, v, outcome, place)
 
 
@@ -258,22 +255,26 @@ async def _rate(
     update: Update, context: BotContext, v: Visitor, asked_id: int, level: int | None, due: bool
 ) -> None:
     """How sure the person was (or Skip): recorded once, then the result in its place."""
-    query = update.callback_query
-    assert query is not None
     outcome = await learning.rate(
         context.store, context.content, v.user, asked_id, level, context.now(), was_due=due
     )
     if await _refused(update, v, outcome):
         return
-    await query.answer()
     place = rounds.place_in(outcome.round, asked_id)  # as read with the answer
     result = await _result(context, v, outcome, place)
-    try:  # the rating step is always a text message: the result takes its place
+    await answering(update, _rated(update, context, result))
+    await _after_result(update, context, v, outcome, place)
+
+
+async def _rated(update: Update, context: BotContext, result: Reply) -> None:
+    """Put an answer's result in place of "how sure are you?" (always a text message)."""
+    query = update.callback_query
+    assert query is not None
+    try:
         await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)
     except BadRequest as exc:
         logger.info("Rated answer not edited (%s); sending the result", exc.message)
         await send(update, context, result)
-    await _after_result(update, context, v, outcome, place)
 
 
 async def _result(
