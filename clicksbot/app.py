@@ -64,11 +64,15 @@ from clicksbot.webhook import WebhookServer
 
 logger = logging.getLogger(__name__)
 
-# Updates handled at once (each person's still one after another); enough to overlap the waits
-# on Telegram and the database without queueing hundreds of people behind one slow reply.
-CONCURRENT_UPDATES = 8
-# Open connections to the Bot API: one per update handled at once, and room for the outbox.
-CONNECTIONS = 64
+# Updates handled at once (each person's still one after another). Each holds its place while
+# its calls to Telegram are under way, a trip of 0.1-0.3 s from a server far from Telegram's,
+# and while its messages wait for Telegram's pace (about 30 a second): a class of sixty
+# pressing at once, each press answered within a trip or two (tests/test_class_rush.py), where
+# with 8 places the last waited 2.3 s (eight presses a trip) before its spinner stopped.
+CONCURRENT_UPDATES = 64
+# Open connections to the Bot API: two per update handled at once (a press is answered while
+# what it brings goes out: handlers.common.answering), and room for the outbox.
+CONNECTIONS = 2 * CONCURRENT_UPDATES + 32
 RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the retention period
 # Finished outbox rows are kept this long (for "sent today" and today's reminders), then only
 # their job's counts; looked at every OUTBOX_HISTORY_INTERVAL seconds.

@@ -8,6 +8,7 @@ message a second; 20 a minute per group; about 30 a second overall) and the bot'
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Secret, Settings
 from clicksbot.content import Content
 from clicksbot.render import callbacks as cb
-from clicksbot.sandbox import EmulatorServer, Limits, Person
+from clicksbot.sandbox import BotMessage, EmulatorServer, Limits, Person
 
 
 @pytest.fixture
@@ -158,3 +159,45 @@ async def test_a_press_counts_only_on_the_message_of_its_own_question(bot: Runni
     assert (await store.group_figures(chat.id)).answers == 0
     real = await kid.press(shown, 0)  # the message's own button still counts
     assert real["show_alert"] and (await store.group_figures(chat.id)).answers == 1
+
+
+async def test_a_class_far_from_telegram_pressing_at_once_is_answered_at_once(
+    server: EmulatorServer, settings: Settings, shipped_content: Content
+) -> None:
+    """Sixty people press an answer within the same moment, and every call to Telegram takes
+    a quarter of a second (a server far from Telegram's): every press is answered (the
+    button's spinner stops) within a trip or two, though what the presses bring ("how sure
+    are you?" in place of each question) goes out at Telegram's pace of about 30 a second."""
+    trip = 0.25
+    settings = dataclasses.replace(settings, checkup_offer=False)  # the question itself
+    app = build_application(settings, shipped_content, base_url=server.api_url)
+    emulator = server.emulator
+    async with polling(app, poll_timeout=1):
+        people = [emulator.person(f"Pupil {i}") for i in range(60)]
+        for person in people:
+            person.send("/quiz")
+        topics = await asyncio.gather(*(p.receive(timeout=15) for p in people))
+        await asyncio.gather(
+            *(p.press(t, "Any topic", timeout=15) for p, t in zip(people, topics, strict=True))
+        )
+        questions = await asyncio.gather(*(p.receive(timeout=15) for p in people))
+        await asyncio.sleep(2)  # each chat's short burst comes back, as between two questions
+        emulator.fail(None, 0, delay=trip, times=10**6)  # every call slowed, none failed
+        began = time.monotonic()
+
+        async def press(person: Person, question: BotMessage) -> tuple[float, float]:
+            await person.press(question, 0, timeout=15)
+            answered = time.monotonic() - began
+            await person.receive_edit(timeout=15)  # "how sure?", or a picture's options gone
+            if question.raw.get("photo"):
+                await person.receive(timeout=15)  # "how sure?", after the picture
+            return answered, time.monotonic() - began
+
+        took = await asyncio.gather(*(press(p, q) for p, q in zip(people, questions, strict=True)))
+    answered = max(a for a, _ in took)
+    shown = max(s for _, s in took)
+    assert answered < 4 * trip, f"the last press was answered after {answered:.2f} s"
+    paced = sum(2 if q.raw.get("photo") else 1 for q in questions)  # edits and messages
+    assert shown < paced / 30 + 4 * trip, f"the last result came after {shown:.2f} s"
+    refused = [(c.method, c.error.description if c.error else "") for c in emulator.refused]
+    assert refused == []
