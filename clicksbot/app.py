@@ -71,8 +71,9 @@ logger = logging.getLogger(__name__)
 # with 8 places the last waited 2.3 s (eight presses a trip) before its spinner stopped.
 CONCURRENT_UPDATES = 64
 # Open connections to the Bot API: two per update handled at once (a press is answered while
-# what it brings goes out: handlers.common.answering), and room for the outbox.
-CONNECTIONS = 2 * CONCURRENT_UPDATES + 32
+# what it brings goes out: handlers.common.answering), one per message the outbox has on its
+# way (`send_in_flight`), and these for the rest (group posts, jobs, start-up's calls).
+SPARE_CONNECTIONS = 16
 RETENTION_INTERVAL = 6 * 3600.0  # seconds between looks for people past the retention period
 # Finished outbox rows are kept this long (for "sent today" and today's reminders), then only
 # their job's counts; looked at every OUTBOX_HISTORY_INTERVAL seconds.
@@ -97,7 +98,8 @@ def build_application(
     The pact is `pact`, else read from `settings.pact_file` (PactError if it cannot be used).
     """
     # aiohttp rather than PTB's default httpx: see clicksbot.transport for the figures.
-    requests, updates_requests = AiohttpRequest(CONNECTIONS), AiohttpRequest(connections=1)
+    connections = 2 * CONCURRENT_UPDATES + settings.send_in_flight + SPARE_CONNECTIONS
+    requests, updates_requests = AiohttpRequest(connections), AiohttpRequest(connections=1)
     if pact is None:
         pact = load_configured_pact(settings.pact_file)
     runtime = Runtime(settings, content, catalogs or Catalogs.load(), pact, clock)

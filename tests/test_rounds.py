@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from conftest import Clock, Running, pace_as, started
 from PIL import Image, ImageDraw
 
@@ -317,3 +318,27 @@ def test_every_round_message_fits_in_every_language(shipped_content: Content) ->
     kinds = ((True,) * 5, (True, True, True, False, False), (True, False, False), (False,) * 5)
     cheers = [render.cheer(en, Score("any", False, marks)) for marks in kinds]
     assert [c.split(" ", 1)[0] for c in cheers] == ["🌟", "💪", "👍", "🌱"]
+
+
+async def test_a_press_telegram_will_not_answer_still_brings_its_result_and_the_round(
+    bot: Running, shipped_content: Content
+) -> None:
+    """Telegram refuses to answer a press (too old to answer, as after a restart): the
+    answer still counts, its result takes the question's place, the round goes on to its
+    next question, and no apology for an error follows."""
+    ana = await started(bot, "Ana")
+    question = await start_round(ana, "Critical thinking")
+    bot.emulator.fail(
+        "answerCallbackQuery", 400,
+        "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    )  # fmt: skip
+    button = option(question, question_of(question, shipped_content), True)
+    with pytest.raises(AssertionError, match="did not answer the press"):
+        await ana.press(question, button, timeout=1)
+    result = await ana.receive_edit()
+    if result.raw.get("photo"):  # a picture keeps its place; the result follows it
+        result = await ana.receive()
+    assert "Right!" in result.text, result.text
+    second = await next_step(ana)
+    assert any(b.startswith("A. ") for b in second.button_texts), second.text
+    await ana.expect_silence(0.5)

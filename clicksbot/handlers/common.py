@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ConversationHandler, filters
 
 from clicksbot.context import BotContext
@@ -95,16 +95,21 @@ async def answering(update: Update, step: Awaitable[object]) -> None:
 
     Telegram's clients spin on a pressed button until the bot answers it, and what the press
     brings (the result, the next question) is a call of its own: the two do not depend on
-    each other, so they go together, and the person waits for one trip to Telegram, not two
-    in a row. The step runs whatever becomes of the answer (a press too old to answer still
-    gets its result); an error of either is raised once both are done, the step's first.
+    each other, so they go together, and the person waits one trip to Telegram less.
+
+    The step runs whatever becomes of the answer, and its error is raised once both are done.
+    An answer Telegram refuses (a press too old to answer, after a restart; a timeout) is only
+    logged: the person has what they asked for, and what follows the step still comes.
     """
     query = update.callback_query
     assert query is not None
-    outcomes = await asyncio.gather(query.answer(), step, return_exceptions=True)
-    for outcome in reversed(outcomes):
-        if isinstance(outcome, BaseException):
-            raise outcome
+    answered, done = await asyncio.gather(query.answer(), step, return_exceptions=True)
+    if isinstance(answered, TelegramError):
+        logger.info("A press was not answered (%s)", answered.message)
+    elif isinstance(answered, BaseException) and not isinstance(done, BaseException):
+        raise answered
+    if isinstance(done, BaseException):
+        raise done
 
 
 async def send(update: Update, context: BotContext, reply: Reply) -> None:
