@@ -105,7 +105,9 @@ async def test_a_leader_that_loses_its_lease_stops_sending_and_its_jobs_at_once(
         # The lease comes back to it (the other instance gave it up): it leads afresh.
         await other._db.execute("UPDATE leases SET expires_at = 0 WHERE name = ?", (LEADER,))
         await other._db.commit()
-        while not leadership.leading or runtime.outbox is None:
+        # Leading again: its work is started in turn (the outbox first, the campaigns' job
+        # among the last, after a few reads of the store), so wait for the whole of it.
+        while not leadership.leading or runtime.campaigns is None:
             assert time.monotonic() - changed < 30
             await asyncio.sleep(0.05)
         assert app.job_queue.scheduler.state == STATE_RUNNING
