@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -158,6 +159,26 @@ async def test_menus_of_known_moderators_and_admins_are_set_at_start(
     made = [c for c in emulator.calls[calls_before:] if c.method == "setMyCommands"]
     assert all("999999999" not in str(c.params.get("scope")) for c in made)
     assert [c for c in emulator.calls[calls_before:] if not c.ok] == []
+
+
+async def test_a_bot_far_from_telegram_sets_its_menus_without_keeping_people_waiting(
+    server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
+) -> None:
+    """With every call taking 0.25 s (a server far from Telegram's), the menus (two a
+    language) are set at once: a /start sent while the bot was down is answered within 3 s
+    of its start, not after 26 trips of 0.25 s one after another. Every menu is set."""
+    emulator = server.emulator
+    early = emulator.person("Early")
+    early.send("/start")
+    emulator.fail(None, 0, delay=0.25, times=10**9)
+    began = time.monotonic()
+    app = build_application(settings, shipped_content, clock=clock, base_url=server.api_url)
+    async with polling(app, poll_timeout=1):
+        await early.receive(timeout=15)
+        waited = time.monotonic() - began
+    assert waited < 3.0, waited
+    assert len(emulator.sent("setMyCommands")) == 26
+    assert emulator.menu("all_private_chats") == PRIVATE
 
 
 async def test_help_in_a_group_lists_the_group_commands(bot: Running) -> None:
