@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gettext
+import io
 import re
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 
 from clicksbot.botapi.rules import parse_html
-from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs, placeholders
+from clicksbot.i18n import SOURCE_LANGUAGE, Catalogs, _Translations, placeholders
 
 CATALOGS = Catalogs.load()
 PACKAGE = Path(__file__).resolve().parent.parent / "clicksbot"
@@ -201,3 +205,46 @@ def test_right_to_left_texts_start_with_a_right_to_left_mark(tmp_path: Path) -> 
     assert t("help.text") == "\u200f/tip: نصيحة"
     assert t("fallback.text").startswith("\u200f")  # English shown, still laid out RTL
     assert not CATALOGS.get("en")("help.text").startswith("\u200f")
+
+
+class _Marked(gettext.NullTranslations):
+    """A fallback that shows it was asked."""
+
+    def gettext(self, message: str) -> str:
+        return f"fallback: {message}"
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        return f"fallback: {msgid1 if n == 1 else msgid2}"
+
+
+def test_every_text_is_found_as_gettext_finds_it_in_the_compiled_catalog() -> None:
+    """The bot reads each catalog straight into its translations. Every key and every plural
+    form of every shipped catalog, and of one with a fuzzy, an untranslated and a half
+    translated plural message, is what gettext finds in the same catalog compiled to .mo,
+    with and without a fallback for what is missing."""
+    made = Catalog(locale="ru")
+    made.add("plain", "простой")
+    made.add("fuzzy", "неточный", flags=["fuzzy"])
+    made.add("untranslated", "")
+    made.add(("apple", "apples"), ("яблоко", "", "яблок"))
+    made.add(("pear", "pears"), ("", "", ""))
+    made.add(("plum", "plums"), ())
+    shipped = Catalogs.load()
+    catalogs = {**{code: shipped.catalog(code) for code in shipped.languages}, "made": made}
+    for code, catalog in catalogs.items():
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        for fallback in (None, _Marked()):
+            compiled = gettext.GNUTranslations(io.BytesIO(buffer.getvalue()))
+            ours = _Translations(catalog)
+            if fallback is not None:
+                compiled.add_fallback(fallback)
+                ours.add_fallback(fallback)
+            keys = [m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id]
+            for key in [*keys, "missing", "plum", "untranslated"]:
+                assert ours.gettext(key) == compiled.gettext(key), (code, key)
+                for n in (*range(0, 30), 101, 111, 1001):
+                    assert ours.ngettext(key, key + "s", n) == compiled.ngettext(
+                        key, key + "s", n
+                    ), (code, key, n)

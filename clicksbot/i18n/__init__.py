@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import gettext
-import io
 import logging
 import re
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from string import Formatter
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 logger = logging.getLogger(__name__)
@@ -133,10 +131,10 @@ class Catalogs:
         if SOURCE_LANGUAGE not in catalogs:
             raise CatalogError(f"no {SOURCE_LANGUAGE}.po catalog: it is the source language")
         self._catalogs = catalogs
-        source = _translations(catalogs[SOURCE_LANGUAGE])
+        source = _Translations(catalogs[SOURCE_LANGUAGE])
         self._translators: dict[str, Translator] = {}
         for code, catalog in catalogs.items():
-            translations = source if code == SOURCE_LANGUAGE else _translations(catalog)
+            translations = source if code == SOURCE_LANGUAGE else _Translations(catalog)
             if code != SOURCE_LANGUAGE:
                 translations.add_fallback(_EnglishFallback(code, source))
             self._translators[code] = Translator(code, translations)
@@ -206,8 +204,48 @@ class Catalogs:
         return default if default in self._translators else SOURCE_LANGUAGE
 
 
-def _translations(catalog: Catalog) -> gettext.GNUTranslations:
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+class _Translations(gettext.NullTranslations):
+    """A catalog's translations, found as gettext finds them in the catalog compiled to .mo
+    (messages without a translation and fuzzy ones left out, a plural's empty form given in
+    English), but made from the catalog itself: compiling each catalog and reading it back
+    took 0.13 s of every start-up."""
+
+    _fallback: gettext.NullTranslations | None  # set by `add_fallback`
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self._plural = gettext.c2py(catalog.plural_expr)
+        self._texts: dict[str, str] = {}
+        self._forms: dict[str, tuple[str, ...]] = {}
+        for message in catalog:
+            if not message.id or not message.string or message.fuzzy:
+                continue
+            if isinstance(message.id, str):
+                self._texts[message.id] = str(message.string)
+            else:
+                ids = message.id
+                forms = message.string
+                self._forms[ids[0]] = tuple(f or ids[min(i, 1)] for i, f in enumerate(forms))
+
+    def _form(self, key: str, n: int) -> str | None:
+        forms = self._forms.get(key)
+        if forms is None:
+            return None
+        index = self._plural(n)
+        return forms[index] if 0 <= index < len(forms) else None
+
+    def gettext(self, message: str) -> str:
+        found = self._texts.get(message)
+        if found is None:
+            found = self._form(message, 1)  # as gettext does: a plural's form for one
+        if found is not None:
+            return found
+        return self._fallback.gettext(message) if self._fallback else message
+
+    def ngettext(self, msgid1: str, msgid2: str, n: int) -> str:
+        found = self._form(msgid1, n)
+        if found is not None:
+            return found
+        if self._fallback:
+            return self._fallback.ngettext(msgid1, msgid2, n)
+        return msgid1 if n == 1 else msgid2
