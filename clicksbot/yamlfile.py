@@ -8,6 +8,7 @@ these files never need them: the text is written out instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,22 @@ TOO_DEEP = "nested too deeply"
 
 class AliasError(yaml.MarkedYAMLError):
     """An alias or an anchor, where the parser met it."""
+
+
+class ValueProblem(yaml.MarkedYAMLError):
+    """A value that cannot be read as what it looks like (the date 2021-02-30), or has a tag
+    nothing here knows, where it stands."""
+
+
+TEXT = "tag:yaml.org,2002:str"  # a scalar that is text: its value is its own
+_KINDS = {
+    "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:int": "a whole number",
+    "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "yes or no",
+    "tag:yaml.org,2002:null": "nothing",
+    "tag:yaml.org,2002:binary": "binary data",
+}
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -78,7 +95,9 @@ def _compose_fast(text: str) -> yaml.Node | None:
 
 
 def construct(node: yaml.Node | None) -> Any:
-    """Turn a node tree from `compose` into plain Python values (dicts, lists, scalars)."""
+    """Turn a node tree from `compose` into plain Python values (dicts, lists, scalars).
+
+    Raise `ValueProblem` for the first value that cannot be read as what it looks like."""
     if node is None:
         return None
     loader = yaml.SafeLoader("")
@@ -86,8 +105,45 @@ def construct(node: yaml.Node | None) -> Any:
         return loader.construct_document(node)
     except RecursionError:
         raise yaml.MarkedYAMLError(problem=TOO_DEEP) from None
+    except (ValueError, TypeError, OverflowError):  # PyYAML's own, with no line: find it
+        for each in _scalars(node):
+            scalar(each)
+        raise
     finally:
         loader.dispose()
+
+
+def scalar(node: yaml.ScalarNode) -> Any:
+    """Return the value of one scalar; raise `ValueProblem`, saying what to write instead,
+    for one that cannot be read as what it looks like or whose tag is unknown."""
+    if node.tag == TEXT:  # most of what people write (a loader for each cost 0.3 s a start)
+        return node.value
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        kind = _KINDS.get(node.tag)
+        what = (
+            f"'{node.value}' cannot be read with its tag ({node.tag}): remove the tag"
+            if kind is None
+            else f"'{node.value}' looks like {kind} but is not one: put it in quotes"
+        )
+        raise ValueProblem(problem=what, problem_mark=node.start_mark) from None
+    finally:
+        loader.dispose()
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """Every scalar of a node tree, keys included, in the order they are written."""
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(key)
+            yield from _scalars(value)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
 
 
 def load(text: str) -> Any:
@@ -102,6 +158,8 @@ def problem(exc: yaml.YAMLError, text: str = "") -> tuple[int, str]:
     line = mark.line + 1 if mark is not None else 1
     if isinstance(exc, AliasError):
         return line, ALIASES_REFUSED
+    if isinstance(exc, ValueProblem):
+        return line, str(exc.problem)
     if text and isinstance(exc, yaml.MarkedYAMLError):
         explained = yamlerrors.explain(exc, text)
         if explained is not None:

@@ -79,6 +79,7 @@ def test_the_token_never_shows(tmp_path: Path) -> None:
         ("token: 1:a\ndatabase: [1]\n", "database", "path"),
         ("- a list\n", "(file)", "mapping"),
         ("token: [unclosed\n", "line 1", "is never closed"),
+        ("token: 1:a\ndefault_timezone: 2021-02-30\n", "line 2", "looks like a date but is not"),
     ],
 )
 def test_each_mistake_names_file_key_and_expectation(

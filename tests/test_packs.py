@@ -263,6 +263,30 @@ def test_odd_urls_and_self_referring_aliases_are_reported(tmp_path: Path) -> Non
     assert messages(load_pack_file(loop)[1])
 
 
+def test_a_value_that_is_not_what_it_looks_like_is_named_with_its_line(tmp_path: Path) -> None:
+    """An option that looks like a date but is none (2021-02-30) and a tag nothing knows are
+    errors saying where they are and what to write; the pack is left out, nothing crashes.
+    `clicksbot validate` says the same and exits 1."""
+    bad = GOOD.replace('- "Yes"', "- 2021-02-30").replace("title: A good pack", "title: !x A")
+    path = write(tmp_path / "en", "dates.yaml", bad)
+    report = validate_paths([tmp_path])
+    found = messages(report.errors)
+    assert f"{path}:2: (yaml): 'A' cannot be read with its tag (!x): remove the tag" in found
+    assert (
+        f"{path}:14: (yaml): '2021-02-30' looks like a date but is not one: put it in quotes"
+        in found
+    ), found
+    assert not report.content.packs
+    result = subprocess.run(
+        [sys.executable, "-m", "clicksbot", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr + result.stdout
+    assert "looks like a date but is not one" in result.stdout + result.stderr
+
+
 def test_weak_items_are_warned_about(tmp_path: Path) -> None:
     """An explanation that only repeats the answer, options whose length gives the answer
     away, and a question another pack already asks are warnings (the pack still loads)."""
