@@ -17,7 +17,7 @@ from clicksbot.app import build_application, polling, runtime_of
 from clicksbot.config import Settings
 from clicksbot.content import Content
 from clicksbot.handlers.groups import PRIVATE_ONLY
-from clicksbot.handlers.menus import GROUP_MENU, MENU
+from clicksbot.handlers.menus import GROUP_MENU, MENU, TWO_LETTER
 from clicksbot.sandbox import EmulatorServer, Person
 
 PRIVATE = list(MENU)
@@ -165,8 +165,9 @@ async def test_a_bot_far_from_telegram_sets_its_menus_without_keeping_people_wai
     server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
 ) -> None:
     """With every call taking 0.25 s (a server far from Telegram's), the menus (two a
-    language) are set at once: a /start sent while the bot was down is answered within 3 s
-    of its start, not after 26 trips of 0.25 s one after another. Every menu is set."""
+    language) are set at once: a /start sent while the bot was down is answered within 5 s
+    of its start (1.6-1.8 s on an idle machine), not after 26 trips of 0.25 s one after
+    another (8.0 s in all). Every menu is set."""
     emulator = server.emulator
     early = emulator.person("Early")
     early.send("/start")
@@ -176,8 +177,10 @@ async def test_a_bot_far_from_telegram_sets_its_menus_without_keeping_people_wai
     async with polling(app, poll_timeout=1):
         await early.receive(timeout=15)
         waited = time.monotonic() - began
-    assert waited < 3.0, waited
-    assert len(emulator.sent("setMyCommands")) == 26
+    assert waited < 5.0, waited
+    languages = runtime_of(app).catalogs.languages
+    codes = [TWO_LETTER.get(code, code) for code in languages]
+    assert len(emulator.sent("setMyCommands")) == 2 * sum(len(code) == 2 for code in codes)
     assert emulator.menu("all_private_chats") == PRIVATE
 
 

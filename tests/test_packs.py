@@ -314,22 +314,20 @@ def test_weak_items_are_warned_about(tmp_path: Path) -> None:
 
 
 def test_a_question_is_a_duplicate_from_four_fifths_of_its_words_shared(tmp_path: Path) -> None:
-    """Questions of 15 and 12 words, all 12 shared, overlap by exactly 0.8: a duplicate.
-    With 11 of the 15 words they overlap by 0.73: not one."""
+    """Questions of 15 and 12 words, all 12 shared, overlap by exactly 0.8: a duplicate,
+    whichever comes first. With 11 of the 15 words they overlap by 0.73: not one."""
     words = [f"word{n}" for n in range(1, 16)]
-    long = " ".join(words)
     question = 'A headline says "Scientists confirm chocolate cures flu". Trustworthy?'
     for shared, duplicate in ((12, True), (11, False)):
-        folder = tmp_path / str(shared) / "en"
-        write(folder, "a.yaml", GOOD.replace(question, long))
-        write(
-            folder,
-            "b.yaml",
-            GOOD.replace("en-good", "en-b").replace(question, " ".join(words[:shared])),
-        )
-        found = messages(validate_paths([folder]).warnings)
-        said = any("b.yaml" in m and "looks like question en-good-q01" in m for m in found)
-        assert said == duplicate, (shared, found)
+        for longer_first in (True, False):
+            texts = [" ".join(words), " ".join(words[:shared])]
+            first, second = texts if longer_first else texts[::-1]
+            folder = tmp_path / f"{shared}-{longer_first}" / "en"
+            write(folder, "a.yaml", GOOD.replace(question, first))
+            write(folder, "b.yaml", GOOD.replace("en-good", "en-b").replace(question, second))
+            found = messages(validate_paths([folder]).warnings)
+            said = any("b.yaml" in m and "looks like question en-good-q01" in m for m in found)
+            assert said == duplicate, (shared, longer_first, found)
 
 
 def test_shipped_content_meets_the_numbers_with_no_warnings() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import (
     BotCommand,
+    BotCommandScope,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
@@ -33,6 +34,7 @@ GROUP_MENU = ("quiz", "top", "groupdaily", "help")
 MODERATOR_COMMANDS = ("modhelp", "broadcast", "newcampaign", "campaigns", "impact")
 ADMIN_COMMANDS = (*MODERATOR_COMMANDS, "addmod", "delmod", "mods", "stats")
 EVERY_COMMAND = frozenset((*MENU, *GROUP_MENU, *ADMIN_COMMANDS))
+ROLE_MENUS_AT_ONCE = 16  # moderators' menus set at once at the start (a few of the pool)
 TWO_LETTER = {"fil": "tl"}  # setMyCommands takes ISO 639-1 codes: Filipino is Telegram's "tl"
 
 
@@ -53,32 +55,32 @@ async def set_menus(bot: Any, runtime: Runtime) -> None:
     for languages without their own), then the menus of every known moderator and admin.
 
     The menus are set all at once: one after another, their round trips (two a language) held
-    back the bot's first look at its updates (by 0.2 s on loopback, seconds from afar)."""
-    defaults = []
+    back the bot's first look at its updates (by 0.2 s on loopback, seconds from afar). The
+    role menus go ROLE_MENUS_AT_ONCE at a time, however many moderators there are."""
+    menus: list[tuple[list[BotCommand], BotCommandScope, str | None]] = []
     for language in runtime.catalogs.languages:
         code = TWO_LETTER.get(language, language)
         if language != SOURCE_LANGUAGE and len(code) != 2:
             continue  # Telegram has no two-letter code for it: English stands in
         t = runtime.catalogs.get(language)
         code_or_all = None if language == SOURCE_LANGUAGE else code
-        for scope, names in (
-            (BotCommandScopeAllPrivateChats(), MENU),
-            (BotCommandScopeAllGroupChats(), GROUP_MENU),
-        ):
-            defaults.append(
-                bot.set_my_commands(commands(t, names), scope=scope, language_code=code_or_all)
-            )
-    await asyncio.gather(*defaults)
+        menus.append((commands(t, MENU), BotCommandScopeAllPrivateChats(), code_or_all))
+        menus.append((commands(t, GROUP_MENU), BotCommandScopeAllGroupChats(), code_or_all))
+    await asyncio.gather(*(
+        bot.set_my_commands(menu, scope=scope, language_code=code) for menu, scope, code in menus
+    ))  # fmt: skip
     assert runtime.store is not None
     holders = {user_id for user_id, _, _ in await runtime.store.moderators()}
     holders |= runtime.settings.admins
-    await asyncio.gather(*(_role_menu_if_met(bot, runtime, user_id) for user_id in holders))
+    turns = asyncio.Semaphore(ROLE_MENUS_AT_ONCE)
 
+    async def one_role_menu(user_id: int) -> None:
+        assert runtime.store is not None
+        async with turns:
+            if await runtime.store.get_user(user_id) is not None:  # never met: Telegram
+                await give_role_menu(bot, runtime, user_id)  # cannot find their chat
 
-async def _role_menu_if_met(bot: Any, runtime: Runtime, user_id: int) -> None:
-    assert runtime.store is not None
-    if await runtime.store.get_user(user_id) is not None:  # never met: Telegram cannot
-        await give_role_menu(bot, runtime, user_id)  # find their chat; /start sets it
+    await asyncio.gather(*(one_role_menu(user_id) for user_id in holders))
 
 
 async def give_role_menu(bot: Any, runtime: Runtime, user_id: int) -> bool:
