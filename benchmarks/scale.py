@@ -24,8 +24,9 @@ copy against the local Bot API emulator. Prints, per size:
   the median of 3, each from the same pending rows (the one before is cancelled first), as
   one takes 0.03-0.05 s at 10k on SQLite and a single one strays with whatever else runs;
   then the rest of it in one go (the same windows, back to back: what the outbox spreads over
-  the hours of sending), and the biggest daily-tip slot (as the clock does), each with the
-  longest a /tip waited meanwhile;
+  the hours of sending), and the biggest daily-tip slot for tomorrow (as the clock does; not
+  today's, which the start's catch-up queues from the slot's hour on), each with the longest
+  a /tip waited meanwhile;
 - retention of the people inactive past the retention period (1,000, or a tenth of a small
   population), with the /start of new people meanwhile;
 - start-up with 3,000 groups that have a daily quiz scheduled;
@@ -74,7 +75,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -853,7 +854,10 @@ def worker(spec: dict[str, Any]) -> int:
                     else:
                         from zoneinfo import ZoneInfo
 
-                        day = now.astimezone(ZoneInfo(command["zone"])).date()
+                        # Tomorrow's: today's may have been queued by the start's
+                        # catch-up already (it is, from the slot's hour on), and would
+                        # then take no time at all.
+                        day = now.astimezone(ZoneInfo(command["zone"])).date() + timedelta(1)
                         queued = await store.queue_tip_slot(
                             command["zone"], command["at"], day, now
                         )
