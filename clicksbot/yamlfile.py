@@ -35,7 +35,6 @@ _KINDS = {
     "tag:yaml.org,2002:int": "a whole number",
     "tag:yaml.org,2002:float": "a number",
     "tag:yaml.org,2002:bool": "yes or no",
-    "tag:yaml.org,2002:null": "nothing",
     "tag:yaml.org,2002:binary": "binary data",
 }
 
