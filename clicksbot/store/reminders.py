@@ -203,6 +203,22 @@ class ReminderQueries(DeliveryQueries, Reads):
         )
         return [int(r[0]) for r in found]
 
+    def _listed_reads(
+        self, fill: dict[str, Any], people: list[int]
+    ) -> list[tuple[str, tuple[Any, ...]]]:
+        """A reminder chunk's pages, read ahead (see store.delivery `_warm_chunk`): the
+        people's reminders, rows and days (what `_queue_listed` reads), and the outbox's."""
+        reads = super()._listed_reads(fill, people)
+        if "reminder" not in fill:
+            return reads
+        slot = fill["reminder"]
+        marks = ", ".join("?" * len(people))
+        due = (
+            "SELECT COUNT(*) FROM reminders r JOIN users u ON u.id = r.user_id"
+            f" WHERE r.user_id IN ({marks}){_DUE}"
+        )
+        return [*reads, (due, (*people, slot["day"], slot["upto"], slot["day"]))]
+
     async def _queue_listed(
         self, job_id: int, fill: dict[str, Any], people: list[int], now: datetime
     ) -> int:
