@@ -131,6 +131,8 @@ class Store(
         self._jobs_filling: set[int] = set()
         self._fill_lists: dict[int, list[int]] = {}
         self._fill_wanted: dict[int, int] = {}
+        self._fill_next: dict[int, dict[str, Any]] = {}
+        self._fill_turn = asyncio.Lock()
         self._column_names: dict[str, list[str]] = {}
         self.path = path
         # Copies the write-ahead log into the file from its own connection (file databases).

@@ -6,6 +6,7 @@ import asyncio
 import bisect
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from clicksbot.store.dialect import (
     page_key,
     skip_locked,
 )
+from clicksbot.store.errors import StoreError
 from clicksbot.store.leases import LEADER
 from clicksbot.store.locking import writes
 from clicksbot.store.scans import ScanQueries
@@ -165,6 +167,8 @@ class DeliveryQueries(ScanQueries):
     _jobs_filling: set[int]  # jobs this process is filling now (see `_fill`)
     _fill_lists: dict[int, list[int]]  # the people a listed fill queues (see `_listed`)
     _fill_wanted: dict[int, int]  # how many more people a fill under way is to queue
+    _fill_next: dict[int, dict[str, Any]]  # a slot's fill as its last chunk left it
+    _fill_turn: asyncio.Lock  # one fill's chunk at a time waits for the write lock
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -306,7 +310,7 @@ class DeliveryQueries(ScanQueries):
         job_id = await self._open_fill(key, "tip", fill, now)
         if job_id is None:
             return None
-        return job_id, await self._fill(job_id, now)
+        return job_id, await self._fill(job_id, now, fill=fill)
 
     @writes
     async def _open_fill(
@@ -339,20 +343,33 @@ class DeliveryQueries(ScanQueries):
         jobs = await self._db.execute_fetchall(
             "SELECT id, filling FROM jobs WHERE filling IS NOT NULL ORDER BY id"
         )
-        slots = [int(r[0]) for r in list(jobs) if "audience" not in json.loads(r[1])]
-        return [(job_id, await self._fill(job_id, now)) for job_id in slots]
+        fills = [(int(r[0]), json.loads(r[1])) for r in list(jobs)]
+        slots = [(job_id, fill) for job_id, fill in fills if "audience" not in fill]
+        return [(job_id, await self._fill(job_id, now, fill=fill)) for job_id, fill in slots]
 
     async def _fill(
-        self, job_id: int, now: datetime, most: int | None = None, budget: float | None = None
+        self,
+        job_id: int,
+        now: datetime,
+        most: int | None = None,
+        budget: float | None = None,
+        fill: dict[str, Any] | None = None,
     ) -> int:
         """Queue a job's people chunk after chunk until it is full (or, given `most`, until
         at least that many were queued; given `budget`, once that many seconds have gone);
-        return how many."""
+        return how many. `fill` is the job's fill as the caller knows it, for the first
+        chunk's read ahead (see `_warm_chunk`).
+
+        One chunk of all the fills under way waits for the write lock at a time (the
+        lock serves its waiters in turn): at a slot's hour every zone's tip and reminder
+        slots are queued at once, and a reply's write came after a chunk of each."""
         began = time.monotonic()
         filling = self._jobs_filling
         if job_id in filling:  # another clock of this process is at it: it finishes the job
             return 0
         filling.add(job_id)
+        if fill is not None and "audience" not in fill:
+            self._fill_next[job_id] = fill
         try:
             listed = await self._listed(job_id)
             if listed is not None:
@@ -362,7 +379,8 @@ class DeliveryQueries(ScanQueries):
                 if most is not None:  # see `_fill_audience_chunk`
                     self._fill_wanted[job_id] = most - queued
                 await self._warm_chunk(job_id)
-                count, done = await self._fill_chunk(job_id, now)
+                async with self._fill_turn:
+                    count, done = await self._fill_chunk(job_id, now)
                 queued += count
                 if done or (most is not None and queued >= most):
                     return queued
@@ -373,27 +391,27 @@ class DeliveryQueries(ScanQueries):
             filling.discard(job_id)
             self._fill_lists.pop(job_id, None)
             self._fill_wanted.pop(job_id, None)
+            self._fill_next.pop(job_id, None)
 
     async def _warm_chunk(self, job_id: int) -> None:
         """Read the pages the job's next chunk goes through, beside the writes (on the scan
         connection, see store.scans), before the chunk takes the write lock.
 
-        A slot's people are scattered over the database: a chunk of 100 visits a page of
-        `users` and one of the outbox's per-person index for nearly each of them. At a
-        million people most of those pages are not in memory, and the chunk read them from
-        the disk holding the write lock (7 ms at the median, up to 30 ms, from a cold
-        cache; 75 ms once in the start's catch-up, beside a checkpoint), with every reply's
-        write waiting behind it. Read first, they are in the system's cache when the chunk
-        runs. An audience's window is people next to each other by id, a few pages: not
-        read ahead. PostgreSQL and an in-memory database have no connection beside the
-        writes (the read would only come before the write, on the same one)."""
-        if is_postgresql(self._db) or self.path == ":memory:":
-            return
-        rows = await self._scan("SELECT filling FROM jobs WHERE id = ?", (job_id,))
-        if not rows or rows[0][0] is None:
-            return
-        fill = json.loads(rows[0][0])
-        if "audience" in fill:
+        A slot's people are scattered over the database: a chunk of 100 visits, for nearly
+        each of them, a page of `users`, one of its index by id (the outbox's check of its
+        people) and one of the outbox's per-person index. At a million people most of those
+        pages are not in memory, and the chunk read them from the disk holding the write
+        lock (from a cold cache 7-11 ms at the median, up to 40 ms; 75 ms once in the
+        start's catch-up, beside a checkpoint), every reply's write waiting behind it. Read
+        first, they are in the system's cache when the chunk runs.
+
+        Only what is known of the job's fill is read ahead (`_fill_next`: what the caller
+        or the last chunk left). An audience's window is people next to each other by id,
+        a few pages: not read ahead. Nor on PostgreSQL (its own cache, on the server: not
+        measured slow there) or in an in-memory database (no connection beside the writes).
+        The read is only a head start: if it fails, the chunk reads for itself."""
+        fill = self._fill_next.get(job_id)
+        if fill is None or is_postgresql(self._db) or self.path == ":memory:":
             return
         listed = self._fill_lists.get(job_id)
         if listed is not None:
@@ -404,16 +422,21 @@ class DeliveryQueries(ScanQueries):
         else:
             slot, args = _slot_where(fill)
             key = page_key(self._db)
-            # The chunk's people (their rows), and each one's rows in the outbox's index.
+            # The chunk's people (their rows), each one's entry in users' index by id, and
+            # their rows in the outbox's index.
             reads = [
                 (
-                    "SELECT id, (SELECT COUNT(*) FROM deliveries d WHERE d.user_id = users.id)"
+                    "SELECT id, (SELECT 1 FROM users p WHERE p.id = users.id),"
+                    " (SELECT COUNT(*) FROM deliveries d WHERE d.user_id = users.id)"
                     f" FROM users WHERE {slot} AND {key} > ? ORDER BY {key} LIMIT ?",
                     (*args, fill["after"], FILL_CHUNK),
                 )
             ]
-        for sql, params in reads:
-            await self._scan(sql, params)
+        try:
+            for sql, params in reads:
+                await self._scan(sql, params)
+        except (sqlite3.Error, StoreError) as error:
+            logger.debug("Could not read ahead job %s's next chunk: %s", job_id, error)
 
     def _listed_reads(
         self, fill: dict[str, Any], people: list[int]
@@ -482,6 +505,8 @@ class DeliveryQueries(ScanQueries):
         done = count < FILL_CHUNK
         if not done:
             fill["after"] = last
+        if job_id in self._fill_next:
+            self._fill_next[job_id] = fill
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
@@ -500,6 +525,8 @@ class DeliveryQueries(ScanQueries):
         done = start + FILL_CHUNK >= len(listed)
         if not done:
             fill["after"] = people[-1]
+        if job_id in self._fill_next:
+            self._fill_next[job_id] = fill
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),

@@ -144,7 +144,7 @@ class ReminderQueries(DeliveryQueries, Reads):
         job_id = await self._open_fill(key, REMINDER, fill, now, payload)
         if job_id is None:
             return None
-        return job_id, await self._fill(job_id, now)
+        return job_id, await self._fill(job_id, now, fill=fill)
 
     async def _listed(self, job_id: int) -> list[int] | None:
         """A reminder slot's people still due, by id (see `queue_reminder_slot`)."""
