@@ -188,18 +188,18 @@ async def test_a_reply_waits_for_one_chunk_however_many_slots_are_queued_at_once
     tmp_path: Path,
 ) -> None:
     """Twelve slots come at once (every zone's at the hour, as their jobs fire together): a
-    reply's write made meanwhile waits for the chunk holding the write lock at most, not for
-    a chunk of each slot."""
+    reply's write made meanwhile waits for the chunk holding the write lock at most (chunks
+    that end while it waits), not for a chunk of each slot."""
     times = 12
     store = await slot_of_people(tmp_path / "bot.sqlite3", "07:30", times=times)
     try:
-        started: list[int] = []
+        ended: list[int] = []
         first = asyncio.Event()
         fill_chunk = store._fill_chunk
 
         async def chunk(job_id: int, now: datetime) -> tuple[int, bool]:
-            started.append(job_id)
             result = await fill_chunk(job_id, now)
+            ended.append(job_id)
             first.set()
             return result
 
@@ -210,10 +210,11 @@ async def test_a_reply_waits_for_one_chunk_however_many_slots_are_queued_at_once
         ]
         await first.wait()
         waited = []
-        for person in range(5):  # five replies, one after another, as the slots go on
-            before = len(started)
-            await store.touch_user(1 + person, "en", NOW)
-            waited.append(len(started) - before)
+        for person in range(5):  # five newcomers, one after another, as the slots go on
+            assert await store.get_user(1 + person) is None
+            before = len(ended)
+            await store._add_user(1 + person, "en", NOW)  # the write of their first reply
+            waited.append(len(ended) - before)
         done = await asyncio.gather(*slots)
         assert [r[1] for r in done if r] == [PEOPLE] * times
         assert max(waited) <= 1, waited

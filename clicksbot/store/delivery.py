@@ -368,9 +368,9 @@ class DeliveryQueries(ScanQueries):
         if job_id in filling:  # another clock of this process is at it: it finishes the job
             return 0
         filling.add(job_id)
-        if fill is not None and "audience" not in fill:
-            self._fill_next[job_id] = fill
         try:
+            if fill is not None and "audience" not in fill:
+                self._fill_next[job_id] = fill
             listed = await self._listed(job_id)
             if listed is not None:
                 self._fill_lists[job_id] = listed
@@ -505,7 +505,7 @@ class DeliveryQueries(ScanQueries):
         done = count < FILL_CHUNK
         if not done:
             fill["after"] = last
-        if job_id in self._fill_next:
+        if job_id in self._jobs_filling:  # for the next chunk's read ahead (see `_fill`)
             self._fill_next[job_id] = fill
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
@@ -525,7 +525,7 @@ class DeliveryQueries(ScanQueries):
         done = start + FILL_CHUNK >= len(listed)
         if not done:
             fill["after"] = people[-1]
-        if job_id in self._fill_next:
+        if job_id in self._jobs_filling:  # for the next chunk's read ahead (see `_fill`)
             self._fill_next[job_id] = fill
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
