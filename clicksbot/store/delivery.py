@@ -79,6 +79,14 @@ def _slot_where(fill: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     )
 
 
+def _listed_part(listed: list[int], fill: dict[str, Any]) -> tuple[int, list[int]]:
+    """Where a listed fill's next chunk starts in its list, and its people: the FILL_CHUNK
+    after the last person a chunk queued (the job notes who that was)."""
+    after = fill.get("after")
+    start = 0 if after is None else bisect.bisect_right(listed, int(after))
+    return start, listed[start : start + FILL_CHUNK]
+
+
 # People queued per transaction when a daily-tip or reminder slot is queued. A slot's people
 # are scattered over the outbox's per-person index, each on a page of its own there: at a
 # million people a chunk of 200 held the write lock 20-30 ms, and in the start's catch-up a
@@ -415,9 +423,7 @@ class DeliveryQueries(ScanQueries):
             return
         listed = self._fill_lists.get(job_id)
         if listed is not None:
-            after = fill.get("after")
-            start = 0 if after is None else bisect.bisect_right(listed, int(after))
-            people = listed[start : start + FILL_CHUNK]
+            _, people = _listed_part(listed, fill)
             reads = self._listed_reads(fill, people) if people else []
         else:
             slot, args = _slot_where(fill)
@@ -476,6 +482,10 @@ class DeliveryQueries(ScanQueries):
         fill = json.loads(row[0])
         if "audience" in fill:
             return await self._fill_audience_chunk(job_id, fill, now)
+        if job_id in self._jobs_filling:
+            # The chunk moves `fill` on to where the next one starts: its read ahead reads
+            # from there (see `_warm_chunk`).
+            self._fill_next[job_id] = fill
         listed = self._fill_lists.get(job_id)
         if listed is not None:
             return await self._fill_listed_chunk(job_id, fill, listed, now)
@@ -505,8 +515,6 @@ class DeliveryQueries(ScanQueries):
         done = count < FILL_CHUNK
         if not done:
             fill["after"] = last
-        if job_id in self._jobs_filling:  # for the next chunk's read ahead (see `_fill`)
-            self._fill_next[job_id] = fill
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
@@ -518,15 +526,11 @@ class DeliveryQueries(ScanQueries):
     ) -> tuple[int, bool]:
         """`_fill_chunk` for a listed fill: the next FILL_CHUNK of the people read before,
         after the last person a chunk queued (the job notes who that was)."""
-        after = fill.get("after")
-        start = 0 if after is None else bisect.bisect_right(listed, int(after))
-        people = listed[start : start + FILL_CHUNK]
+        start, people = _listed_part(listed, fill)
         count = await self._queue_listed(job_id, fill, people, now) if people else 0
         done = start + FILL_CHUNK >= len(listed)
         if not done:
             fill["after"] = people[-1]
-        if job_id in self._jobs_filling:  # for the next chunk's read ahead (see `_fill`)
-            self._fill_next[job_id] = fill
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
