@@ -6,6 +6,7 @@ waited 0.8-0.9 s for a checkpoint run inside a fill's commit, or for a retention
 from __future__ import annotations
 
 import asyncio
+import itertools
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -21,7 +22,14 @@ from clicksbot.sandbox import EmulatorServer
 from clicksbot.services import retention
 from clicksbot.store import Store
 from clicksbot.store import checkpoints as checkpoints_module
-from clicksbot.store.checkpoints import CHECKPOINT_EVERY, SAFETY_PAGES
+from clicksbot.store.checkpoints import (
+    CHECKPOINT_EVERY,
+    LOG_SMALL,
+    LOG_STEP,
+    QUIET,
+    SAFETY_PAGES,
+    between_writes,
+)
 from clicksbot.store.delivery import FILL_WINDOW
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -177,3 +185,108 @@ async def test_the_bots_checkpointer_runs_beside_it_and_stops_with_it(
     assert not checkpointer.running
     assert checkpointer._task is None
     assert not Path(f"{settings.database}-wal").exists()
+
+
+async def a_big_write(store: Store, megabytes: int) -> None:
+    """Leave the log's file at about `megabytes` MB, as the start's catch-up did at 1M."""
+    await store._db.execute("CREATE TABLE IF NOT EXISTS bulk (b BLOB)")
+    await store._db.executemany(
+        "INSERT INTO bulk VALUES (zeroblob(1000000))", [() for _ in range(megabytes)]
+    )
+    await store._db.commit()
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log")
+async def test_a_big_logs_file_is_cut_in_steps_once_no_background_write_runs(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        await a_big_write(store, 30)
+        assert checkpointer.log_size() > 28 * 2**20
+        sizes = [checkpointer.log_size()]
+        deadline = time.monotonic() + CHECKPOINT_EVERY * 10
+        while sizes[-1] > LOG_SMALL:
+            assert time.monotonic() < deadline, f"the log's file stayed at {sizes}"
+            await asyncio.sleep(0.02)
+            if checkpointer.log_size() != sizes[-1]:
+                sizes.append(checkpointer.log_size())
+        # Never more than one step at once (each holds the write lock for a moment) ...
+        assert all(0 < a - b <= LOG_STEP for a, b in itertools.pairwise(sizes)), sizes
+        assert len(sizes) >= 4 and checkpointer.trims == len(sizes) - 1
+        # ... and nothing written is lost: the log was all copied before each cut.
+        assert await store.count_users() == 0
+        rows = await store._db.execute_fetchall("SELECT COUNT(*) FROM bulk")
+        assert next(iter(rows))[0] == 30
+        await store.touch_user(1, "en", NOW)  # and the store writes on
+    finally:
+        await store.close()
+    assert in_file(path, "SELECT COUNT(*) FROM bulk") == 30
+    assert in_file(path, "SELECT COUNT(*) FROM users") == 1
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log")
+async def test_the_logs_file_is_not_cut_while_a_long_background_write_goes_on(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        await a_big_write(store, 20)
+        size = checkpointer.log_size()
+        passes = checkpointer.passes
+        # A fill's windows stop for the checkpointer four times a second (`between_writes`).
+        background_ends = time.monotonic() + QUIET + CHECKPOINT_EVERY * 2
+        while time.monotonic() < background_ends:
+            await between_writes(store)
+            await asyncio.sleep(0.05)
+        assert checkpointer.passes > passes  # the log was copied meanwhile ...
+        assert checkpointer.trims == 0 and checkpointer.log_size() == size  # ... not cut
+        await until(lambda: checkpointer.trims > 0, QUIET + CHECKPOINT_EVERY * 3, "a cut")
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log")
+async def test_no_cut_comes_after_a_write_the_log_has_not_copied(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        checkpointer = store.checkpointer
+        assert checkpointer is not None and checkpointer._task is not None
+        checkpointer._task.cancel()  # passes by hand only
+        await a_big_write(store, 20)
+        await checkpointer.checkpoint()
+        await store.touch_user(1, "en", NOW)  # a reply's write, after the copy
+        size = checkpointer.log_size()
+        assert not await checkpointer.trim()
+        assert checkpointer.log_size() == size
+        await checkpointer.checkpoint()  # the next pass copies it: the cut can come
+        assert await checkpointer.trim()
+        assert size - LOG_STEP <= checkpointer.log_size() < size
+        assert (await store.get_user(1)) is not None
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only("SQLite's write-ahead log")
+async def test_a_forget_after_a_big_write_cuts_the_logs_file_in_steps_then_empties_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        await store.touch_user(1, "en", NOW)
+        await a_big_write(store, 30)  # the start's catch-up, say
+        assert await store.forget(1)
+        assert checkpointer.trims >= 3  # 30 MB down to LOG_SMALL, LOG_STEP at a time
+        wal = Path(f"{path}-wal")
+        assert not wal.exists() or wal.stat().st_size == 0  # and then emptied, as before
+        assert in_file(path, "SELECT COUNT(*) FROM users") == 0
+    finally:
+        await store.close()

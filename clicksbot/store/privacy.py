@@ -102,12 +102,14 @@ async def scrub(store: Locked) -> None:
     the file's own copy is zeroed.
 
     It is done on the checkpointer's connection (store.checkpoints): first a passive copy of
-    the log with no lock held, then, holding the store's write lock so that no reply's write
-    runs into SQLite's busy wait, the few pages written meanwhile and the truncation. A reader
-    (a reply's, or `clicksbot backup`) can hold the log for a moment; SQLite then waits up to
-    the busy timeout, and a log it still could not empty is emptied by the next scrub. The
-    deletion itself is already committed either way. PostgreSQL has no such file of the
-    bot's: its own VACUUM reclaims dead rows."""
+    the log with no lock held, and a big log's file cut down in steps (`Checkpointer.cut`:
+    truncating the tens of MB the start's catch-up can leave took 50-160 ms in one go), then,
+    holding the store's write lock so that no reply's write runs into SQLite's busy wait, the
+    few pages written meanwhile and the truncation. A reader (a reply's, or `clicksbot
+    backup`) can hold the log for a moment; SQLite then waits up to the busy timeout, and a
+    log it still could not empty is emptied by the next scrub. The deletion itself is
+    already committed either way. PostgreSQL has no such file of the bot's: its own VACUUM
+    reclaims dead rows."""
     if is_postgresql(store._db):
         return
     checkpointer: Checkpointer | None = getattr(store, "checkpointer", None)
@@ -117,6 +119,7 @@ async def scrub(store: Locked) -> None:
     busy = True
     try:
         await checkpointer.checkpoint("PASSIVE")
+        await checkpointer.cut()
         async with store._write_lock:
             busy = bool((await checkpointer.checkpoint("TRUNCATE"))[0])
     except sqlite3.OperationalError as error:
