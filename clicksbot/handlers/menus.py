@@ -59,6 +59,9 @@ async def set_menus(bot: Any, runtime: Runtime) -> None:
     role menus go ROLE_MENUS_AT_ONCE at a time, however many moderators there are."""
     menus: list[tuple[list[BotCommand], BotCommandScope, str | None]] = []
     for language in runtime.catalogs.languages:
+        # A language's first text loads its locale data from Babel (whether it is written
+        # right to left): 5-15 ms each, 125 ms for all at once, with the first replies waiting.
+        await asyncio.sleep(0)
         code = TWO_LETTER.get(language, language)
         if language != SOURCE_LANGUAGE and len(code) != 2:
             continue  # Telegram has no two-letter code for it: English stands in
