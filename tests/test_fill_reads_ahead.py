@@ -220,3 +220,42 @@ async def test_a_reply_waits_for_one_chunk_however_many_slots_are_queued_at_once
         assert max(waited) <= 1, waited
     finally:
         await store.close()
+
+
+async def test_a_reply_waits_for_one_fill_write_when_the_slots_open_their_jobs_at_once(
+    tmp_path: Path,
+) -> None:
+    """At a slot's hour every zone's slots open their jobs together: a reply's write made as
+    they begin waits for one of the fills' writes at most (an opening or a chunk), not for
+    every slot's opening."""
+    times = 12
+    store = await slot_of_people(tmp_path / "bot.sqlite3", "07:30", times=times)
+    try:
+        ended: list[str] = []
+        create_fill, fill_chunk = store._create_fill, store._fill_chunk
+
+        async def opened(*args: Any) -> int | None:
+            result = await create_fill(*args)
+            ended.append("open")
+            return result
+
+        async def chunk(job_id: int, now: datetime) -> tuple[int, bool]:
+            result = await fill_chunk(job_id, now)
+            ended.append("chunk")
+            return result
+
+        store._create_fill = opened  # type: ignore[method-assign]
+        store._fill_chunk = chunk  # type: ignore[method-assign]
+        slots = [
+            asyncio.create_task(store.queue_tip_slot(ZONE, f"{7 + n:02d}:30", DAY, NOW))
+            for n in range(times)
+        ]
+        await asyncio.sleep(0)  # every slot's job is on its way to being opened
+        assert await store.get_user(1) is None
+        await store._add_user(1, "en", NOW)  # the write of a newcomer's first reply
+        waited = list(ended)
+        done = await asyncio.gather(*slots)
+        assert [r[1] for r in done if r] == [PEOPLE] * times
+        assert len(waited) <= 1, waited
+    finally:
+        await store.close()
