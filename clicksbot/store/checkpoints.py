@@ -43,8 +43,9 @@ RESTART_TRIES = 3
 # full copy starts the log over and, past this size, cuts the file down to it, holding the
 # write lock meanwhile: at a million people the log reached 185 MB during the start's
 # catch-up, and cutting it to 64 MB took 34-55 ms, a reply's write waiting. Above the size
-# at which a commit checkpoints by itself (SAFETY_PAGES), the file is cut only after an
-# unusual growth; `scrub` still empties it (store.privacy), and closing removes it.
+# at which a commit checkpoints by itself (SAFETY_PAGES), a write cuts the file only after
+# an unusual growth: the checkpointer cuts it in steps (`trim`), `scrub` empties it
+# (store.privacy), and closing removes it.
 LOG_KEPT = 512 * 2**20
 LOG_STEP = 8 * 2**20  # bytes by which `trim` cuts the log's file at most, each pass
 LOG_SMALL = 8 * 2**20  # bytes of log file from which `trim` cuts no more
@@ -54,8 +55,8 @@ BUSY_MS = 5000  # how long an emptying checkpoint waits for a writer or a reader
 
 
 def writer_settings() -> list[str]:
-    """The settings of every connection that writes (the store's, the loop's writer, the
-    lease's)."""
+    """The settings of every connection that writes the bot's data (the store's, the loop's
+    writer, the lease's; the checkpointer's writes none: see `Checkpointer.trim`)."""
     return [
         "PRAGMA secure_delete=ON",  # see Store._configure
         "PRAGMA foreign_keys=ON",
@@ -102,6 +103,9 @@ class Checkpointer:
         # Its one write (`trim`) does not wait for the disk to sync the log; its checkpoints
         # still sync the database file, as they do in any mode but OFF.
         await self._db.execute("PRAGMA synchronous=NORMAL")
+        # Nor does that write copy the log itself, should it not start the log over (it holds
+        # the write lock): copying is this connection's checkpoints' work, outside it.
+        await self._db.execute("PRAGMA wal_autocheckpoint=0")
         self._task = asyncio.create_task(self._run(), name="clicksbot-checkpoints")
 
     async def stop(self) -> None:
@@ -122,10 +126,13 @@ class Checkpointer:
         if self._db is None:
             raise RuntimeError("the checkpointer is not started")
         async with self._busy:
+            db = self._db
+            if db is None:  # stopped while this waited (a scrub, as the bot stops)
+                raise sqlite3.OperationalError("the checkpointer has stopped")
             self.log_may_restart = True
             self._running += 1
             try:
-                rows = await self._db.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
+                rows = await db.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
             finally:
                 self._running -= 1
                 self._last = time.monotonic()
@@ -181,17 +188,17 @@ class Checkpointer:
         the file's size, holding the store's write lock: cutting 8 MB took 12-17 ms of it on a
         busy disk, where cutting 56 MB at once took 68 ms. If a write came after the last full
         copy, or a reader still holds the log, the log cannot start over: this write then only
-        adds a page to it, and the next pass tries again."""
-        if self._db is None:
-            return False
-        size = self.log_size()
-        if size <= LOG_SMALL:
+        adds a page to it, and the next pass tries again. Nor is it made while a checkpoint
+        runs (it would wait for its disk sync, holding the write lock)."""
+        if self._db is None or self.log_size() <= LOG_SMALL:
             return False
         async with self._write_lock:
-            if not self.log_may_restart:  # a write since the last full copy
-                return False
+            if not self.log_may_restart or self._busy.locked():
+                return False  # a write since the last full copy, or a copy under way
             async with self._busy:
-                db = self._db
+                db, size = self._db, self.log_size()
+                if db is None or size <= LOG_SMALL:  # stopped meanwhile, or cut
+                    return False
                 await db.execute(f"PRAGMA journal_size_limit={max(size - LOG_STEP, 0)}")
                 try:
                     await db.execute("BEGIN IMMEDIATE")
@@ -202,21 +209,21 @@ class Checkpointer:
                 except BaseException:
                     await db.rollback()
                     raise
-                finally:
-                    self.log_may_restart = False
-        cut = self.log_size() < size
+                self.log_may_restart = False  # it has started over, or will not until a copy
+                cut = self.log_size() < size
         self.trims += cut
         return cut
 
     async def cut(self) -> None:
-        """Cut the log's file down to LOG_SMALL bytes, a step at a time (`trim`), with a
-        passive copy before each step that could not be made (a write came after the last
-        copy); give up after CUT_TRIES such copies. Before an emptying: `scrub`."""
+        """Cut the log's file down to LOG_SMALL bytes, a step at a time (`trim`), each after
+        a passive copy of what was written since the last; give up after CUT_TRIES steps that
+        could not be made (the writes or the readers went on), leaving the rest to the caller.
+        Before an emptying: `scrub`."""
         misses = 0
-        while self.log_size() > LOG_SMALL and misses < CUT_TRIES:
+        while self._db is not None and self.log_size() > LOG_SMALL and misses < CUT_TRIES:
+            await self.checkpoint()
             if not await self.trim():
                 misses += 1
-                await self.checkpoint()
 
     async def _run(self) -> None:
         while True:
