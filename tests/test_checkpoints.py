@@ -285,7 +285,7 @@ async def test_a_forget_after_a_big_write_cuts_the_logs_file_in_steps_then_empti
         assert checkpointer is not None
         await store.touch_user(1, "en", NOW)
         await a_big_write(store, 70)  # the start's catch-up, say
-        cuts: list[int] = []  # the file's size before each cut
+        cuts: list[int] = []  # the bytes each cut took off the file
         trim = checkpointer.trim
 
         async def trim_and_see() -> bool:
