@@ -215,15 +215,16 @@ class Checkpointer:
         return cut
 
     async def cut(self) -> None:
-        """Cut the log's file down to LOG_SMALL bytes, a step at a time (`trim`), each after
-        a passive copy of what was written since the last; give up after CUT_TRIES steps that
-        could not be made (the writes or the readers went on), leaving the rest to the caller.
-        Before an emptying: `scrub`."""
+        """Copy the log into the database file (passively, no lock held), and cut a big log's
+        file down to LOG_SMALL bytes a step at a time (`trim`), copying again after each step
+        for the next; give up after CUT_TRIES steps that could not be made (the writes or the
+        readers went on), leaving the rest to the caller. Before an emptying: `scrub`."""
+        await self.checkpoint()
         misses = 0
         while self._db is not None and self.log_size() > LOG_SMALL and misses < CUT_TRIES:
-            await self.checkpoint()
             if not await self.trim():
                 misses += 1
+            await self.checkpoint()
 
     async def _run(self) -> None:
         while True:
@@ -231,12 +232,12 @@ class Checkpointer:
             if time.monotonic() - self._last < self.every:
                 continue  # a `catch_up` or a scrub checkpointed meanwhile
             try:
-                busy, log, copied = await self.checkpoint()
+                await self.checkpoint()
             except sqlite3.Error as error:  # the next pass tries again
                 logger.warning("Could not copy the write-ahead log into the database: %s", error)
                 continue
-            if busy or log != copied or time.monotonic() - self._background < QUIET:
-                continue  # pages left to copy, or a long background write going on
+            if time.monotonic() - self._background < QUIET:
+                continue  # a long background write going on (pages left to copy: see `trim`)
             try:
                 await self.trim()
             except sqlite3.Error as error:  # the next pass tries again

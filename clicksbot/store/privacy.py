@@ -118,8 +118,7 @@ async def scrub(store: Locked) -> None:
         return
     busy = True
     try:
-        await checkpointer.checkpoint("PASSIVE")
-        await checkpointer.cut()
+        await checkpointer.cut()  # a passive copy first, and a big log's file cut down
         async with store._write_lock:
             busy = bool((await checkpointer.checkpoint("TRUNCATE"))[0])
     except sqlite3.OperationalError as error:
