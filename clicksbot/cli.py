@@ -736,6 +736,7 @@ def _run(args: argparse.Namespace) -> int:
         Webhook,
         build_application,
         close_transports,
+        new_event_loop,
         open_database,
         serve,
     )
@@ -770,10 +771,11 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         webhook = Webhook(url, listen, port, *([secret] if secret else []))
     mode = f"webhook on {listen}:{port}" if webhook else "polling"
-    logger.info("Starting clicksbot %s (%s)", __version__, mode)
-    secret = settings.token.value
-    loop = asyncio.new_event_loop()
+    loop = new_event_loop()
     asyncio.set_event_loop(loop)
+    kind = type(loop).__module__.partition(".")[0]  # "uvloop", or "asyncio" where it is not
+    logger.info("Starting clicksbot %s (%s, on %s's event loop)", __version__, mode, kind)
+    secret = settings.token.value
     try:
         loop.run_until_complete(serve(app, webhook))
     except StoreError as exc:

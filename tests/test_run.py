@@ -8,11 +8,20 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
+from clicksbot.app import new_event_loop
 from clicksbot.sandbox import Emulator, EmulatorServer
 
 TOKEN = "123:abcSecretPartOfTheToken"
+
+try:
+    import uvloop  # noqa: F401
+except ImportError:
+    UVLOOP = False
+else:
+    UVLOOP = True
 
 
 async def test_run_answers_start_and_help_and_never_prints_the_token(tmp_path: Path) -> None:
@@ -54,6 +63,8 @@ async def test_run_answers_start_and_help_and_never_prints_the_token(tmp_path: P
     assert "SecretPartOfTheToken" not in text
     assert "secret diary" not in text and "Alice" not in text
     assert "getUpdates" in text or "Application" in text  # it did log, at DEBUG
+    # It runs on uvloop's event loop where uvloop is installed (clicksbot.app.new_event_loop).
+    assert ("on uvloop's event loop" if UVLOOP else "on asyncio's event loop") in text
     assert emulator.refused == []
 
 
@@ -78,3 +89,16 @@ async def test_a_refused_token_or_unreachable_server_ends_in_one_line(tmp_path: 
             # PTB logs its failed attempts (token masked); the program ends in one plain line.
             assert "WrongSecretNeverPrinted" not in text and "999:" not in text
             assert err.decode().strip().splitlines()[-1].startswith("clicksbot: ")
+
+
+def test_the_bot_runs_on_asyncio_s_own_loop_where_uvloop_is_missing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without uvloop (Windows, another Python), `run` gets asyncio's loop, not an error."""
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # `import uvloop` raises ImportError
+    loop = new_event_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio.")
+        assert loop.run_until_complete(asyncio.sleep(0, "ran")) == "ran"
+    finally:
+        loop.close()
