@@ -561,20 +561,30 @@ async def receiving(
             await app.post_shutdown(app)
 
 
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    """Return the event loop the bot runs on: uvloop's where it is installed (Linux and macOS).
+EVENT_LOOPS = ("", "uvloop", "asyncio")  # what CLICKSBOT_EVENT_LOOP may ask for
+
+
+def new_event_loop(kind: str = "") -> asyncio.AbstractEventLoop:
+    """Return the event loop the bot runs on: uvloop's where it is installed (Linux and macOS),
+    unless `kind` is "asyncio" (CLICKSBOT_EVENT_LOOP=asyncio, a way back should uvloop ever
+    misbehave); asked for by name ("uvloop") and missing, it says so.
 
     Under a class's rush most of an update's time is spent outside clicksbot's own code: the
     loop's turns, its sockets and the HTTP round trips of each call to the Bot API. uvloop does
     that work in C (libuv): in benchmarks/quiz_throughput.py the bot's CPU per update fell from
-    3.2 to 2.7 ms and its p99 at 200 updates a second from 57-107 to 39 ms. Where uvloop is not
-    available (Windows, another Python), asyncio's own loop runs the same code.
+    3.2 ms to 2.75-3.0 ms, and its p99 at 200 updates a second from 57-107 ms to 39-73 ms (a
+    few runs on a shared 2-core machine). Where uvloop is not available (Windows, another
+    Python), asyncio's own loop runs the same code.
     """
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+    if kind != "asyncio":
+        try:
+            import uvloop
+        except ImportError:
+            if kind:
+                logger.warning("uvloop is not installed: running on asyncio's own event loop")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 async def serve(app: BotApplication, webhook: Webhook | None = None) -> None:

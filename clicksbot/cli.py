@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from clicksbot import __version__, logs
 from clicksbot.config import (
     ENV_CONFIG,
+    ENV_EVENT_LOOP,
     ENV_WEBHOOK_SECRET,
     ConfigError,
     Settings,
@@ -733,6 +734,7 @@ def _run(args: argparse.Namespace) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     from clicksbot.app import (
+        EVENT_LOOPS,
         Webhook,
         build_application,
         close_transports,
@@ -740,6 +742,15 @@ def _run(args: argparse.Namespace) -> int:
         open_database,
         serve,
     )
+
+    loop_kind = os.environ.get(ENV_EVENT_LOOP, "").strip().lower()
+    if loop_kind not in EVENT_LOOPS:
+        print(
+            f"clicksbot: {ENV_EVENT_LOOP} may be uvloop or asyncio (or unset: uvloop where "
+            f"installed), not {loop_kind!r}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
 
     async def check_database() -> None:
         store, lock = await open_database(settings)
@@ -771,7 +782,7 @@ def _run(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         webhook = Webhook(url, listen, port, *([secret] if secret else []))
     mode = f"webhook on {listen}:{port}" if webhook else "polling"
-    loop = new_event_loop()
+    loop = new_event_loop(loop_kind)
     asyncio.set_event_loop(loop)
     kind = type(loop).__module__.partition(".")[0]  # "uvloop", or "asyncio" where it is not
     logger.info("Starting clicksbot %s (%s, on %s's event loop)", __version__, mode, kind)

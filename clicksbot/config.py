@@ -20,6 +20,7 @@ ENV_API_URL = "CLICKSBOT_API_URL"
 ENV_CONFIG = "CLICKSBOT_CONFIG"
 ENV_WEBHOOK_SECRET = "CLICKSBOT_WEBHOOK_SECRET"
 ENV_DATABASE_URL = "CLICKSBOT_DATABASE_URL"
+ENV_EVENT_LOOP = "CLICKSBOT_EVENT_LOOP"  # "asyncio": not uvloop's (clicksbot.app.new_event_loop)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")

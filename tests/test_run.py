@@ -91,6 +91,42 @@ async def test_a_refused_token_or_unreachable_server_ends_in_one_line(tmp_path: 
             assert err.decode().strip().splitlines()[-1].startswith("clicksbot: ")
 
 
+async def test_clicksbot_event_loop_asyncio_runs_the_bot_on_asyncio_s_loop(tmp_path: Path) -> None:
+    """CLICKSBOT_EVENT_LOOP=asyncio (the way back from uvloop) runs the bot on asyncio's own
+    loop, and it answers; any other value than uvloop or asyncio stops `run` in one line."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"database: {tmp_path / 'bot.sqlite3'}\npacks_dir: {REPO / 'quizzes'}\n")
+    emulator = Emulator(token=TOKEN)
+    async with EmulatorServer(emulator) as server:
+        env = {**os.environ, "CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url}
+        wrong = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "clicksbot", "run", "--config", str(config),
+            env={**env, "CLICKSBOT_EVENT_LOOP": "tokio"},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(wrong.communicate(), 60)
+        assert wrong.returncode == 2, (out + err).decode()
+        assert err.decode().strip() == (
+            "clicksbot: CLICKSBOT_EVENT_LOOP may be uvloop or asyncio (or unset: uvloop where "
+            "installed), not 'tokio'"
+        )
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "clicksbot", "run", "--config", str(config),
+            env={**env, "CLICKSBOT_EVENT_LOOP": "asyncio", "PYTHONUNBUFFERED": "1"},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            alice = emulator.person("Alice")
+            alice.start()
+            assert "Hi Alice!" in (await alice.receive(timeout=30)).text
+        finally:
+            process.send_signal(signal.SIGTERM)
+            output, _ = await asyncio.wait_for(process.communicate(), 30)
+    text = output.decode()
+    assert process.returncode == 0, text
+    assert "on asyncio's event loop" in text
+
+
 def test_the_bot_runs_on_asyncio_s_own_loop_where_uvloop_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
