@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +16,7 @@ import pgtest
 import pytest
 
 from clicksbot import logs
-from clicksbot.app import build_application, polling, runtime_of
+from clicksbot.app import build_application, new_event_loop, polling, runtime_of
 from clicksbot.config import Secret, Settings
 from clicksbot.content import Content, load_content
 from clicksbot.context import BotApplication
@@ -59,6 +59,17 @@ def pytest_report_header() -> str:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(f"clicksbot store: {pgtest.where()}")
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]] | None:
+    """Run the tests marked `both_loops` on asyncio's own event loop and on the one `clicksbot
+    run` takes in production (clicksbot.app.new_event_loop: uvloop's where it is installed);
+    the others on asyncio's alone."""
+    if item.get_closest_marker("both_loops") is None:
+        return None
+    return {"asyncio": asyncio.new_event_loop, "bot-loop": new_event_loop}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

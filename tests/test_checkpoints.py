@@ -32,6 +32,9 @@ from clicksbot.store.checkpoints import (
 )
 from clicksbot.store.delivery import FILL_WINDOW
 
+# Also on the loop `clicksbot run` takes (uvloop's): tests/conftest.py, both_loops.
+pytestmark = pytest.mark.both_loops
+
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 

@@ -23,6 +23,9 @@ from clicksbot.content import Content
 from clicksbot.render import callbacks as cb
 from clicksbot.sandbox import BotMessage, EmulatorServer, Limits, Person
 
+# Also on the loop `clicksbot run` takes (uvloop's): tests/conftest.py, both_loops.
+pytestmark = pytest.mark.both_loops
+
 
 @pytest.fixture
 def limits() -> Limits:

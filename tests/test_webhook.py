@@ -21,6 +21,9 @@ from clicksbot.content import Content
 from clicksbot.sandbox import Emulator, EmulatorServer, Limits
 from clicksbot.webhook import MAX_BODY, SECRET_HEADER
 
+# Also on the loop `clicksbot run` takes (uvloop's): tests/conftest.py, both_loops.
+pytestmark = pytest.mark.both_loops
+
 SECRET = "the-Right_secret-123"
 PROMPT = 2.0  # seconds: an answer that waits for a body never sent takes longer
 
