@@ -1,13 +1,14 @@
 """A bare PTB echo bot, the yardstick for the quiz benchmark.
 
-    echo_bot.py API_URL TOKEN [aiohttp] [press]
+    echo_bot.py API_URL TOKEN [aiohttp] [uvloop] [press]
 
 With `aiohttp` it uses clicksbot's transport instead of PTB's default httpx, to show how much of
-the difference between the two bots is the transport. With `press` it is a bare bot of buttons
-instead: any message gets a question-sized message with four buttons (A. to D.), and a press is
-answered while the message is edited in its place (a text of the same size, the same buttons),
-the two Bot API calls a quiz press makes in clicksbot, with none of its work around them, and
-as many updates at once as clicksbot handles.
+the difference between the two bots is the transport; with `uvloop` it runs on uvloop's event
+loop, as clicksbot does where uvloop is installed (clicksbot.app.new_event_loop). With `press`
+it is a bare bot of buttons instead: any message gets a question-sized message with four
+buttons (A. to D.), and a press is answered while the message is edited in its place (a text of
+the same size, the same buttons), the two Bot API calls a quiz press makes in clicksbot, with
+none of its work around them, and as many updates at once as clicksbot handles.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ def main() -> None:
     if "press" in modes:  # as many presses at once as clicksbot takes (its CONCURRENT_UPDATES)
         builder = builder.concurrent_updates(64)
     app = builder.build()
+    if "uvloop" in modes:  # run_polling runs on the loop set here
+        import uvloop
+
+        asyncio.set_event_loop(uvloop.new_event_loop())
     if "press" in modes:
         app.add_handler(MessageHandler(filters.TEXT, ask))
         app.add_handler(CallbackQueryHandler(pressed))

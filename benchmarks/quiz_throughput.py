@@ -42,6 +42,10 @@ of buttons making a quiz press's two calls (the press answered while a question 
 size, with four buttons, is edited in its place) and nothing else: `info` lines give clicksbot
 against it (what clicksbot's own work costs) and it against the echo bot (what those two calls
 alone cost, the most the 0.6x target could leave for everything else).
+A fourth, "echo-uv", is the echo bot on aiohttp and uvloop's event loop, which clicksbot runs
+on where uvloop is installed (clicksbot.app.new_event_loop): the 0.6x target is judged against
+the echo bot on PTB's own loop ("echo-aio"), and an `info` line gives the ratio against this one,
+a yardstick given the same loop ("press-uv", with --only, is the press bot on it).
 What is lifted, and why, in clicksbot's real settings (nothing else is changed):
 - The emulator enforces none of Telegram's limits here (`Limits(enforce=False)`), so the bot's
   own pacing of its replies to those limits (30 a second overall, about one a second per chat
@@ -61,6 +65,7 @@ import argparse
 import asyncio
 import contextlib
 import gc
+import importlib.util
 import os
 import shutil
 import signal
@@ -166,7 +171,9 @@ def cpu_seconds(pid: int | None) -> float:
 
 
 @asynccontextmanager
-async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
+async def clicksbot_process(
+    server: EmulatorServer, db: Path, event_loop: str = ""
+) -> AsyncIterator[int | None]:
     config = db.with_suffix(".yaml")
     # Simulated people tap at machine speed: flood control (a policy, not a cost) is opened.
     config.write_text(
@@ -176,7 +183,7 @@ async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[i
         "checkup_offer: false\n"
     )
     env = {"CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url,
-           "PYTHONPATH": str(REPO)}  # fmt: skip
+           "PYTHONPATH": str(REPO), "CLICKSBOT_EVENT_LOOP": event_loop}  # fmt: skip
     # The emulator enforces no Telegram limits here, so the bot's own pacing is lifted too.
     script = str(Path(__file__).with_name("unpaced_bot.py"))
     command = [sys.executable, script, "run", "--config", str(config)]
@@ -185,11 +192,18 @@ async def clicksbot_process(server: EmulatorServer, db: Path) -> AsyncIterator[i
 
 
 @asynccontextmanager
+async def clicksbot_asyncio_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
+    """clicksbot on asyncio's own event loop (CLICKSBOT_EVENT_LOOP=asyncio), not uvloop's."""
+    async with clicksbot_process(server, db, "asyncio") as pid:
+        yield pid
+
+
+@asynccontextmanager
 async def echo_process(
-    server: EmulatorServer, db: Path, transport: str = "httpx"
+    server: EmulatorServer, db: Path, transport: str = "httpx", *modes: str
 ) -> AsyncIterator[int | None]:
     script = str(Path(__file__).with_name("echo_bot.py"))
-    command = [sys.executable, script, server.api_url, TOKEN, transport]
+    command = [sys.executable, script, server.api_url, TOKEN, transport, *modes]
     async with process_running(command, {"PYTHONPATH": str(REPO)}) as pid:
         yield pid
 
@@ -201,10 +215,24 @@ async def echo_aiohttp_process(server: EmulatorServer, db: Path) -> AsyncIterato
 
 
 @asynccontextmanager
-async def press_aiohttp_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
+async def echo_uvloop_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
+    async with echo_process(server, db, "aiohttp", "uvloop") as pid:
+        yield pid
+
+
+@asynccontextmanager
+async def press_aiohttp_process(
+    server: EmulatorServer, db: Path, *modes: str
+) -> AsyncIterator[int | None]:
     script = str(Path(__file__).with_name("echo_bot.py"))
-    command = [sys.executable, script, server.api_url, TOKEN, "aiohttp", "press"]
+    command = [sys.executable, script, server.api_url, TOKEN, "aiohttp", *modes, "press"]
     async with process_running(command, {"PYTHONPATH": str(REPO)}) as pid:
+        yield pid
+
+
+@asynccontextmanager
+async def press_uvloop_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
+    async with press_aiohttp_process(server, db, "uvloop") as pid:
         yield pid
 
 
@@ -371,9 +399,15 @@ async def open_loop(steppers: list[Step], rate: float, seconds: float) -> list[f
     return latencies
 
 
-RUNNERS = {"clicksbot": clicksbot_process, "echo": echo_process, "echo-aio": echo_aiohttp_process,
-           "press-aio": press_aiohttp_process}  # fmt: skip
-ACTORS = {"clicksbot": QuizPerson, "press-aio": PressPerson}  # the others echo
+DEFAULT_KINDS = ("echo", "echo-aio", "echo-uv", "press-aio", "clicksbot")  # clicksbot last
+MORE_KINDS = ("press-uv", "clicksbot-aio")  # measured with --only
+RUNNERS = {
+    "clicksbot": clicksbot_process, "clicksbot-aio": clicksbot_asyncio_process,
+    "echo": echo_process, "echo-aio": echo_aiohttp_process, "echo-uv": echo_uvloop_process,
+    "press-aio": press_aiohttp_process, "press-uv": press_uvloop_process,
+}  # fmt: skip
+ACTORS = {"clicksbot": QuizPerson, "clicksbot-aio": QuizPerson, "press-aio": PressPerson,
+          "press-uv": PressPerson}  # fmt: skip
 IN_PROCESS = {"clicksbot": clicksbot_running, "echo": echo_running}
 
 
@@ -494,8 +528,9 @@ def main() -> int:
         "--in-process", action="store_true", help="run each bot in the harness's event loop"
     )
     parser.add_argument(
-        "--only", choices=("echo", "echo-aio", "press-aio", "clicksbot"), action="append",
-        help="measure only this bot (repeatable); the ratios need echo and clicksbot",
+        "--only", choices=(*DEFAULT_KINDS, *MORE_KINDS), action="append",
+        help="measure only this bot (repeatable; the ratios need clicksbot and the yardstick); "
+        f"{' and '.join(MORE_KINDS)} are measured only when asked for",
     )  # fmt: skip
     parser.add_argument(
         "--profile", type=Path, metavar="DIR", help="sample the closed loops with py-spy into DIR"
@@ -505,22 +540,35 @@ def main() -> int:
     PROFILE_DIR = args.profile
     if PROFILE_DIR is not None:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+    uvloop = importlib.util.find_spec("uvloop") is not None
     # "echo-aio" is the echo bot on clicksbot's transport (aiohttp): the ratio against it shows
-    # what the bot's own work costs; the target is against bare PTB ("echo").
-    kinds: tuple[str, ...] = (
-        ("echo", "clicksbot") if args.in_process
-        else ("echo", "echo-aio", "press-aio", "clicksbot")
-    )  # fmt: skip
-    if args.only:
-        kinds = tuple(k for k in kinds if k in args.only)
+    # what the bot's own work costs; the target is against bare PTB ("echo"). "echo-uv" is
+    # the same on uvloop's event loop, which clicksbot runs on where uvloop is installed: the
+    # target is judged against "echo-aio" (bare PTB's loop), and against "echo-uv" for
+    # information, a yardstick given what clicksbot was given. MORE_KINDS, only with --only:
+    # the press bot on uvloop, and clicksbot on asyncio's loop (CLICKSBOT_EVENT_LOOP=asyncio).
+    if args.in_process:
+        kinds: tuple[str, ...] = ("echo", "clicksbot")
+        if set(args.only or ()) - set(kinds):
+            parser.error("--in-process measures only echo and clicksbot")
+    else:
+        wanted = set(args.only or DEFAULT_KINDS)
+        kinds = tuple(k for k in (*DEFAULT_KINDS[:-1], *MORE_KINDS, "clicksbot") if k in wanted)
+        if not uvloop and args.only and {"echo-uv", "press-uv"} & wanted:
+            parser.error("echo-uv and press-uv need uvloop, which is not installed here")
+        if not uvloop and not args.only:
+            print("(echo-uv left out: uvloop is not installed here, and clicksbot runs on "
+                  "asyncio's loop)")  # fmt: skip
+            kinds = tuple(k for k in kinds if k != "echo-uv")
+    clicksbot_loop = "uvloop" if uvloop and not args.in_process else "asyncio"
     where = "in the harness's process" if args.in_process else "each in its own process"
     print(
         f"{args.people} people, {args.seconds:g} s per phase, open loop at {args.rate:g}/s, "
         f"bots {where}; {args.rounds} round(s), bots side by side in each"
     )
-    print(f"before: {machine()}")
+    print(f"before: {machine()}; clicksbot runs on {clicksbot_loop}'s event loop")
     header = (
-        f"{'round':<6}{'bot':<10} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'samples':>8}"
+        f"{'round':<6}{'bot':<14} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'samples':>8}"
         f" {'refused':>8} {'bot CPU ms/update':>18} {'harness CPU ms':>15} {'calls/update':>13}"
     )
     print(header)
@@ -535,7 +583,7 @@ def main() -> int:
         for kind in kinds:
             r = results[kind]
             print(
-                f"{number:<6}{kind:<10} {r['updates_per_s']:>10.1f} {r['p50_ms']:>8.1f}"
+                f"{number:<6}{kind:<14} {r['updates_per_s']:>10.1f} {r['p50_ms']:>8.1f}"
                 f" {r['p99_ms']:>8.1f} {r['samples']:>8.0f} {r['refused']:>8.0f}"
                 f" {r['cpu_ms']:>18.2f} {r['harness_cpu_ms']:>15.2f}"
                 f" {r['calls_per_update']:>13.2f}",
@@ -547,37 +595,61 @@ def main() -> int:
     if PROFILE_DIR is not None:
         for kind in kinds:
             summarise(kind, sorted(PROFILE_DIR.glob(f"{kind}.*.txt")))
+    report(rounds, kinds, clicksbot_loop, args.rate)
+    return 0
+
+
+def report(
+    rounds: list[dict[str, dict[str, float]]], kinds: tuple[str, ...], clicksbot_loop: str,
+    rate: float,
+) -> None:  # fmt: skip
+    """Print issue 18's targets, PASS or FAIL (the median over the rounds), and `info` lines
+    (not targets), each naming the transport and event loop of both bots it compares."""
+
+    def ratio(bot: str, yardstick: str, per_call: bool = False) -> list[float]:
+        def rate_of(r: dict[str, float]) -> float:
+            return r["updates_per_s"] * (r["calls_per_update"] if per_call else 1)
+
+        return [rate_of(r[bot]) / rate_of(r[yardstick]) for r in rounds]
+
     if "clicksbot" not in kinds:
-        return 0
+        return
+    bot = f"clicksbot ({clicksbot_loop})"
     if "echo" in kinds:
-        ratios = [r["clicksbot"]["updates_per_s"] / r["echo"]["updates_per_s"] for r in rounds]
+        ratios = ratio("clicksbot", "echo")
         verdict = passed(statistics.median(ratios) >= 1.0)
-        print(f"{verdict} ratio clicksbot/echo (httpx): {spread(ratios)} (target >= 1.0)")
+        print(f"{verdict} ratio {bot}/echo (httpx, asyncio): {spread(ratios)} (target >= 1.0)")
     if "echo-aio" in kinds:
-        same = [r["clicksbot"]["updates_per_s"] / r["echo-aio"]["updates_per_s"] for r in rounds]
+        same = ratio("clicksbot", "echo-aio")
         verdict = passed(statistics.median(same) >= 0.6)
-        print(f"{verdict} ratio clicksbot/echo (aiohttp): {spread(same)} (target >= 0.6)")
+        print(f"{verdict} ratio {bot}/echo (aiohttp, asyncio): {spread(same)} (target >= 0.6)")
         # Not a target: the same, counting the Bot API calls made in reply (a quiz update
         # makes two, the echo's one), for what each call costs each bot.
-        per_call = [
-            r["clicksbot"]["updates_per_s"] * r["clicksbot"]["calls_per_update"]
-            / (r["echo-aio"]["updates_per_s"] * r["echo-aio"]["calls_per_update"])
-            for r in rounds
-        ]  # fmt: skip
-        print(f"info Bot API calls/s, clicksbot/echo (aiohttp): {spread(per_call)}")
-    if "press-aio" in kinds:
+        per_call = ratio("clicksbot", "echo-aio", per_call=True)
+        print(f"info Bot API calls/s, {bot}/echo (aiohttp, asyncio): {spread(per_call)}")
+    if "echo-uv" in kinds:
+        # Not a target: against the echo bot on the same transport and the same event loop.
+        print(f"info ratio {bot}/echo (aiohttp, uvloop): {spread(ratio('clicksbot', 'echo-uv'))}")
+    if "clicksbot-aio" in kinds and "echo-aio" in kinds:
+        other = ratio("clicksbot-aio", "echo-aio")
+        print(f"info ratio clicksbot (asyncio)/echo (aiohttp, asyncio): {spread(other)}")
+    for press, yardstick, where in (
+        ("press-uv", "echo-uv", "aiohttp, uvloop"), ("press-aio", "echo-aio", "aiohttp, asyncio")
+    ):  # fmt: skip
+        if press not in kinds:
+            continue
         # Not a target: against a bare bot making the same two calls for each press.
-        bare = [r["clicksbot"]["updates_per_s"] / r["press-aio"]["updates_per_s"] for r in rounds]
-        print(f"info ratio clicksbot/bare press bot (aiohttp): {spread(bare)}")
-        if "echo-aio" in kinds:
-            floor = [r["press-aio"]["updates_per_s"] / r["echo-aio"]["updates_per_s"]
-                     for r in rounds]  # fmt: skip
-            print(f"info ratio bare press bot/echo (aiohttp), a press's two calls alone: "
+        print(f"info ratio {bot}/bare press bot ({where}): {spread(ratio('clicksbot', press))}")
+        if yardstick in kinds:
+            floor = ratio(press, yardstick)
+            print(f"info ratio bare press bot/echo ({where}), a press's two calls alone: "
                   f"{spread(floor)}")  # fmt: skip
+    if "clicksbot-aio" in kinds:
+        p99 = [r["clicksbot-aio"]["p99_ms"] for r in rounds]
+        print(f"info clicksbot (asyncio) p99 at {rate:g}/s: {spread(p99)} ms")
     p99 = [r["clicksbot"]["p99_ms"] for r in rounds]
-    verdict = passed(statistics.median(p99) < 50) if args.rate == 200 else "----"
-    print(f"{verdict} clicksbot p99 at {args.rate:g}/s: {spread(p99)} ms (target < 50 at 200/s)")
-    return 0
+    verdict = passed(statistics.median(p99) < 50) if rate == 200 else "----"
+    print(f"{verdict} {bot} p99 at {rate:g}/s: {spread(p99)} ms (target < 50 at 200/s)")
 
 
 def passed(ok: bool) -> str:

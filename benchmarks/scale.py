@@ -7,7 +7,8 @@ copy against the local Bot API emulator. Prints, per size:
 - p50 and p99 of /quiz, a question (a topic pressed), an answer, /progress, /tip, /pact,
   /mydata and /forget, as a person sees them: from the update posted to the reply seen, for
   people of the database chosen at random (their history included). The bot runs in its own
-  process at its default settings, except that its pacing and flood control are lifted (the
+  process at its default settings, on the event loop `clicksbot run` takes (uvloop's where it
+  is installed), except that its pacing and flood control are lifted (the
   emulator enforces no Telegram limits here: people act at machine speed, one after another)
   and its outbox is paused (a broadcast under way stays pending, so that what is measured is
   the same at every size; sending is measured by benchmarks/fanout.py);
@@ -745,7 +746,7 @@ async def start(person: Person) -> None:
 
 def worker(spec: dict[str, Any]) -> int:
     """Run the bot (as `clicksbot run` builds it) and answer the harness's commands."""
-    from clicksbot.app import build_application, polling, runtime_of
+    from clicksbot.app import build_application, new_event_loop, polling, runtime_of
     from clicksbot.config import Secret, Settings
     from clicksbot.content import load_content
     from clicksbot.services.moderation import audience_of
@@ -868,7 +869,9 @@ def worker(spec: dict[str, Any]) -> int:
                     await retain(app, store, retention, command, say, errors)
         say(event="stopped")
 
-    asyncio.run(run())
+    # On the loop `clicksbot run` takes (uvloop's where it is installed), as in production.
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(run())
     return 0
 
 
