@@ -63,12 +63,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 def pytest_asyncio_loop_factories(
     config: pytest.Config, item: pytest.Item
-) -> dict[str, Callable[[], asyncio.AbstractEventLoop]] | None:
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     """Run the tests marked `both_loops` on asyncio's own event loop and on the one `clicksbot
     run` takes in production (clicksbot.app.new_event_loop: uvloop's where it is installed);
-    the others on asyncio's alone."""
+    the others on asyncio's alone (one factory: their names are unchanged)."""
     if item.get_closest_marker("both_loops") is None:
-        return None
+        return {"asyncio": asyncio.new_event_loop}
     return {"asyncio": asyncio.new_event_loop, "bot-loop": new_event_loop}
 
 
