@@ -571,10 +571,10 @@ def new_event_loop(kind: str = "") -> asyncio.AbstractEventLoop:
 
     Under a class's rush most of an update's time is spent outside clicksbot's own code: the
     loop's turns, its sockets and the HTTP round trips of each call to the Bot API. uvloop does
-    that work in C (libuv): in benchmarks/quiz_throughput.py the bot's CPU per update fell from
-    3.2 ms to 2.75-3.0 ms, and its p99 at 200 updates a second from 57-107 ms to 39-73 ms (a
-    few runs on a shared 2-core machine). Where uvloop is not available (Windows, another
-    Python), asyncio's own loop runs the same code.
+    that work in C (libuv): in benchmarks/quiz_throughput.py, both run side by side in three
+    rounds, the bot's CPU per update was 7-14% less on it (3.25-3.52 ms, against 3.51-4.01 ms
+    on asyncio's loop). Where uvloop is not available (Windows, another Python), asyncio's own
+    loop runs the same code.
     """
     if kind != "asyncio":
         try:
