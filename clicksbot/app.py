@@ -576,6 +576,8 @@ def new_event_loop(kind: str = "") -> asyncio.AbstractEventLoop:
     on asyncio's loop). Where uvloop is not available (Windows, another Python), asyncio's own
     loop runs the same code.
     """
+    if kind not in EVENT_LOOPS:
+        raise ValueError(f"no such event loop: {kind!r} (one of {EVENT_LOOPS})")
     if kind != "asyncio":
         try:
             import uvloop

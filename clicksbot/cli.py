@@ -743,11 +743,12 @@ def _run(args: argparse.Namespace) -> int:
         serve,
     )
 
-    loop_kind = os.environ.get(ENV_EVENT_LOOP, "").strip().lower()
+    asked = os.environ.get(ENV_EVENT_LOOP, "")
+    loop_kind = asked.strip().lower()
     if loop_kind not in EVENT_LOOPS:
         print(
             f"clicksbot: {ENV_EVENT_LOOP} may be uvloop or asyncio (or unset: uvloop where "
-            f"installed), not {loop_kind!r}",
+            f"installed), not {asked!r}",
             file=sys.stderr,
         )
         return EXIT_USAGE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import os
 import time
@@ -27,6 +28,7 @@ from clicksbot.sandbox import Emulator, EmulatorServer, Limits, Person
 os.environ["PTB_TIMEDELTA"] = "1"
 
 REPO = Path(__file__).resolve().parent.parent
+UVLOOP = importlib.util.find_spec("uvloop") is not None  # the bot's loop where installed
 TOKEN = "123456:TEST-token-never-printed"
 
 
@@ -67,7 +69,7 @@ def pytest_asyncio_loop_factories(
     """Run the tests marked `both_loops` on asyncio's own event loop and on the one `clicksbot
     run` takes in production (clicksbot.app.new_event_loop: uvloop's where it is installed);
     the others on asyncio's alone (one factory: their names are unchanged)."""
-    if item.get_closest_marker("both_loops") is None:
+    if item.get_closest_marker("both_loops") is None or not UVLOOP:
         return {"asyncio": asyncio.new_event_loop}
     return {"asyncio": asyncio.new_event_loop, "bot-loop": new_event_loop}
 

@@ -180,6 +180,7 @@ async def test_an_update_this_ptb_cannot_read_is_taken_once_not_refused(
     assert not any("secret diary" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.asyncio(loop_factories=["asyncio"])  # the bot's process takes its own loop
 async def test_clicksbot_run_with_a_webhook(tmp_path: Path) -> None:
     """`clicksbot run --webhook` answers people through its webhook server, refuses a request
     without the secret, and stops cleanly on SIGTERM."""

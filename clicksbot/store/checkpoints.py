@@ -210,7 +210,9 @@ class Checkpointer:
                         f"BEGIN IMMEDIATE; PRAGMA user_version={version}; COMMIT;"
                     )
                 except BaseException:
-                    await db.rollback()  # none open: a no-op (cancelled mid-script: not)
+                    # Runs after the script (one call at a time on the connection's thread):
+                    # it closes a transaction only a failed script left open.
+                    await db.rollback()
                     raise
                 self.log_may_restart = False  # it has started over, or will not until a copy
                 cut = self.log_size() < size
