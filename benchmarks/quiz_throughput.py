@@ -221,18 +221,14 @@ async def echo_uvloop_process(server: EmulatorServer, db: Path) -> AsyncIterator
 
 
 @asynccontextmanager
-async def press_aiohttp_process(
-    server: EmulatorServer, db: Path, *modes: str
-) -> AsyncIterator[int | None]:
-    script = str(Path(__file__).with_name("echo_bot.py"))
-    command = [sys.executable, script, server.api_url, TOKEN, "aiohttp", *modes, "press"]
-    async with process_running(command, {"PYTHONPATH": str(REPO)}) as pid:
+async def press_aiohttp_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
+    async with echo_process(server, db, "aiohttp", "press") as pid:
         yield pid
 
 
 @asynccontextmanager
 async def press_uvloop_process(server: EmulatorServer, db: Path) -> AsyncIterator[int | None]:
-    async with press_aiohttp_process(server, db, "uvloop") as pid:
+    async with echo_process(server, db, "aiohttp", "uvloop", "press") as pid:
         yield pid
 
 
