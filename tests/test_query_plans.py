@@ -231,7 +231,7 @@ SET_ASIDE: dict[str, str] = {
     "count_audience": "an audience counted row by row, for checks and tests",
     "purge_deliveries": "retention: old outbox rows",
     "scrub_log": "empties the write-ahead log: no query",
-    "compact_deliveries": "upkeep: old outbox rows, in batches",
+    "compact_deliveries": "upkeep: old outbox rows, in batches (a test of its own)",
     "check_pledge_totals": "`clicksbot stats --check`: recounts every pledge",
     "export_pledges": "`clicksbot export pledges`: every pledge",
     "cohort_sizes": "the impact report: everyone, counted by cohort",
@@ -408,6 +408,33 @@ async def test_no_per_person_query_reads_everyone(
         for sql in statements
         if (found := problems(db, sql))
     }
+    db.close()
+    assert not bad, "\n".join(f"{k}\n    -> {v}" for k, v in bad.items())
+
+
+@pytest.mark.sqlite_only(
+    "SQLite's EXPLAIN QUERY PLAN, on a SQLite file built by benchmarks/people_db.py"
+)
+@pytest.mark.parametrize("analyze", [False, True], ids=["no statistics", "after ANALYZE"])
+async def test_the_outbox_upkeep_finds_jobs_by_their_rows(
+    populated: Path, tmp_path: Path, analyze: bool
+) -> None:
+    """Folding old outbox rows into counts (every ten minutes) finds the jobs that still have
+    rows by seeks into the outbox's key, never by reading every job: jobs stay until retention
+    drops them, most of them long since without rows. Its batches are lookups by index too."""
+    path = fresh_copy(populated, tmp_path, analyze=analyze)
+    store = await Store.open(path)
+    issued: list[str] = []
+    try:
+        await store._db.set_trace_callback(issued.append)
+        scans = await store._scan_connection()  # where the job lookup runs (store.scans)
+        await scans.set_trace_callback(issued.append)
+        assert await store.compact_deliveries(NOW + timedelta(days=30), most=40, batch=20) == 40
+    finally:
+        await store.close()
+    assert any("jobs" in sql and "deliveries" in sql for sql in issued)  # the lookup, traced
+    db = sqlite3.connect(path)
+    bad = {sql: found for sql in issued if (found := problems(db, sql))}
     db.close()
     assert not bad, "\n".join(f"{k}\n    -> {v}" for k, v in bad.items())
 
