@@ -176,7 +176,9 @@ async def child(
     First the harness sets what it holds so far aside from its garbage collector's full
     passes (as the bot does with its start-up's objects): at 100k and 1M people a full pass
     over it stopped the emulator and the people for 140-184 ms, and a /start timed across
-    it was charged with them (a retention check failed on it, twice in one run)."""
+    it was charged with them (a retention check failed on it, twice in one run). Once the
+    process has ended it is all handed back to the collector, so that an emulator done with
+    (a size measured) is freed by the next collection."""
     gc.collect()
     gc.freeze()
     env = {**os.environ, "CLICKSBOT_TOKEN": TOKEN, "CLICKSBOT_API_URL": server.api_url,
@@ -199,6 +201,7 @@ async def child(
             except TimeoutError:
                 process.kill()
                 await process.wait()
+        gc.unfreeze()
 
 
 async def read_lines(process: asyncio.subprocess.Process, into: Lines) -> None:
