@@ -98,3 +98,24 @@ async def test_presses_on_inline_posted_messages_are_answered_and_forgeries_chan
     right = await ben.press_inline(posted, 0)  # the real buttons still work
     assert right["show_alert"]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_replies_sent_unread_still_arrive_and_still_fail_loudly(bot: Running) -> None:
+    from telegram import Message
+    from telegram.error import BadRequest
+
+    from clicksbot.updates import unread
+
+    alice = await started(bot, "Alice")
+    with unread():  # the Message Telegram returns is not built: True, as for inline messages
+        assert await bot.app.bot.send_message(alice.id, "one") is True
+    assert (await alice.receive()).text == "one"
+    sent = await bot.app.bot.send_message(alice.id, "two")  # outside, the Message as ever
+    assert isinstance(sent, Message) and sent.text == "two"
+    await alice.receive()
+    with unread():
+        assert await bot.app.bot.edit_message_text("three", alice.id, sent.message_id) is True
+        bot.emulator.fail("editMessageText", 400, "Bad Request: message to edit not found")
+        with pytest.raises(BadRequest, match="not found"):  # raised all the same
+            await bot.app.bot.edit_message_text("four", alice.id, sent.message_id)
+    assert [m.text for m in alice.messages[-2:]] == ["one", "three"]

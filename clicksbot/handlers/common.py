@@ -18,6 +18,7 @@ from clicksbot.i18n import Translator
 from clicksbot.render import Reply, caption_fits, display_name
 from clicksbot.services import people
 from clicksbot.store import User
+from clicksbot.updates import unread
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +125,10 @@ async def send_to(context: BotContext, chat_id: int, reply: Reply) -> None:
     """Send a rendered reply; one with a photo goes as the photo with the text as caption
     (or, when the text is too long for a caption, the photo then the text)."""
     if reply.photo is None:
-        await context.bot.send_message(
-            chat_id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
-        )
+        with unread():
+            await context.bot.send_message(
+                chat_id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+            )
         return
     photos = context.runtime.photos
     fits = caption_fits(reply.text)
@@ -140,9 +142,10 @@ async def send_to(context: BotContext, chat_id: int, reply: Reply) -> None:
     if message.photo:  # Telegram keeps the upload: next time, its id (no upload on slow data)
         photos[reply.photo] = message.photo[-1].file_id
     if not fits:
-        await context.bot.send_message(
-            chat_id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
-        )
+        with unread():
+            await context.bot.send_message(
+                chat_id, reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+            )
 
 
 async def visitor(update: Update, context: BotContext) -> Visitor:
@@ -161,9 +164,10 @@ async def show(update: Update, context: BotContext, reply: Reply) -> None:
     query = update.callback_query
     if query is not None and query.message is not None:
         try:
-            await query.edit_message_text(
-                reply.text, parse_mode="HTML", reply_markup=reply.keyboard
-            )
+            with unread():
+                await query.edit_message_text(
+                    reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+                )
             return
         except BadRequest as exc:
             if "not modified" in exc.message:  # a double tap: it already shows this

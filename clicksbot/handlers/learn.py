@@ -33,6 +33,7 @@ from clicksbot.services import insight, learning, progress, rounds
 from clicksbot.services.learning import REVIEW, AnswerOutcome, AnswerStatus
 from clicksbot.services.progress import Badge, local_day, time_zone_of
 from clicksbot.services.rounds import RoundQuestion
+from clicksbot.updates import unread
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +272,10 @@ async def _rated(update: Update, context: BotContext, result: Reply) -> None:
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(result.text, parse_mode="HTML", reply_markup=result.keyboard)
+        with unread():
+            await query.edit_message_text(
+                result.text, parse_mode="HTML", reply_markup=result.keyboard
+            )
     except BadRequest as exc:
         logger.info("Rated answer not edited (%s); sending the result", exc.message)
         await send(update, context, result)
@@ -297,14 +301,18 @@ async def _in_place(update: Update, context: BotContext, reply: Reply) -> None:
     shown = query.message
     if shown is not None and getattr(shown, "photo", None):
         try:
-            await query.edit_message_reply_markup(reply_markup=None)
+            with unread():
+                await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest as exc:
             logger.info("Options of an answered picture not removed (%s)", exc.message)
         await send(update, context, reply)
         return
     try:
         # One message per question on the phone.
-        await query.edit_message_text(reply.text, parse_mode="HTML", reply_markup=reply.keyboard)
+        with unread():
+            await query.edit_message_text(
+                reply.text, parse_mode="HTML", reply_markup=reply.keyboard
+            )
     except BadRequest as exc:  # too old to edit, or deleted: send it afresh
         logger.info("Answered question not edited (%s); sending afresh", exc.message)
         await send(update, context, reply)
