@@ -56,7 +56,9 @@ figures, and `--side-by-side` prints that comparison from two kept runs.
 
 `CLICKSBOT_STALLS=0.1` (seconds) makes the bot's worker print, to stderr, where its event loop
 was blocked that long and every SQLite call that ran or waited in its connection's queue that
-long, with its statement (benchmarks/stallwatch.py): how a slow p99 is traced to its cause.
+long, with its statement, and what the store does on the loop's own thread: each read and
+write there, and each wait for and hold of the write lock, that long (benchmarks/stallwatch.py):
+how a slow p99 is traced to its cause.
 """
 
 from __future__ import annotations
@@ -827,6 +829,10 @@ def worker(spec: dict[str, Any]) -> int:
             assert runtime.outbox is not None and runtime.store is not None
             await runtime.outbox.stop()  # a broadcast under way stays pending (see above)
             store = runtime.store
+            if os.environ.get("CLICKSBOT_STALLS"):  # and what the store does on the loop
+                from stallwatch import watch_store
+
+                watch_store(store, float(os.environ["CLICKSBOT_STALLS"]))
             everyone: int | None = None  # the job of the last "enqueue everyone"
             retention = app.job_queue.get_jobs_by_name("retention") if app.job_queue else ()
             for job in retention:  # run when the harness says, not 5 s after start

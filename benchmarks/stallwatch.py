@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 
@@ -134,3 +135,100 @@ def watch_sqlite(threshold: float = 0.1) -> None:
                       f"({name}): {' '.join(sql.split())[:120]}", file=sys.stderr)  # fmt: skip
 
     core.Connection._execute = timed  # type: ignore[method-assign]
+
+
+def _holder(frame: Any) -> str:
+    """The store method a write lock is taken for: the decorator's `method` or `name`, else the
+    function that took it."""
+    while frame is not None:
+        local = frame.f_locals
+        method = local.get("method")
+        if callable(method):
+            return str(getattr(method, "__qualname__", "?"))
+        if isinstance(local.get("name"), str) and frame.f_code.co_name == "locked":
+            return str(local["name"])
+        if "clicksbot" in frame.f_code.co_filename:
+            return frame.f_code.co_qualname
+        frame = frame.f_back
+    return "?"
+
+
+class TimedLock:
+    """The store's write lock, printing (to stderr) each wait for it and each hold of it that
+    lasted `threshold` seconds or more, with the holder's name: what a reply's write waited
+    for."""
+
+    def __init__(self, lock: asyncio.Lock, threshold: float) -> None:
+        self._lock = lock
+        self._threshold = threshold
+        self._holding = ("?", 0.0)
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    async def __aenter__(self) -> None:
+        name = _holder(sys._getframe(1))
+        asked = time.perf_counter()
+        await self._lock.acquire()
+        got = time.perf_counter()
+        if got - asked >= self._threshold:
+            print(f"[write lock] {stamp()} {name} waited {(got - asked) * 1000:.0f} ms",
+                  file=sys.stderr)  # fmt: skip
+        self._holding = (name, got)
+
+    async def __aexit__(self, *exc: object) -> None:
+        name, got = self._holding
+        self._lock.release()
+        held = time.perf_counter() - got
+        if held >= self._threshold:
+            print(f"[write lock] {stamp()} {name} held it {held * 1000:.0f} ms",
+                  file=sys.stderr)  # fmt: skip
+
+
+def watch_store(store: Any, threshold: float = 0.1) -> Callable[[], None]:
+    """Print (to stderr) what runs on the event loop's own thread in the store, which
+    `watch_sqlite` does not see, when it takes `threshold` seconds or more: each read on the
+    loop's connection (store.reading), each write run there (`locking._at_once`), each wait for
+    and hold of the write lock (`TimedLock`). A reply held up by none of these, nor by a stall
+    or a slow statement, waited on something else. Returns what undoes it."""
+    import clicksbot.store.locking as locking
+    from clicksbot.store.reading import Reads
+
+    rows, at_once = Reads._rows, locking._at_once
+
+    async def timed_rows(self: Any, sql: str, params: Any = ()) -> list[Any]:
+        began = time.perf_counter()
+        try:
+            return await rows(self, sql, params)
+        finally:
+            took = time.perf_counter() - began
+            if took >= threshold and self._on_loop is not None:
+                print(f"[slow read] {stamp()} {took * 1000:.0f} ms: {' '.join(sql.split())[:200]}",
+                      file=sys.stderr)  # fmt: skip
+
+    def timed_at_once(store: Any, loop: Any, work: Any, name: str) -> Any:
+        began = time.perf_counter()
+        try:
+            return at_once(store, loop, work, name)
+        finally:
+            took = time.perf_counter() - began
+            if took >= threshold:
+                print(f"[slow write] {stamp()} {name} on the loop's thread {took * 1000:.0f} ms",
+                      file=sys.stderr)  # fmt: skip
+
+    Reads._rows = timed_rows  # type: ignore[method-assign]
+    locking._at_once = timed_at_once
+    plain = store._write_lock
+    lock = TimedLock(plain, threshold)
+    checkpointer = getattr(store, "checkpointer", None)
+    holders = [store] if checkpointer is None else [store, checkpointer]
+    for holder in holders:
+        holder._write_lock = lock
+
+    def undo() -> None:
+        Reads._rows = rows  # type: ignore[method-assign]
+        locking._at_once = at_once
+        for holder in holders:
+            holder._write_lock = plain
+
+    return undo
