@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
-from telegram import Update
+
+from clicksbot.updates import read_update
 
 if TYPE_CHECKING:
     from clicksbot.context import BotApplication
@@ -108,7 +109,7 @@ class WebhookServer:
             logger.warning("Webhook: refused a request that is not a Telegram update")
             return web.Response(status=400, text="not an update")
         try:
-            update = Update.de_json(data, self.app.bot)
+            update = read_update(data, self.app.bot)
         except Exception as exc:
             update_id = data.get("update_id")
             if not isinstance(update_id, int):

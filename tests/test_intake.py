@@ -119,3 +119,23 @@ async def test_replies_sent_unread_still_arrive_and_still_fail_loudly(bot: Runni
         with pytest.raises(BadRequest, match="not found"):  # raised all the same
             await bot.app.bot.edit_message_text("four", alice.id, sent.message_id)
     assert [m.text for m in alice.messages[-2:]] == ["one", "three"]
+
+
+def test_a_press_is_read_without_the_pressed_messages_keyboard() -> None:
+    from telegram import Bot
+
+    from clicksbot.updates import read_update
+
+    keyboard = {"inline_keyboard": [[{"text": "A. True", "callback_data": "1|ans|7|0"}]]}
+    shown = {"message_id": 9, "date": 1, "chat": {"id": 5, "type": "private"},
+             "text": "Is it true?", "reply_markup": keyboard}  # fmt: skip
+    person = {"id": 5, "is_bot": False, "first_name": "Ana"}
+    press = {"update_id": 1, "callback_query": {"id": "q", "from": person, "chat_instance": "c",
+                                                "data": "1|ans|7|0", "message": shown}}  # fmt: skip
+    query = read_update(press, Bot("1:x")).callback_query  # type: ignore[arg-type]
+    assert query is not None and query.data == "1|ans|7|0" and query.message is not None
+    assert (query.message.chat.id, query.message.message_id) == (5, 9)  # what an edit needs
+    assert query.message.text == "Is it true?" and query.message.reply_markup is None
+    message = {"update_id": 2, "message": {**shown, "from": person, "reply_markup": keyboard}}
+    read = read_update(message, Bot("1:x")).message  # type: ignore[arg-type]
+    assert read is not None and read.reply_markup is not None  # only a press's is left out
