@@ -257,6 +257,13 @@ async def timed(step: Callable[[], Awaitable[Any]]) -> float | None:
     return 1000 * took
 
 
+def phase(name: str) -> None:
+    """With the stall log on, mark on it when a timed phase begins: a bot's slow line is then
+    placed among the phases (the per-person actions, say, or the outbox's upkeep beside them)."""
+    if STALLS:
+        print(f"[phase] {stamp()} {name}", file=sys.stderr, flush=True)
+
+
 def watch_collections(seconds: float) -> None:
     """Print, as the slow replies are, every pass of the harness's own garbage collector
     that took `seconds` or more: it stops the emulator and the people, and a reply timed
@@ -576,6 +583,7 @@ async def measure_worker(
             return
         for person in warm:  # the first replies load what every later one shares
             await one_person(person, {name: Series() for name in ACTIONS})
+        phase("per-person actions")
         deadline = time.monotonic() + options.cap
         for person in acting:
             if time.monotonic() > deadline:
@@ -585,6 +593,7 @@ async def measure_worker(
             await one_person(person, figures.actions)
         p99s = ", ".join(f"{name} {s.cell(0.99)}" for name, s in figures.actions.items())
         print(f"  per-person actions, p99: {p99s}", flush=True)
+        phase("/forget")
         deadline = time.monotonic() + options.cap
         for person in forgetting:
             if time.monotonic() > deadline:
@@ -592,11 +601,13 @@ async def measure_worker(
                 break
             figures.forget.add(await forget(person))
         print(f"  /forget: p99 {figures.forget.cell(0.99)}", flush=True)
+        phase("clicksbot stats")
         for _ in range(3):
             figures.stats.append(await time_stats(config, options.cap))
         print(f"  clicksbot stats: {', '.join(fmt_s(s, options.cap) for s in figures.stats)}",
               flush=True)  # fmt: skip
 
+        phase("audience counts")
         tell(process, do="audience")
         answer = await expect(lines, "audience", options.cap)
         if answer is None:
@@ -611,6 +622,7 @@ async def measure_worker(
         steps += [("rest", {}), ("slot", {"zone": zone, "at": at})]
         for what, extra in steps:
             baseline = [t for t in [await timed_tip(p) for p in probes[:10]] if t is not None]
+            phase(f"enqueue {what}")
             tell(process, do="enqueue", what=what, **extra)
             if await expect(lines, "started", options.cap) is None:
                 figures.enqueue[what] = {"capped": True}
@@ -678,6 +690,7 @@ async def measure_catch_up(
     up and the fill of everyone that the start may bring (see the worker) is done. The first
     reply after start loads what every later one shares (start-up to first reply times it):
     it is not counted as a delay. A reply that does not come within the cap fails the row."""
+    phase("start-up's catch-up")
     stop = asyncio.Event()
     prober = asyncio.create_task(probe(emulator, lambda n: (probes[n % len(probes)], "/tip"), stop))
     done = await expect(lines, "caught-up", options.cap)
@@ -726,6 +739,7 @@ async def measure_retention(
             return
         newcomers = [emulator.person(f"New {n}", language_code="en") for n in range(10)]
         baseline = [t for t in [await timed(lambda p=p: start(p)) for p in newcomers] if t]
+        phase("retention")
         tell(process, do="retention", ids=built.inactive, cap=options.retention_cap)
         if await expect(lines, "started", options.cap) is None:
             reader.cancel()
