@@ -18,6 +18,7 @@ from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import BaseUpdateProcessor, ExtBot
 
 from clicksbot.delivery.limiter import Lane
+from clicksbot.render.callbacks import keyboard_unread
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +114,11 @@ _UNREAD: ContextVar[bool] = ContextVar("clicksbot_unread", default=False)
 
 @contextmanager
 def unread() -> Iterator[None]:
-    """Within this block (in this task), a call that Telegram answers with the Message it sent
-    or edited returns True instead, as an edit of an inline message does, and the Message is
-    never built: PTB builds each one, every field an object of its own, and for the reply to
-    a press that was about a tenth of the bot's time, for an object nobody looked at. Errors
-    are raised as ever."""
+    """Within this block (in this task, and in the tasks it starts), a send or an edit that
+    Telegram answers with the Message it sent or edited returns True instead, as an edit of an
+    inline message does, and the Message is never built: PTB builds each one, every field an
+    object of its own, and for the reply to a press that was about a tenth of the bot's time,
+    for an object nobody looked at. Errors are raised as ever."""
     token = _UNREAD.set(True)
     try:
         yield
@@ -126,13 +127,14 @@ def unread() -> Iterator[None]:
 
 
 def read_update(data: JSONDict, bot: ExtBot[Any]) -> Update:
-    """PTB's Update from what Telegram sent, but without the keyboard of the message whose
-    button was pressed. The bot never reads it back (what a button means is in its payload,
-    and what follows in the store), and PTB builds each button as an object of its own: for a
-    question's four options, a fifth to a quarter of reading the press. Raises as
-    `Update.de_json` does."""
+    """PTB's Update from what Telegram sent (`data`, changed in place), but that a quiz's press
+    comes without the pressed message's keyboard: its handler never reads it back (what a
+    button means is in its payload, and what follows in the store; see
+    render.callbacks.KEYBOARD_UNREAD), and PTB builds each button as an object of its own,
+    for a question's four options a fifth to a quarter of reading the press. Other presses
+    keep it. Raises as `Update.de_json` does."""
     query = data.get("callback_query")
-    if isinstance(query, dict):
+    if isinstance(query, dict) and keyboard_unread(query.get("data")):
         shown = query.get("message")
         if isinstance(shown, dict):
             shown.pop("reply_markup", None)
@@ -140,10 +142,10 @@ def read_update(data: JSONDict, bot: ExtBot[Any]) -> Update:
 
 
 class IntakeBot(ExtBot[Lane]):
-    """PTB's bot, reading the updates of each poll one by one, and not reading the Messages
-    its replies return when told they are not wanted (`unread`).
+    """PTB's bot, reading the updates of each poll one by one (each by `read_update`), and not
+    reading the Messages its replies return when told they are not wanted (`unread`).
 
-    Each update is read by `read_update`. PTB reads a poll's updates all at once: one it cannot parse (a field this PTB does not know
+    PTB reads a poll's updates all at once: one it cannot parse (a field this PTB does not know
     the shape of) fails the whole poll, which logs the raw update (names, text) and is read again
     and again with the same offset, for ever. Here an update that cannot be read is skipped and
     logged once by its id and the error's kind, never its content, and the next poll starts
@@ -174,7 +176,7 @@ class IntakeBot(ExtBot[Lane]):
             connect_timeout=connect_timeout,
             pool_timeout=pool_timeout,
         )
-        if isinstance(result, dict) and _UNREAD.get():
+        if isinstance(result, dict) and _UNREAD.get() and endpoint.startswith(("send", "edit")):
             return True  # see unread: PTB returns True as it is, without building anything
         return result
 

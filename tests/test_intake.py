@@ -121,21 +121,47 @@ async def test_replies_sent_unread_still_arrive_and_still_fail_loudly(bot: Runni
     assert [m.text for m in alice.messages[-2:]] == ["one", "three"]
 
 
-def test_a_press_is_read_without_the_pressed_messages_keyboard() -> None:
+def test_a_quiz_press_is_read_without_the_pressed_messages_keyboard() -> None:
     from telegram import Bot
 
     from clicksbot.updates import read_update
 
     keyboard = {"inline_keyboard": [[{"text": "A. True", "callback_data": "1|ans|7|0"}]]}
-    shown = {"message_id": 9, "date": 1, "chat": {"id": 5, "type": "private"},
-             "text": "Is it true?", "reply_markup": keyboard}  # fmt: skip
     person = {"id": 5, "is_bot": False, "first_name": "Ana"}
-    press = {"update_id": 1, "callback_query": {"id": "q", "from": person, "chat_instance": "c",
-                                                "data": "1|ans|7|0", "message": shown}}  # fmt: skip
-    query = read_update(press, Bot("1:x")).callback_query  # type: ignore[arg-type]
+
+    def press(data: str) -> dict[str, object]:
+        shown = {"message_id": 9, "date": 1, "chat": {"id": 5, "type": "private"},
+                 "text": "Is it true?", "reply_markup": keyboard}  # fmt: skip
+        return {"update_id": 1, "callback_query": {"id": "q", "from": person, "chat_instance": "c",
+                                                   "data": data, "message": shown}}  # fmt: skip
+
+    query = read_update(press("1|ans|7|0"), Bot("1:x")).callback_query  # type: ignore[arg-type]
     assert query is not None and query.data == "1|ans|7|0" and query.message is not None
     assert (query.message.chat.id, query.message.message_id) == (5, 9)  # what an edit needs
     assert query.message.text == "Is it true?" and query.message.reply_markup is None
-    message = {"update_id": 2, "message": {**shown, "from": person, "reply_markup": keyboard}}
+    # Another press keeps it: a reminder's stop button takes its own row off it.
+    stop = read_update(press("1|remind|stop"), Bot("1:x")).callback_query  # type: ignore[arg-type]
+    assert stop is not None and stop.message is not None and stop.message.reply_markup is not None
+    message = {"update_id": 2, "message": {**press("x")["callback_query"]["message"],  # type: ignore[index]
+                                           "from": person}}  # fmt: skip
     read = read_update(message, Bot("1:x")).message  # type: ignore[arg-type]
-    assert read is not None and read.reply_markup is not None  # only a press's is left out
+    assert read is not None and read.reply_markup is not None  # a message's own stays
+
+
+async def test_the_bot_reads_each_polled_update_through_read_update(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import clicksbot.updates
+
+    seen: list[int] = []
+    real = clicksbot.updates.read_update
+
+    def spy(data: dict[str, object], bot: object) -> object:
+        seen.append(int(data["update_id"]))  # type: ignore[call-overload]
+        return real(data, bot)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(clicksbot.updates, "read_update", spy)
+    alice = await started(bot, "Alice")
+    alice.send("/help")
+    assert "/tip" in (await alice.receive()).text
+    assert seen  # every poll's updates go through it (so does the webhook: webhook.py)

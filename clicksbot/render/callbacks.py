@@ -94,6 +94,24 @@ ORIGIN = re.compile(r"s")
 WITH_ORIGIN = frozenset({"lang", "where", "region", "country", "zone"})
 
 
+# The presses whose handler never reads the pressed message's keyboard (handlers.learn's: a
+# question, its answer and rating, the topics, a tip): they are read without it (see
+# clicksbot.updates.read_update). Another press keeps it: one may need it (a reminder's stop
+# button takes its own row off the keyboard it came on).
+KEYBOARD_UNREAD = frozenset(
+    {"tip", "topics", "quiz", "quizen", "ans", "sure", "review", "rounds", "round", "rounden",
+     "picker"}
+)  # fmt: skip
+
+
+def keyboard_unread(data: object) -> bool:
+    """Whether a press with this payload is one of KEYBOARD_UNREAD's."""
+    if not isinstance(data, str):
+        return False
+    version, _, rest = data.partition(SEPARATOR)
+    return version == VERSION and rest.partition(SEPARATOR)[0] in KEYBOARD_UNREAD
+
+
 class CallbackError(ValueError):
     """A payload that is not one this version of the bot makes."""
 
