@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -139,7 +140,10 @@ def watch_sqlite(threshold: float = 0.1) -> None:
 
 def _holder(frame: Any) -> str:
     """The store method a write lock is taken for: the decorator's `method` or `name`, else the
-    function that took it."""
+    bot's function that took it."""
+    import clicksbot
+
+    package = os.path.dirname(clicksbot.__file__) + os.sep
     while frame is not None:
         local = frame.f_locals
         method = local.get("method")
@@ -147,7 +151,7 @@ def _holder(frame: Any) -> str:
             return str(getattr(method, "__qualname__", "?"))
         if isinstance(local.get("name"), str) and frame.f_code.co_name == "locked":
             return str(local["name"])
-        if "clicksbot" in frame.f_code.co_filename:
+        if frame.f_code.co_filename.startswith(package):
             return frame.f_code.co_qualname
         frame = frame.f_back
     return "?"
@@ -155,34 +159,31 @@ def _holder(frame: Any) -> str:
 
 class TimedLock:
     """The store's write lock, printing (to stderr) each wait for it and each hold of it that
-    lasted `threshold` seconds or more, with the holder's name: what a reply's write waited
-    for."""
+    lasted `threshold` seconds or more, with the holder's name (looked up only then): what a
+    reply's write waited for."""
 
     def __init__(self, lock: asyncio.Lock, threshold: float) -> None:
         self._lock = lock
         self._threshold = threshold
-        self._holding = ("?", 0.0)
+        self._got = 0.0
 
     def locked(self) -> bool:
         return self._lock.locked()
 
     async def __aenter__(self) -> None:
-        name = _holder(sys._getframe(1))
         asked = time.perf_counter()
         await self._lock.acquire()
-        got = time.perf_counter()
+        self._got = got = time.perf_counter()
         if got - asked >= self._threshold:
-            print(f"[write lock] {stamp()} {name} waited {(got - asked) * 1000:.0f} ms",
-                  file=sys.stderr)  # fmt: skip
-        self._holding = (name, got)
+            print(f"[write lock] {stamp()} {_holder(sys._getframe(1))} waited "
+                  f"{(got - asked) * 1000:.0f} ms", file=sys.stderr)  # fmt: skip
 
     async def __aexit__(self, *exc: object) -> None:
-        name, got = self._holding
+        held = time.perf_counter() - self._got
         self._lock.release()
-        held = time.perf_counter() - got
         if held >= self._threshold:
-            print(f"[write lock] {stamp()} {name} held it {held * 1000:.0f} ms",
-                  file=sys.stderr)  # fmt: skip
+            print(f"[write lock] {stamp()} {_holder(sys._getframe(1))} held it "
+                  f"{held * 1000:.0f} ms", file=sys.stderr)  # fmt: skip
 
 
 def watch_store(store: Any, threshold: float = 0.1) -> Callable[[], None]:
@@ -190,21 +191,28 @@ def watch_store(store: Any, threshold: float = 0.1) -> Callable[[], None]:
     `watch_sqlite` does not see, when it takes `threshold` seconds or more: each read on the
     loop's connection (store.reading), each write run there (`locking._at_once`), each wait for
     and hold of the write lock (`TimedLock`). A reply held up by none of these, nor by a stall
-    or a slow statement, waited on something else. Returns what undoes it."""
+    or a slow statement, waited on something else. The reads are watched for every store in
+    the process, the lock for this one. Returns what undoes it."""
     import clicksbot.store.locking as locking
     from clicksbot.store.reading import Reads
 
     rows, at_once = Reads._rows, locking._at_once
 
     async def timed_rows(self: Any, sql: str, params: Any = ()) -> list[Any]:
+        loop = self._on_loop  # as Reads._rows, timing only the read on the loop's thread
+        if loop is None:
+            return await rows(self, sql, params)
         began = time.perf_counter()
         try:
-            return await rows(self, sql, params)
+            return list(loop.connection.execute(sql, params).fetchall())
+        except sqlite3.Error:
+            pass  # to the store's connection, whose waits are watch_sqlite's
         finally:
             took = time.perf_counter() - began
-            if took >= threshold and self._on_loop is not None:
-                print(f"[slow read] {stamp()} {took * 1000:.0f} ms: {' '.join(sql.split())[:200]}",
-                      file=sys.stderr)  # fmt: skip
+            if took >= threshold:
+                print(f"[slow read] {stamp()} {took * 1000:.0f} ms: "
+                      f"{' '.join(sql.split())[:200]}", file=sys.stderr)  # fmt: skip
+        return list(await self._db.execute_fetchall(sql, params))
 
     def timed_at_once(store: Any, loop: Any, work: Any, name: str) -> Any:
         began = time.perf_counter()
@@ -216,6 +224,8 @@ def watch_store(store: Any, threshold: float = 0.1) -> Callable[[], None]:
                 print(f"[slow write] {stamp()} {name} on the loop's thread {took * 1000:.0f} ms",
                       file=sys.stderr)  # fmt: skip
 
+    if isinstance(store._write_lock, TimedLock):
+        raise RuntimeError("the store is watched already")
     Reads._rows = timed_rows  # type: ignore[method-assign]
     locking._at_once = timed_at_once
     plain = store._write_lock

@@ -35,7 +35,10 @@ async def test_the_stall_log_shows_the_loops_reads_writes_and_the_write_lock(
     try:
         await store.touch_user(7001, "en", NOW)
         capsys.readouterr()
-        undo = stallwatch().watch_store(store, 0.0)  # every call is "slow"
+        watch = stallwatch()
+        undo = watch.watch_store(store, 0.0)  # every call is "slow"
+        with pytest.raises(RuntimeError):  # once only: a lock watched twice would break
+            watch.watch_store(store, 0.0)
         try:
             # A read of the person on the loop's connection, and "last seen" written there.
             await store.touch_user(7001, "en", NOW + timedelta(hours=1))
@@ -49,4 +52,5 @@ async def test_the_stall_log_shows_the_loops_reads_writes_and_the_write_lock(
     lines = watched.splitlines()
     assert any(line.startswith("[slow read]") and "FROM users" in line for line in lines), lines
     assert any(line.startswith("[slow write]") and "Store._seen" in line for line in lines)
+    assert any(line.startswith("[write lock]") and "Store._seen waited" in line for line in lines)
     assert any(line.startswith("[write lock]") and "Store._seen held it" in line for line in lines)
