@@ -127,3 +127,24 @@ def test_a_claim_is_no_more_than_half_a_claim_of_sending() -> None:
     assert batch == 125
     assert claim_batch(0, lease, 8) == BATCH  # no pace set: the store's batch
     assert claim_batch(1, 3, 8) == 8  # never fewer than the sends on their way
+
+
+async def test_a_job_handed_over_just_before_the_halt_does_not_start(bot: Running) -> None:
+    """APScheduler hands a due job over as a task; if the halt pauses the scheduler before
+    that task's first step, the job does not begin (a busy machine made one begin after)."""
+    app, ran = bot.app, []
+    assert app.job_queue is not None
+
+    async def job(context: Any) -> None:
+        ran.append(time.monotonic())
+
+    queued = app.job_queue.run_once(job, 3600)
+    handed = type(app.job_queue).job_callback(app.job_queue, queued)  # not started yet
+    app.job_queue.scheduler.pause()  # the halt, before the task's first step
+    try:
+        await handed
+        assert ran == []
+    finally:
+        app.job_queue.scheduler.resume()
+    await type(app.job_queue).job_callback(app.job_queue, queued)  # leading: it runs
+    assert len(ran) == 1
