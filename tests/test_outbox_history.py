@@ -7,11 +7,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from conftest import Clock, Running, drain, started
 
 from clicksbot.app import OUTBOX_HISTORY, runtime_of
-from clicksbot.store import Store
-from clicksbot.store.delivery import Delivery
+from clicksbot.store import Store, delivery
+from clicksbot.store.delivery import COMPACT_HOLD, COMPACT_LEAST, Delivery, next_batch
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -86,5 +87,83 @@ async def test_only_finished_old_rows_go_a_batch_at_a_time(tmp_path: Path) -> No
         after = await store.job_progress(job_id)
         assert (after.sent, after.failed, after.unreachable, after.cancelled) == (4, 1, 1, 1)
         assert after.pending == 0
+    finally:
+        await store.close()
+
+
+def test_a_batch_that_held_the_write_lock_long_makes_the_next_smaller() -> None:
+    """A batch's size follows how long the last one held the write lock: as many rows as fit
+    in the hold allowed at that pace, never fewer than the least, growing back at most
+    twofold a batch (up to the largest asked for) while batches are quick; a job's last,
+    short batch never makes the next larger, and an empty one changes nothing."""
+    assert COMPACT_HOLD == 0.01 and COMPACT_LEAST == 20
+    assert next_batch(500, 500, 0.083) == 60  # 83 ms for 500 rows: 60 fit in 10 ms
+    assert next_batch(500, 500, 10.0) == 20 and next_batch(20, 20, 1.0) == 20
+    assert next_batch(60, 60, 0.001) == 120  # quick again: twofold, not 600
+    assert next_batch(400, 400, 0.0) == 500 and next_batch(500, 500, 0.0001) == 500
+    assert next_batch(200, 3, 0.0001) == 200  # a job's last batch: quick for being short
+    assert next_batch(200, 100, 0.02) == 50  # ... but slow for its rows all the same
+    assert next_batch(200, 0, 0.05) == 200
+    assert next_batch(8, 8, 10.0, largest=8) == 8 and next_batch(8, 8, 0.0, largest=8) == 8
+
+
+async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever sizes the batches take, one after another, within a job whose old finished
+    rows lie among pending and recent ones: exactly the old finished rows go, each counted
+    once by its outcome, and the next batch starts after the last person looked at. (On
+    PostgreSQL the batches keep the size asked for; the same rows go.)"""
+    sizes = iter([7, 3, 11, 2, 1, 13, 5, 4, 9, 6] * 10)
+    asked: list[int] = []
+    monkeypatch.setattr(delivery, "next_batch", lambda size, looked, held, largest: next(sizes))
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for user_id in range(1, 61):
+            await store.touch_user(user_id, "en", NOW)
+        queued = await store.queue_message("m", {"text": {"en": "hi"}}, NOW)
+        assert queued is not None
+        job_id, _ = queued
+        rows = {d.user_id: d for d in await store.pending_deliveries(None, 100)}
+        old, new = NOW + timedelta(hours=1), NOW + timedelta(days=3)
+        for user_id, row in rows.items():
+            match user_id % 6:
+                case 0:
+                    await store.deliveries_sent([(row, user_id, None)], old)
+                case 1:
+                    await store.delivery_failed(row, "timeout", old, final=True)
+                case 2:
+                    await store.delivery_unreachable(row, "blocked", old)
+                case 3:
+                    await store.delivery_skipped(row, "played", old)
+                case 4:
+                    await store.deliveries_sent([(row, user_id, None)], new)  # too recent
+                # 5: still pending
+        before = await store.job_progress(job_id)
+        original = store._compact_batch
+
+        async def spied(
+            job: int, after: int | None, cut: datetime, size: int
+        ) -> tuple[int | None, int, int, float]:
+            asked.append(size)
+            return await original(job, after, cut, size)
+
+        monkeypatch.setattr(store, "_compact_batch", spied)
+        assert await store.compact_deliveries(NOW + timedelta(days=2), batch=40) == 40
+        if store.is_postgresql:  # a batch keeps its size there: a round trip each statement
+            assert asked == [40, 40]
+        else:
+            assert asked[:4] == [20, 7, 3, 11]  # the least first, then as next_batch says
+        assert await store.job_progress(job_id) == before
+        kept = await store.personal_data(1)
+        assert "deliveries" not in kept
+        for user_id in (4, 5, 10, 11):  # recent and pending rows stay
+            assert "deliveries" in await store.personal_data(user_id), user_id
+        assert {d.user_id for d in await store.pending_deliveries(None, 100)} == {
+            u for u in rows if u % 6 == 5
+        }
+        after = await store.job_progress(job_id)
+        assert (after.sent, after.failed, after.unreachable, after.cancelled) == (20, 10, 10, 10)
+        assert after.pending == 10
     finally:
         await store.close()
