@@ -28,6 +28,10 @@ copy against the local Bot API emulator. Prints, per size:
   the hours of sending), and the biggest daily-tip slot for tomorrow (as the clock does; not
   today's, which the start's catch-up queues from the slot's hour on), each with the longest
   a /tip waited meanwhile;
+- the outbox's upkeep: its job (paused at start) run once after the enqueues, folding
+  finished outbox rows past the two days kept into their jobs' counts (all of the
+  population's history is, at most store.delivery.COMPACT_MOST rows a pass: as a bot back
+  after days down does), with the longest a /tip waited meanwhile;
 - retention of the people inactive past the retention period (1,000, or a tenth of a small
   population), with the /start of new people meanwhile;
 - start-up with 3,000 groups that have a daily quiz scheduled;
@@ -99,6 +103,7 @@ TARGET_MS = 50.0  # every per-person action, /forget, audience counts, a reply's
 STARTUP_TARGET_S = 3.0
 GROWTH = 1.5  # the largest size's figure within 1.5x of the smallest's
 ACTIONS = ("/quiz", "question", "answer", "/progress", "/tip", "/pact", "/mydata")
+UPKEEP = "outbox upkeep"  # the step that runs the outbox's upkeep job once
 EVERYONE_TIMES = 3  # enqueue everyone: the median of 3 (one took 0.03-0.05 s at 10k on SQLite)
 REPLY_CAP = 30.0  # seconds a single reply may take before it counts as "> cap"
 # CLICKSBOT_STALLS (seconds): the bot's worker prints its stalls, and the harness every reply
@@ -619,11 +624,11 @@ async def measure_worker(
 
         zone, at, slot_people = built.largest_slot
         steps = [("everyone", {})] * EVERYONE_TIMES
-        steps += [("rest", {}), ("slot", {"zone": zone, "at": at})]
+        steps += [("rest", {}), ("slot", {"zone": zone, "at": at}), (UPKEEP, {})]
         for what, extra in steps:
             baseline = [t for t in [await timed_tip(p) for p in probes[:10]] if t is not None]
-            phase(f"enqueue {what}")
-            tell(process, do="enqueue", what=what, **extra)
+            phase(what if what == UPKEEP else f"enqueue {what}")
+            tell(process, do=what if what == UPKEEP else "enqueue", what=what, **extra)
             if await expect(lines, "started", options.cap) is None:
                 figures.enqueue[what] = {"capped": True}
                 continue
@@ -631,7 +636,7 @@ async def measure_worker(
             prober = asyncio.create_task(
                 probe(emulator, lambda n: (probes[n % len(probes)], "/tip"), stop)
             )
-            done = await expect(lines, "enqueued", options.cap)
+            done = await expect(lines, "done", options.cap)
             stop.set()
             during = await prober
             waited = [t for t in during if t is not None]
@@ -648,7 +653,7 @@ async def measure_worker(
             figures.enqueue[what] = merged(figures.enqueue.get(what), this)
             if done is None:
                 break  # the bot is stuck in the transaction: no more from this run
-        print("  enqueue: " + ", ".join(
+        print("  enqueue and upkeep: " + ", ".join(
             f"{k} {fmt_s(v.get('seconds'), options.cap)}" for k, v in figures.enqueue.items()),
             flush=True)  # fmt: skip
         tell(process, do="stop")
@@ -789,7 +794,7 @@ async def start(person: Person) -> None:
 
 def worker(spec: dict[str, Any]) -> int:
     """Run the bot (as `clicksbot run` builds it) and answer the harness's commands."""
-    from clicksbot.app import build_application, new_event_loop, polling, runtime_of
+    from clicksbot.app import OUTBOX_HISTORY, build_application, new_event_loop, polling, runtime_of
     from clicksbot.config import Secret, Settings
     from clicksbot.content import load_content
     from clicksbot.services.moderation import audience_of
@@ -857,6 +862,14 @@ def worker(spec: dict[str, Any]) -> int:
             # beside no fill, as at every size.
             for job in app.job_queue.get_jobs_by_name("campaigns and broadcasts"):
                 job.enabled = False
+            # And the outbox's upkeep, whose first pass (a minute after start) folds the
+            # population's history, all of it past the two days kept, at most COMPACT_MOST
+            # rows: a bot back after days down. It is timed on its own below, beside /tip;
+            # left to its clock it would fall among the per-person actions at one size and
+            # not another.
+            upkeep = app.job_queue.get_jobs_by_name("outbox history") if app.job_queue else ()
+            for job in upkeep:
+                job.enabled = False
             say(event="polling")  # the harness times replies during the catch-up from here
             while store._jobs_filling:  # the first tick's step, under way since start
                 await asyncio.sleep(0.1)
@@ -911,7 +924,16 @@ def worker(spec: dict[str, Any]) -> int:
                         )
                     seconds = time.perf_counter() - began
                     await asyncio.sleep(0.2)
-                    say(event="enqueued", seconds=seconds, queued=queued[1] if queued else 0)
+                    say(event="done", seconds=seconds, queued=queued[1] if queued else 0)
+                elif command["do"] == UPKEEP:
+                    # What the paused job does (clicksbot.app's _compact_outbox), once.
+                    say(event="started")
+                    await asyncio.sleep(0.2)  # the harness's probe is under way first
+                    began = time.perf_counter()
+                    folded = await store.compact_deliveries(datetime.now(UTC) - OUTBOX_HISTORY)
+                    seconds = time.perf_counter() - began
+                    await asyncio.sleep(0.2)
+                    say(event="done", seconds=seconds, queued=folded)
                 elif command["do"] == "retention":
                     await retain(app, store, retention, command, say, errors)
         say(event="stopped")
@@ -1017,6 +1039,10 @@ def report(results: list[Figures], options: Options) -> None:
             [fmt_ms(f.enqueue.get(what, {}).get("worst"), REPLY_CAP) for f in results])  # fmt: skip
     row("  /tip otherwise, median",
         [fmt_ms(f.enqueue.get("everyone", {}).get("baseline")) for f in results])  # fmt: skip
+    upkeeps = [f.enqueue.get(UPKEEP, {}) for f in results]
+    row("outbox upkeep, one pass", [fmt_s(u.get("seconds"), options.cap) for u in upkeeps])
+    row("  finished rows folded", [f"{u.get('queued') or 0:,}" for u in upkeeps])
+    row("  /tip meanwhile, slowest", [fmt_ms(u.get("worst"), REPLY_CAP) for u in upkeeps])
     row("retention of the inactive",
         ["failed" if f.retention.get("error") else
          fmt_s(f.retention.get("seconds"), options.retention_cap) for f in results])  # fmt: skip
@@ -1079,9 +1105,10 @@ def targets(results: list[Figures], options: Options) -> None:
           small.startup_groups[0])  # fmt: skip
     check("audience count, slowest", max(big.audience.values(), default=None), TARGET_MS, "ms",
           max(small.audience.values(), default=None))  # fmt: skip
-    for what in ("everyone", "rest", "slot"):
+    for what in ("everyone", "rest", "slot", UPKEEP):
         e, s = big.enqueue.get(what, {}), small.enqueue.get(what, {})
-        check(f"/tip delay, enqueue {what}", delay(e), TARGET_MS, "ms", None if len(results) == 1
+        name = what if what == UPKEEP else f"enqueue {what}"
+        check(f"/tip delay, {name}", delay(e), TARGET_MS, "ms", None if len(results) == 1
               else max(delay(s) or 0, TARGET_MS / GROWTH))  # fmt: skip
     c, s = big.catch_up, small.catch_up
     check("/tip delay, start-up's catch-up", delay(c), TARGET_MS, "ms", None if len(results) == 1

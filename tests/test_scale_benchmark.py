@@ -30,6 +30,8 @@ ROWS = (
     "enqueue everyone",
     "the rest, in one go",
     "enqueue biggest daily slot",
+    "outbox upkeep, one pass",
+    "finished rows folded",
     "retention of the inactive",
     "new /start meanwhile, slowest",
     "RSS after start-up (median)",
@@ -100,6 +102,8 @@ def test_scale_benchmark_prints_every_row(tmp_path: Path) -> None:
         assert row in out, f"{row!r} missing from:\n{out}"
     assert "cores, load average" in out
     figures = out.split("Figures", 1)[1].split("Targets", 1)[0]
+    folded = next(line for line in figures.splitlines() if "finished rows folded" in line)
+    assert int(folded.split()[-1].replace(",", "")) > 0, folded  # the population's history
     for line in figures.splitlines():
         if line.startswith(("/quiz", "answer", "/progress", "/tip", "/pact", "/mydata", "/forget")):
             assert "ms" in line and ">" not in line, line
