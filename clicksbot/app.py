@@ -441,18 +441,24 @@ def _unsettle_memory() -> None:
     gc.unfreeze()
 
 
-async def _expire(context: BotContext) -> None:
-    """Delete the data of people inactive for longer than the retention period, a few at a
-    time, stopping between two batches when the bot stops (PTB waits for a running job)."""
-    settings = context.settings
-    before = context.now() - timedelta(days=settings.retention_days)
+def _stopped(context: BotContext) -> Callable[[], bool]:
+    """Whether a long job should stop between two of its batches: the bot stops (PTB waits
+    for a running job), or this instance no longer leads."""
     app = context.application
     leadership = context.runtime.leadership
 
-    def stopped() -> bool:  # the bot stops, or this instance no longer leads
+    def stopped() -> bool:
         return not app.running or (leadership is not None and not leadership.may_act())
 
-    gone = await retention.expire(context.store, before, settings.admins, stopped=stopped)
+    return stopped
+
+
+async def _expire(context: BotContext) -> None:
+    """Delete the data of people inactive for longer than the retention period, a few at a
+    time, stopping between two batches when the bot stops (`_stopped`)."""
+    settings = context.settings
+    before = context.now() - timedelta(days=settings.retention_days)
+    gone = await retention.expire(context.store, before, settings.admins, stopped=_stopped(context))
     if gone:
         logger.info(
             "Retention: deleted the data of %d people inactive since %s", gone, before.date()
@@ -460,8 +466,11 @@ async def _expire(context: BotContext) -> None:
 
 
 async def _compact_outbox(context: BotContext) -> None:
-    """Fold the outbox rows of finished messages older than OUTBOX_HISTORY into counts."""
-    gone = await context.store.compact_deliveries(context.now() - OUTBOX_HISTORY)
+    """Fold the outbox rows of finished messages older than OUTBOX_HISTORY into counts, at
+    the store's pace, stopping between two batches when the bot stops (`_stopped`)."""
+    gone = await context.store.compact_deliveries(
+        context.now() - OUTBOX_HISTORY, stopped=_stopped(context)
+    )
     if gone:
         logger.info("Outbox: %d finished messages folded into their fan-outs' counts", gone)
 

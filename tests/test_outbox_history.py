@@ -4,6 +4,7 @@ is folded into its fan-out's counts: who was sent what is not kept, how many is.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -165,5 +166,42 @@ async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
         after = await store.job_progress(job_id)
         assert (after.sent, after.failed, after.unreachable, after.cancelled) == (20, 10, 10, 10)
         assert after.pending == 10
+    finally:
+        await store.close()
+
+
+async def test_a_pass_keeps_its_pace_and_stops_between_batches_when_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass folds no more than COMPACT_PACE rows a second, however quick its batches, and
+    stops after the batch under way once `stopped()` is true (the bot stops, or no longer
+    leads), leaving the rest for the next pass."""
+    monkeypatch.setattr(delivery, "COMPACT_PACE", 200)
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for user_id in range(1, 61):
+            await store.touch_user(user_id, "en", NOW)
+        old, cut = NOW + timedelta(hours=1), NOW + timedelta(days=2)
+        for key in ("first", "second"):
+            assert await store.queue_message(key, {"text": {"en": "hi"}}, NOW) is not None
+            rows = await store.pending_deliveries(None, 100)
+            await store.deliveries_sent([(row, row.user_id, None) for row in rows], old)
+
+        batches: list[int] = []
+        original = store._compact_batch
+
+        async def spied(
+            job: int, after: int | None, before: datetime, size: int
+        ) -> tuple[int | None, int, int, float]:
+            batches.append(size)
+            return await original(job, after, before, size)
+
+        monkeypatch.setattr(store, "_compact_batch", spied)
+        assert await store.compact_deliveries(cut, batch=20, stopped=lambda: bool(batches)) == 20
+        assert batches == [20]
+        began = time.monotonic()
+        assert await store.compact_deliveries(cut, batch=20) == 100
+        assert time.monotonic() - began >= 100 / 200  # the pace, not the batches' speed
+        assert await store.compact_deliveries(cut, batch=20) == 0
     finally:
         await store.close()
