@@ -18,6 +18,16 @@ from clicksbot.store.delivery import COMPACT_HOLD, COMPACT_LEAST, Delivery, next
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
+async def queued_for(store: Store, people: int) -> tuple[int, dict[int, Delivery]]:
+    """A message queued at NOW for people 1 to `people`, met then: its job and its rows."""
+    for user_id in range(1, people + 1):
+        await store.touch_user(user_id, "en", NOW)
+    queued = await store.queue_message("m", {"text": {"en": "hi"}}, NOW)
+    assert queued is not None
+    rows = {d.user_id: d for d in await store.pending_deliveries(None, people + 10)}
+    return queued[0], rows
+
+
 async def test_sent_rows_become_counts_two_days_later(bot: Running, clock: Clock) -> None:
     """A broadcast's rows stay while it is recent, then only its counts (which its progress
     message reads) stay; /mydata no longer lists the message."""
@@ -58,12 +68,7 @@ async def test_only_finished_old_rows_go_a_batch_at_a_time(tmp_path: Path) -> No
     cut stay; the rest go in batches, no more than asked for at a time, counted by outcome."""
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
-        for user_id in range(1, 8):
-            await store.touch_user(user_id, "en", NOW)
-        queued = await store.queue_message("m", {"text": {"en": "hi"}}, NOW)
-        assert queued is not None
-        job_id, _ = queued
-        rows = {d.user_id: d for d in await store.pending_deliveries(None, 10)}
+        job_id, rows = await queued_for(store, 7)
         old, new = NOW + timedelta(hours=1), NOW + timedelta(days=3)
         await store.deliveries_sent([(rows[1], 11, None), (rows[2], 12, None)], old)
         await store.delivery_failed(rows[3], "timeout", old, final=True)
@@ -120,12 +125,7 @@ async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
     monkeypatch.setattr(delivery, "next_batch", lambda size, looked, held, largest: next(sizes))
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
-        for user_id in range(1, 61):
-            await store.touch_user(user_id, "en", NOW)
-        queued = await store.queue_message("m", {"text": {"en": "hi"}}, NOW)
-        assert queued is not None
-        job_id, _ = queued
-        rows = {d.user_id: d for d in await store.pending_deliveries(None, 100)}
+        job_id, rows = await queued_for(store, 60)
         old, new = NOW + timedelta(hours=1), NOW + timedelta(days=3)
         for user_id, row in rows.items():
             match user_id % 6:
