@@ -67,7 +67,7 @@ async def compact(path: Path) -> int:
     store = await Store.open(path)
     try:
         gone = 0
-        while folded := await store.compact_deliveries(NOW - OUTBOX_HISTORY):
+        while folded := await store.compact_deliveries(NOW - OUTBOX_HISTORY, pace=None):
             gone += folded
         return gone
     finally:

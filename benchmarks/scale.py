@@ -264,7 +264,7 @@ async def timed(step: Callable[[], Awaitable[Any]]) -> float | None:
 
 def phase(name: str) -> None:
     """With the stall log on, mark on it when a timed phase begins: a bot's slow line is then
-    placed among the phases (the per-person actions, say, or the outbox's upkeep beside them)."""
+    placed among the phases (the per-person actions, say, or the start's catch-up)."""
     if STALLS:
         print(f"[phase] {stamp()} {name}", file=sys.stderr, flush=True)
 
@@ -1041,7 +1041,8 @@ def report(results: list[Figures], options: Options) -> None:
         [fmt_ms(f.enqueue.get("everyone", {}).get("baseline")) for f in results])  # fmt: skip
     upkeeps = [f.enqueue.get(UPKEEP, {}) for f in results]
     row("outbox upkeep, one pass", [fmt_s(u.get("seconds"), options.cap) for u in upkeeps])
-    row("  finished rows folded", [f"{u.get('queued') or 0:,}" for u in upkeeps])
+    row("  finished rows folded",
+        ["-" if u.get("queued") is None else f"{u['queued']:,}" for u in upkeeps])  # fmt: skip
     row("  /tip meanwhile, slowest", [fmt_ms(u.get("worst"), REPLY_CAP) for u in upkeeps])
     row("retention of the inactive",
         ["failed" if f.retention.get("error") else

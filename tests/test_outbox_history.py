@@ -98,10 +98,11 @@ async def test_only_finished_old_rows_go_a_batch_at_a_time(tmp_path: Path) -> No
 
 
 def test_a_batch_that_held_the_write_lock_long_makes_the_next_smaller() -> None:
-    """A batch's size follows how long the last one held the write lock: as many rows as fit
-    in the hold allowed at that pace, never fewer than the least, growing back at most
-    twofold a batch (up to the largest asked for) while batches are quick; a job's last,
-    short batch never makes the next larger, and an empty one changes nothing."""
+    """How many rows a batch may fold follows how long the last one held the write lock: as
+    many as fit in the hold allowed at that pace, never fewer than the least, growing back at
+    most twofold a batch (up to the largest asked for) while batches are quick; a batch that
+    folded fewer than it might never makes the next larger, and one that folded nothing (it
+    only looked at rows) changes nothing."""
     assert COMPACT_HOLD == 0.01 and COMPACT_LEAST == 20
     assert next_batch(500, 500, 0.083) == 60  # 83 ms for 500 rows: 60 fit in 10 ms
     assert next_batch(500, 500, 10.0) == 20 and next_batch(20, 20, 1.0) == 20
@@ -116,13 +117,14 @@ def test_a_batch_that_held_the_write_lock_long_makes_the_next_smaller() -> None:
 async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Whatever sizes the batches take, one after another, within a job whose old finished
-    rows lie among pending and recent ones: exactly the old finished rows go, each counted
-    once by its outcome, and the next batch starts after the last person looked at. (On
-    PostgreSQL the batches keep the size asked for; the same rows go.)"""
+    """Whatever number of rows each batch may fold, one after another, within a job whose old
+    finished rows lie among pending and recent ones: exactly the old finished rows go, each
+    counted once by its outcome, and the next batch starts after the last person folded, or
+    looked at when it folded all it could. (On PostgreSQL each batch may fold all it looks
+    at; the same rows go.)"""
     sizes = iter([7, 3, 11, 2, 1, 13, 5, 4, 9, 6] * 10)
     asked: list[int] = []
-    monkeypatch.setattr(delivery, "next_batch", lambda size, looked, held, largest: next(sizes))
+    monkeypatch.setattr(delivery, "next_batch", lambda size, folded, held, largest: next(sizes))
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
         job_id, rows = await queued_for(store, 60)
@@ -144,10 +146,10 @@ async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
         original = store._compact_batch
 
         async def spied(
-            job: int, after: int | None, cut: datetime, size: int
-        ) -> tuple[int | None, int, int, float]:
-            asked.append(size)
-            return await original(job, after, cut, size)
+            job: int, after: int | None, cut: datetime, batch: int, fold: int
+        ) -> tuple[int | None, int, float]:
+            asked.append(fold)
+            return await original(job, after, cut, batch, fold)
 
         monkeypatch.setattr(store, "_compact_batch", spied)
         assert await store.compact_deliveries(NOW + timedelta(days=2), batch=40) == 40
@@ -173,10 +175,9 @@ async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
 async def test_a_pass_keeps_its_pace_and_stops_between_batches_when_told(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pass folds no more than COMPACT_PACE rows a second, however quick its batches, and
-    stops after the batch under way once `stopped()` is true (the bot stops, or no longer
-    leads), leaving the rest for the next pass."""
-    monkeypatch.setattr(delivery, "COMPACT_PACE", 200)
+    """A pass folds no more than its pace of rows a second (COMPACT_PACE unless told),
+    however quick its batches, and stops after the batch under way once `stopped()` is true
+    (the bot stops, or no longer leads), leaving the rest for the next pass."""
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
         for user_id in range(1, 61):
@@ -191,16 +192,16 @@ async def test_a_pass_keeps_its_pace_and_stops_between_batches_when_told(
         original = store._compact_batch
 
         async def spied(
-            job: int, after: int | None, before: datetime, size: int
-        ) -> tuple[int | None, int, int, float]:
-            batches.append(size)
-            return await original(job, after, before, size)
+            job: int, after: int | None, before: datetime, batch: int, fold: int
+        ) -> tuple[int | None, int, float]:
+            batches.append(fold)
+            return await original(job, after, before, batch, fold)
 
         monkeypatch.setattr(store, "_compact_batch", spied)
         assert await store.compact_deliveries(cut, batch=20, stopped=lambda: bool(batches)) == 20
         assert batches == [20]
         began = time.monotonic()
-        assert await store.compact_deliveries(cut, batch=20) == 100
+        assert await store.compact_deliveries(cut, batch=20, pace=200) == 100
         assert time.monotonic() - began >= 100 / 200  # the pace, not the batches' speed
         assert await store.compact_deliveries(cut, batch=20) == 0
     finally:

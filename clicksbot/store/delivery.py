@@ -109,17 +109,19 @@ FILL_BUDGET = 0.25
 # Delivery states; "pending" rows are the outbox's work, the others are outcomes.
 PENDING, SENT, FAILED, UNREACHABLE = "pending", "sent", "failed", "unreachable"
 _FINISHED = (SENT, FAILED, UNREACHABLE, "cancelled")  # in the order of the jobs' counts
-# Finished outbox rows are folded into their job's counts in batches of at most COMPACT_BATCH
-# rows (a transaction each), at most COMPACT_MOST at a time, with a rest after each batch as
-# long as it took (at most COMPACT_REST seconds): upkeep never has the store more than half the
-# time. On SQLite a batch's size follows how long the last one's statements took, holding the
-# write lock (`next_batch`), starting from COMPACT_LEAST rows: a reply's write then waits
-# about COMPACT_HOLD seconds behind one, once the pace is known. At a million people, under the
-# log's checkpoints, a batch of 500 rows held it 83 ms (72 of them its DELETE). On PostgreSQL
-# a batch keeps its size: three round trips and a commit each, a fixed cost near that hold.
-# Nor does a call fold more than COMPACT_PACE rows a second: on SQLite each row's deletion
-# dirties pages scattered through the outbox's indexes, which the checkpointer then writes
-# back, and a reply reading pages from the disk meanwhile waits for it. At a million people
+# Finished outbox rows are folded into their job's counts in batches that look at
+# COMPACT_BATCH rows (a transaction each), at most COMPACT_MOST at a time, with a rest after
+# each batch as long as it took (at most COMPACT_REST seconds): upkeep never has the store more
+# than half the time. On SQLite how many rows a batch may fold (delete) follows how long the
+# last folding batch's statements took, holding the write lock (`next_batch`), starting from
+# COMPACT_LEAST rows: a reply's write then waits about COMPACT_HOLD seconds behind one (and its
+# commit, not timed), once the pace is known. At a million people, under the log's
+# checkpoints, a batch folding 500 rows held it 83 ms (72 of them its DELETE); looking at rows
+# it does not fold (pending, or recent) is a read of neighbouring keys, and costs little. On
+# PostgreSQL a batch folds all it may: three round trips and a commit each, a fixed cost near
+# that hold. Nor does a call fold more than COMPACT_PACE rows a second: on SQLite each row's
+# deletion dirties pages scattered through the outbox's indexes, which the checkpointer then
+# writes back, and a reply reading pages from the disk meanwhile waits for it. At a million people
 # a pass of 50,000 rows in 3.2 s had a /tip wait 57 ms longer than usual. Nothing is lost by
 # going slower: a pass comes every ten minutes (a bot folds some 7,000 rows a pass at a
 # million people), and at this pace its most takes 25 s.
@@ -686,6 +688,7 @@ class DeliveryQueries(ScanQueries):
         batch: int = COMPACT_BATCH,
         *,
         stopped: Callable[[], bool] = lambda: False,
+        pace: float | None = COMPACT_PACE,
     ) -> int:
         """Fold finished outbox rows last changed before `before` into their job's counts
         (sent, failed, unreachable, cancelled) and delete them; return how many went.
@@ -693,10 +696,10 @@ class DeliveryQueries(ScanQueries):
         What a finished row is still for has passed by then: the outbox only reads pending
         rows, a job is queued once by its key, "sent today" and today's reminders read recent
         rows, and progress messages read the counts. At most `most` rows go per call, `batch`
-        rows per transaction at most (fewer while batches are slow: `next_batch`), so the
-        write lock is never held for long, and no more than COMPACT_PACE rows a second. It
-        stops between two batches once `stopped()` is true (the bot stops: PTB waits for a
-        running job).
+        rows looked at per transaction, fewer folded while batches are slow (`next_batch`), so
+        the write lock is never held for long, and no more than `pace` rows a second (None:
+        as fast as the batches go, for tools with the bot stopped). It stops after the batch
+        under way once `stopped()` is true (the bot stops: PTB waits for a running job).
 
         The jobs that still hold rows are found by one seek per job into the outbox's key,
         not by looking at every job: jobs stay until retention drops them (a notice per
@@ -713,22 +716,26 @@ class DeliveryQueries(ScanQueries):
             (to_text(before),),
         )
         jobs = [int(r[0]) for r in found]
-        paced = not is_postgresql(self._db)
-        gone, size = 0, min(batch, COMPACT_LEAST) if paced else batch
-        start = time.monotonic()
+        sized = not is_postgresql(self._db)
+        gone, size = 0, min(batch, COMPACT_LEAST) if sized else batch
+        due = time.monotonic()  # when the rows folded so far are paid for, at `pace`
         for job_id in jobs:
             after: int | None = None
             while gone < most and not stopped():
                 began = time.monotonic()
-                after, folded, looked, held = await self._compact_batch(job_id, after, before, size)
-                if paced:
-                    size = next_batch(size, looked, held, batch)
+                after, folded, held = await self._compact_batch(
+                    job_id, after, before, batch, min(size, most - gone)
+                )
+                if sized:
+                    size = next_batch(size, folded, held, batch)
                 gone += folded
+                if stopped():
+                    return gone
                 await between_writes(self)
                 now = time.monotonic()
-                await asyncio.sleep(
-                    max(min(COMPACT_REST, now - began), start + gone / COMPACT_PACE - now)
-                )
+                # No credit from batches that folded nothing: the pace holds over any stretch.
+                due = max(due, began) + (folded / pace if pace else 0.0)
+                await asyncio.sleep(max(min(COMPACT_REST, now - began), due - now))
                 if after is None:
                     break
             if gone >= most or stopped():
@@ -737,12 +744,12 @@ class DeliveryQueries(ScanQueries):
 
     @writes
     async def _compact_batch(
-        self, job_id: int, after: int | None, before: datetime, batch: int
-    ) -> tuple[int | None, int, int, float]:
-        """Compact one batch of a job's rows, from the person after `after`; return where the
-        next batch starts (None: the job's rows are all looked at), how many went, how many
-        were looked at, and how many seconds its statements took (the commit, which `writes`
-        makes, is not counted)."""
+        self, job_id: int, after: int | None, before: datetime, batch: int, fold: int
+    ) -> tuple[int | None, int, float]:
+        """Compact one batch of a job's rows: look at `batch` rows from the person after
+        `after` and fold at most `fold` of them (the first); return where the next batch
+        starts (None: the job's rows are all looked at), how many went, and how many seconds
+        its statements took (the commit, which `writes` makes, is not counted)."""
         began = time.perf_counter()
         async with self._db.execute(
             "SELECT user_id, state, updated_at FROM deliveries WHERE job_id = ? AND user_id > ?"
@@ -751,9 +758,12 @@ class DeliveryQueries(ScanQueries):
         ) as cur:
             rows = list(await cur.fetchall())
         if not rows:
-            return None, 0, 0, time.perf_counter() - began
+            return None, 0, time.perf_counter() - began
         cutoff = to_text(before)
         done = [(r[0], r[1]) for r in rows if r[1] in _FINISHED and r[2] < cutoff]
+        following = int(rows[-1][0]) if len(rows) == batch else None
+        if len(done) > fold:  # the rest from the first not folded, next batch
+            done, following = done[:fold], int(done[fold - 1][0])
         if done:
             # The same rows, by one statement over the batch's range (one a row was a round
             # trip each on PostgreSQL, 20-50 ms a batch with every reply's write behind it).
@@ -761,15 +771,14 @@ class DeliveryQueries(ScanQueries):
             await self._db.execute(
                 "DELETE FROM deliveries WHERE job_id = ? AND user_id > ? AND user_id <= ?"
                 f" AND state IN ({marks}) AND updated_at < ?",
-                (job_id, -(2**63) if after is None else after, rows[-1][0], *_FINISHED, cutoff),
+                (job_id, -(2**63) if after is None else after, done[-1][0], *_FINISHED, cutoff),
             )
             await self._db.execute(
                 "UPDATE jobs SET sent = sent + ?, failed = failed + ?,"
                 " unreachable = unreachable + ?, cancelled = cancelled + ? WHERE id = ?",
                 (*(sum(1 for _, state in done if state == s) for s in _FINISHED), job_id),
             )
-        following = int(rows[-1][0]) if len(rows) == batch else None
-        return following, len(done), len(rows), time.perf_counter() - began
+        return following, len(done), time.perf_counter() - began
 
     # -- the outbox ----------------------------------------------------------------------
 
@@ -953,16 +962,17 @@ class DeliveryQueries(ScanQueries):
         )
 
 
-def next_batch(size: int, looked: int, held: float, largest: int = COMPACT_BATCH) -> int:
-    """The size of the next compaction batch after one of `size` rows that looked at `looked`
-    rows and held the write lock `held` seconds: as many rows as fit in COMPACT_HOLD at that
-    pace (at least COMPACT_LEAST, at most `largest`), and no more than twice `size`. A job's
-    last batch (fewer rows than `size`) may make the next smaller, never larger: it is quick
-    for being short; one that found nothing says nothing of the pace."""
-    if looked <= 0:
+def next_batch(size: int, folded: int, held: float, largest: int = COMPACT_BATCH) -> int:
+    """How many rows the next compaction batch may fold, after one that might fold `size`,
+    folded `folded` and held the write lock `held` seconds: as many as fit in COMPACT_HOLD at
+    that pace (at least COMPACT_LEAST, at most `largest`), and no more than twice `size`. A
+    batch that folded fewer than it might (a job's last, or one among rows not yet due) may
+    make the next smaller, never larger: it is quick for being short; one that folded nothing
+    says nothing of the pace."""
+    if folded <= 0:
         return size
-    fits = int(looked * COMPACT_HOLD / held) if held > 0 else 2 * size
-    if looked < size:
+    fits = int(folded * COMPACT_HOLD / held) if held > 0 else 2 * size
+    if folded < size:
         fits = min(fits, size)
     return max(min(largest, COMPACT_LEAST), min(largest, fits, 2 * size))
 
