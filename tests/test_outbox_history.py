@@ -28,6 +28,22 @@ async def queued_for(store: Store, people: int) -> tuple[int, dict[int, Delivery
     return queued[0], rows
 
 
+def folds_asked(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rows each of the store's compaction batches from now on may fold, in
+    order (the batches run as they would)."""
+    asked: list[int] = []
+    original = store._compact_batch
+
+    async def spied(
+        job: int, after: int | None, before: datetime, batch: int, fold: int
+    ) -> tuple[int | None, int, float]:
+        asked.append(fold)
+        return await original(job, after, before, batch, fold)
+
+    monkeypatch.setattr(store, "_compact_batch", spied)
+    return asked
+
+
 async def test_sent_rows_become_counts_two_days_later(bot: Running, clock: Clock) -> None:
     """A broadcast's rows stay while it is recent, then only its counts (which its progress
     message reads) stay; /mydata no longer lists the message."""
@@ -123,7 +139,6 @@ async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
     looked at when it folded all it could. (On PostgreSQL each batch may fold all it looks
     at; the same rows go.)"""
     sizes = iter([7, 3, 11, 2, 1, 13, 5, 4, 9, 6] * 10)
-    asked: list[int] = []
     monkeypatch.setattr(delivery, "next_batch", lambda size, folded, held, largest: next(sizes))
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
@@ -143,15 +158,7 @@ async def test_batches_of_any_size_fold_the_same_rows_to_the_same_counts(
                     await store.deliveries_sent([(row, user_id, None)], new)  # too recent
                 # 5: still pending
         before = await store.job_progress(job_id)
-        original = store._compact_batch
-
-        async def spied(
-            job: int, after: int | None, cut: datetime, batch: int, fold: int
-        ) -> tuple[int | None, int, float]:
-            asked.append(fold)
-            return await original(job, after, cut, batch, fold)
-
-        monkeypatch.setattr(store, "_compact_batch", spied)
+        asked = folds_asked(store, monkeypatch)
         assert await store.compact_deliveries(NOW + timedelta(days=2), batch=40) == 40
         if store.is_postgresql:  # a batch keeps its size there: a round trip each statement
             assert asked == [40, 40]
@@ -188,16 +195,7 @@ async def test_a_pass_keeps_its_pace_and_stops_between_batches_when_told(
             rows = await store.pending_deliveries(None, 100)
             await store.deliveries_sent([(row, row.user_id, None) for row in rows], old)
 
-        batches: list[int] = []
-        original = store._compact_batch
-
-        async def spied(
-            job: int, after: int | None, before: datetime, batch: int, fold: int
-        ) -> tuple[int | None, int, float]:
-            batches.append(fold)
-            return await original(job, after, before, batch, fold)
-
-        monkeypatch.setattr(store, "_compact_batch", spied)
+        batches = folds_asked(store, monkeypatch)
         assert await store.compact_deliveries(cut, batch=20, stopped=lambda: bool(batches)) == 20
         assert batches == [20]
         began = time.monotonic()

@@ -738,7 +738,7 @@ class DeliveryQueries(ScanQueries):
                 await asyncio.sleep(max(min(COMPACT_REST, now - began), due - now))
                 if after is None:
                     break
-            if gone >= most or stopped():
+            if gone >= most:
                 break
         return gone
 
