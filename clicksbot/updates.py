@@ -126,18 +126,26 @@ def unread() -> Iterator[None]:
         _UNREAD.reset(token)
 
 
+# What a quiz's press comes without (see read_update): nothing its handler reads.
+UNREAD_FIELDS = ("reply_markup", "text", "entities", "caption", "caption_entities", "from",
+                 "edit_date", "link_preview_options")  # fmt: skip
+
+
 def read_update(data: JSONDict, bot: ExtBot[Any]) -> Update:
     """PTB's Update from what Telegram sent (`data`, changed in place), but that a quiz's press
-    comes without the pressed message's keyboard: its handler never reads it back (what a
-    button means is in its payload, and what follows in the store; see
-    render.callbacks.KEYBOARD_UNREAD), and PTB builds each button as an object of its own,
-    for a question's four options a fifth to a quarter of reading the press. Other presses
-    keep it. Raises as `Update.de_json` does."""
+    comes with only the pressed message's place (chat, id, date, topic, and whether it shows
+    a picture): its handler reads nothing else of it. What a button means is in its payload,
+    and what follows in the store; the reply takes the message's place by chat and id (see
+    render.callbacks.KEYBOARD_UNREAD). PTB builds each field as an object of its own (each
+    button, each bold word, the bot as sender): for a question's message, about a third of
+    reading the press. Other presses keep it all (a reminder's stop button reads its own
+    keyboard). Raises as `Update.de_json` does."""
     query = data.get("callback_query")
     if isinstance(query, dict) and keyboard_unread(query.get("data")):
         shown = query.get("message")
         if isinstance(shown, dict):
-            shown.pop("reply_markup", None)
+            for field in UNREAD_FIELDS:
+                shown.pop(field, None)
     return Update.de_json(data, bot)
 
 

@@ -121,27 +121,39 @@ async def test_replies_sent_unread_still_arrive_and_still_fail_loudly(bot: Runni
     assert [m.text for m in alice.messages[-2:]] == ["one", "three"]
 
 
-def test_a_quiz_press_is_read_without_the_pressed_messages_keyboard() -> None:
-    from telegram import Bot
+def test_a_quiz_press_is_read_with_only_the_pressed_messages_place() -> None:
+    from telegram import Bot, Message
 
     from clicksbot.updates import read_update
 
     keyboard = {"inline_keyboard": [[{"text": "A. True", "callback_data": "1|ans|7|0"}]]}
     person = {"id": 5, "is_bot": False, "first_name": "Ana"}
+    me = {"id": 1, "is_bot": True, "first_name": "clicksbot", "username": "clicksbot"}
 
-    def press(data: str) -> dict[str, object]:
-        shown = {"message_id": 9, "date": 1, "chat": {"id": 5, "type": "private"},
-                 "text": "Is it true?", "reply_markup": keyboard}  # fmt: skip
+    def press(data: str, **more: object) -> dict[str, object]:
+        shown = {"message_id": 9, "date": 1, "edit_date": 2, "chat": {"id": 5, "type": "private"},
+                 "from": me, "text": "<b>Is it true?</b>", "reply_markup": keyboard,
+                 "entities": [{"type": "bold", "offset": 0, "length": 12}], **more}  # fmt: skip
         return {"update_id": 1, "callback_query": {"id": "q", "from": person, "chat_instance": "c",
                                                    "data": data, "message": shown}}  # fmt: skip
 
     query = read_update(press("1|ans|7|0"), Bot("1:x")).callback_query  # type: ignore[arg-type]
-    assert query is not None and query.data == "1|ans|7|0" and query.message is not None
-    assert (query.message.chat.id, query.message.message_id) == (5, 9)  # what an edit needs
-    assert query.message.text == "Is it true?" and query.message.reply_markup is None
-    # Another press keeps it: a reminder's stop button takes its own row off it.
+    assert query is not None and query.data == "1|ans|7|0" and query.from_user is not None
+    shown = query.message
+    assert isinstance(shown, Message)  # still a message the bot can edit, not an inaccessible one
+    assert (shown.chat.id, shown.message_id, shown.date.year) == (5, 9, 1970)  # what an edit needs
+    assert (shown.text, shown.entities, shown.from_user) == (None, (), None)
+    assert shown.reply_markup is None and shown.edit_date is None
+    # A question with a picture still says so: its answer keeps the picture (handlers.learn).
+    photo = [{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}]
+    with_photo = press("1|ans|7|0", photo=photo, caption="Is it true?")
+    pictured = read_update(with_photo, Bot("1:x")).callback_query  # type: ignore[arg-type]
+    assert pictured is not None and isinstance(pictured.message, Message)
+    assert pictured.message.photo and pictured.message.caption is None
+    # Another press keeps it all: a reminder's stop button takes its own row off the keyboard.
     stop = read_update(press("1|remind|stop"), Bot("1:x")).callback_query  # type: ignore[arg-type]
-    assert stop is not None and stop.message is not None and stop.message.reply_markup is not None
+    assert stop is not None and isinstance(stop.message, Message)
+    assert stop.message.reply_markup is not None and stop.message.text == "<b>Is it true?</b>"
     message = {"update_id": 2, "message": {**press("x")["callback_query"]["message"],  # type: ignore[index]
                                            "from": person}}  # fmt: skip
     read = read_update(message, Bot("1:x")).message  # type: ignore[arg-type]
