@@ -146,10 +146,21 @@ def test_a_quiz_press_is_read_with_only_the_pressed_messages_place() -> None:
     assert shown.reply_markup is None and shown.edit_date is None
     # A question with a picture still says so: its answer keeps the picture (handlers.learn).
     photo = [{"file_id": "f", "file_unique_id": "u", "width": 9, "height": 9}]
-    with_photo = press("1|ans|7|0", photo=photo, caption="Is it true?")
+    with_photo = press("1|ans|7|0", photo=photo, caption="Is it true?",
+                       caption_entities=[{"type": "bold", "offset": 0, "length": 2}])  # fmt: skip
     pictured = read_update(with_photo, Bot("1:x")).callback_query  # type: ignore[arg-type]
     assert pictured is not None and isinstance(pictured.message, Message)
     assert pictured.message.photo and pictured.message.caption is None
+    assert pictured.message.caption_entities == ()
+    # In a group's topic, or a business chat, the reply goes to the same place.
+    forum = {"id": -100, "type": "supergroup", "is_forum": True}
+    topic = press("1|picker", chat=forum, message_thread_id=7, business_connection_id="b",
+                  link_preview_options={"is_disabled": True})  # fmt: skip
+    placed = read_update(topic, Bot("1:x")).callback_query  # type: ignore[arg-type]
+    assert placed is not None and isinstance(placed.message, Message)
+    assert (placed.message.chat_id, placed.message.message_thread_id) == (-100, 7)
+    assert placed.message.business_connection_id == "b"
+    assert placed.message.link_preview_options is None
     # Another press keeps it all: a reminder's stop button takes its own row off the keyboard.
     stop = read_update(press("1|remind|stop"), Bot("1:x")).callback_query  # type: ignore[arg-type]
     assert stop is not None and isinstance(stop.message, Message)

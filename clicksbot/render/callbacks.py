@@ -94,10 +94,12 @@ ORIGIN = re.compile(r"s")
 WITH_ORIGIN = frozenset({"lang", "where", "region", "country", "zone"})
 
 
-# The presses whose handler never reads the pressed message's keyboard (handlers.learn's: a
-# question, its answer and rating, the topics, a tip): they are read without it (see
-# clicksbot.updates.read_update). Another press keeps it: one may need it (a reminder's stop
-# button takes its own row off the keyboard it came on).
+# The presses whose handler reads nothing of the pressed message but its place (chat, id,
+# topic) and whether it shows a picture (handlers.learn's: a question, its answer and rating,
+# the topics, a tip, the rounds): they are read without the rest, its keyboard and text above
+# all (see clicksbot.updates.read_update). A handler of one of them that reads more must take
+# it off this list. Another press keeps it all: one may need it (a reminder's stop button
+# takes its own row off the keyboard it came on).
 KEYBOARD_UNREAD = frozenset(
     {"tip", "topics", "quiz", "quizen", "ans", "sure", "review", "rounds", "round", "rounden",
      "picker"}
