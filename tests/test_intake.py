@@ -5,7 +5,10 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from conftest import Running, started
@@ -188,3 +191,36 @@ async def test_the_bot_reads_each_polled_update_through_read_update(
     alice.send("/help")
     assert "/tip" in (await alice.receive()).text
     assert seen  # every poll's updates go through it (so does the webhook: webhook.py)
+
+
+async def test_only_the_learning_buttons_handler_takes_the_presses_read_without_the_message(
+    bot: Running,
+) -> None:
+    """read_update reads the presses of KEYBOARD_UNREAD without most of the pressed message,
+    because handlers.learn's `on_button`, and only it, takes them, and it reads no more."""
+    from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
+
+    from clicksbot.handlers.learn import on_button
+    from clicksbot.render.callbacks import KEYBOARD_UNREAD, SEPARATOR, VERSION
+
+    def every(
+        handlers: Iterable[BaseHandler[Any, Any, Any]],
+    ) -> Iterator[BaseHandler[Any, Any, Any]]:
+        for handler in handlers:  # a conversation's own handlers too
+            if isinstance(handler, ConversationHandler):
+                yield from every(handler.entry_points)
+                yield from every(h for step in handler.states.values() for h in step)
+                yield from every(handler.fallbacks)
+            else:
+                yield handler
+
+    def takes(handler: BaseHandler[Any, Any, Any], data: str) -> bool:
+        if not isinstance(handler, CallbackQueryHandler):
+            return False
+        pattern = handler.pattern  # in this bot a str or a compiled one, when there is one
+        return isinstance(pattern, str | re.Pattern) and re.match(pattern, data) is not None
+
+    handlers = [h for group in bot.app.handlers.values() for h in every(group)]
+    for action in sorted(KEYBOARD_UNREAD):
+        data = SEPARATOR.join((VERSION, action, "x"))
+        assert [h.callback for h in handlers if takes(h, data)] == [on_button], action
