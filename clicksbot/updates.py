@@ -18,7 +18,7 @@ from telegram._utils.types import JSONDict, ODVInput, TimePeriod
 from telegram.ext import BaseUpdateProcessor, ExtBot
 
 from clicksbot.delivery.limiter import Lane
-from clicksbot.render.callbacks import keyboard_unread
+from clicksbot.render.callbacks import message_unread
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def unread() -> Iterator[None]:
         _UNREAD.reset(token)
 
 
-# What a quiz's press comes without (see read_update): nothing its handler reads.
+# What a press of MESSAGE_UNREAD comes without (see read_update): nothing its handler reads.
 UNREAD_FIELDS = ("reply_markup", "text", "entities", "caption", "caption_entities", "from",
                  "edit_date", "link_preview_options")  # fmt: skip
 
@@ -136,12 +136,12 @@ def read_update(data: JSONDict, bot: ExtBot[Any]) -> Update:
     comes with only the pressed message's place (chat, id, date, topic, and whether it shows
     a picture): its handler reads nothing else of it. What a button means is in its payload,
     and what follows in the store; the reply takes the message's place by chat and id (see
-    render.callbacks.KEYBOARD_UNREAD). PTB builds each field as an object of its own (each
+    render.callbacks.MESSAGE_UNREAD). PTB builds each field as an object of its own (each
     button, each bold word, the bot as sender): for a question's message, about a third of
     reading the press. Other presses keep it all (a reminder's stop button reads its own
     keyboard). Raises as `Update.de_json` does."""
     query = data.get("callback_query")
-    if isinstance(query, dict) and keyboard_unread(query.get("data")):
+    if isinstance(query, dict) and message_unread(query.get("data")):
         shown = query.get("message")
         if isinstance(shown, dict):
             for field in UNREAD_FIELDS:

@@ -196,12 +196,12 @@ async def test_the_bot_reads_each_polled_update_through_read_update(
 async def test_only_the_learning_buttons_handler_takes_the_presses_read_without_the_message(
     bot: Running,
 ) -> None:
-    """read_update reads the presses of KEYBOARD_UNREAD without most of the pressed message,
+    """read_update reads the presses of MESSAGE_UNREAD without most of the pressed message,
     because handlers.learn's `on_button`, and only it, takes them, and it reads no more."""
     from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
     from clicksbot.handlers.learn import on_button
-    from clicksbot.render.callbacks import KEYBOARD_UNREAD, SEPARATOR, VERSION
+    from clicksbot.render.callbacks import MESSAGE_UNREAD, SEPARATOR, VERSION
 
     def every(
         handlers: Iterable[BaseHandler[Any, Any, Any]],
@@ -221,6 +221,6 @@ async def test_only_the_learning_buttons_handler_takes_the_presses_read_without_
         return isinstance(pattern, str | re.Pattern) and re.match(pattern, data) is not None
 
     handlers = [h for group in bot.app.handlers.values() for h in every(group)]
-    for action in sorted(KEYBOARD_UNREAD):
+    for action in sorted(MESSAGE_UNREAD):
         data = SEPARATOR.join((VERSION, action, "x"))
         assert [h.callback for h in handlers if takes(h, data)] == [on_button], action

@@ -100,18 +100,18 @@ WITH_ORIGIN = frozenset({"lang", "where", "region", "country", "zone"})
 # all (see clicksbot.updates.read_update). A handler of one of them that reads more must take
 # it off this list. Another press keeps it all: one may need it (a reminder's stop button
 # takes its own row off the keyboard it came on).
-KEYBOARD_UNREAD = frozenset(
+MESSAGE_UNREAD = frozenset(
     {"tip", "topics", "quiz", "quizen", "ans", "sure", "review", "rounds", "round", "rounden",
      "picker"}
 )  # fmt: skip
 
 
-def keyboard_unread(data: object) -> bool:
-    """Whether a press with this payload is one of KEYBOARD_UNREAD's."""
+def message_unread(data: object) -> bool:
+    """Whether a press with this payload is one of MESSAGE_UNREAD's."""
     if not isinstance(data, str):
         return False
     version, _, rest = data.partition(SEPARATOR)
-    return version == VERSION and rest.partition(SEPARATOR)[0] in KEYBOARD_UNREAD
+    return version == VERSION and rest.partition(SEPARATOR)[0] in MESSAGE_UNREAD
 
 
 class CallbackError(ValueError):
