@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import hdrs, web
 
-from clicksbot.updates import read_update
+from clicksbot.updates import IntakeBot, read_update
 
 if TYPE_CHECKING:
     from clicksbot.context import BotApplication
@@ -109,7 +109,9 @@ class WebhookServer:
             logger.warning("Webhook: refused a request that is not a Telegram update")
             return web.Response(status=400, text="not an update")
         try:
-            update = read_update(data, self.app.bot)
+            bot = self.app.bot
+            shown = bot.intake.shown if isinstance(bot, IntakeBot) else None
+            update = read_update(data, bot, shown)
         except Exception as exc:
             update_id = data.get("update_id")
             if not isinstance(update_id, int):
