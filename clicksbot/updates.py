@@ -179,14 +179,13 @@ def read_update(
     if isinstance(query, dict) and message_unread(query.get("data")):
         shown = query.get("message")
         if isinstance(shown, dict):
-            for field in UNREAD_FIELDS:
-                shown.pop(field, None)
+            for name in UNREAD_FIELDS:
+                shown.pop(name, None)
             if shown_messages is not None:
                 message = shown_messages.get(shown, bot)
                 del query["message"]
                 update = Update.de_json(data, bot)
-                if update.callback_query is None:  # not a press after all: PTB says why
-                    raise ValueError("a callback query that is not one")
+                assert update.callback_query is not None  # built from the dict, or raised
                 with update.callback_query._unfrozen():  # PTB's own way to set a field
                     update.callback_query.message = message
                 return update
