@@ -6,6 +6,7 @@ import gc
 import json
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from conftest import REPO, Running, started
 from telegram.request import RequestData
@@ -175,3 +176,159 @@ async def test_every_keyboard_of_a_quiz_arrives_as_rendered(bot: Running) -> Non
     assert all(
         set(button) == {"text", "callback_data"} for row in question.buttons for button in row
     )
+
+
+def test_a_plain_call_goes_out_as_ptb_would_send_it() -> None:
+    """What `plain_call` sends is what PTB's layers make of the same parameters (its defaults
+    put in, nothing sent for what is not given); a parameter of any other kind (a date, a
+    file, an object, a list of them) leaves the call to PTB."""
+    from datetime import UTC, datetime
+
+    from telegram import (
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        InputFile,
+        LinkPreviewOptions,
+        MessageEntity,
+        ReplyParameters,
+    )
+    from telegram._utils.defaultvalue import DEFAULT_FALSE, DEFAULT_NONE, DefaultValue
+    from telegram.constants import ParseMode, PollType
+    from telegram.ext import ExtBot
+
+    from clicksbot.updates import plain_call
+
+    def ptb(data: dict[str, object]) -> dict[str, object]:
+        data = dict(data)
+        ExtBot("1:A")._insert_defaults(data)
+        data = {name: value for name, value in data.items() if value is not None}
+        return RequestData([RequestParameter.from_input(k, v) for k, v in data.items()]).parameters
+
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A. Да", callback_data="1|ans|7|0")]])
+    plain: dict[str, object] = {
+        "chat_id": -100123,
+        "message_id": 7,
+        "text": "<b>Вопрос</b> 🐢",
+        "parse_mode": ParseMode.HTML,
+        "type": PollType.QUIZ,
+        "reply_markup": keyboard,
+        "disable_notification": DEFAULT_NONE,
+        "protect_content": DEFAULT_FALSE,
+        "allow_sending_without_reply": DefaultValue(True),
+        "show_alert": False,
+        "cache_time": 0,
+        "latitude": 1.5,
+        "message_thread_id": None,
+    }
+    assert plain_call(plain) == ptb(plain)
+    assert json.dumps(plain_call(plain)) == json.dumps(ptb(plain))  # the same bytes on the wire
+    for name, odd in (
+        ("until_date", datetime(2026, 12, 3, tzinfo=UTC)),
+        ("photo", InputFile(b"\x89PNG")),
+        ("photo", b"\x89PNG"),
+        ("link_preview_options", LinkPreviewOptions(is_disabled=True)),
+        ("entities", [MessageEntity("bold", 0, 3)]),
+        ("reply_parameters", ReplyParameters(5)),
+        ("allowed_updates", ["message"]),
+        ("reply_markup", InlineKeyboardMarkup([])),
+    ):
+        assert plain_call({**plain, name: odd}) is None, name
+
+
+async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bot's calls reach the Bot API with the bodies PTB itself sends for them, through
+    the rate limiter (each seen with its endpoint and parameters), whether they take the plain
+    way or PTB's (a date, an object, the rate limiter's own arguments)."""
+    from datetime import UTC, datetime
+    from typing import Any
+
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+    from telegram.ext import BaseRateLimiter, ExtBot
+
+    from clicksbot.updates import IntakeBot, unread
+
+    received: list[tuple[str, object]] = []
+    message = {"message_id": 5, "date": 1, "chat": {"id": 7, "type": "private"}, "text": "x"}
+
+    async def record(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        received.append((method, json.loads(await request.read())))
+        return web.json_response({"ok": True, "result": True if "Callback" in method else message})
+
+    class Seen(BaseRateLimiter[str]):
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, dict[str, Any], str | None]] = []
+
+        async def initialize(self) -> None:
+            return None
+
+        async def shutdown(self) -> None:
+            return None
+
+        async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
+                                  endpoint: str, data: dict[str, Any],
+                                  rate_limit_args: str | None) -> Any:  # fmt: skip
+            self.calls.append((endpoint, dict(data), rate_limit_args))
+            return await callback(*args, **kwargs)
+
+    server = web.Application()
+    server.router.add_post("/bot1:A/{method}", record)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}/bot"
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A. Да", callback_data="1|ans|7|0")]])
+
+    async def calls(bot: ExtBot[Any]) -> list[object]:
+        await bot.answer_callback_query("cb1")
+        sent = await bot.send_message(7, "<b>Вопрос</b>", parse_mode="HTML", reply_markup=keyboard)
+        with unread():
+            edited = await bot.edit_message_text("y", chat_id=7, message_id=5)
+        await bot.send_message(7, "a", link_preview_options=LinkPreviewOptions(is_disabled=True))
+        await bot.ban_chat_member(-100, 9, until_date=datetime(2026, 12, 3, tzinfo=UTC))
+        await bot.send_message(7, "b", rate_limit_args="outbox")
+        return [sent.text, edited]
+
+    classified: list[str] = []  # the parameters PTB's own layers looked at
+    from_input = RequestParameter.from_input.__func__  # type: ignore[attr-defined]
+
+    def classify(cls: type[RequestParameter], key: str, value: object) -> RequestParameter:
+        classified.append(key)
+        return from_input(cls, key, value)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(RequestParameter, "from_input", classmethod(classify))
+    bodies = {}
+    limiters = {}
+    ptb_ways = {}
+    try:
+        for kind in (ExtBot, IntakeBot):
+            limiters[kind] = Seen()
+            bot = kind("1:A", base_url=base, request=AiohttpRequest(connections=2),
+                       rate_limiter=limiters[kind])  # fmt: skip
+            await bot._request[1].initialize()
+            try:
+                returned = await calls(bot)
+            finally:
+                await bot._request[1].shutdown()
+            bodies[kind] = list(received)
+            received.clear()
+            ptb_ways[kind] = classified.count("chat_id") + classified.count("callback_query_id")
+            classified.clear()
+            assert returned == ["x", True if kind is IntakeBot else returned[1]]
+    finally:
+        await runner.cleanup()
+    assert bodies[IntakeBot] == bodies[ExtBot]
+    assert [method for method, _ in bodies[IntakeBot]] == [
+        "answerCallbackQuery", "sendMessage", "editMessageText", "sendMessage", "banChatMember",
+        "sendMessage",
+    ]  # fmt: skip
+    seen = limiters[IntakeBot].calls
+    assert [(endpoint, lane) for endpoint, _, lane in seen] == [
+        (endpoint, lane) for endpoint, _, lane in limiters[ExtBot].calls
+    ]
+    assert seen[-1][2] == "outbox"
+    assert ptb_ways == {ExtBot: 6, IntakeBot: 3}  # the date, the object, the limiter's lane
+    assert seen[1][1]["chat_id"] == 7 and seen[1][1]["text"] == "<b>Вопрос</b>"
