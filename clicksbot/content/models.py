@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 
 class Competency(StrEnum):
@@ -74,7 +75,7 @@ class Question:
     image: str | None = None  # a picture shown with the question: an absolute file path
     alt: str | None = None  # what the picture shows, in words (for those who cannot see it)
 
-    @property
+    @cached_property  # looked at by each step of a question: asked, answered, rated
     def fingerprint(self) -> str:
         """Return a short digest of what the person sees and is graded on."""
         digest = hashlib.sha256("\x1f".join((self.text, *self.options, str(self.answer))).encode())
