@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,19 @@ from telegram.request._requestparameter import RequestParameter
 from clicksbot import app as bot_app
 from clicksbot.content import Competency, load_content
 from clicksbot.transport import AiohttpRequest
+
+
+async def serving(
+    handler: Callable[[web.Request], Awaitable[web.Response]], prefix: str = ""
+) -> tuple[web.AppRunner, str]:
+    """Start a local HTTP server answering every POST to `prefix/{method}` with `handler`;
+    return it (to clean up) and its address."""
+    server = web.Application()
+    server.router.add_post(f"{prefix}/{{method}}", handler)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
 
 
 async def test_a_call_goes_out_as_one_json_object_of_its_parameters() -> None:
@@ -29,14 +43,8 @@ async def test_a_call_goes_out_as_one_json_object_of_its_parameters() -> None:
         received.append((request.headers["Content-Type"], await request.read()))
         return web.json_response({"ok": True, "result": True})
 
-    server = web.Application()
-    server.router.add_post("/{method}", record)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    url = f"http://127.0.0.1:{port}/sendMessage"
+    runner, base = await serving(record)
+    url = f"{base}/sendMessage"
     keyboard = {"inline_keyboard": [[{"text": "A. Дезинформация", "callback_data": "ans:7:0"}]]}
     text = "<b>Вопрос</b> & ünïcode ✓ 🐢 a+b=c?\nline two"
     parameters = [
@@ -273,13 +281,8 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
             self.calls.append((endpoint, dict(data), rate_limit_args))
             return await callback(*args, **kwargs)
 
-    server = web.Application()
-    server.router.add_post("/bot1:A/{method}", record)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}/bot"
+    runner, address = await serving(record, "/bot1:A")
+    base = f"{address}/bot"  # PTB adds the token
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A. Да", callback_data="1|ans|7|0")]])
 
     async def calls(bot: ExtBot[Any]) -> list[object]:
