@@ -201,7 +201,7 @@ def test_a_plain_call_goes_out_as_ptb_would_send_it() -> None:
         ReplyParameters,
     )
     from telegram._utils.defaultvalue import DEFAULT_FALSE, DEFAULT_NONE, DefaultValue
-    from telegram.constants import ParseMode, PollType
+    from telegram.constants import MessageLimit, ParseMode, PollType
     from telegram.ext import ExtBot
 
     from clicksbot.updates import plain_call
@@ -239,6 +239,8 @@ def test_a_plain_call_goes_out_as_ptb_would_send_it() -> None:
         ("reply_parameters", ReplyParameters(5)),
         ("allowed_updates", ["message"]),
         ("reply_markup", InlineKeyboardMarkup([])),
+        ("limit", MessageLimit.MAX_TEXT_LENGTH),  # an enum of numbers: PTB sends its value
+        ("link_preview_options", DefaultValue(LinkPreviewOptions(is_disabled=True))),
     ):
         assert plain_call({**plain, name: odd}) is None, name
 
@@ -252,17 +254,23 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
     from datetime import UTC, datetime
     from typing import Any
 
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+    from telegram import (
+        InlineKeyboardButton,
+        InlineKeyboardMarkup,
+        LinkPreviewOptions,
+        Message,
+        TelegramObject,
+    )
     from telegram.ext import BaseRateLimiter, ExtBot
 
     from clicksbot.updates import IntakeBot, unread
 
-    received: list[tuple[str, object]] = []
+    received: list[tuple[str, bytes]] = []
     message = {"message_id": 5, "date": 1, "chat": {"id": 7, "type": "private"}, "text": "x"}
 
     async def record(request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        received.append((method, json.loads(await request.read())))
+        received.append((method, await request.read()))  # as sent: types and order too
         return web.json_response({"ok": True, "result": True if "Callback" in method else message})
 
     class Seen(BaseRateLimiter[str]):
@@ -278,7 +286,8 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
         async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
                                   endpoint: str, data: dict[str, Any],
                                   rate_limit_args: str | None) -> Any:  # fmt: skip
-            self.calls.append((endpoint, dict(data), rate_limit_args))
+            seen = {k: v.to_dict() if isinstance(v, TelegramObject) else v for k, v in data.items()}
+            self.calls.append((endpoint, seen, rate_limit_args))
             return await callback(*args, **kwargs)
 
     runner, address = await serving(record, "/bot1:A")
@@ -290,10 +299,13 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
         sent = await bot.send_message(7, "<b>Вопрос</b>", parse_mode="HTML", reply_markup=keyboard)
         with unread():
             edited = await bot.edit_message_text("y", chat_id=7, message_id=5)
-        await bot.send_message(7, "a", link_preview_options=LinkPreviewOptions(is_disabled=True))
+        with unread():
+            linked = await bot.send_message(
+                7, "a", link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
         await bot.ban_chat_member(-100, 9, until_date=datetime(2026, 12, 3, tzinfo=UTC))
         await bot.send_message(7, "b", rate_limit_args="outbox")
-        return [sent.text, edited]
+        return [sent.text, edited, linked]
 
     classified: list[str] = []  # the parameters PTB's own layers looked at
     from_input = RequestParameter.from_input.__func__  # type: ignore[attr-defined]
@@ -320,7 +332,10 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
             received.clear()
             ptb_ways[kind] = classified.count("chat_id") + classified.count("callback_query_id")
             classified.clear()
-            assert returned == ["x", True if kind is IntakeBot else returned[1]]
+            if kind is IntakeBot:  # unread: True, the plain way and PTB's
+                assert returned == ["x", True, True]
+            else:
+                assert returned[0] == "x" and all(isinstance(m, Message) for m in returned[1:])
     finally:
         await runner.cleanup()
     assert bodies[IntakeBot] == bodies[ExtBot]
@@ -329,9 +344,51 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
         "sendMessage",
     ]  # fmt: skip
     seen = limiters[IntakeBot].calls
-    assert [(endpoint, lane) for endpoint, _, lane in seen] == [
-        (endpoint, lane) for endpoint, _, lane in limiters[ExtBot].calls
-    ]
+    assert seen == limiters[ExtBot].calls  # each call's endpoint, parameters and lane
     assert seen[-1][2] == "outbox"
     assert ptb_ways == {ExtBot: 6, IntakeBot: 3}  # the date, the object, the limiter's lane
-    assert seen[1][1]["chat_id"] == 7 and seen[1][1]["text"] == "<b>Вопрос</b>"
+
+
+async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
+    """A plain call that Telegram asks to wait is retried by the bot's own pacer after the
+    wait it was told, and one it refuses raises PTB's error, as every call always did."""
+    import time
+
+    from telegram.error import BadRequest
+
+    from clicksbot.delivery.limiter import Pacer
+    from clicksbot.updates import IntakeBot
+
+    came: list[tuple[str, float]] = []
+
+    async def telegram(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        came.append((method, time.monotonic()))
+        if method == "sendMessage" and len(came) == 1:
+            return web.json_response(
+                {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                 "parameters": {"retry_after": 1}}, status=429,
+            )  # fmt: skip
+        if method == "editMessageText":
+            return web.json_response(
+                {"ok": False, "error_code": 400,
+                 "description": "Bad Request: message is not modified"}, status=400,
+            )  # fmt: skip
+        return web.json_response({"ok": True, "result": True})
+
+    runner, address = await serving(telegram, "/bot1:A")
+    try:
+        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2),
+                        rate_limiter=Pacer(30))  # fmt: skip
+        await bot._request[1].initialize()
+        try:
+            sent = await bot.send_message(7, "Next question", reply_markup=None)
+            assert sent is True  # what this stand-in for Telegram answers
+            with pytest.raises(BadRequest, match="(?i)message is not modified"):
+                await bot.edit_message_text("y", chat_id=7, message_id=5)
+        finally:
+            await bot._request[1].shutdown()
+    finally:
+        await runner.cleanup()
+    assert [method for method, _ in came] == ["sendMessage", "sendMessage", "editMessageText"]
+    assert came[1][1] - came[0][1] >= 1.0  # the wait Telegram asked for
