@@ -227,6 +227,10 @@ def plain_keyboard(markup: InlineKeyboardMarkup) -> JSONDict | None:
     return {"inline_keyboard": rows}
 
 
+# The number types sent as they are (an enum of numbers goes PTB's way, which sends its value).
+PLAIN_NUMBERS = frozenset((int, float, bool))
+
+
 def plain_call(data: JSONDict) -> JSONDict | None:
     """Return a call's parameters as the Bot API reads them, as PTB would send them, when each
     is text, a number, a flag, PTB's "not given" (with no `Defaults`) or a plain keyboard
@@ -248,12 +252,9 @@ def plain_call(data: JSONDict) -> JSONDict | None:
             if value is None:
                 return None
         elif not isinstance(value, str) and type(value) not in PLAIN_NUMBERS:
-            return None  # (an enum of numbers, PTB sends its value; text enums are text)
+            return None  # (text enums are text: sent as they are)
         plain[name] = value
     return plain
-
-
-PLAIN_NUMBERS = frozenset((int, float, bool))
 
 
 class IntakeBot(ExtBot[Lane]):
