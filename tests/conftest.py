@@ -22,6 +22,7 @@ from clicksbot.config import Secret, Settings
 from clicksbot.content import Content, load_content
 from clicksbot.context import BotApplication
 from clicksbot.sandbox import Emulator, EmulatorServer, Limits, Person
+from clicksbot.store.delivery import FillPace
 
 # Opt in to PTB's timedelta durations now (as `clicksbot` does), so its deprecation warning,
 # an error under -W error, never fires.
@@ -106,6 +107,14 @@ def store_url(
     for url in pgtest.fresh_database():
         pgtest.redirect(monkeypatch, url)
         yield url
+
+
+@pytest.fixture
+def steady_fills(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fills whose chunks and windows keep their largest size, however fast this machine's
+    disk is today: for tests of where chunks begin and end. (How the sizes follow the disk's
+    pace: test_fill_pace.)"""
+    monkeypatch.setattr(FillPace, "went", lambda self, size, people, held: None)
 
 
 @pytest.fixture(scope="session")

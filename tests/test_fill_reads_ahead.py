@@ -30,6 +30,7 @@ ZONE = "Asia/Manila"
 PEOPLE = 2 * FILL_CHUNK + 50
 NIGHT = "08:00"  # the early reminder slot: it serves the usual times of the night
 SQLITE_ONLY = "reads beside the writes are a SQLite file's (see store.scans)"
+pytestmark = pytest.mark.usefixtures("steady_fills")  # chunks of FILL_CHUNK, as counted here
 
 
 async def slot_of_people(

@@ -220,6 +220,7 @@ async def test_a_slot_reads_no_whole_table(tmp_path: Path) -> None:
         db.close()
 
 
+@pytest.mark.usefixtures("steady_fills")  # chunks of FILL_CHUNK, as counted here
 async def test_a_big_slot_is_queued_a_chunk_a_transaction_and_a_cut_one_is_finished(
     tmp_path: Path,
 ) -> None:

@@ -19,6 +19,13 @@ from clicksbot.store import dialect
 from clicksbot.store.boosters import BoosterQueries, Summary, summary_of
 from clicksbot.store.checkpoints import Checkpointer, writer_settings
 from clicksbot.store.checkups import CheckupQueries
+from clicksbot.store.delivery import (
+    FILL_CHUNK,
+    FILL_LEAST,
+    FILL_WINDOW,
+    FILL_WINDOW_LEAST,
+    FillPace,
+)
 from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, lock_for_migrating, prepare
@@ -133,6 +140,8 @@ class Store(
         self._fill_wanted: dict[int, int] = {}
         self._fill_next: dict[int, dict[str, Any]] = {}
         self._fill_turn = asyncio.Lock()
+        self._chunk_pace = FillPace(FILL_CHUNK, FILL_LEAST)
+        self._window_pace = FillPace(FILL_WINDOW, FILL_WINDOW_LEAST)
         self._column_names: dict[str, list[str]] = {}
         self.path = path
         # Copies the write-ahead log into the file from its own connection (file databases).

@@ -79,20 +79,27 @@ def _slot_where(fill: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
     )
 
 
-def _listed_part(listed: list[int], fill: dict[str, Any]) -> tuple[int, list[int]]:
-    """Where a listed fill's next chunk starts in its list, and its people: the FILL_CHUNK
+def _listed_part(listed: list[int], fill: dict[str, Any], size: int) -> tuple[int, list[int]]:
+    """Where a listed fill's next chunk starts in its list, and its people: the `size`
     after the last person a chunk queued (the job notes who that was)."""
     after = fill.get("after")
     start = 0 if after is None else bisect.bisect_right(listed, int(after))
-    return start, listed[start : start + FILL_CHUNK]
+    return start, listed[start : start + size]
 
 
-# People queued per transaction when a daily-tip or reminder slot is queued. A slot's people
-# are scattered over the outbox's per-person index, each on a page of its own there: at a
-# million people a chunk of 200 held the write lock 20-30 ms, and in the start's catch-up a
-# /tip waited 28-53 ms more than usual at worst (three runs); with 100, 18-25 ms (four).
+# People queued per transaction when a daily-tip or reminder slot is queued, at most. A
+# slot's people are scattered over the outbox's per-person index, each on a page of its own
+# there: at a million people a chunk of 200 held the write lock 20-30 ms, and in the start's
+# catch-up a /tip waited 28-53 ms more than usual at worst (three runs); with 100, 18-25 ms
+# (four). That was one machine: on a slower disk a chunk of 100 held it 41-82 ms, and a /tip
+# waited up to 68 ms. So on SQLite each chunk's size follows how long the last one's
+# statements took (`FillPace`): as many people as fit in FILL_HOLD seconds, from FILL_LEAST
+# up to FILL_CHUNK.
 FILL_CHUNK = 100
-FILL_WINDOW = 500  # people looked at per transaction when an audience is queued
+FILL_LEAST = 10
+FILL_WINDOW = 500  # people looked at per transaction when an audience is queued, at most
+FILL_WINDOW_LEAST = 50  # the same, at least (paced as chunks are)
+FILL_HOLD = 0.015
 # The same on PostgreSQL, where each statement and commit is a round trip to the server:
 # 50 windows for 100k people instead of 200 (about 15 ms a window there, on 2 busy cores).
 FILL_WINDOW_POSTGRESQL = 2000
@@ -131,6 +138,26 @@ COMPACT_HOLD = 0.01
 COMPACT_MOST = 50_000
 COMPACT_REST = 0.1
 COMPACT_PACE = 2_000
+
+
+class FillPace:
+    """How many people the next transaction of a fill takes, on SQLite: as many as fit in
+    FILL_HOLD seconds of holding the write lock, at the pace the last one went (see
+    `paced`), between `least` and `most`. A store keeps one for slots' chunks and one for
+    audiences' windows (a window's people are neighbours by id, far cheaper each), and they
+    last as long as the store: how fast the disk is does not change from fill to fill."""
+
+    def __init__(self, most: int, least: int) -> None:
+        self.size, self.most, self.least = most, most, least
+
+    def went(self, size: int, people: int, held: float) -> None:
+        """A transaction that might have taken `size` people took `people`, and its
+        statements held the write lock `held` seconds. One that took fewer (a slot's last
+        chunk, a window cut to what the fill still wants) and was quick says little: each
+        transaction has costs of its own, whatever its size, and small slots are many."""
+        if people < size and held <= FILL_HOLD:
+            return
+        self.size = paced(size, people, held, FILL_HOLD, self.least, self.most)
 
 
 @dataclass(frozen=True)
@@ -193,6 +220,8 @@ class DeliveryQueries(ScanQueries):
     _fill_wanted: dict[int, int]  # how many more people a fill under way is to queue
     _fill_next: dict[int, dict[str, Any]]  # a slot's fill as its last chunk left it
     _fill_turn: asyncio.Lock  # one fill's write at a time waits for the write lock
+    _chunk_pace: FillPace  # the size of slots' chunks (see FILL_HOLD)
+    _window_pace: FillPace  # the size of audiences' windows
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -323,9 +352,10 @@ class DeliveryQueries(ScanQueries):
         that ran ahead and was then put right: it is not a tip sent today, so it does not
         silence the tips until the calendar catches up with it.
 
-        The people are queued FILL_CHUNK at a time, each chunk its own short transaction (a
-        reply's write waits for one chunk at most), and the job keeps how far it got: a slot
-        that a crash cut is finished by the next call for it, or by `finish_fills` at start.
+        The people are queued a chunk at a time (FILL_CHUNK at most, fewer on a slow disk),
+        each chunk its own short transaction (a reply's write waits for one chunk at most),
+        and the job keeps how far it got: a slot that a crash cut is finished by the next
+        call for it, or by `finish_fills` at start.
         """
         key = f"tip:{day.isoformat()}:{time_zone}:{tip_time}"
         today = now.astimezone(ZoneInfo(time_zone)).date()
@@ -453,8 +483,9 @@ class DeliveryQueries(ScanQueries):
         if fill is None or is_postgresql(self._db) or self.path == ":memory:":
             return
         listed = self._fill_lists.get(job_id)
+        size = self._chunk_pace.size  # the next chunk's, unless another fill's changes it
         if listed is not None:
-            _, people = _listed_part(listed, fill)
+            _, people = _listed_part(listed, fill, size)
             reads = self._listed_reads(fill, people) if people else []
         else:
             slot, args = _slot_where(fill)
@@ -466,7 +497,7 @@ class DeliveryQueries(ScanQueries):
                     "SELECT id, (SELECT 1 FROM users p WHERE p.id = users.id),"
                     " (SELECT COUNT(*) FROM deliveries d WHERE d.user_id = users.id)"
                     f" FROM users WHERE {slot} AND {key} > ? ORDER BY {key} LIMIT ?",
-                    (*args, fill["after"], FILL_CHUNK),
+                    (*args, fill["after"], size),
                 )
             ]
         try:
@@ -499,9 +530,11 @@ class DeliveryQueries(ScanQueries):
 
     @writes
     async def _fill_chunk(self, job_id: int, now: datetime) -> tuple[int, bool]:
-        """Queue the next FILL_CHUNK people of a job still being filled (a tip slot's, a
+        """Queue the next chunk of people of a job still being filled (a tip slot's, a
         reminder slot's, or an audience's), and note how far it got, in one transaction;
-        return how many were queued and whether the job is full."""
+        return how many were queued and whether the job is full. How long its statements
+        take sizes the next chunk (see FILL_HOLD)."""
+        began = time.perf_counter()
         # On PostgreSQL the job's row is locked, so that two instances filling one job (a
         # leader's last fill as another takes over) take turns, each window once.
         async with self._db.execute(
@@ -512,23 +545,24 @@ class DeliveryQueries(ScanQueries):
             return 0, True
         fill = json.loads(row[0])
         if "audience" in fill:
-            return await self._fill_audience_chunk(job_id, fill, now)
+            return await self._fill_audience_chunk(job_id, fill, now, began)
         if job_id in self._jobs_filling:
             # The chunk moves `fill` on to where the next one starts: its read ahead reads
             # from there (see `_warm_chunk`).
             self._fill_next[job_id] = fill
         listed = self._fill_lists.get(job_id)
         if listed is not None:
-            return await self._fill_listed_chunk(job_id, fill, listed, now)
+            return await self._fill_listed_chunk(job_id, fill, listed, now, began)
         # The order of the slot's index, so each chunk starts where the last ended: the
         # chunk's last key is read first, then its people are queued and marked by two
         # statements over that range (not a row at a time: a round trip each on PostgreSQL).
         key = page_key(self._db)
         slot, args = _slot_where(fill)
+        size = self._chunk_pace.size
         async with self._db.execute(
             f"SELECT COUNT(*), MAX(k) FROM (SELECT {key} AS k FROM users WHERE {slot}"
             f" AND {key} > ? ORDER BY {key} LIMIT ?) AS chunk",
-            (*args, fill["after"], FILL_CHUNK),
+            (*args, fill["after"], size),
         ) as cur:
             row = await cur.fetchone()
         count, last = (int(row[0]), int(row[1])) if row and row[0] else (0, 0)
@@ -543,41 +577,53 @@ class DeliveryQueries(ScanQueries):
                 f"UPDATE users SET tip_day = ? WHERE {chunk}",
                 (fill["day"], *args, fill["after"], last),
             )
-        done = count < FILL_CHUNK
+        done = count < size
         if not done:
             fill["after"] = last
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
         )
+        self._fill_went(self._chunk_pace, size, count, began)
         return count, done
 
     async def _fill_listed_chunk(
-        self, job_id: int, fill: dict[str, Any], listed: list[int], now: datetime
+        self, job_id: int, fill: dict[str, Any], listed: list[int], now: datetime, began: float
     ) -> tuple[int, bool]:
-        """`_fill_chunk` for a listed fill: the next FILL_CHUNK of the people read before,
-        after the last person a chunk queued (the job notes who that was)."""
-        start, people = _listed_part(listed, fill)
+        """`_fill_chunk` for a listed fill: the next chunk of the people read before, after
+        the last person a chunk queued (the job notes who that was)."""
+        size = self._chunk_pace.size
+        start, people = _listed_part(listed, fill, size)
         count = await self._queue_listed(job_id, fill, people, now) if people else 0
-        done = start + FILL_CHUNK >= len(listed)
+        done = start + size >= len(listed)
         if not done:
             fill["after"] = people[-1]
         await self._db.execute(
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
         )
+        self._fill_went(self._chunk_pace, size, len(people), began)
         return count, done
 
+    def _fill_went(self, pace: FillPace, size: int, people: int, began: float) -> None:
+        """Size a fill's next transaction by how long this one's statements took, since
+        `began` (on SQLite; on PostgreSQL the sizes stay as they are: each statement is a
+        round trip to the server, and the commit another, whatever their size)."""
+        if not is_postgresql(self._db):
+            pace.went(size, people, time.perf_counter() - began)
+
     async def _fill_audience_chunk(
-        self, job_id: int, fill: dict[str, Any], now: datetime
+        self, job_id: int, fill: dict[str, Any], now: datetime, began: float
     ) -> tuple[int, bool]:
-        """`_fill_chunk` for an audience: of the next FILL_WINDOW people by id (on PostgreSQL,
-        FILL_WINDOW_POSTGRESQL; for everyone, no more than the fill still wants), those in
-        the audience. Bounded by people looked at, not found, so a small audience among many
-        people never makes one long transaction. The window's people are queued by one
-        `INSERT … SELECT` (a row at a time cost a round trip each on PostgreSQL)."""
+        """`_fill_chunk` for an audience: of the next window of people by id (on SQLite,
+        paced up to FILL_WINDOW; on PostgreSQL, FILL_WINDOW_POSTGRESQL; for everyone, no more
+        than the fill still wants), those in the audience. Bounded by people looked at, not
+        found, so a small audience among many people never makes one long transaction. The
+        window's people are queued by one `INSERT … SELECT` (a row at a time cost a round
+        trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
-        window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else FILL_WINDOW
+        paced = self._window_pace.size
+        window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else paced
         if fill["audience"].get("kind", "all") == "all":
             # Everyone reachable: nearly every person looked at is queued, so a window looks
             # at no more than the fill still wants, and a sixteenth more for the unreachable
@@ -618,6 +664,8 @@ class DeliveryQueries(ScanQueries):
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if bound is None else json.dumps(fill), job_id),
         )
+        looked = queued if bound is None else window  # the last window: at least those
+        self._fill_went(self._window_pace, paced, looked, began)
         return queued, bound is None
 
     async def queue_message(
@@ -964,17 +1012,23 @@ class DeliveryQueries(ScanQueries):
 
 def next_batch(size: int, folded: int, held: float, largest: int = COMPACT_BATCH) -> int:
     """How many rows the next compaction batch may fold, after one that might fold `size`,
-    folded `folded` and held the write lock `held` seconds: as many as fit in COMPACT_HOLD at
-    that pace (at least COMPACT_LEAST, at most `largest`), and no more than twice `size`. A
-    batch that folded fewer than it might (a job's last, or one among rows not yet due) may
-    make the next smaller, never larger: it is quick for being short; one that folded nothing
-    says nothing of the pace."""
-    if folded <= 0:
+    folded `folded` and held the write lock `held` seconds (see `paced`)."""
+    return paced(size, folded, held, COMPACT_HOLD, COMPACT_LEAST, largest)
+
+
+def paced(size: int, done: int, held: float, hold: float, least: int, most: int) -> int:
+    """How many rows the next transaction of a long background write may take, after one
+    that might take `size`, took `done` and held the write lock `held` seconds: as many as
+    fit in `hold` seconds at that pace (at least `least`, at most `most`), and no more than
+    twice `size`. One that took fewer than it might (a job's last, or one among rows not yet
+    due) may make the next smaller, never larger: it is quick for being short; one that took
+    nothing says nothing of the pace."""
+    if done <= 0:
         return size
-    fits = int(folded * COMPACT_HOLD / held) if held > 0 else 2 * size
-    if folded < size:
+    fits = int(done * hold / held) if held > 0 else 2 * size
+    if done < size:
         fits = min(fits, size)
-    return max(min(largest, COMPACT_LEAST), min(largest, fits, 2 * size))
+    return max(min(most, least), min(most, fits, 2 * size))
 
 
 def still_to_queue(filling: str | None) -> int:

@@ -131,9 +131,10 @@ class ReminderQueries(DeliveryQueries, Reads):
 
         The slot's people are found by one read, beside the replies (at a million people it
         took 50-150 ms, and a reply's write waited as long while it was part of the write),
-        then queued FILL_CHUNK at a time, each chunk its own short transaction that checks
-        again that each is still due and marks them reminded; the job keeps how far it got,
-        so a slot that a crash cut is finished by `finish_fills` (see store.delivery).
+        then queued a chunk at a time (see store.delivery's FILL_HOLD), each chunk its own
+        short transaction that checks again that each is still due and marks them reminded;
+        the job keeps how far it got, so a slot that a crash cut is finished by
+        `finish_fills` (see store.delivery).
         """
         key = f"remind:{day.isoformat()}:{time_zone}:{slot}"
         today = max(day, now.astimezone(ZoneInfo(time_zone)).date()).isoformat()

@@ -1,0 +1,164 @@
+"""A fill's transactions follow the disk's pace: each holds the write lock about FILL_HOLD.
+
+A daily-tip slot, a reminder slot or an audience is queued a chunk (or window) of people a
+transaction, and every reply's write waits for the one under way. A chunk of 100 people held
+the write lock 18-25 ms at a million people on one machine and 41-82 ms on a slower one, where
+a /tip then waited up to 68 ms. So on SQLite each transaction's size follows how long the
+last one's statements took. Here the disk is made slow for real: a trigger on the outbox has
+every queued row cost 0.4 ms (0.2 ms for an audience's), inside the transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import UTC, date, datetime
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+
+from clicksbot.store import Store
+from clicksbot.store.delivery import (
+    FILL_CHUNK,
+    FILL_HOLD,
+    FILL_LEAST,
+    FILL_WINDOW,
+    FILL_WINDOW_LEAST,
+    FillPace,
+)
+
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Manila
+DAY = date(2026, 3, 2)
+ZONE = "Asia/Manila"
+SQLITE_ONLY = "the pace is SQLite's: on PostgreSQL the sizes stay as they are"
+
+
+def test_the_next_size_is_what_fits_in_the_hold_at_the_last_ones_pace() -> None:
+    pace = FillPace(FILL_CHUNK, FILL_LEAST)
+    assert pace.size == FILL_CHUNK  # a new store starts at the largest
+    pace.went(100, 100, 3 * FILL_HOLD)  # three times too long
+    assert pace.size == 33
+    pace.went(33, 33, FILL_HOLD)  # just right
+    assert pace.size == 33
+    pace.went(33, 33, FILL_HOLD / 10)  # the disk is quick again: no more than twice
+    assert pace.size == 66
+    pace.went(66, 66, FILL_HOLD / 10)
+    assert pace.size == FILL_CHUNK  # never above the largest
+    pace.went(100, 5, FILL_HOLD / 2)  # a slot's last few, quick: says little
+    assert pace.size == FILL_CHUNK
+    pace.went(100, 20, 6 * FILL_HOLD)  # a few, yet slow: smaller, down to the least
+    assert pace.size == FILL_LEAST
+    pace.went(10, 0, 1.0)  # nobody queued: says nothing
+    assert pace.size == FILL_LEAST
+
+
+async def slow_store(path: Path, people: int, tip_time: str | None, row_cost: float) -> Store:
+    """A store of `people` people in Manila (with a daily tip at `tip_time`), whose outbox
+    rows each cost `row_cost` seconds to insert, in the writer's transaction."""
+    store = await Store.open(path)  # the schema, then the people beside it
+    await store.close()
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO users (id, language, created_at, last_seen_at, time_zone, tip_time)"
+            " VALUES (?, 'en', ?, ?, ?, ?)",
+            [(9000 + n, NOW.isoformat(), NOW.isoformat(), ZONE, tip_time) for n in range(people)],
+        )
+    db.close()
+    store = await Store.open(path)
+    await slow_outbox(store, row_cost)
+    return store
+
+
+async def slow_outbox(store: Store, row_cost: float) -> None:
+    """Make each outbox row cost `row_cost` seconds to insert (0: as usual again)."""
+    await store._db.execute("DROP TRIGGER IF EXISTS temp.slow_outbox")
+    if row_cost:
+        await store._db.create_function("pause", 0, lambda: time.sleep(row_cost))
+        await store._db.execute(
+            "CREATE TEMP TRIGGER slow_outbox AFTER INSERT ON main.deliveries"
+            " BEGIN SELECT pause(); END"
+        )
+    await store._db.commit()
+
+
+def chunk_sizes(store: Store) -> list[int]:
+    """Record how many people each of the store's fill transactions queued, in order."""
+    sizes: list[int] = []
+    fill_chunk = store._fill_chunk
+
+    async def chunk(job_id: int, now: datetime) -> tuple[int, bool]:
+        count, done = await fill_chunk(job_id, now)
+        sizes.append(count)
+        return count, done
+
+    store._fill_chunk = chunk  # type: ignore[method-assign]
+    return sizes
+
+
+def queued(path: Path, job_id: int) -> list[int]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT user_id FROM deliveries WHERE job_id = ?", (job_id,))
+        people = [int(row[0]) for row in rows]
+    db.close()
+    return people
+
+
+@pytest.mark.sqlite_only(SQLITE_ONLY)
+async def test_a_slot_on_a_slow_disk_is_queued_in_chunks_that_hold_the_lock_briefly(
+    tmp_path: Path,
+) -> None:
+    """At 0.4 ms a row a chunk of 100 holds the lock over 40 ms: the next ones take what fits
+    in FILL_HOLD (about 35 people; fewer if this machine is slow besides), and everyone is
+    queued once. The pace stays with the store: the next slot starts where it left off, and
+    once the disk is quick again its chunks grow back, by doubling, to FILL_CHUNK."""
+    path = tmp_path / "bot.sqlite3"
+    people = 600
+    store = await slow_store(path, people, "07:30", 0.0004)
+    try:
+        sizes = chunk_sizes(store)
+        result = await store.queue_tip_slot(ZONE, "07:30", DAY, NOW)
+        assert result is not None
+        job_id, count = result
+        assert count == people
+        assert sorted(queued(path, job_id)) == list(range(9000, 9000 + people))
+        assert sizes[0] == FILL_CHUNK  # the first, before the pace is known
+        fits = int(FILL_HOLD / 0.0004)  # 37
+        assert all(FILL_LEAST <= size <= fits for size in sizes[1:-1]), sizes
+        assert len(sizes) > 1 + (people - FILL_CHUNK) // fits, sizes
+        paced = store._chunk_pace.size
+        assert FILL_LEAST <= paced <= fits
+
+        await slow_outbox(store, 0)
+        sizes.clear()
+        later = DAY.replace(day=3)
+        result = await store.queue_tip_slot(ZONE, "07:30", later, NOW.replace(day=3))
+        assert result is not None and result[1] == people
+        assert sizes[0] == paced  # the pace the last slot left
+        grown = sizes[: sizes.index(FILL_CHUNK) + 1]  # up to the first chunk of 100
+        assert all(b <= 2 * a for a, b in pairwise(grown)), sizes
+        assert store._chunk_pace.size == FILL_CHUNK
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only(SQLITE_ONLY)
+async def test_an_audience_on_a_slow_disk_is_queued_in_smaller_windows(tmp_path: Path) -> None:
+    """The same for an audience's windows (people next to each other by id): at 0.2 ms a row
+    a window of 500 holds the lock 100 ms; the next look at about 75 people, and at least
+    FILL_WINDOW_LEAST. Everybody is queued once."""
+    path = tmp_path / "bot.sqlite3"
+    people = 1500
+    store = await slow_store(path, people, None, 0.0002)
+    try:
+        sizes = chunk_sizes(store)
+        result = await store.queue_message("everyone", {"html": "Hello"}, NOW)
+        assert result is not None
+        job_id, count = result
+        assert count == people
+        assert sorted(queued(path, job_id)) == list(range(9000, 9000 + people))
+        assert sizes[0] == FILL_WINDOW
+        fits = max(FILL_WINDOW_LEAST, int(FILL_HOLD / 0.0002))  # 75
+        assert all(FILL_WINDOW_LEAST <= size <= fits for size in sizes[1:-1]), sizes
+        assert store._chunk_pace.size == FILL_CHUNK  # slots' chunks have a pace of their own
+    finally:
+        await store.close()
