@@ -9,6 +9,7 @@ every queued row cost 0.4 ms (0.2 ms for an audience's), inside the transaction.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from datetime import UTC, date, datetime
@@ -22,7 +23,6 @@ from clicksbot.store.delivery import (
     FILL_CHUNK,
     FILL_HOLD,
     FILL_LEAST,
-    FILL_WINDOW,
     FILL_WINDOW_LEAST,
     FillPace,
 )
@@ -35,21 +35,26 @@ SQLITE_ONLY = "the pace is SQLite's: on PostgreSQL the sizes stay as they are"
 
 def test_the_next_size_is_what_fits_in_the_hold_at_the_last_ones_pace() -> None:
     pace = FillPace(FILL_CHUNK, FILL_LEAST)
-    assert pace.size == FILL_CHUNK  # a new store starts at the largest
-    pace.went(100, 100, 3 * FILL_HOLD)  # three times too long
-    assert pace.size == 33
-    pace.went(33, 33, FILL_HOLD)  # just right
-    assert pace.size == 33
-    pace.went(33, 33, FILL_HOLD / 10)  # the disk is quick again: no more than twice
-    assert pace.size == 66
-    pace.went(66, 66, FILL_HOLD / 10)
+    assert pace.size == FILL_LEAST  # a new store's first chunk: the pace is not known
+    pace.went(10, 10, FILL_HOLD / 10)  # quick: no more than twice as many next
+    assert pace.size == 20
+    pace.went(20, 20, FILL_HOLD / 10)
+    pace.went(40, 40, FILL_HOLD / 10)
+    pace.went(80, 80, FILL_HOLD / 10)
     assert pace.size == FILL_CHUNK  # never above the largest
-    pace.went(100, 5, FILL_HOLD / 2)  # a slot's last few, quick: says little
-    assert pace.size == FILL_CHUNK
-    pace.went(100, 20, 6 * FILL_HOLD)  # a few, yet slow: smaller, down to the least
-    assert pace.size == FILL_LEAST
-    pace.went(10, 0, 1.0)  # nobody queued: says nothing
-    assert pace.size == FILL_LEAST
+    pace.went(100, 100, 1.5 * FILL_HOLD)  # half as long again as it should
+    assert pace.size == 66
+    pace.went(66, 66, FILL_HOLD)  # just right
+    assert pace.size == 66
+    pace.went(66, 66, 10 * FILL_HOLD)  # one stall (a checkpoint beside it): half, no less
+    assert pace.size == 33
+    pace.went(33, 5, 10 * FILL_HOLD)  # a slot's last few: its fixed costs, not the pace
+    assert pace.size == 33
+    pace.went(33, 0, 1.0)  # nobody queued: says nothing
+    assert pace.size == 33
+    for _ in range(5):
+        pace.went(pace.size, pace.size, 10 * FILL_HOLD)
+    assert pace.size == FILL_LEAST  # and never below the least
 
 
 async def slow_store(path: Path, people: int, tip_time: str | None, row_cost: float) -> Store:
@@ -108,9 +113,10 @@ async def test_a_slot_on_a_slow_disk_is_queued_in_chunks_that_hold_the_lock_brie
     tmp_path: Path,
 ) -> None:
     """At 0.4 ms a row a chunk of 100 holds the lock over 40 ms: the next ones take what fits
-    in FILL_HOLD (about 35 people; fewer if this machine is slow besides), and everyone is
-    queued once. The pace stays with the store: the next slot starts where it left off, and
-    once the disk is quick again its chunks grow back, by doubling, to FILL_CHUNK."""
+    in FILL_HOLD (about 35 people; fewer if this machine is slow besides), starting from
+    FILL_LEAST, and everyone is queued once. The pace stays with the store: the next slot
+    starts where it left off, and once the disk is quick again its chunks grow, each at most
+    twice the last."""
     path = tmp_path / "bot.sqlite3"
     people = 600
     store = await slow_store(path, people, "07:30", 0.0004)
@@ -121,11 +127,11 @@ async def test_a_slot_on_a_slow_disk_is_queued_in_chunks_that_hold_the_lock_brie
         job_id, count = result
         assert count == people
         assert sorted(queued(path, job_id)) == list(range(9000, 9000 + people))
-        assert sizes[0] == FILL_CHUNK  # the first, before the pace is known
+        assert sizes[0] == FILL_LEAST  # the first, before the pace is known
         fits = int(FILL_HOLD / 0.0004)  # 37
-        assert all(FILL_LEAST <= size <= fits for size in sizes[1:-1]), sizes
-        assert len(sizes) > 1 + (people - FILL_CHUNK) // fits, sizes
-        paced = store._chunk_pace.size
+        assert all(FILL_LEAST <= size <= fits for size in sizes[:-1]), sizes
+        assert len(sizes) > people // fits, sizes
+        paced = store._fill_paces["tip"].size
         assert FILL_LEAST <= paced <= fits
 
         await slow_outbox(store, 0)
@@ -134,9 +140,8 @@ async def test_a_slot_on_a_slow_disk_is_queued_in_chunks_that_hold_the_lock_brie
         result = await store.queue_tip_slot(ZONE, "07:30", later, NOW.replace(day=3))
         assert result is not None and result[1] == people
         assert sizes[0] == paced  # the pace the last slot left
-        grown = sizes[: sizes.index(FILL_CHUNK) + 1]  # up to the first chunk of 100
-        assert all(b <= 2 * a for a, b in pairwise(grown)), sizes
-        assert store._chunk_pace.size == FILL_CHUNK
+        assert all(b <= 2 * a for a, b in pairwise(sizes[:-1])), sizes
+        assert max(sizes) > paced, sizes
     finally:
         await store.close()
 
@@ -144,7 +149,7 @@ async def test_a_slot_on_a_slow_disk_is_queued_in_chunks_that_hold_the_lock_brie
 @pytest.mark.sqlite_only(SQLITE_ONLY)
 async def test_an_audience_on_a_slow_disk_is_queued_in_smaller_windows(tmp_path: Path) -> None:
     """The same for an audience's windows (people next to each other by id): at 0.2 ms a row
-    a window of 500 holds the lock 100 ms; the next look at about 75 people, and at least
+    a window of 500 would hold the lock 100 ms; they look at about 75 people, and at least
     FILL_WINDOW_LEAST. Everybody is queued once."""
     path = tmp_path / "bot.sqlite3"
     people = 1500
@@ -156,9 +161,40 @@ async def test_an_audience_on_a_slow_disk_is_queued_in_smaller_windows(tmp_path:
         job_id, count = result
         assert count == people
         assert sorted(queued(path, job_id)) == list(range(9000, 9000 + people))
-        assert sizes[0] == FILL_WINDOW
         fits = max(FILL_WINDOW_LEAST, int(FILL_HOLD / 0.0002))  # 75
-        assert all(FILL_WINDOW_LEAST <= size <= fits for size in sizes[1:-1]), sizes
-        assert store._chunk_pace.size == FILL_CHUNK  # slots' chunks have a pace of their own
+        assert all(FILL_WINDOW_LEAST <= size <= fits for size in sizes[:-1]), sizes
+        assert len(sizes) > people // fits, sizes
+        assert store._fill_paces["tip"].size == FILL_LEAST  # slots' chunks: a pace of their own
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only(SQLITE_ONLY)
+async def test_a_reply_waits_for_a_paced_chunk_not_a_whole_one(tmp_path: Path) -> None:
+    """What a person sees: while a slot of 1,000 people is queued on the slow disk, a
+    reply's write (here taking the write lock every 5 ms, as replies would) waits about
+    FILL_HOLD, not the 40 ms or more a chunk of FILL_CHUNK holds at that pace (measured
+    here: waits of 10-18 ms paced, 50-59 ms in chunks of 100)."""
+    path = tmp_path / "bot.sqlite3"
+    store = await slow_store(path, 1000, "07:30", 0.0004)
+    waits: list[float] = []
+    filled = False
+
+    async def replies() -> None:
+        while not filled:
+            asked = time.perf_counter()
+            async with store._write_lock:
+                waits.append(time.perf_counter() - asked)
+            await asyncio.sleep(0.005)
+
+    try:
+        replying = asyncio.create_task(replies())
+        result = await store.queue_tip_slot(ZONE, "07:30", DAY, NOW)
+        filled = True
+        await replying
+        assert result is not None and result[1] == 1000
+        waits.sort()
+        assert len(waits) > 10, waits
+        assert waits[int(len(waits) * 0.9)] < 2 * FILL_HOLD, waits
     finally:
         await store.close()

@@ -584,6 +584,7 @@ async def test_a_first_pact_version_looks_at_nobody_and_is_announced_once_for_go
         await store.close()
 
 
+@pytest.mark.usefixtures("steady_fills")  # windows of FILL_WINDOW: FILL_AHEAD in one top-up
 async def test_a_top_up_that_fails_stops_neither_the_others_nor_a_stopped_job_comes_back(
     settings: Settings, clock: Clock
 ) -> None:

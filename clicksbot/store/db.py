@@ -19,13 +19,7 @@ from clicksbot.store import dialect
 from clicksbot.store.boosters import BoosterQueries, Summary, summary_of
 from clicksbot.store.checkpoints import Checkpointer, writer_settings
 from clicksbot.store.checkups import CheckupQueries
-from clicksbot.store.delivery import (
-    FILL_CHUNK,
-    FILL_LEAST,
-    FILL_WINDOW,
-    FILL_WINDOW_LEAST,
-    FillPace,
-)
+from clicksbot.store.delivery import fill_paces
 from clicksbot.store.dialogues import DialogueQueries
 from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, lock_for_migrating, prepare
@@ -140,8 +134,8 @@ class Store(
         self._fill_wanted: dict[int, int] = {}
         self._fill_next: dict[int, dict[str, Any]] = {}
         self._fill_turn = asyncio.Lock()
-        self._chunk_pace = FillPace(FILL_CHUNK, FILL_LEAST)
-        self._window_pace = FillPace(FILL_WINDOW, FILL_WINDOW_LEAST)
+        self._fill_paces = fill_paces()
+        self._fill_warmed: dict[int, int] = {}
         self._column_names: dict[str, list[str]] = {}
         self.path = path
         # Copies the write-ahead log into the file from its own connection (file databases).

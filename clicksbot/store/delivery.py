@@ -95,11 +95,11 @@ def _listed_part(listed: list[int], fill: dict[str, Any], size: int) -> tuple[in
 # waited up to 68 ms. So on SQLite each chunk's size follows how long the last one's
 # statements took (`FillPace`): as many people as fit in FILL_HOLD seconds, from FILL_LEAST
 # up to FILL_CHUNK.
+FILL_HOLD = 0.015
 FILL_CHUNK = 100
 FILL_LEAST = 10
 FILL_WINDOW = 500  # people looked at per transaction when an audience is queued, at most
 FILL_WINDOW_LEAST = 50  # the same, at least (paced as chunks are)
-FILL_HOLD = 0.015
 # The same on PostgreSQL, where each statement and commit is a round trip to the server:
 # 50 windows for 100k people instead of 200 (about 15 ms a window there, on 2 busy cores).
 FILL_WINDOW_POSTGRESQL = 2000
@@ -142,22 +142,38 @@ COMPACT_PACE = 2_000
 
 class FillPace:
     """How many people the next transaction of a fill takes, on SQLite: as many as fit in
-    FILL_HOLD seconds of holding the write lock, at the pace the last one went (see
-    `paced`), between `least` and `most`. A store keeps one for slots' chunks and one for
-    audiences' windows (a window's people are neighbours by id, far cheaper each), and they
-    last as long as the store: how fast the disk is does not change from fill to fill."""
+    FILL_HOLD seconds of holding the write lock, at the pace the last full one went (see
+    `paced`), between `least` and `most`. It starts at `least` (the first chunk of the
+    start's catch-up is as cold as any) and at most doubles from one to the next. A store
+    keeps one for each kind of fill (see `fill_paces`), for as long as it is open: how fast
+    the disk is does not change from one slot to the next."""
 
     def __init__(self, most: int, least: int) -> None:
-        self.size, self.most, self.least = most, most, least
+        self.most, self.least = most, least
+        self.size = least
 
     def went(self, size: int, people: int, held: float) -> None:
         """A transaction that might have taken `size` people took `people`, and its
-        statements held the write lock `held` seconds. One that took fewer (a slot's last
-        chunk, a window cut to what the fill still wants) and was quick says little: each
-        transaction has costs of its own, whatever its size, and small slots are many."""
-        if people < size and held <= FILL_HOLD:
+        statements held the write lock `held` seconds. Only a full one tells the pace: a
+        short one (a slot's last few people, a window cut to what the fill still wants)
+        costs what any transaction costs, whatever its size, and small slots are many. Nor
+        does one slow transaction (beside a checkpoint, say) make the next less than half
+        as large."""
+        if people < size:
             return
-        self.size = paced(size, people, held, FILL_HOLD, self.least, self.most)
+        self.size = max(size // 2, paced(size, people, held, FILL_HOLD, self.least, self.most))
+
+
+def fill_paces() -> dict[str, FillPace]:
+    """A store's paces, one for each kind of fill, whose people cost differently each: a
+    daily-tip slot's chunks, a reminder slot's (listed), everyone's windows (nearly every
+    person looked at is queued) and a smaller audience's (fewer of them)."""
+    return {
+        "tip": FillPace(FILL_CHUNK, FILL_LEAST),
+        "listed": FillPace(FILL_CHUNK, FILL_LEAST),
+        "everyone": FillPace(FILL_WINDOW, FILL_WINDOW_LEAST),
+        "audience": FillPace(FILL_WINDOW, FILL_WINDOW_LEAST),
+    }
 
 
 @dataclass(frozen=True)
@@ -220,8 +236,8 @@ class DeliveryQueries(ScanQueries):
     _fill_wanted: dict[int, int]  # how many more people a fill under way is to queue
     _fill_next: dict[int, dict[str, Any]]  # a slot's fill as its last chunk left it
     _fill_turn: asyncio.Lock  # one fill's write at a time waits for the write lock
-    _chunk_pace: FillPace  # the size of slots' chunks (see FILL_HOLD)
-    _window_pace: FillPace  # the size of audiences' windows
+    _fill_paces: dict[str, FillPace]  # the size of each kind of fill's transactions
+    _fill_warmed: dict[int, int]  # how many people a fill's next chunk was read ahead for
 
     # -- subscriptions -------------------------------------------------------------------
 
@@ -461,12 +477,13 @@ class DeliveryQueries(ScanQueries):
             self._fill_lists.pop(job_id, None)
             self._fill_wanted.pop(job_id, None)
             self._fill_next.pop(job_id, None)
+            self._fill_warmed.pop(job_id, None)
 
     async def _warm_chunk(self, job_id: int) -> None:
         """Read the pages the job's next chunk goes through, beside the writes (on the scan
         connection, see store.scans), before the chunk takes the write lock.
 
-        A slot's people are scattered over the database: a chunk of 100 visits, for nearly
+        A slot's people are scattered over the database: a chunk of up to 100 visits, for nearly
         each of them, a page of `users`, one of its index by id (the outbox's check of its
         people) and one of the outbox's per-person index. At a million people most of those
         pages are not in memory, and the chunk read them from the disk holding the write
@@ -483,7 +500,8 @@ class DeliveryQueries(ScanQueries):
         if fill is None or is_postgresql(self._db) or self.path == ":memory:":
             return
         listed = self._fill_lists.get(job_id)
-        size = self._chunk_pace.size  # the next chunk's, unless another fill's changes it
+        size = self._fill_paces["tip" if listed is None else "listed"].size
+        self._fill_warmed[job_id] = size  # the chunk takes no more (see `_chunk_size`)
         if listed is not None:
             _, people = _listed_part(listed, fill, size)
             reads = self._listed_reads(fill, people) if people else []
@@ -558,7 +576,7 @@ class DeliveryQueries(ScanQueries):
         # statements over that range (not a row at a time: a round trip each on PostgreSQL).
         key = page_key(self._db)
         slot, args = _slot_where(fill)
-        size = self._chunk_pace.size
+        size = self._chunk_size(job_id, "tip")
         async with self._db.execute(
             f"SELECT COUNT(*), MAX(k) FROM (SELECT {key} AS k FROM users WHERE {slot}"
             f" AND {key} > ? ORDER BY {key} LIMIT ?) AS chunk",
@@ -584,7 +602,7 @@ class DeliveryQueries(ScanQueries):
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
         )
-        self._fill_went(self._chunk_pace, size, count, began)
+        self._fill_went("tip", size, count, began)
         return count, done
 
     async def _fill_listed_chunk(
@@ -592,7 +610,7 @@ class DeliveryQueries(ScanQueries):
     ) -> tuple[int, bool]:
         """`_fill_chunk` for a listed fill: the next chunk of the people read before, after
         the last person a chunk queued (the job notes who that was)."""
-        size = self._chunk_pace.size
+        size = self._chunk_size(job_id, "listed")
         start, people = _listed_part(listed, fill, size)
         count = await self._queue_listed(job_id, fill, people, now) if people else 0
         done = start + size >= len(listed)
@@ -602,15 +620,22 @@ class DeliveryQueries(ScanQueries):
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if done else json.dumps(fill), job_id),
         )
-        self._fill_went(self._chunk_pace, size, len(people), began)
+        self._fill_went("listed", size, len(people), began)
         return count, done
 
-    def _fill_went(self, pace: FillPace, size: int, people: int, began: float) -> None:
-        """Size a fill's next transaction by how long this one's statements took, since
-        `began` (on SQLite; on PostgreSQL the sizes stay as they are: each statement is a
-        round trip to the server, and the commit another, whatever their size)."""
+    def _chunk_size(self, job_id: int, kind: str) -> int:
+        """How many people a slot's next chunk takes: its kind's pace, and no more than its
+        read ahead was for (another fill's chunk may have changed the pace meanwhile)."""
+        size = self._fill_paces[kind].size
+        return min(size, self._fill_warmed.pop(job_id, size))
+
+    def _fill_went(self, kind: str, size: int, people: int, began: float) -> None:
+        """Size the next transaction of this kind of fill by how long this one's statements
+        took, since `began` (on SQLite; on PostgreSQL the sizes stay as they are: each
+        statement is a round trip to the server, and the commit another, whatever their
+        size)."""
         if not is_postgresql(self._db):
-            pace.went(size, people, time.perf_counter() - began)
+            self._fill_paces[kind].went(size, people, time.perf_counter() - began)
 
     async def _fill_audience_chunk(
         self, job_id: int, fill: dict[str, Any], now: datetime, began: float
@@ -622,9 +647,10 @@ class DeliveryQueries(ScanQueries):
         window's people are queued by one `INSERT … SELECT` (a row at a time cost a round
         trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
-        paced = self._window_pace.size
+        kind = "everyone" if fill["audience"].get("kind", "all") == "all" else "audience"
+        paced = self._fill_paces[kind].size
         window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else paced
-        if fill["audience"].get("kind", "all") == "all":
+        if kind == "everyone":
             # Everyone reachable: nearly every person looked at is queued, so a window looks
             # at no more than the fill still wants, and a sixteenth more for the unreachable
             # among them (without it, a window of a few people, a transaction, followed
@@ -664,8 +690,8 @@ class DeliveryQueries(ScanQueries):
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if bound is None else json.dumps(fill), job_id),
         )
-        looked = queued if bound is None else window  # the last window: at least those
-        self._fill_went(self._window_pace, paced, looked, began)
+        if bound is not None:  # (how many the last window looked at is not known)
+            self._fill_went(kind, paced, window, began)
         return queued, bound is None
 
     async def queue_message(
@@ -674,7 +700,7 @@ class DeliveryQueries(ScanQueries):
         """Queue one message for everyone reachable; return (job id, people queued).
 
         `payload` says what to send (see clicksbot.delivery.compose). Return None if a job with
-        this key exists already. The people are queued FILL_WINDOW at a time (see `_fill`).
+        this key exists already. The people are queued a window at a time (see `_fill`).
         """
         job_id = await self._open_audience_job(key, "message", payload, {"kind": "all"}, now)
         if job_id is None:
