@@ -134,7 +134,7 @@ class Store(
         self._fill_wanted: dict[int, int] = {}
         self._fill_next: dict[int, dict[str, Any]] = {}
         self._fill_turn = asyncio.Lock()
-        self._fill_paces = fill_paces()
+        self._fill_paces = fill_paces(dialect.is_postgresql(db))
         self._fill_warmed: dict[int, int] = {}
         self._column_names: dict[str, list[str]] = {}
         self.path = path

@@ -164,15 +164,23 @@ class FillPace:
         self.size = max(size // 2, paced(size, people, held, FILL_HOLD, self.least, self.most))
 
 
-def fill_paces() -> dict[str, FillPace]:
+def fill_paces(postgresql: bool) -> dict[str, FillPace]:
     """A store's paces, one for each kind of fill, whose people cost differently each: a
     daily-tip slot's chunks, a reminder slot's (listed), everyone's windows (nearly every
-    person looked at is queued) and a smaller audience's (fewer of them)."""
+    person looked at is queued) and a smaller audience's (fewer of them). On PostgreSQL they
+    are fixed at their largest (FILL_WINDOW_POSTGRESQL for windows): each statement is a
+    round trip to the server, and the commit another, whatever their size."""
+    chunk = (FILL_CHUNK, FILL_CHUNK) if postgresql else (FILL_CHUNK, FILL_LEAST)
+    window = (
+        (FILL_WINDOW_POSTGRESQL, FILL_WINDOW_POSTGRESQL)
+        if postgresql
+        else (FILL_WINDOW, FILL_WINDOW_LEAST)
+    )
     return {
-        "tip": FillPace(FILL_CHUNK, FILL_LEAST),
-        "listed": FillPace(FILL_CHUNK, FILL_LEAST),
-        "everyone": FillPace(FILL_WINDOW, FILL_WINDOW_LEAST),
-        "audience": FillPace(FILL_WINDOW, FILL_WINDOW_LEAST),
+        "tip": FillPace(*chunk),
+        "listed": FillPace(*chunk),
+        "everyone": FillPace(*window),
+        "audience": FillPace(*window),
     }
 
 
@@ -631,25 +639,20 @@ class DeliveryQueries(ScanQueries):
 
     def _fill_went(self, kind: str, size: int, people: int, began: float) -> None:
         """Size the next transaction of this kind of fill by how long this one's statements
-        took, since `began` (on SQLite; on PostgreSQL the sizes stay as they are: each
-        statement is a round trip to the server, and the commit another, whatever their
-        size)."""
-        if not is_postgresql(self._db):
-            self._fill_paces[kind].went(size, people, time.perf_counter() - began)
+        took, since `began` (see `fill_paces`)."""
+        self._fill_paces[kind].went(size, people, time.perf_counter() - began)
 
     async def _fill_audience_chunk(
         self, job_id: int, fill: dict[str, Any], now: datetime, began: float
     ) -> tuple[int, bool]:
-        """`_fill_chunk` for an audience: of the next window of people by id (on SQLite,
-        paced up to FILL_WINDOW; on PostgreSQL, FILL_WINDOW_POSTGRESQL; for everyone, no more
-        than the fill still wants), those in the audience. Bounded by people looked at, not
-        found, so a small audience among many people never makes one long transaction. The
-        window's people are queued by one `INSERT … SELECT` (a row at a time cost a round
-        trip each on PostgreSQL)."""
+        """`_fill_chunk` for an audience: of the next window of people by id (paced, see
+        `fill_paces`; for everyone, no more than the fill still wants), those in the
+        audience. Bounded by people looked at, not found, so a small audience among many
+        people never makes one long transaction. The window's people are queued by one
+        `INSERT … SELECT` (a row at a time cost a round trip each on PostgreSQL)."""
         after = -(2**63) if fill["after"] is None else int(fill["after"])
         kind = "everyone" if fill["audience"].get("kind", "all") == "all" else "audience"
-        paced = self._fill_paces[kind].size
-        window = FILL_WINDOW_POSTGRESQL if is_postgresql(self._db) else paced
+        window = paced = self._fill_paces[kind].size
         if kind == "everyone":
             # Everyone reachable: nearly every person looked at is queued, so a window looks
             # at no more than the fill still wants, and a sixteenth more for the unreachable
