@@ -14,6 +14,16 @@ fallen far behind, or is not running).
 The log is also where a deleted row's old page can linger: `scrub` (store.privacy) empties it
 through this connection, after a passive copy has already written most of it back.
 
+The first write after a full copy starts the log over, and SQLite syncs the log's new header
+to disk in it, holding the write lock: 10-70 ms on a busy disk. Left to whoever wrote next, that
+was a reply's write as often as not (a /tip waited 60-130 ms at the start's catch-up, its one
+INSERT "running" 16-68 ms). So the checkpointer starts the log over itself, right after each
+full copy (`restart`, with the smallest write there is), and a reply's write only waits if it
+comes within those milliseconds. A pass copies only when another connection wrote since its
+last look (SQLite's `data_version`), the last copy left pages or the log's file is still to
+cut: its own restarting write would otherwise call for another copy and another restart, a
+disk sync a second on an idle bot.
+
 The log's file keeps its size when the log starts over, so after a big background write (the
 start's catch-up queues a million people's tips) it stays at tens of MB, and the next emptying
 (the first `/forget`, a retention pass) cut it in one go, holding the write lock while the file
@@ -29,6 +39,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Callable
 
 import aiosqlite
 
@@ -82,6 +93,7 @@ class Checkpointer:
         self._db: aiosqlite.Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()  # one checkpoint at a time on this connection
+        self._queued = 0  # checkpoints waiting for it (`locked()` is False as one is handed it)
         self.passes = 0  # checkpoints made (for tests and benchmarks)
         self._last = time.monotonic()  # when the last checkpoint ended
         # Whether the next write may start the log over (see `wrote`): true from the start
@@ -90,6 +102,11 @@ class Checkpointer:
         self._running = 0  # checkpoints under way
         self._background = float("-inf")  # when a long background write last called `catch_up`
         self.trims = 0  # cuts of the log's file (for tests and benchmarks)
+        self.restarts = 0  # restarting writes `restart` made (for tests and benchmarks)
+        self._version: int | None = None  # SQLite's data_version at the last look (`_due`)
+        self._copied_all = False  # whether the last checkpoint copied every page of the log
+        self._pages = 0  # pages the log held at the last checkpoint
+        self._looked = float("-inf")  # when `_run` last looked, copying or not
 
     @property
     def running(self) -> bool:
@@ -100,8 +117,9 @@ class Checkpointer:
         """Open the connection and start checkpointing."""
         self._db = await aiosqlite.connect(self.path)
         await self._db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        # Its one write (`trim`) does not wait for the disk to sync the log; its checkpoints
-        # still sync the database file, as they do in any mode but OFF.
+        # Its one write (`_start_over`) does not wait for the disk to sync the log's pages (a
+        # new log's header is synced all the same); its checkpoints still sync the database
+        # file, as they do in any mode but OFF.
         await self._db.execute("PRAGMA synchronous=NORMAL")
         # Nor does that write copy the log itself, should it not start the log over (it holds
         # the write lock): copying is this connection's checkpoints' work, outside it.
@@ -125,7 +143,12 @@ class Checkpointer:
         """Checkpoint now; return SQLite's (busy, log pages, pages copied)."""
         if self._db is None:
             raise RuntimeError("the checkpointer is not started")
-        async with self._busy:
+        self._queued += 1
+        try:
+            await self._busy.acquire()
+        finally:
+            self._queued -= 1
+        try:
             db = self._db
             if db is None:  # stopped while this waited (a scrub, as the bot stops)
                 raise sqlite3.OperationalError("the checkpointer has stopped")
@@ -137,8 +160,11 @@ class Checkpointer:
                 self._running -= 1
                 self._last = time.monotonic()
                 self.passes += 1
+        finally:
+            self._busy.release()
         row = next(iter(rows), (1, -1, -1))
         busy, log, copied = int(row[0]), int(row[1]), int(row[2])
+        self._copied_all, self._pages = not busy and log == copied, log
         if log > copied:  # frames are left to copy: the next write appends, no restart
             self.log_may_restart = False
         return busy, log, copied
@@ -160,7 +186,8 @@ class Checkpointer:
         it already copied. A passive checkpoint takes no lock, so replies' writes can go on
         during it, and a background write that goes on for seconds, one transaction after
         another, would otherwise hardly ever leave it such a moment: waiting here gives it
-        one, save for a reply's write, and the log mostly starts over instead of growing.
+        one, save for a reply's write, and the log mostly starts over instead of growing:
+        here (`restart`), right after the copy.
         (It is never made to by holding the write lock: the copy ends with the disk's sync,
         which on a busy machine took 0.7 s even for a few pages.)"""
         self._background = time.monotonic()
@@ -170,6 +197,11 @@ class Checkpointer:
             _, log, _ = await self.checkpoint()
             if log < RESTART_PAGES:
                 break
+        try:  # here, not in the reply's write that may come before the next transaction
+            await self.restart()
+        except sqlite3.Error as error:  # (another process holding SQLite's write lock): a
+            # restart is only sooner, and the background write's next stop tries again
+            logger.warning("Could not start the write-ahead log over: %s", error)
 
     def log_size(self) -> int:
         """The size of the log's file in bytes (0 when there is none)."""
@@ -192,13 +224,51 @@ class Checkpointer:
         runs (it would wait for its disk sync, holding the write lock)."""
         if self._db is None or self.log_size() <= LOG_SMALL:
             return False
+        size = await self._start_over(lambda size: max(size - LOG_STEP, 0) if size > LOG_SMALL
+                                      else None)  # fmt: skip
+        cut = size is not None and self.log_size() < size
+        self.trims += cut
+        return cut
+
+    async def restart(self) -> bool:
+        """Start the log over now, on this connection, if every page of it is copied and no
+        write came since: `trim`'s smallest write, keeping the file's size up to LOG_KEPT as
+        the store's writes do. Return whether it was made.
+
+        Whichever write comes first after a full copy starts the log over and syncs its new
+        header to disk, holding the write lock. Made here, right after the copy, it is not a
+        reply's write that does, off the loop's thread behind whatever else that connection
+        had queued (see `wrote`): a reply waits only if it comes meanwhile."""
+        if self._db is None or not self.log_may_restart:
+            return False
+
+        def kept(size: int) -> int | None:
+            # Asked holding the lock (a scrub may have emptied the log meanwhile). Nothing to
+            # start over after a copy that was busy, or of an empty log (emptied by `scrub`:
+            # it stays so until somebody writes, who then pays for the new header as before).
+            return LOG_KEPT if self._copied_all and self._pages else None
+
+        made = await self._start_over(kept) is not None
+        self.restarts += made
+        return made
+
+    async def _start_over(self, limit: Callable[[int], int | None]) -> int | None:
+        """The smallest write there is (the database's `user_version`, set to its own value)
+        on this connection, holding the store's write lock, with its `journal_size_limit` at
+        `limit(the log file's size)` bytes (None: no write), if the log is all copied (the
+        write then starts it over, and cuts its file down to the limit; if a reader still
+        holds an older snapshot, it only adds a page, and the next write cannot restart the
+        log either) and no copy is under way or waiting (the write would wait for its disk
+        sync, holding the lock). Return the log file's size before the write, or None if
+        none was made."""
         async with self._write_lock:
-            if not self.log_may_restart or self._busy.locked():
-                return False  # a write since the last full copy, or a copy under way
+            if not self.log_may_restart or self._busy.locked() or self._queued:
+                return None  # a write since the last full copy, or a copy under way or due
             async with self._busy:
                 db, size = self._db, self.log_size()
-                if db is None or size <= LOG_SMALL:  # stopped meanwhile, or cut
-                    return False
+                kept = limit(size)
+                if db is None or kept is None:  # stopped meanwhile, or nothing to do
+                    return None
                 # Two trips to the connection's thread, not five: under load each waits for
                 # the loop's turn, holding the write lock. The version is read before the
                 # write's BEGIN: nothing but this sets it (the migrations keep their own table).
@@ -206,7 +276,7 @@ class Checkpointer:
                 version = int(next(iter(rows))[0])
                 try:
                     await db.executescript(
-                        f"PRAGMA journal_size_limit={max(size - LOG_STEP, 0)};"
+                        f"PRAGMA journal_size_limit={kept};"
                         f"BEGIN IMMEDIATE; PRAGMA user_version={version}; COMMIT;"
                     )
                 except BaseException:
@@ -215,9 +285,7 @@ class Checkpointer:
                     await db.rollback()
                     raise
                 self.log_may_restart = False  # it has started over, or will not until a copy
-                cut = self.log_size() < size
-        self.trims += cut
-        return cut
+        return size
 
     async def cut(self) -> None:
         """Copy the log into the database file (passively, no lock held), and cut a big log's
@@ -231,22 +299,38 @@ class Checkpointer:
                 misses += 1
             await self.checkpoint()
 
+    async def _due(self) -> bool:
+        """Whether a pass has anything to do: another connection wrote since the last look
+        (its `data_version` changed), or the last copy left pages, or the log's file is
+        still to cut. Not for this connection's own restarting write alone (see above)."""
+        assert self._db is not None
+        rows = await self._db.execute_fetchall("PRAGMA data_version")
+        version = int(next(iter(rows))[0])
+        written, self._version = version != self._version, version
+        return written or not self._copied_all or self.log_size() > LOG_SMALL
+
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(max(0.0, self._last + self.every - time.monotonic()))
+            since = max(self._last, self._looked)
+            await asyncio.sleep(max(0.0, since + self.every - time.monotonic()))
             if time.monotonic() - self._last < self.every:
                 continue  # a `catch_up` or a scrub checkpointed meanwhile
+            self._looked = time.monotonic()
             try:
+                if not await self._due():
+                    continue
                 await self.checkpoint()
             except sqlite3.Error as error:  # the next pass tries again
                 logger.warning("Could not copy the write-ahead log into the database: %s", error)
+                self._copied_all = False  # (and is due, whoever writes meanwhile)
                 continue
-            if time.monotonic() - self._background < QUIET:
-                continue  # a long background write going on (pages left to copy: see `trim`)
             try:
-                await self.trim()
+                # During a long background write the file is not cut (pages left to copy:
+                # see `trim`), but the log is started over all the same.
+                if time.monotonic() - self._background < QUIET or not await self.trim():
+                    await self.restart()
             except sqlite3.Error as error:  # the next pass tries again
-                logger.warning("Could not cut the write-ahead log's file: %s", error)
+                logger.warning("Could not start the write-ahead log over: %s", error)
 
 
 async def between_writes(store: object) -> None:
