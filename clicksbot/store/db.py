@@ -670,7 +670,7 @@ class Store(
 
     # -- streaks and badges --------------------------------------------------------------
 
-    @writes
+    @writes_at_once
     async def add_activity_day(self, user_id: int, day: date) -> None:
         """Record that a person learned something on this (local) day."""
         await self._db.execute(
@@ -679,7 +679,7 @@ class Store(
             (user_id, day.isoformat()),
         )
 
-    @writes
+    @writes_at_once
     async def award_badge(self, user_id: int, badge_id: str, now: datetime) -> bool:
         """Give a person a badge; return False if they already had it."""
         cur = await self._db.execute(

@@ -13,6 +13,7 @@ import aiosqlite
 from clicksbot.store.delivery import DeliveryQueries, audience_filter, still_to_queue
 from clicksbot.store.dialect import for_update
 from clicksbot.store.locking import writes
+from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
 
@@ -78,7 +79,7 @@ def _broadcast(r: Any) -> Broadcast:
     return Broadcast(r[0], r[1], json.loads(r[2]), json.loads(r[3]), from_text(r[4]), r[5], r[6])
 
 
-class ModerationQueries(DeliveryQueries):
+class ModerationQueries(DeliveryQueries, Reads):
     """Mixed into `Store`, which owns the connection."""
 
     _db: aiosqlite.Connection
@@ -103,10 +104,8 @@ class ModerationQueries(DeliveryQueries):
         return cur.rowcount == 1
 
     async def is_moderator(self, user_id: int) -> bool:
-        async with self._db.execute(
-            "SELECT 1 FROM moderators WHERE user_id = ?", (user_id,)
-        ) as cur:
-            return await cur.fetchone() is not None
+        """Whether a person is a moderator (a lookup by key, on the loop's connection)."""
+        return bool(await self._rows("SELECT 1 FROM moderators WHERE user_id = ?", (user_id,)))
 
     async def moderators(self) -> list[tuple[int, int, datetime]]:
         """Return (user id, granted by, when) for every moderator."""

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from clicksbot.store.delivery import DeliveryQueries
-from clicksbot.store.locking import writes
+from clicksbot.store.locking import writes, writes_at_once
 from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
@@ -72,7 +72,7 @@ class ReminderQueries(DeliveryQueries, Reads):
         ) as cur:
             return await cur.fetchone() is not None
 
-    @writes
+    @writes_at_once
     async def move_reminder(self, user_id: int, usual: str) -> None:
         """Move the usual time of a reminder that is on (nothing if it is off)."""
         await self._db.execute("UPDATE reminders SET usual = ? WHERE user_id = ?", (usual, user_id))
@@ -85,20 +85,19 @@ class ReminderQueries(DeliveryQueries, Reads):
 
     async def answer_times(self, user_id: int, since: datetime) -> list[datetime]:
         """Return when a person answered questions, from `since` on."""
-        async with self._db.execute(
+        rows = await self._rows(
             "SELECT answered_at FROM answers WHERE user_id = ? AND answered_at >= ?"
             " ORDER BY answered_at",
             (user_id, to_text(since)),
-        ) as cur:
-            return [from_text(row[0]) for row in await cur.fetchall()]
+        )
+        return [from_text(row[0]) for row in rows]
 
     async def played_on(self, user_id: int, day: date) -> bool:
         """Return whether a person read a tip or answered a question on this local day."""
-        async with self._db.execute(
-            "SELECT 1 FROM activity_days WHERE user_id = ? AND day = ?",
-            (user_id, day.isoformat()),
-        ) as cur:
-            return await cur.fetchone() is not None
+        rows = await self._rows(
+            "SELECT 1 FROM activity_days WHERE user_id = ? AND day = ?", (user_id, day.isoformat())
+        )
+        return bool(rows)
 
     async def reminder_times(self, default_zone: str) -> list[tuple[str, str]]:
         """Return every (time zone, "HH:MM") that somebody's reminder is worked out from:
