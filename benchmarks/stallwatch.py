@@ -11,6 +11,7 @@ C call) holding the loop's thread is shown, once per stall, with how long it las
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import sys
@@ -157,6 +158,19 @@ def _holder(frame: Any) -> str:
     return "?"
 
 
+class _Printed(logging.Handler):
+    """Prints a debug record whose message starts with `prefix` to stderr, stamped as the
+    other lines are (the rest goes where the bot's logging says)."""
+
+    def __init__(self, tag: str, prefix: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.tag, self.prefix = tag, prefix
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.DEBUG and record.getMessage().startswith(self.prefix):
+            print(f"{self.tag} {stamp()} {record.getMessage()}", file=sys.stderr)
+
+
 class TimedLock:
     """The store's write lock, printing (to stderr) each wait for it and each hold of it that
     lasted `threshold` seconds or more, with the holder's name (looked up only then): what a
@@ -234,11 +248,20 @@ def watch_store(store: Any, threshold: float = 0.1) -> Callable[[], None]:
     holders = [store] if checkpointer is None else [store, checkpointer]
     for holder in holders:
         holder._write_lock = lock
+    # And a fill's transaction that held the lock long, with its size (store.delivery logs
+    # it at debug level, past SLOW_FILL).
+    fills = logging.getLogger("clicksbot.store.delivery")
+    handler = _Printed("[slow fill]", "A fill's transaction")
+    level = fills.level
+    fills.addHandler(handler)
+    fills.setLevel(logging.DEBUG)
 
     def undo() -> None:
         Reads._rows = rows  # type: ignore[method-assign]
         locking._at_once = at_once
         for holder in holders:
             holder._write_lock = plain
+        fills.removeHandler(handler)
+        fills.setLevel(level)
 
     return undo

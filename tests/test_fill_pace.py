@@ -10,6 +10,7 @@ every queued row cost 0.4 ms (0.2 ms for an audience's), inside the transaction.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 import time
 from datetime import UTC, date, datetime
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from clicksbot.store import Store
+from clicksbot.store import Store, delivery
 from clicksbot.store.delivery import (
     FILL_CHUNK,
     FILL_HOLD,
@@ -142,6 +143,27 @@ async def test_a_slot_on_a_slow_disk_is_queued_in_chunks_that_hold_the_lock_brie
         assert sizes[0] == paced  # the pace the last slot left
         assert all(b <= 2 * a for a, b in pairwise(sizes[:-1])), sizes
         assert max(sizes) > paced, sizes
+    finally:
+        await store.close()
+
+
+@pytest.mark.sqlite_only(SQLITE_ONLY)
+async def test_a_fill_transaction_that_held_the_lock_long_is_logged_with_its_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past SLOW_FILL a fill's transaction is logged (at debug level: benchmarks/stallwatch
+    prints it) with how many people it took, so that a slow reply's wait is told apart: a
+    slow disk, or a size learnt wrong."""
+    monkeypatch.setattr(delivery, "SLOW_FILL", 0.0)  # every transaction, here
+    caplog.set_level(logging.DEBUG, logger="clicksbot.store.delivery")
+    store = await slow_store(tmp_path / "bot.sqlite3", 200, "07:30", 0.0004)
+    try:
+        sizes = chunk_sizes(store)
+        assert await store.queue_tip_slot(ZONE, "07:30", DAY, NOW) is not None
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("A fill")]
+        assert [int(line.split(" of ")[1].split()[0]) for line in lines] == sizes
+        assert lines[0].startswith(f"A fill's transaction (tip) of {FILL_LEAST} people")
+        assert "holding the write lock; the next takes" in lines[0]
     finally:
         await store.close()
 

@@ -96,6 +96,7 @@ def _listed_part(listed: list[int], fill: dict[str, Any], size: int) -> tuple[in
 # statements took (`FillPace`): as many people as fit in FILL_HOLD seconds, from FILL_LEAST
 # up to FILL_CHUNK.
 FILL_HOLD = 0.015
+SLOW_FILL = 3 * FILL_HOLD  # seconds: a fill's statements that took this long are logged
 FILL_CHUNK = 100
 FILL_LEAST = 10
 FILL_WINDOW = 500  # people looked at per transaction when an audience is queued, at most
@@ -637,10 +638,21 @@ class DeliveryQueries(ScanQueries):
         size = self._fill_paces[kind].size
         return min(size, self._fill_warmed.pop(job_id, size))
 
-    def _fill_went(self, kind: str, size: int, people: int, began: float) -> None:
+    def _fill_went(
+        self, kind: str, size: int, people: int, began: float, learn: bool = True
+    ) -> None:
         """Size the next transaction of this kind of fill by how long this one's statements
-        took, since `began` (see `fill_paces`)."""
-        self._fill_paces[kind].went(size, people, time.perf_counter() - began)
+        took, since `began` (see `fill_paces`), unless told not to learn from it; one whose
+        statements took SLOW_FILL seconds or more (holding the write lock, and its commit
+        after them) is logged at debug level, with its size: a slow disk, or a size learnt
+        wrong."""
+        held = time.perf_counter() - began
+        if learn:
+            self._fill_paces[kind].went(size, people, held)
+        if held >= SLOW_FILL:
+            logger.debug("A fill's transaction (%s) of %d people (%d asked): its statements "
+                         "took %.0f ms, holding the write lock; the next takes %d", kind,
+                         people, size, held * 1000, self._fill_paces[kind].size)  # fmt: skip
 
     async def _fill_audience_chunk(
         self, job_id: int, fill: dict[str, Any], now: datetime, began: float
@@ -693,8 +705,8 @@ class DeliveryQueries(ScanQueries):
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if bound is None else json.dumps(fill), job_id),
         )
-        if bound is not None:  # (how many the last window looked at is not known)
-            self._fill_went(kind, paced, window, began)
+        # (How many the last window looked at is not known: it does not tell the pace.)
+        self._fill_went(kind, paced, window, began, learn=bound is not None)
         return queued, bound is None
 
     async def queue_message(
