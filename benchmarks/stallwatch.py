@@ -169,6 +169,10 @@ class _Printed(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno == logging.DEBUG and record.getMessage().startswith(self.prefix):
             print(f"{self.tag} {stamp()} {record.getMessage()}", file=sys.stderr)
+        elif record.levelno >= logging.WARNING and not logging.getLogger().handlers:
+            last = logging.lastResort  # as it would print it, had this handler not been found
+            if last is not None:
+                last.handle(record)
 
 
 class TimedLock:

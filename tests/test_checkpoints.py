@@ -6,6 +6,7 @@ waited 0.8-0.9 s for a checkpoint run inside a fill's commit, or for a retention
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sqlite3
 import time
@@ -116,7 +117,12 @@ async def test_the_checkpointer_starts_the_log_over_itself_not_a_replys_write(
         assert starts == sorted(set(starts)), starts  # the checkpointer's writes did, each time
         assert not [s for s in on_thread if "seen_tips" in s], "a reply's write left the loop"
         assert len(await store.tip_history(42)) == 3
-        # A long background write's stop for the checkpointer starts it over there too.
+        # A long background write's stop for the checkpointer starts it over there too (its
+        # passes stopped: one under way would take the stop's turn).
+        assert checkpointer._task is not None
+        checkpointer._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await checkpointer._task
         await a_big_write(store, 2)
         checkpointer._last = float("-inf")  # its catch-up is due
         restarts = checkpointer.restarts
@@ -124,6 +130,37 @@ async def test_the_checkpointer_starts_the_log_over_itself_not_a_replys_write(
         assert checkpointer.restarts == restarts + 1 and not checkpointer.log_may_restart
     finally:
         await store._db.set_trace_callback(None)
+        await store.close()
+
+
+@pytest.mark.sqlite_only("SQLite's write lock, taken by another process")
+async def test_a_restart_does_not_wait_for_another_process_writing(tmp_path: Path) -> None:
+    """While another process holds SQLite's write lock, the restarting write gives up at
+    once (it holds the store's lock, and the log would not start over anyway), and the next
+    pass makes it."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        checkpointer = store.checkpointer
+        assert checkpointer is not None and checkpointer._task is not None
+        checkpointer._task.cancel()  # passes by hand only
+        with contextlib.suppress(asyncio.CancelledError):
+            await checkpointer._task
+        await store.touch_user(1, "en", NOW)
+        await checkpointer.checkpoint()
+        other.execute("BEGIN IMMEDIATE")
+        began = time.monotonic()
+        assert not await checkpointer.restart()
+        assert time.monotonic() - began < 1.0  # not the 5 s busy timeout
+        assert checkpointer.log_may_restart and await checkpointer._due()  # to try again
+        other.execute("ROLLBACK")
+        assert await checkpointer.restart()
+        await store.touch_user(2, "en", NOW)  # the store writes on, the timeout as it was
+        rows = await checkpointer._db.execute_fetchall("PRAGMA busy_timeout")  # type: ignore[union-attr]
+        assert next(iter(rows))[0] == checkpoints_module.BUSY_MS
+    finally:
+        other.close()
         await store.close()
 
 

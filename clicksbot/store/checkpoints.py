@@ -67,7 +67,8 @@ BUSY_MS = 5000  # how long an emptying checkpoint waits for a writer or a reader
 
 def writer_settings() -> list[str]:
     """The settings of every connection that writes the bot's data (the store's, the loop's
-    writer, the lease's; the checkpointer's writes none: see `Checkpointer.trim`)."""
+    writer, the lease's; the checkpointer's one write, which changes nothing, has its own:
+    see `Checkpointer._start_over`)."""
     return [
         "PRAGMA secure_delete=ON",  # see Store._configure
         "PRAGMA foreign_keys=ON",
@@ -153,6 +154,7 @@ class Checkpointer:
             if db is None:  # stopped while this waited (a scrub, as the bot stops)
                 raise sqlite3.OperationalError("the checkpointer has stopped")
             self.log_may_restart = True
+            self._copied_all = False  # until this one says (a failed one copied who knows)
             self._running += 1
             try:
                 rows = await db.execute_fetchall(f"PRAGMA wal_checkpoint({mode})")
@@ -246,11 +248,15 @@ class Checkpointer:
             # Asked holding the lock (a scrub may have emptied the log meanwhile). Nothing to
             # start over after a copy that was busy, or of an empty log (emptied by `scrub`:
             # it stays so until somebody writes, who then pays for the new header as before).
-            return LOG_KEPT if self._copied_all and self._pages else None
+            return LOG_KEPT if self._restart_due() else None
 
         made = await self._start_over(kept) is not None
         self.restarts += made
         return made
+
+    def _restart_due(self) -> bool:
+        """Whether the last copy left a log to start over: all of it copied, and not empty."""
+        return self.log_may_restart and self._copied_all and self._pages > 0
 
     async def _start_over(self, limit: Callable[[int], int | None]) -> int | None:
         """The smallest write there is (the database's `user_version`, set to its own value)
@@ -275,15 +281,24 @@ class Checkpointer:
                 rows = await db.execute_fetchall("PRAGMA user_version")
                 version = int(next(iter(rows))[0])
                 try:
+                    # Not waiting for another process that holds SQLite's write lock (5 s,
+                    # holding the store's): it is writing, so the log would not start over.
                     await db.executescript(
-                        f"PRAGMA journal_size_limit={kept};"
+                        f"PRAGMA busy_timeout=0; PRAGMA journal_size_limit={kept};"
                         f"BEGIN IMMEDIATE; PRAGMA user_version={version}; COMMIT;"
                     )
+                except sqlite3.OperationalError as error:
+                    await db.rollback()  # (after the script: it closes what a failure left)
+                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                        raise
+                    return None  # the next pass tries again
                 except BaseException:
                     # Runs after the script (one call at a time on the connection's thread):
                     # it closes a transaction only a failed script left open.
                     await db.rollback()
                     raise
+                finally:
+                    await db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
                 self.log_may_restart = False  # it has started over, or will not until a copy
         return size
 
@@ -301,13 +316,19 @@ class Checkpointer:
 
     async def _due(self) -> bool:
         """Whether a pass has anything to do: another connection wrote since the last look
-        (its `data_version` changed), or the last copy left pages, or the log's file is
-        still to cut. Not for this connection's own restarting write alone (see above)."""
+        (its `data_version` changed), the last copy left pages or failed, the log is still to
+        start over, or its file to cut. Not for this connection's own restarting write alone
+        (see above)."""
         assert self._db is not None
         rows = await self._db.execute_fetchall("PRAGMA data_version")
         version = int(next(iter(rows))[0])
         written, self._version = version != self._version, version
-        return written or not self._copied_all or self.log_size() > LOG_SMALL
+        return (
+            written
+            or not self._copied_all
+            or self._restart_due()  # (a restart that failed: tried again)
+            or self.log_size() > LOG_SMALL
+        )
 
     async def _run(self) -> None:
         while True:
@@ -322,7 +343,6 @@ class Checkpointer:
                 await self.checkpoint()
             except sqlite3.Error as error:  # the next pass tries again
                 logger.warning("Could not copy the write-ahead log into the database: %s", error)
-                self._copied_all = False  # (and is due, whoever writes meanwhile)
                 continue
             try:
                 # During a long background write the file is not cut (pages left to copy:

@@ -705,7 +705,8 @@ class DeliveryQueries(ScanQueries):
             "UPDATE jobs SET filling = ? WHERE id = ?",
             (None if bound is None else json.dumps(fill), job_id),
         )
-        # (How many the last window looked at is not known: it does not tell the pace.)
+        # (How many the last window looked at is not known: it does not tell the pace, and
+        # its log line gives the window's size, the most it looked at.)
         self._fill_went(kind, paced, window, began, learn=bound is not None)
         return queued, bound is None
 
