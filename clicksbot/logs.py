@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 
 # Chatty libraries kept at WARNING (their INFO lines are per request or per job run).
-NOISY_LOGGERS = ("apscheduler", "tornado.access", "aiosqlite")
+NOISY_LOGGERS = ("apscheduler", "aiohttp.access", "aiosqlite")
 
 
 class RedactFilter(logging.Filter):
