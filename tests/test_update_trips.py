@@ -26,9 +26,9 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
 async def without_copies(store: Store) -> None:
-    """Stop the checkpointer's passes, with the log started over: a write that comes while
-    the log is copied goes to the store's thread by design (store.locking.writes_at_once),
-    and a pass comes about every second that somebody writes."""
+    """Stop the checkpointer's passes, with the log started over: a write that comes after
+    the log was copied in full goes to the store's thread by design (it starts the log over:
+    store.locking.writes_at_once), and a pass comes about every second that somebody writes."""
     checkpointer = store.checkpointer
     assert checkpointer is not None and checkpointer._task is not None
     checkpointer._task.cancel()
@@ -265,4 +265,86 @@ async def test_a_wrong_call_leaves_no_write_open_on_the_loops_connection(tmp_pat
         assert asyncio.get_running_loop().time() - began < 1.0
         assert set(await store.tip_history(42)) == {"t-1", "t-3"}
     finally:
+        await store.close()
+
+
+def log_salts(path: Path) -> bytes:
+    """The salts in the write-ahead log's header: new each time the log starts over."""
+    with open(f"{path}-wal", "rb") as log:
+        return log.read(24)[16:24]
+
+
+@pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
+async def test_a_write_while_a_checkpoint_copies_stays_on_the_loop(tmp_path: Path) -> None:
+    """A checkpoint is under way with frames of the log still to copy: an update's write
+    appends to the log (it cannot start it over), so it stays on the loop's thread. Even a
+    copy that ends inside its transaction does not make it start the log over."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    on_thread: list[str] = []
+    try:
+        assert store.checkpointer is not None and store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        await without_copies(store)
+        await store.mark_tip_seen(42, "t-1", NOW)
+        salts = log_salts(path)
+        store.checkpointer.log_may_restart = True  # as a checkpoint does when it begins
+        await store._db.set_trace_callback(on_thread.append)
+        await store.mark_tip_seen(42, "t-2", NOW)
+        assert not [s for s in on_thread if "seen_tips" in s], "a write left the loop"
+        assert log_salts(path) == salts
+
+        # The race: frames are left as the write begins, and a copy ends inside it.
+        loop = store._on_loop
+        assert loop.begin() and loop.log_copied() is False
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            busy, log, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            other.close()
+        assert (busy, log) == (0, copied) and log > 0  # all copied, meanwhile
+        assert loop.log_copied() is True  # so the rule would take the safe way, now
+        loop.connection.execute("UPDATE users SET language = 'ms' WHERE id = 42")
+        loop.connection.execute("COMMIT")
+        assert log_salts(path) == salts  # the log did not start over: the write appended
+        found = await store.get_user(42)
+        assert found is not None and found.language == "ms"
+    finally:
+        await store._db.set_trace_callback(None)
+        await store.close()
+
+
+@pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
+async def test_a_log_copied_by_another_connection_starts_over_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    """Another connection (another process's, `sqlite3` at a shell) copied the whole log:
+    the checkpointer cannot know, but the log's index says so, and the write that starts the
+    log over goes through the store's connection, off the loop's thread."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    on_thread: list[str] = []
+    try:
+        assert store.checkpointer is not None and store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        await without_copies(store)
+        await store.mark_tip_seen(42, "t-1", NOW)
+        salts = log_salts(path)
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            busy, log, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            other.close()
+        assert (busy, log) == (0, copied) and log > 0
+        assert not store.checkpointer.log_may_restart  # it did not see that copy
+        await store._db.set_trace_callback(on_thread.append)
+        await store.mark_tip_seen(42, "t-2", NOW)
+        assert [s for s in on_thread if "seen_tips" in s], "the restart ran on the loop"
+        assert log_salts(path) != salts  # it started the log over
+        on_thread.clear()
+        await store.mark_tip_seen(42, "t-3", NOW)  # then on the loop's again
+        assert not [s for s in on_thread if "seen_tips" in s]
+        assert len(await store.tip_history(42)) == 3
+    finally:
+        await store._db.set_trace_callback(None)
         await store.close()

@@ -173,10 +173,10 @@ class Checkpointer:
 
     def wrote(self) -> None:
         """A write committed on the store's connection (off the loop's thread): if the log
-        was to start over, it has. Until then `writes_at_once` keeps off the loop's thread,
-        where the first commit after a full copy (or an emptying) of the log would sync the
-        log's new header to disk and trim the file: 170-700 ms on a busy disk, with every
-        update waiting."""
+        was to start over, it has. Until then, where the log's index cannot be read,
+        `writes_at_once` keeps off the loop's thread, where the first commit after a full copy
+        (or an emptying) of the log would sync the log's new header to disk and trim the file:
+        170-700 ms on a busy disk, with every update waiting."""
         if not self._running:
             self.log_may_restart = False
 

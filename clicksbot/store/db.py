@@ -219,7 +219,7 @@ class Store(
         """Close the connections (pending writes are already committed); the store's own
         closes last, so that it copies what is left of the log into the file."""
         if self._on_loop is not None:
-            self._on_loop.connection.close()
+            self._on_loop.close()
             self._on_loop = None
         if self.checkpointer is not None:
             await self.checkpointer.stop()

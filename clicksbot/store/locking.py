@@ -80,8 +80,9 @@ def writes_at_once(
     of what an answer cost the database). Every statement completes at once, so the method
     never suspends and no other coroutine runs in the middle of its transaction. When SQLite's
     write lock is not free at once (another process writes, or a checkpoint empties the log),
-    nothing waits on the loop's thread: the method runs as `writes` does, on the store's
-    connection, which waits. Elsewhere (PostgreSQL, :memory:) it is `writes`.
+    or this write would start the log over, nothing waits on the loop's thread: the method
+    runs as `writes` does, on the store's connection, which waits. Elsewhere (PostgreSQL,
+    :memory:) it is `writes`.
     """
     slow = writes(method)
     name = method.__qualname__
@@ -92,15 +93,26 @@ def writes_at_once(
         if loop is None or checkpointer is None:
             return await slow(self, *args, **kwargs)
         async with self._write_lock:
-            # Asked holding the lock (a checkpoint begun while this waited has said so): the
-            # first write after the log was copied back in full starts it over, and SQLite
-            # then syncs its header to disk (and trims it to its kept size), not on the loop's
-            # thread, where it held every update for as long as the disk took.
-            if not checkpointer.log_may_restart:
-                work = method(self, *args, **kwargs)  # a wrong call raises here, before BEGIN
+            work = method(self, *args, **kwargs)  # a wrong call raises here, before BEGIN
+            handed = False
+            try:
                 if loop.begin():
-                    return _at_once(self, loop, work, name)
-                cast("Coroutine[Any, Any, R]", work).close()
+                    # Asked holding SQLite's write lock: the first write after the log was
+                    # copied back in full starts it over, and SQLite then syncs its header
+                    # to disk (and trims it to its kept size), not on the loop's thread,
+                    # where it held every update for as long as the disk took. The log's
+                    # index says whether this is that write; where it cannot be read, the
+                    # checkpointer does (a checkpoint under way, or one not followed by a
+                    # write yet, may have copied it all).
+                    copied = loop.log_copied()
+                    if copied is False or (copied is None and not checkpointer.log_may_restart):
+                        handed = True
+                        return _at_once(self, loop, work, name)
+            finally:
+                if not handed:
+                    cast("Coroutine[Any, Any, R]", work).close()
+                    if loop.connection.in_transaction:  # begun, and left to the slow way
+                        loop.connection.execute("ROLLBACK")
         return await slow(self, *args, **kwargs)
 
     functools.update_wrapper(locked, method)

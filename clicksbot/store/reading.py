@@ -23,8 +23,10 @@ inside its own transaction, so it sees its own writes.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import struct
 from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from typing import Any
 
@@ -97,8 +99,40 @@ class LoopConnection:
     Every call completes at once: a method run on it never suspends, so no other coroutine
     runs in the middle of its transaction."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, index: int | None = None) -> None:
         self.connection = connection
+        self._index = index  # the log's index (the `-shm` file), open to read (`log_copied`)
+
+    def close(self) -> None:
+        """Close the connection, and the log's index it read."""
+        index, self._index = self._index, None
+        if index is not None:
+            os.close(index)
+        self.connection.close()
+
+    def log_copied(self) -> bool | None:
+        """Whether every frame of the write-ahead log is copied into the database file, as
+        the log's index says (None where it cannot be read). Asked holding SQLite's write lock
+        (after `begin`): a write starts the log over, and syncs its new header to disk, only
+        when the log was all copied as its transaction began. While frames are left (False),
+        none of them can be the last copied before this write ends: a checkpoint that copies
+        them meanwhile does not make this write start the log over, and no other write comes
+        in between. True may be a copy ended since the transaction began: the caller then
+        takes the safe way."""
+        if self._index is None:
+            return None
+        try:
+            header = os.pread(self._index, _INDEX_BYTES, 0)
+        except OSError:
+            return None
+        if len(header) < _INDEX_BYTES:
+            return None
+        version, _, _, ready = _INDEX_HEADER.unpack_from(header)
+        if version != _INDEX_VERSION or not ready:
+            return None
+        (frames,) = _FRAMES.unpack_from(header, 16)
+        (copied,) = _FRAMES.unpack_from(header, 96)
+        return bool(copied >= frames)
 
     def begin(self) -> bool:
         """Take SQLite's write lock now, or return False at once (another process, or a
@@ -126,6 +160,25 @@ class LoopConnection:
             self.connection.execute("ROLLBACK")
 
 
+# The log's index (SQLite's wal.c, "the wal-index header"), in the machine's byte order: its
+# version, a word unused, a change counter, whether it is set; the last frame in the log
+# (`mxFrame`) at byte 16; the last frame copied into the database file (`nBackfill`) at 96.
+_INDEX_HEADER = struct.Struct("=IIIB")
+_FRAMES = struct.Struct("=I")
+_INDEX_VERSION = 3007000
+_INDEX_BYTES = 100
+
+
+def _open_index(path: str) -> int | None:
+    """The log's index of the database at `path`, open to read, or None (no such file: the
+    database is not in WAL mode, or keeps its index in memory). SQLite names it after the
+    database's full path with its links resolved."""
+    try:
+        return os.open(os.path.realpath(path) + "-shm", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+
+
 def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
     """Open the loop's connection to a file database, on the calling (the loop's) thread, set
     as the store's own is, but that its commits never copy the log into the file: the safety
@@ -136,10 +189,11 @@ def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
         for pragma in pragmas:
             connection.execute(pragma)
         connection.execute("PRAGMA wal_autocheckpoint=0")
+        connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the index
     except BaseException:
         connection.close()
         raise
-    return LoopConnection(connection)
+    return LoopConnection(connection, _open_index(path))
 
 
 # A statement that only reads: a SELECT, or a WITH whose statement is no INSERT, UPDATE or
