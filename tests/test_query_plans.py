@@ -159,6 +159,7 @@ CHECKED: dict[str, Call] = {
     "mark_checkup_offered": lambda s, w: s.mark_checkup_offered(P, LATER),
     "answers_since": lambda s, w: s.answers_since(P, NOW - timedelta(days=30), 5),
     "question_summaries": lambda s, w: s.question_summaries(P),
+    "question_picks": lambda s, w: s.question_picks(P),
     "question_summary": lambda s, w: s.question_summary(P, "c-001"),
     "due_boosters": lambda s, w: s.due_boosters(P, LATER.date()),
     "upcoming_boosters": lambda s, w: s.upcoming_boosters(P, LATER.date()),

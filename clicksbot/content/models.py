@@ -4,7 +4,7 @@ that hold them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -141,9 +141,9 @@ class Content:
     _tips: dict[str, Tip] = field(default_factory=dict, repr=False, compare=False)
     _questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
     _checkup: dict[str, CheckupItem] = field(default_factory=dict, repr=False, compare=False)
-    # The questions of each (language, competency) asked about so far: looked up on every
-    # question put to someone, and content does not change once loaded.
-    _selections: dict[tuple[str | None, Competency | None], tuple[Question, ...]] = field(
+    # The questions of each (language, competency) asked about so far, by id in pack order:
+    # looked up on every question put to someone, and content does not change once loaded.
+    _selections: dict[tuple[str | None, Competency | None], dict[str, Question]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -171,16 +171,23 @@ class Content:
         self, language: str | None = None, competency: Competency | None = None
     ) -> Iterator[Question]:
         """Yield the questions, in pack order, of one language (and competency) or of all."""
+        return iter(self.pool(language, competency).values())
+
+    def pool(
+        self, language: str | None = None, competency: Competency | None = None
+    ) -> Mapping[str, Question]:
+        """Return the questions of one language (and competency) or of all, by id, in pack
+        order (not to be changed: it is kept for the next call)."""
         key = (language, competency)
         selection = self._selections.get(key)
         if selection is None:
-            selection = self._selections[key] = tuple(
-                q
+            selection = self._selections[key] = {
+                q.id: q
                 for q in self._questions.values()
                 if (language is None or q.language == language)
                 and (competency is None or q.competency == competency)
-            )
-        return iter(selection)
+            }
+        return selection
 
     def checkup_item(self, item_id: str) -> CheckupItem | None:
         """Return the checkup item with this id, if any pack has it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -24,7 +25,6 @@ from clicksbot.services.progress import (
     time_zone_of,
 )
 from clicksbot.store import Store, User
-from clicksbot.store.boosters import Summary
 from clicksbot.store.rounds import Round
 
 T = TypeVar("T", Tip, Question)
@@ -173,19 +173,28 @@ async def pick(
     nothing. A due booster of the set first (the one asked longest ago), else one answered
     fewest times: none repeats until all in the set were answered.
 
-    Reads one summary row per question the person was ever asked (store.boosters), never
-    their whole answer history."""
+    Reads one row per question the person was ever asked (store.boosters), never their whole
+    answer history, and compares its days and moments as stored (ISO 8601 text, which sorts
+    in time order): on every question put to someone, for a keen learner hundreds of rows."""
     language = SOURCE_LANGUAGE if english else user.language
-    pool = list(content.questions(language, competency))
+    pool = content.pool(language, competency)
     if not pool:
         return None
-    summaries = await store.question_summaries(user.id)
-    today = local_day(now, time_zone_of(user, default_tz))
-    # Only the questions asked before can be due.
-    due = [q for q in pool if q.id in summaries and boosters.is_due(summaries[q.id], today)]
-    if due:  # the one asked longest ago first, so that due ones take turns
-        return Pick(min(due, key=lambda q: (summaries[q.id].last_asked, q.id)), booster=True)
-    question, restarted = _least_answered(pool, summaries, rng)
+    rows = await store.question_picks(user.id)
+    today = local_day(now, time_zone_of(user, default_tz)).isoformat()
+    asked: dict[str, tuple[int, str]] = {}  # of the pool: times answered, last asked
+    due: tuple[str, str] | None = None  # the due one asked longest ago: (last asked, id)
+    for question_id, answered, last_asked, due_day in rows:
+        if question_id not in pool:
+            continue
+        asked[question_id] = (answered, last_asked)
+        if due_day is not None and due_day <= today:
+            key = (last_asked, question_id)
+            if due is None or key < due:
+                due = key
+    if due is not None:  # the one asked longest ago first, so that due ones take turns
+        return Pick(pool[due[1]], booster=True)
+    question, restarted = _least_answered(pool, asked, rng)
     return Pick(question, restarted=restarted)
 
 
@@ -223,19 +232,20 @@ async def ask(
 
 
 def _least_answered(
-    pool: list[Question], summaries: dict[str, Summary], rng: random.Random
+    pool: Mapping[str, Question], asked: dict[str, tuple[int, str]], rng: random.Random
 ) -> tuple[Question, bool]:
     """Return a question answered fewest times (never asked first, then the one asked longest
-    ago), and whether every question of the pool had been answered (a new round of them)."""
+    ago), and whether every question of the pool had been answered (a new round of them).
+    `asked`: of the pool's questions asked before, times answered and when last asked."""
 
     # Never asked: answered 0 times, the fewest there can be (and so no new round yet).
-    never = [q for q in pool if q.id not in summaries]
+    never = [q for question_id, q in pool.items() if question_id not in asked]
     if never:
         return rng.choice(never), False
-    fewest = min(summaries[q.id].answered for q in pool)
-    candidates = [q for q in pool if summaries[q.id].answered == fewest]
+    fewest = min(answered for answered, _ in asked.values())
+    candidates = [question_id for question_id in pool if asked[question_id][0] == fewest]
     restarted = fewest > 0 and len(candidates) == len(pool)
-    return min(candidates, key=lambda q: summaries[q.id].last_asked), restarted
+    return pool[min(candidates, key=lambda question_id: asked[question_id][1])], restarted
 
 
 async def _put(

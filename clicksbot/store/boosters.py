@@ -68,6 +68,17 @@ class BoosterQueries(Reads):
         rows = await self._rows(f"SELECT {_COLUMNS} FROM boosters WHERE user_id = ?", (user_id,))
         return {r[0]: summary_of(r) for r in rows}
 
+    async def question_picks(self, user_id: int) -> list[tuple[str, int, str, str | None]]:
+        """Return, per question ever put to a person, what the pick of their next question
+        reads of it, as stored: its id, times answered, when it was last asked (text that
+        sorts in time order) and the day its booster is due (YYYY-MM-DD; None: none due).
+        Not made into summaries: a keen learner's hundreds of rows took longer to make into
+        objects than to read."""
+        return await self._rows(
+            "SELECT question_id, answered, last_asked, due_day FROM boosters WHERE user_id = ?",
+            (user_id,),
+        )
+
     async def question_summary(self, user_id: int, question_id: str) -> Summary | None:
         """Return the summary of one question put to a person, if it was."""
         rows = await self._rows(
