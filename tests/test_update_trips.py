@@ -348,3 +348,34 @@ async def test_a_log_copied_by_another_connection_starts_over_off_the_loop(
     finally:
         await store._db.set_trace_callback(None)
         await store.close()
+
+
+@pytest.mark.sqlite_only("the statements are caught on the loop's own connection")
+async def test_the_record_an_answer_is_judged_by_reads_no_answers(tmp_path: Path) -> None:
+    """The record each answer's badges are judged by (and /progress shows) counts a person's
+    answers per competency from the running totals kept with each answer, not by reading
+    every answer they ever gave (which grew with their history, on every answer)."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    statements: list[str] = []
+    try:
+        assert store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        given = [("q-1", "literacy", True), ("q-2", "literacy", False),
+                 ("q-3", "critical-thinking", True), ("q-4", "knowledge", None)]  # fmt: skip
+        for question, competency, correct in given:
+            asked = await store.ask(42, question, competency, "any", "f", (1, 0), NOW)
+            if correct is not None:  # q-4 is asked, never answered
+                await store.record_answer_and_progress(
+                    asked, 42, 0, correct, NOW, box=1, due=None, day=None, badges=[]
+                )
+        store._on_loop.connection.set_trace_callback(statements.append)
+        record = await store.learner_record(42)
+        assert [(s.competency, s.answered, s.correct) for s in record.scores] == [
+            ("critical-thinking", 1, 1),
+            ("literacy", 2, 1),
+        ]
+        assert statements and not [s for s in statements if "answers" in s]
+    finally:
+        if store._on_loop is not None:
+            store._on_loop.connection.set_trace_callback(None)
+        await store.close()
