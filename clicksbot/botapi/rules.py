@@ -338,6 +338,25 @@ class _OpenTag:
     code_children: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+class _At:
+    """Where a tag begins, as an error names it ("at byte offset N"): counted only when an
+    error is raised (each tag counted the text's bytes before it)."""
+
+    __slots__ = ("index", "source")
+
+    def __init__(self, source: str, index: int) -> None:
+        self.source = source
+        self.index = index
+
+    def __str__(self) -> str:
+        return f"at byte offset {len(self.source[: self.index].encode('utf-8'))}"
+
+
+# A run of text with no markup in it: taken whole (a character at a time, the text of a
+# message was most of what checking it cost).
+_PLAIN_RUN = re.compile(r"[^&<]+")
+
+
 class _HtmlParser:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -377,8 +396,10 @@ class _HtmlParser:
                 char, i = self.char_ref(i)
                 self.emit(char)
             elif c != "<":
-                self.emit(c)
-                i += 1
+                run = _PLAIN_RUN.match(source, i)
+                assert run is not None  # source[i] is neither "&" nor "<"
+                self.emit_run(run.group())
+                i = run.end()
             elif i + 1 < n and source[i + 1] == "/":
                 i = self.end_tag(i)
             else:
@@ -394,6 +415,11 @@ class _HtmlParser:
         self.out.append(char)
         self.pos += 2 if ord(char) > 0xFFFF else 1
 
+    def emit_run(self, text: str) -> None:
+        """`emit` each character of `text` (no lone surrogates: see `_require_utf8`)."""
+        self.out.append(text)
+        self.pos += len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
+
     def skip_spaces(self, i: int) -> int:
         while i < len(self.source) and self.source[i] in _HTML_SPACES:
             i += 1
@@ -401,7 +427,7 @@ class _HtmlParser:
 
     def start_tag(self, begin: int) -> int:
         source, n = self.source, len(self.source)
-        at = f"at byte offset {self.byte_offset(begin)}"
+        at = _At(self.source, begin)
         i = begin + 1
         while i < n and source[i] not in _HTML_SPACES and source[i] != ">":
             i += 1
@@ -439,7 +465,7 @@ class _HtmlParser:
         self.open(name, attributes, begin, at)
         return i
 
-    def attribute_value(self, i: int, at: str) -> tuple[str, int]:
+    def attribute_value(self, i: int, at: _At) -> tuple[str, int]:
         source, n = self.source, len(self.source)
         quote = source[i]
         if quote not in "\"'":
@@ -472,7 +498,7 @@ class _HtmlParser:
             raise self.error(f"Unclosed start tag {at}")
         return "".join(value), i + 1
 
-    def open(self, name: str, attributes: dict[str, str | None], begin: int, at: str) -> None:
+    def open(self, name: str, attributes: dict[str, str | None], begin: int, at: _At) -> None:
         entity_type = _TAG_TYPES[name]
         argument = ""
         if name == "span" and attributes.get("class") != "tg-spoiler":
@@ -509,7 +535,7 @@ class _HtmlParser:
 
     def end_tag(self, begin: int) -> int:
         source, n = self.source, len(self.source)
-        at = f"at byte offset {self.byte_offset(begin)}"
+        at = _At(self.source, begin)
         if not self.stack:
             raise self.error(f"Unexpected end tag {at}")
         i = begin + 2
