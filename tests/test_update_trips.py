@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import threading
 from dataclasses import replace
@@ -276,9 +277,11 @@ def log_salts(path: Path) -> bytes:
 
 @pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
 async def test_a_write_while_a_checkpoint_copies_stays_on_the_loop(tmp_path: Path) -> None:
-    """A checkpoint is under way with frames of the log still to copy: an update's write
-    appends to the log (it cannot start it over), so it stays on the loop's thread. Even a
-    copy that ends inside its transaction does not make it start the log over."""
+    """The checkpointer says a copy may have emptied the log (as it does while a checkpoint
+    runs), but the log's index says frames are still to copy: an update's write appends to
+    the log (it cannot start it over), so it stays on the loop's thread. And SQLite itself,
+    driven by hand: a copy that ends inside a write's transaction does not make that write
+    start the log over."""
     path = tmp_path / "bot.sqlite3"
     store = await Store.open(path)
     on_thread: list[str] = []
@@ -378,4 +381,87 @@ async def test_the_record_an_answer_is_judged_by_reads_no_answers(tmp_path: Path
     finally:
         if store._on_loop is not None:
             store._on_loop.connection.set_trace_callback(None)
+        await store.close()
+
+
+@pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
+async def test_a_log_emptied_or_an_index_not_read_keeps_writes_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    """An empty log (cut to nothing by another connection) gets a new header, synced to disk,
+    with the next write; and where the log's index cannot be read, the checkpointer's word
+    decides: in both, the write goes through the store's connection, off the loop's thread."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    on_thread: list[str] = []
+    try:
+        assert store.checkpointer is not None and store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        await without_copies(store)
+        await store.mark_tip_seen(42, "t-1", NOW)
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        finally:
+            other.close()
+        assert store._on_loop.log_copied() is True  # nothing in it: all copied
+        await store._db.set_trace_callback(on_thread.append)
+        await store.mark_tip_seen(42, "t-2", NOW)
+        assert [s for s in on_thread if "seen_tips" in s], "the new header was written on the loop"
+
+        index, store._on_loop._index = store._on_loop._index, None  # the index unreadable
+        store.checkpointer.log_may_restart = True
+        on_thread.clear()
+        await store.mark_tip_seen(42, "t-3", NOW)
+        assert [s for s in on_thread if "seen_tips" in s]
+        store.checkpointer.log_may_restart = False
+        on_thread.clear()
+        await store.mark_tip_seen(42, "t-4", NOW)
+        assert not [s for s in on_thread if "seen_tips" in s]
+        store._on_loop._index = index
+        assert len(await store.tip_history(42)) == 4
+    finally:
+        await store._db.set_trace_callback(None)
+        await store.close()
+
+
+def shm_locks(path: Path) -> list[str]:
+    """This process's POSIX locks on the database's log index (its -shm file), from Linux's
+    /proc/locks: the kind (read or write) and the byte range of each."""
+    inode = (path.parent / f"{path.name}-shm").stat().st_ino
+    pid = str(os.getpid())
+    held = []
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "POSIX" in fields and pid in fields and any(f.endswith(f":{inode}") for f in fields):
+            held.append(" ".join(fields[-4:-3] + fields[-2:]))
+    return sorted(held)
+
+
+@pytest.mark.sqlite_only("the loop's own connection is a SQLite file's")
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="Linux's /proc/locks lists locks")
+async def test_closing_the_loops_connection_keeps_the_stores_locks(tmp_path: Path) -> None:
+    """The loop's connection reads the log's index through SQLite's own descriptor: closing
+    it must not drop the locks the store's other connections hold on the index (POSIX locks
+    go with any descriptor of the file closed), which would let another process write at
+    once, or reset the index under them."""
+    path = tmp_path / "bot.sqlite3"
+    store = await Store.open(path)
+    try:
+        assert store._on_loop is not None and store._on_loop._index is not None
+        await store.touch_user(42, "en", NOW)
+        await store._db.execute("BEGIN IMMEDIATE")  # the store's connection writes
+        held = shm_locks(path)
+        assert held  # SQLite's, on the index: at least the lock that says it is in use
+        loop, store._on_loop = store._on_loop, None
+        loop.close()
+        assert shm_locks(path) == held
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # another process cannot write meanwhile
+        finally:
+            other.close()
+        await store._db.rollback()
+    finally:
         await store.close()

@@ -101,24 +101,25 @@ class LoopConnection:
 
     def __init__(self, connection: sqlite3.Connection, index: int | None = None) -> None:
         self.connection = connection
-        self._index = index  # the log's index (the `-shm` file), open to read (`log_copied`)
+        # SQLite's own descriptor of the log's index (the `-shm` file), read by `log_copied`:
+        # never closed here (see `_find_index`), and not read once this connection is closed.
+        self._index = index
 
     def close(self) -> None:
-        """Close the connection, and the log's index it read."""
-        index, self._index = self._index, None
-        if index is not None:
-            os.close(index)
+        """Close the connection (and stop reading the log's index through SQLite's descriptor,
+        which SQLite closes once no connection of this process uses it)."""
+        self._index = None
         self.connection.close()
 
     def log_copied(self) -> bool | None:
         """Whether every frame of the write-ahead log is copied into the database file, as
         the log's index says (None where it cannot be read). Asked holding SQLite's write lock
         (after `begin`): a write starts the log over, and syncs its new header to disk, only
-        when the log was all copied as its transaction began. While frames are left (False),
-        none of them can be the last copied before this write ends: a checkpoint that copies
-        them meanwhile does not make this write start the log over, and no other write comes
-        in between. True may be a copy ended since the transaction began: the caller then
-        takes the safe way."""
+        when the log was all copied as its read snapshot began; and an empty log (none of it
+        written yet, or cut to nothing) gets a new header, synced too. While frames are left
+        (False), none of that happens in this write: a checkpoint that copies them meanwhile
+        does not make it start the log over, and no other write comes in between. True may be
+        a copy ended since the snapshot began: the caller then takes the safe way."""
         if self._index is None:
             return None
         try:
@@ -169,14 +170,28 @@ _INDEX_VERSION = 3007000
 _INDEX_BYTES = 100
 
 
-def _open_index(path: str) -> int | None:
-    """The log's index of the database at `path`, open to read, or None (no such file: the
-    database is not in WAL mode, or keeps its index in memory). SQLite names it after the
-    database's full path with its links resolved."""
+def _find_index(path: str) -> int | None:
+    """SQLite's own descriptor of the log's index of the database at `path` (its `-shm`
+    file, named after the database's full path with its links resolved), or None (the
+    database keeps no such file, or the system lists no descriptors: Linux's /proc does).
+
+    Not a descriptor of our own: SQLite locks the index with POSIX locks, and closing any
+    descriptor of a file drops every lock the process holds on it. Closing one of ours as
+    the loop's connection closed let another process take the write lock while the store's
+    connection held it, and reset the index under it. SQLite's stays open while any of this
+    process's connections to the file is, this one included."""
+    target = os.path.realpath(path) + "-shm"
     try:
-        return os.open(os.path.realpath(path) + "-shm", os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        descriptors = os.listdir("/proc/self/fd")
     except OSError:
         return None
+    for name in descriptors:
+        try:
+            if os.readlink(f"/proc/self/fd/{name}") == target:
+                return int(name)
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
@@ -190,10 +205,11 @@ def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
             connection.execute(pragma)
         connection.execute("PRAGMA wal_autocheckpoint=0")
         connection.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()  # opens the index
+        index = _find_index(path)
     except BaseException:
         connection.close()
         raise
-    return LoopConnection(connection, _open_index(path))
+    return LoopConnection(connection, index)
 
 
 # A statement that only reads: a SELECT, or a WITH whose statement is no INSERT, UPDATE or
