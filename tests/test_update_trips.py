@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
+import sys
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -456,12 +457,17 @@ async def test_closing_the_loops_connection_keeps_the_stores_locks(tmp_path: Pat
         loop, store._on_loop = store._on_loop, None
         loop.close()
         assert shm_locks(path) == held
-        other = sqlite3.connect(path, isolation_level=None, timeout=0)
-        try:
-            with pytest.raises(sqlite3.OperationalError, match="locked"):
-                other.execute("BEGIN IMMEDIATE")  # another process cannot write meanwhile
-        finally:
-            other.close()
+        other = await asyncio.create_subprocess_exec(
+            sys.executable, "-c",
+            "import sqlite3, sys\n"
+            "try:\n"
+            "    sqlite3.connect(sys.argv[1], timeout=0).execute('BEGIN IMMEDIATE')\n"
+            "except sqlite3.OperationalError as error:\n"
+            "    print(error)\n",
+            str(path), stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        said, _ = await other.communicate()
+        assert b"locked" in said  # another process cannot write meanwhile
         await store._db.rollback()
     finally:
         await store.close()

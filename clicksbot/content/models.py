@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from types import MappingProxyType
 
 
 class Competency(StrEnum):
@@ -143,7 +144,7 @@ class Content:
     _checkup: dict[str, CheckupItem] = field(default_factory=dict, repr=False, compare=False)
     # The questions of each (language, competency) asked about so far, by id in pack order:
     # looked up on every question put to someone, and content does not change once loaded.
-    _selections: dict[tuple[str | None, Competency | None], dict[str, Question]] = field(
+    _selections: dict[tuple[str | None, Competency | None], Mapping[str, Question]] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -177,16 +178,18 @@ class Content:
         self, language: str | None = None, competency: Competency | None = None
     ) -> Mapping[str, Question]:
         """Return the questions of one language (and competency) or of all, by id, in pack
-        order (not to be changed: it is kept for the next call)."""
+        order (read-only: it is kept for the next call)."""
         key = (language, competency)
         selection = self._selections.get(key)
         if selection is None:
-            selection = self._selections[key] = {
-                q.id: q
-                for q in self._questions.values()
-                if (language is None or q.language == language)
-                and (competency is None or q.competency == competency)
-            }
+            selection = self._selections[key] = MappingProxyType(
+                {
+                    q.id: q
+                    for q in self._questions.values()
+                    if (language is None or q.language == language)
+                    and (competency is None or q.competency == competency)
+                }
+            )
         return selection
 
     def checkup_item(self, item_id: str) -> CheckupItem | None:

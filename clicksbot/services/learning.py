@@ -188,7 +188,7 @@ async def pick(
         if question_id not in pool:
             continue
         asked[question_id] = (answered, last_asked)
-        if due_day is not None and due_day <= today:
+        if due_day and due_day <= today:  # (no booster due: NULL)
             key = (last_asked, question_id)
             if due is None or key < due:
                 due = key

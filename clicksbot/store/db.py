@@ -650,7 +650,9 @@ class Store(
         """Return a person's tips read, scores, active days and badges, in one query. The
         scores are the running totals of impact_people (migration m020: kept by triggers in
         the answer's own transaction), one row, where counting the person's answers read
-        every answer they ever gave, on every answer (274 us at 1,000)."""
+        every answer they ever gave, on every answer (274 us at 1,000). The totals count
+        answers given and changed: an answer is deleted only with its person, whose totals go
+        with them (a deletion of answers alone would have to take them off the totals too)."""
         found = await self._rows(_LEARNER_RECORD, (user_id,) * (len(_SCORE_COLUMNS) + 3))
         rows = list(found)
         scores = sorted(

@@ -183,15 +183,21 @@ def _find_index(path: str) -> int | None:
     target = os.path.realpath(path) + "-shm"
     try:
         descriptors = os.listdir("/proc/self/fd")
+        wanted = os.stat(target)
     except OSError:
         return None
+    found = []
     for name in descriptors:
         try:
             if os.readlink(f"/proc/self/fd/{name}") == target:
-                return int(name)
+                held = os.fstat(int(name))
+                if (held.st_dev, held.st_ino) == (wanted.st_dev, wanted.st_ino):
+                    found.append(int(name))
         except (OSError, ValueError):
             continue
-    return None
+    # One descriptor per file and process is SQLite's way; more (one of someone else's, or a
+    # second SQLite in the process) and which is SQLite's is not known: none is read.
+    return found[0] if len(found) == 1 else None
 
 
 def open_on_loop(path: str, pragmas: Sequence[str]) -> LoopConnection:
