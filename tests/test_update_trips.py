@@ -41,6 +41,14 @@ async def without_copies(store: Store) -> None:
     assert not checkpointer.log_may_restart
 
 
+async def seen_on_thread(store: Store, caught: list[str], tip: str) -> bool:
+    """Mark a tip seen by person 42; return whether its write went through the store's
+    connection, off the loop's thread (`caught`: the statements traced there)."""
+    caught.clear()
+    await store.mark_tip_seen(42, tip, NOW)
+    return any("seen_tips" in s for s in caught)
+
+
 @pytest.mark.sqlite_only("the loop's own connections are a SQLite file's")
 async def test_quiz_updates_make_no_trip_to_the_database_thread(
     server: EmulatorServer, settings: Settings, shipped_content: Content, clock: Clock
@@ -234,15 +242,12 @@ async def test_the_log_starts_over_off_the_loops_thread(tmp_path: Path) -> None:
         await store.touch_user(42, "en", NOW)
         on_thread: list[str] = []
         await store._db.set_trace_callback(on_thread.append)
-        await store.mark_tip_seen(42, "t-1", NOW)  # the log was just written: on the loop
-        assert not [s for s in on_thread if "seen_tips" in s]
+        # The log was just written: on the loop.
+        assert not await seen_on_thread(store, on_thread, "t-1")
         busy, log, copied = await store.checkpointer.checkpoint("PASSIVE")
         assert (busy, log) == (0, copied)  # copied back in full: the next write restarts it
-        await store.mark_tip_seen(42, "t-2", NOW)
-        assert [s for s in on_thread if "seen_tips" in s], "the restart ran on the loop"
-        on_thread.clear()
-        await store.mark_tip_seen(42, "t-3", NOW)  # then on the loop's again
-        assert not [s for s in on_thread if "seen_tips" in s]
+        assert await seen_on_thread(store, on_thread, "t-2"), "the restart ran on the loop"
+        assert not await seen_on_thread(store, on_thread, "t-3")  # then on the loop's again
         assert len(await store.tip_history(42)) == 3
     finally:
         await store._db.set_trace_callback(None)
@@ -270,6 +275,31 @@ async def test_a_wrong_call_leaves_no_write_open_on_the_loops_connection(tmp_pat
         await store.close()
 
 
+async def with_a_write_to_copy(path: Path) -> Store:
+    """Open a store whose checkpointer makes no passes, with person 42 and a write of theirs
+    in the log, not yet copied into the file."""
+    store = await Store.open(path)
+    try:
+        await store.touch_user(42, "en", NOW)
+        await without_copies(store)
+        await store.mark_tip_seen(42, "t-1", NOW)
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+def checkpoint_elsewhere(path: Path, mode: str = "PASSIVE") -> tuple[int, int, int]:
+    """Copy the log into the database file from a connection of another's (`sqlite3` at a
+    shell, another process); return SQLite's (busy, log pages, pages copied)."""
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        busy, log, copied = other.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        return int(busy), int(log), int(copied)
+    finally:
+        other.close()
+
+
 def log_salts(path: Path) -> bytes:
     """The salts in the write-ahead log's header: new each time the log starts over."""
     with open(f"{path}-wal", "rb") as log:
@@ -284,28 +314,20 @@ async def test_a_write_while_a_checkpoint_copies_stays_on_the_loop(tmp_path: Pat
     driven by hand: a copy that ends inside a write's transaction does not make that write
     start the log over."""
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await with_a_write_to_copy(path)
     on_thread: list[str] = []
     try:
         assert store.checkpointer is not None and store._on_loop is not None
-        await store.touch_user(42, "en", NOW)
-        await without_copies(store)
-        await store.mark_tip_seen(42, "t-1", NOW)
         salts = log_salts(path)
         store.checkpointer.log_may_restart = True  # as a checkpoint does when it begins
         await store._db.set_trace_callback(on_thread.append)
-        await store.mark_tip_seen(42, "t-2", NOW)
-        assert not [s for s in on_thread if "seen_tips" in s], "a write left the loop"
+        assert not await seen_on_thread(store, on_thread, "t-2"), "a write left the loop"
         assert log_salts(path) == salts
 
         # The race: frames are left as the write begins, and a copy ends inside it.
         loop = store._on_loop
         assert loop.begin() and loop.log_copied() is False
-        other = sqlite3.connect(path, isolation_level=None)
-        try:
-            busy, log, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        finally:
-            other.close()
+        busy, log, copied = checkpoint_elsewhere(path)
         assert (busy, log) == (0, copied) and log > 0  # all copied, meanwhile
         assert loop.log_copied() is True  # so the rule would take the safe way, now
         loop.connection.execute("UPDATE users SET language = 'ms' WHERE id = 42")
@@ -326,28 +348,18 @@ async def test_a_log_copied_by_another_connection_starts_over_off_the_loop(
     the checkpointer cannot know, but the log's index says so, and the write that starts the
     log over goes through the store's connection, off the loop's thread."""
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await with_a_write_to_copy(path)
     on_thread: list[str] = []
     try:
         assert store.checkpointer is not None and store._on_loop is not None
-        await store.touch_user(42, "en", NOW)
-        await without_copies(store)
-        await store.mark_tip_seen(42, "t-1", NOW)
         salts = log_salts(path)
-        other = sqlite3.connect(path, isolation_level=None)
-        try:
-            busy, log, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        finally:
-            other.close()
+        busy, log, copied = checkpoint_elsewhere(path)
         assert (busy, log) == (0, copied) and log > 0
         assert not store.checkpointer.log_may_restart  # it did not see that copy
         await store._db.set_trace_callback(on_thread.append)
-        await store.mark_tip_seen(42, "t-2", NOW)
-        assert [s for s in on_thread if "seen_tips" in s], "the restart ran on the loop"
+        assert await seen_on_thread(store, on_thread, "t-2"), "the restart ran on the loop"
         assert log_salts(path) != salts  # it started the log over
-        on_thread.clear()
-        await store.mark_tip_seen(42, "t-3", NOW)  # then on the loop's again
-        assert not [s for s in on_thread if "seen_tips" in s]
+        assert not await seen_on_thread(store, on_thread, "t-3")  # then on the loop's again
         assert len(await store.tip_history(42)) == 3
     finally:
         await store._db.set_trace_callback(None)
@@ -393,32 +405,22 @@ async def test_a_log_emptied_or_an_index_not_read_keeps_writes_off_the_loop(
     with the next write; and where the log's index cannot be read, the checkpointer's word
     decides: in both, the write goes through the store's connection, off the loop's thread."""
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await with_a_write_to_copy(path)
     on_thread: list[str] = []
     try:
         assert store.checkpointer is not None and store._on_loop is not None
-        await store.touch_user(42, "en", NOW)
-        await without_copies(store)
-        await store.mark_tip_seen(42, "t-1", NOW)
-        other = sqlite3.connect(path, isolation_level=None)
-        try:
-            assert other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
-        finally:
-            other.close()
+        assert checkpoint_elsewhere(path, "TRUNCATE")[0] == 0
         assert store._on_loop.log_copied() is True  # nothing in it: all copied
         await store._db.set_trace_callback(on_thread.append)
-        await store.mark_tip_seen(42, "t-2", NOW)
-        assert [s for s in on_thread if "seen_tips" in s], "the new header was written on the loop"
+        assert await seen_on_thread(store, on_thread, "t-2"), (
+            "the new header was written on the loop"
+        )
 
         index, store._on_loop._index = store._on_loop._index, None  # the index unreadable
         store.checkpointer.log_may_restart = True
-        on_thread.clear()
-        await store.mark_tip_seen(42, "t-3", NOW)
-        assert [s for s in on_thread if "seen_tips" in s]
+        assert await seen_on_thread(store, on_thread, "t-3")
         store.checkpointer.log_may_restart = False
-        on_thread.clear()
-        await store.mark_tip_seen(42, "t-4", NOW)
-        assert not [s for s in on_thread if "seen_tips" in s]
+        assert not await seen_on_thread(store, on_thread, "t-4")
         store._on_loop._index = index
         assert len(await store.tip_history(42)) == 4
     finally:
