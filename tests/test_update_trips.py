@@ -473,3 +473,41 @@ async def test_closing_the_loops_connection_keeps_the_stores_locks(tmp_path: Pat
         await store._db.rollback()
     finally:
         await store.close()
+
+
+@pytest.mark.sqlite_only("the statements are caught on the loop's own connection")
+async def test_calibration_counts_the_rated_answers_without_reading_them(tmp_path: Path) -> None:
+    """/progress's calibration (per level of confidence: answers, and right ones) is read from
+    the running totals kept with each answer and rating, and gives what counting the rated
+    answers gives: a skip, an unrated answer and a question never answered count nowhere."""
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    statements: list[str] = []
+    try:
+        assert store._on_loop is not None
+        await store.touch_user(42, "en", NOW)
+        await store.touch_user(43, "en", NOW)  # someone else's ratings are not theirs
+        given = [(42, True, 3), (42, False, 3), (42, True, 3), (42, False, 1), (42, True, None),
+                 (42, True, 0), (42, None, None), (43, True, 2)]  # fmt: skip
+        for n, (person, correct, sure) in enumerate(given):
+            asked = await store.ask(person, f"q-{n}", "literacy", "any", "f", (1, 0), NOW)
+            if correct is None:
+                continue  # asked, never answered
+            await store.record_answer_and_progress(
+                asked, person, 0, correct, NOW, box=1, due=None, day=None, badges=[]
+            )
+            if sure is not None:  # 0: skipped (recorded as no confidence)
+                assert await store.rate_answer(asked, person, sure or None, NOW)
+        counted = await store._db.execute_fetchall(
+            "SELECT confidence, COUNT(*), SUM(correct) FROM answers WHERE user_id = 42"
+            " AND confidence IS NOT NULL AND answered_at IS NOT NULL GROUP BY confidence"
+            " ORDER BY confidence"
+        )
+        store._on_loop.connection.set_trace_callback(statements.append)
+        rated = await store.calibration(42)
+        assert [(r.confidence, r.answers, r.right) for r in rated] == [(1, 1, 0), (3, 3, 2)]
+        assert [(r.confidence, r.answers, r.right) for r in rated] == [tuple(c) for c in counted]
+        assert statements and not [s for s in statements if "answers" in s]
+    finally:
+        if store._on_loop is not None:
+            store._on_loop.connection.set_trace_callback(None)
+        await store.close()

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from clicksbot.store.impact import COLUMNS, CONFIDENCE_LEVELS
 from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
@@ -55,6 +56,11 @@ def summary_of(row: Any) -> Summary:
 
 
 _COLUMNS = "question_id, answered, answered_right, last_asked, box, due_day"
+
+
+# impact_people's totals by confidence level, each packed as answers * 2**32 + right ones.
+_SURE = ", ".join(COLUMNS[str(level)] for level in CONFIDENCE_LEVELS)
+_LOW = (1 << 32) - 1
 
 
 class BoosterQueries(Reads):
@@ -108,14 +114,19 @@ class BoosterQueries(Reads):
             return [summary_of(r) for r in await cur.fetchall()]
 
     async def calibration(self, user_id: int) -> list[Rated]:
-        """Return, per level of confidence a person gave, their answers and right ones."""
-        async with self._db.execute(
-            "SELECT confidence, COUNT(*), SUM(correct) FROM answers"
-            " WHERE user_id = ? AND confidence IS NOT NULL AND answered_at IS NOT NULL"
-            " GROUP BY confidence ORDER BY confidence",
-            (user_id,),
-        ) as cur:
-            return [Rated(int(r[0]), int(r[1]), int(r[2] or 0)) for r in await cur.fetchall()]
+        """Return, per level of confidence a person gave (lowest first), their answers and
+        right ones. Read from impact_people's running totals (migration m020: kept by
+        triggers in the answer's and the rating's own transaction), one row, where counting
+        the person's rated answers read every answer they ever rated, at each /progress. An
+        answer's `correct` is set with its `answered_at`, in one statement, so the totals
+        count the answers the old count did: the rated ones that were answered."""
+        rows = await self._rows(f"SELECT {_SURE} FROM impact_people WHERE user_id = ?", (user_id,))
+        packed = next(iter(rows), ())
+        return [
+            Rated(level, int(value) >> 32, int(value) & _LOW)
+            for level, value in zip(CONFIDENCE_LEVELS, packed, strict=True)
+            if value
+        ]
 
     async def badges_earned_at(self, user_id: int, moment: datetime) -> list[str]:
         """Return the ids of the badges a person earned at this moment (an answer's)."""
