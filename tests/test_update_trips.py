@@ -486,6 +486,11 @@ async def test_calibration_counts_the_rated_answers_without_reading_them(tmp_pat
         assert store._on_loop is not None
         await store.touch_user(42, "en", NOW)
         await store.touch_user(43, "en", NOW)  # someone else's ratings are not theirs
+        await store.touch_user(44, "en", NOW)  # asked once, never answered: no totals yet
+        unanswered = await store.ask(44, "q-44", "literacy", "any", "f", (1, 0), NOW)
+        assert await store.calibration(44) == []
+        assert not await store.rate_answer(unanswered, 44, 3, NOW)  # no rating before an answer
+        assert await store.calibration(44) == []
         given = [(42, True, 3), (42, False, 3), (42, True, 3), (42, False, 1), (42, True, None),
                  (42, True, 0), (42, None, None), (43, True, 2)]  # fmt: skip
         for n, (person, correct, sure) in enumerate(given):

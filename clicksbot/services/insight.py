@@ -3,8 +3,9 @@ answers (calibration, Basol et al. 2020), and how often they spot each manipulat
 
 Both are said in plain words, "8 times out of 10", and only once there is enough to say it
 honestly: `MIN_RATED` answers at a level of confidence, `MIN_MET` answers to questions of a
-technique. Nothing new is stored for them: calibration reads `answers.confidence`, techniques
-read the per-question summary (store.boosters) and the packs' `technique:` field.
+technique. Nothing new is stored for them: calibration reads the totals per level of
+confidence kept with each rating (`impact_people`, migration m020), techniques read the
+per-question summary (store.boosters) and the packs' `technique:` field.
 """
 
 from __future__ import annotations

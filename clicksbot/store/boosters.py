@@ -119,9 +119,12 @@ class BoosterQueries(Reads):
         triggers in the answer's and the rating's own transaction), one row, where counting
         the person's rated answers read every answer they ever rated, at each /progress. An
         answer's `correct` is set with its `answered_at`, in one statement, so the totals
-        count the answers the old count did: the rated ones that were answered."""
+        count the answers the old count did: the rated ones that were answered. A person has no
+        row until their first answer or active day (after /start, or back after /forget). The
+        totals stay right because an answer is deleted only with its person, whose row goes
+        with them."""
         rows = await self._rows(f"SELECT {_SURE} FROM impact_people WHERE user_id = ?", (user_id,))
-        packed = next(iter(rows), ())
+        packed = next(iter(rows), (0,) * len(CONFIDENCE_LEVELS))  # no row: nothing answered
         return [
             Rated(level, int(value) >> 32, int(value) & _LOW)
             for level, value in zip(CONFIDENCE_LEVELS, packed, strict=True)
