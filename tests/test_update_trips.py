@@ -489,6 +489,9 @@ async def test_calibration_counts_the_rated_answers_without_reading_them(tmp_pat
         await store.touch_user(44, "en", NOW)  # asked once, never answered: no totals yet
         unanswered = await store.ask(44, "q-44", "literacy", "any", "f", (1, 0), NOW)
         assert await store.calibration(44) == []
+        assert not await store._db.execute_fetchall(
+            "SELECT 1 FROM impact_people WHERE user_id = 44"
+        )  # what was tried is the case of no row, not a row of zeros
         assert not await store.rate_answer(unanswered, 44, 3, NOW)  # no rating before an answer
         assert await store.calibration(44) == []
         given = [(42, True, 3), (42, False, 3), (42, True, 3), (42, False, 1), (42, True, None),
