@@ -16,7 +16,7 @@ from typing import Any
 
 import aiosqlite
 
-from clicksbot.store.impact import COLUMNS, CONFIDENCE_LEVELS
+from clicksbot.store.impact import COLUMNS, CONFIDENCE_LEVELS, unpack
 from clicksbot.store.reading import Reads
 from clicksbot.store.stamps import from_text, to_text
 
@@ -60,7 +60,6 @@ _COLUMNS = "question_id, answered, answered_right, last_asked, box, due_day"
 
 # impact_people's totals by confidence level, each packed as answers * 2**32 + right ones.
 _SURE = ", ".join(COLUMNS[str(level)] for level in CONFIDENCE_LEVELS)
-_LOW = (1 << 32) - 1
 
 
 class BoosterQueries(Reads):
@@ -126,7 +125,7 @@ class BoosterQueries(Reads):
         rows = await self._rows(f"SELECT {_SURE} FROM impact_people WHERE user_id = ?", (user_id,))
         packed = next(iter(rows), (0,) * len(CONFIDENCE_LEVELS))  # no row: nothing answered
         return [
-            Rated(level, int(value) >> 32, int(value) & _LOW)
+            Rated(level, *unpack(int(value)))
             for level, value in zip(CONFIDENCE_LEVELS, packed, strict=True)
             if value
         ]

@@ -25,7 +25,7 @@ from clicksbot.store.errors import StoreError
 from clicksbot.store.files import explain, lock_for_migrating, prepare
 from clicksbot.store.groups import GroupQueries
 from clicksbot.store.impact import COLUMNS as IMPACT_COLUMNS
-from clicksbot.store.impact import ImpactQueries
+from clicksbot.store.impact import ImpactQueries, unpack
 from clicksbot.store.leases import LeaseQueries
 from clicksbot.store.locking import writes, writes_at_once
 from clicksbot.store.migrations import MIGRATIONS
@@ -656,11 +656,7 @@ class Store(
         found = await self._rows(_LEARNER_RECORD, (user_id,) * (len(_SCORE_COLUMNS) + 3))
         rows = list(found)
         scores = sorted(
-            (
-                CompetencyScore(r[1], int(r[2]) >> 32, int(r[2]) & _LOW)
-                for r in rows
-                if r[0] == "score"
-            ),
+            (CompetencyScore(r[1], *unpack(int(r[2]))) for r in rows if r[0] == "score"),
             key=lambda s: s.competency,
         )
         badges = sorted((r for r in rows if r[0] == "badge"), key=lambda r: (r[3], r[1]))
@@ -708,7 +704,6 @@ _LEARNER_RECORD = " UNION ALL ".join(
         "SELECT 'badge', badge_id, NULL, earned_at FROM badges WHERE user_id = ?",
     ]
 )
-_LOW = (1 << 32) - 1
 
 _ASKED_COLUMNS = (
     "a.id, a.user_id, a.question_id, a.competency, a.topic, a.fingerprint, a.option_order,"

@@ -113,6 +113,11 @@ EPOCH = date(1970, 1, 5)
 _LOW = (1 << 32) - 1  # the right answers of a packed count (answers * 2**32 + right)
 
 
+def unpack(packed: int) -> tuple[int, int]:
+    """A packed count of impact_people (answers * 2**32 + right): (answers, right)."""
+    return packed >> 32, packed & _LOW
+
+
 def _people(
     by: str, shown: Sequence[str] | None, other: bool, pg: bool = False
 ) -> tuple[str, tuple[Any, ...]]:
