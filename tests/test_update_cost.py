@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 from collections.abc import Awaitable, Callable
@@ -392,3 +393,49 @@ async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
         await runner.cleanup()
     assert [method for method, _ in came] == ["sendMessage", "sendMessage", "editMessageText"]
     assert came[1][1] - came[0][1] >= 1.0  # the wait Telegram asked for
+
+
+async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
+    bot: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After each update, the conversation steps it moved are written (persistence.settle);
+    a quiz's presses move none, so PTB's pass over the conversations is not made for them,
+    while a step of the pact (its certificate-name question) is on disk before the next
+    update, as ever."""
+    from telegram.ext import Application
+
+    passes: list[int] = []
+    update_persistence = Application.update_persistence
+
+    async def counted(self: Application) -> None:  # type: ignore[type-arg]
+        passes.append(1)
+        await update_persistence(self)
+
+    monkeypatch.setattr(Application, "update_persistence", counted)
+    store = bot.app.bot_data["clicksbot.runtime"].store
+    alice = await started(bot, "Alice")
+    alice.send("/quiz")
+    topics = await alice.receive()
+    await alice.press(topics, "Any topic")
+    question = await alice.receive()
+    while not question.button_texts[0].startswith("A. "):
+        question = await alice.receive()
+    await alice.press(question, 0)
+    await alice.receive_edit()
+    assert passes == []
+    alice.send("/pact")
+    pact = await alice.receive()
+    while "MIL CLICKS Pact" not in pact.text:  # the answer's badge first
+        pact = await alice.receive()
+    await alice.press(pact, "I commit")
+    assert "You have taken the pact" in (await alice.receive()).text
+    ask = await alice.receive()
+    assert "What name should go on your certificate?" in ask.text
+    for _ in range(100):  # written once the update is done, just after its reply went out
+        steps = await store.dialogues("pact")
+        if steps:
+            break
+        await asyncio.sleep(0.01)
+    assert passes  # the step moved to the name question: written at once
+    [step] = steps
+    assert step.user_id == alice.id and step.state is not None
