@@ -314,11 +314,18 @@ class IntakeBot(ExtBot[Lane]):
     async def _post_plain(
         self, endpoint: str, data: JSONDict, **timeouts: ODVInput[float]
     ) -> bool | JSONDict | list[JSONDict]:
+        request = self._request[1]
+        url = f"{self._base_url}/{endpoint}"
         request_data = RequestData([RequestParameter(name, value, None)
                                     for name, value in data.items()])  # fmt: skip
-        result = await self._request[1].post(
-            url=f"{self._base_url}/{endpoint}", request_data=request_data, **timeouts
-        )
+        if _UNREAD.get() and endpoint.startswith(("send", "edit")):
+            # Nothing reads the Message: a success is not parsed either (the JSON of a question
+            # and its keyboard, for nothing), and an error goes PTB's way, parsed and raised.
+            await request._request_wrapper(
+                url=url, method="POST", request_data=request_data, **timeouts
+            )
+            return True
+        result = await request.post(url=url, request_data=request_data, **timeouts)
         return self._unread(endpoint, result)
 
     @staticmethod

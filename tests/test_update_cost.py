@@ -358,7 +358,7 @@ async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
     from telegram.error import BadRequest
 
     from clicksbot.delivery.limiter import Pacer
-    from clicksbot.updates import IntakeBot
+    from clicksbot.updates import IntakeBot, unread
 
     came: list[tuple[str, float]] = []
 
@@ -387,12 +387,53 @@ async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
             assert sent is True  # what this stand-in for Telegram answers
             with pytest.raises(BadRequest, match="(?i)message is not modified"):
                 await bot.edit_message_text("y", chat_id=7, message_id=5)
+            with unread(), pytest.raises(BadRequest, match="(?i)message is not modified"):
+                await bot.edit_message_text("y", chat_id=7, message_id=5)  # not parsed if ok
         finally:
             await bot._request[1].shutdown()
     finally:
         await runner.cleanup()
-    assert [method for method, _ in came] == ["sendMessage", "sendMessage", "editMessageText"]
+    assert [method for method, _ in came] == ["sendMessage", "sendMessage", "editMessageText",
+                                              "editMessageText"]  # fmt: skip
     assert came[1][1] - came[0][1] >= 1.0  # the wait Telegram asked for
+
+
+async def test_a_reply_nobody_reads_is_not_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A send or an edit whose Message nothing reads (`unread`) is not even parsed from JSON
+    when Telegram accepts it (the question and its keyboard, sent back): it is True, as PTB
+    gives for an inline message; a reply that is read is parsed and built as ever."""
+    from telegram.request import BaseRequest
+
+    from clicksbot.updates import IntakeBot, unread
+
+    message = {"message_id": 5, "date": 1, "chat": {"id": 7, "type": "private"}, "text": "x"}
+
+    async def telegram(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "result": message})
+
+    parsed: list[bytes] = []
+    parse = BaseRequest.parse_json_payload
+
+    def counted(payload: bytes) -> dict[str, object]:
+        parsed.append(payload)
+        return parse(payload)
+
+    monkeypatch.setattr(BaseRequest, "parse_json_payload", staticmethod(counted))
+    runner, address = await serving(telegram, "/bot1:A")
+    try:
+        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2))
+        await bot._request[1].initialize()
+        try:
+            with unread():
+                assert await bot.send_message(7, "<b>Q</b>", parse_mode="HTML") is True
+                assert await bot.edit_message_text("y", chat_id=7, message_id=5) is True
+            assert parsed == []
+            sent = await bot.send_message(7, "x")
+            assert sent.text == "x" and len(parsed) == 1
+        finally:
+            await bot._request[1].shutdown()
+    finally:
+        await runner.cleanup()
 
 
 async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
