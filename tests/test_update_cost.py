@@ -480,3 +480,30 @@ async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
     assert passes  # the step moved to the name question: written at once
     [step] = steps
     assert step.user_id == alice.id and step.state is not None
+
+
+async def test_a_quiz_press_is_the_first_thing_its_handler_group_looks_for(bot: Running) -> None:
+    """A quiz's presses are most of what the bot gets: in their group, PTB asks their handler
+    first (it asked thirteen commands and three other buttons' handlers before), and every
+    other feature's buttons and commands are still found after it."""
+    from telegram import CallbackQuery, Update, User
+    from telegram.ext import CallbackQueryHandler
+
+    from clicksbot.handlers import learn
+    from clicksbot.render import callbacks as cb
+
+    def press(data: str) -> Update:
+        return Update(1, callback_query=CallbackQuery("1", User(7, "A", False), "i", data=data))
+
+    first, *rest = bot.app.handlers[0]
+    assert isinstance(first, CallbackQueryHandler) and first.callback is learn.on_button
+    others = [h for h in rest if isinstance(h, CallbackQueryHandler) and h.pattern is not None]
+    assert len(others) > 10  # every other feature's buttons
+    for action in ("ans", "sure", "quiz", "tip", "round", "topics", "review", "picker"):
+        data = cb.SEPARATOR.join((cb.VERSION, action, "1", "2", "0"))
+        assert first.check_update(press(data)), action
+        assert [h for h in others if h.check_update(press(data))] == [], action
+    for action in ("lang", "pact", "gq", "ck", "remind", "forget", "camp"):
+        data = cb.SEPARATOR.join((cb.VERSION, action, "1"))
+        assert not first.check_update(press(data)), action
+        assert [h for h in others if h.check_update(press(data))], action

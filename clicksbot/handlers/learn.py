@@ -348,15 +348,21 @@ async def _follow_round(update: Update, context: BotContext, v: Visitor, asked_i
         await send(update, context, round_render.score_message(v.t, step, context.bot.username))
 
 
-def register(app: BotApplication) -> None:
-    """Add this feature's handlers."""
-    app.add_handler(CommandHandler("tip", tip_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("quiz", quiz_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("progress", progress_command, filters=NEW_MESSAGES))
-    app.add_handler(CommandHandler("review", review_command, filters=NEW_MESSAGES))
+def register_buttons(app: BotApplication) -> None:
+    """Add the handler of this feature's buttons: first of all in its group (see app), as
+    what it handles is most of what the bot gets, and no other handler there takes these
+    presses (each feature's buttons have actions of their own)."""
     # One handler for every button of this feature: PTB asks each handler in turn, and an
     # answer is the most frequent press there is.
     buttons = ("tip", "topics", "quiz", "quizen", "ans", "sure", "review")
     rounds_buttons = ("rounds", "round", "rounden", "picker")
     app.add_handler(CallbackQueryHandler(on_button, pattern=cb.pattern(*buttons, *rounds_buttons)))
+
+
+def register(app: BotApplication) -> None:
+    """Add this feature's commands (its buttons: `register_buttons`)."""
+    app.add_handler(CommandHandler("tip", tip_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("quiz", quiz_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("progress", progress_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("review", review_command, filters=NEW_MESSAGES))
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, leave_round), group=ROUND_EXIT_GROUP)
