@@ -104,13 +104,29 @@ async def answering(update: Update, step: Awaitable[object]) -> None:
     """
     query = update.callback_query
     assert query is not None
-    answered, done = await asyncio.gather(query.answer(), step, return_exceptions=True)
-    if isinstance(answered, TelegramError):
-        logger.info("A press was not answered (%s)", answered.message)
-    elif isinstance(answered, BaseException) and not isinstance(done, BaseException):
-        raise answered
-    if isinstance(done, BaseException):
-        raise done
+    # The answer in a task of its own, the step in this one (a task less than gathering both).
+    answer = asyncio.ensure_future(query.answer())
+    try:
+        await step
+    except asyncio.CancelledError:
+        answer.cancel()
+        raise
+    except BaseException:
+        await _answered(answer, raising=False)
+        raise
+    await _answered(answer, raising=True)
+
+
+async def _answered(answer: asyncio.Future[bool], *, raising: bool) -> None:
+    """Wait for a press's answer: one Telegram refused is logged; any other error is raised
+    when `raising` (the step went well), else left for the step's own error."""
+    try:
+        await answer
+    except TelegramError as exc:
+        logger.info("A press was not answered (%s)", exc.message)
+    except Exception:
+        if raising:
+            raise
 
 
 async def send(update: Update, context: BotContext, reply: Reply) -> None:
