@@ -482,6 +482,21 @@ async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
     assert step.user_id == alice.id and step.state is not None
 
 
+async def test_an_update_waits_for_a_persistence_pass_under_way(bot: Running) -> None:
+    """A pass under way (another person's update, PTB's timer) may have taken this update's
+    step and not written it yet: the update's settle then waits for that pass, though it sees
+    no step of its own to write, so that its step is on disk before the person's next."""
+    from clicksbot.persistence import settle
+
+    lock = bot.app._Application__update_persistence_lock  # type: ignore[attr-defined]
+    await settle(bot.app)  # nothing moved, no pass under way: at once
+    async with lock:  # a pass under way
+        settling = asyncio.create_task(settle(bot.app))
+        await asyncio.sleep(0.05)
+        assert not settling.done()
+    await asyncio.wait_for(settling, 5)
+
+
 async def test_a_quiz_press_is_the_first_thing_its_handler_group_looks_for(bot: Running) -> None:
     """A quiz's presses are most of what the bot gets: in their group, PTB asks their handler
     first (it asked thirteen commands and three other buttons' handlers before), and every
