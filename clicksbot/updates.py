@@ -318,15 +318,16 @@ class IntakeBot(ExtBot[Lane]):
         url = f"{self._base_url}/{endpoint}"
         request_data = RequestData([RequestParameter(name, value, None)
                                     for name, value in data.items()])  # fmt: skip
-        if _UNREAD.get() and endpoint.startswith(("send", "edit")):
+        unparsed = getattr(request, "_request_wrapper", None)  # PTB's, behind `post`
+        if unparsed and _UNREAD.get() and endpoint.startswith(("send", "edit")):
             # Nothing reads the Message: a success is not parsed either (the JSON of a question
             # and its keyboard, for nothing), and an error goes PTB's way, parsed and raised.
-            await request._request_wrapper(
-                url=url, method="POST", request_data=request_data, **timeouts
-            )
+            payload = await unparsed(url=url, method="POST", request_data=request_data,
+                                     **timeouts)  # fmt: skip
+            if not payload.startswith(b"{"):  # no JSON at all (a proxy's page): PTB's error
+                request.parse_json_payload(payload)
             return True
-        result = await request.post(url=url, request_data=request_data, **timeouts)
-        return self._unread(endpoint, result)
+        return await request.post(url=url, request_data=request_data, **timeouts)
 
     @staticmethod
     def _unread(

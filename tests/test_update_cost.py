@@ -383,8 +383,9 @@ async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
                         rate_limiter=Pacer(30))  # fmt: skip
         await bot._request[1].initialize()
         try:
-            sent = await bot.send_message(7, "Next question", reply_markup=None)
-            assert sent is True  # what this stand-in for Telegram answers
+            with unread():  # retried after the wait as ever, though its reply is not parsed
+                sent = await bot.send_message(7, "Next question", reply_markup=None)
+            assert sent is True
             with pytest.raises(BadRequest, match="(?i)message is not modified"):
                 await bot.edit_message_text("y", chat_id=7, message_id=5)
             with unread(), pytest.raises(BadRequest, match="(?i)message is not modified"):
