@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
 import pytest
@@ -370,3 +371,88 @@ async def test_a_press_is_answered_while_what_it_brings_goes_out(
         assert question.button_texts[0] == "Next question ▶", question.button_texts
     refused = [(c.method, c.error.description if c.error else "") for c in emulator.refused]
     assert refused == []
+
+
+class Press:
+    """What `answering` uses of an update: its press, whose answer waits `delay` seconds and
+    then does what `answer_does` says."""
+
+    def __init__(self, delay: float = 0.0, answer_does: BaseException | None = None) -> None:
+        self.callback_query = self
+        self.delay = delay
+        self.answer_does = answer_does
+        self.answered = False
+
+    async def answer(self) -> bool:
+        await asyncio.sleep(self.delay)
+        if self.answer_does is not None:
+            raise self.answer_does
+        self.answered = True
+        return True
+
+
+async def test_a_press_and_its_step_keep_their_errors_apart(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`answering`: the step's error is raised once the answer is done; an answer Telegram
+    refuses is only logged; any other error of the answer is raised when the step went well,
+    and the step's own error wins when both failed."""
+    from telegram.error import BadRequest
+
+    from clicksbot.handlers.common import answering
+
+    async def step(does: BaseException | None = None) -> None:
+        await asyncio.sleep(0)
+        if does is not None:
+            raise does
+
+    press = Press(delay=0.05)
+    await answering(press, step())  # type: ignore[arg-type]
+    assert press.answered  # the step's end waited for the answer
+    with caplog.at_level(logging.INFO, logger="clicksbot.handlers.common"):
+        await answering(Press(answer_does=BadRequest("Query is too old")), step())  # type: ignore[arg-type]
+    assert "A press was not answered (Query is too old)" in caplog.text
+    with pytest.raises(KeyError):
+        await answering(Press(answer_does=KeyError("answer")), step())  # type: ignore[arg-type]
+    press = Press(delay=0.05)
+    with pytest.raises(ValueError, match="step"):
+        await answering(press, step(ValueError("step")))  # type: ignore[arg-type]
+    assert press.answered
+    with pytest.raises(ValueError, match="step"):
+        await answering(Press(answer_does=KeyError("answer")), step(ValueError("step")))  # type: ignore[arg-type]
+
+
+async def test_a_press_cancelled_leaves_no_answer_behind() -> None:
+    """A handler cancelled in the middle of its step (the bot stopping) cancels the press's
+    answer too; an answer that had already failed is not left for asyncio to complain of."""
+    from telegram.error import BadRequest
+
+    from clicksbot.handlers.common import answering
+
+    started = asyncio.Event()
+
+    async def step() -> None:
+        started.set()
+        await asyncio.sleep(10)
+
+    slow = Press(delay=10)
+    handling = asyncio.create_task(answering(slow, step()))  # type: ignore[arg-type]
+    await started.wait()
+    handling.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await handling
+    await asyncio.sleep(0)
+    assert not slow.answered
+    started.clear()
+    failed = Press(answer_does=BadRequest("Query is too old"))
+    handling = asyncio.create_task(answering(failed, step()))  # type: ignore[arg-type]
+    await started.wait()
+    [answer] = [t for t in asyncio.all_tasks() if "Press.answer" in repr(t.get_coro())]
+    await asyncio.sleep(0.01)  # the answer has failed meanwhile
+    assert answer.done() and not answer.cancelled(), answer
+    # Its error is looked at as it ends, whatever becomes of the step: asyncio would otherwise
+    # log it as never retrieved if its task were collected unawaited (CPython's own flag).
+    assert answer._log_traceback is False  # type: ignore[attr-defined]
+    handling.cancel()
+    await asyncio.wait([handling])
+    assert handling.cancelled()

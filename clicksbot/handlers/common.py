@@ -101,11 +101,14 @@ async def answering(update: Update, step: Awaitable[object]) -> None:
     The step runs whatever becomes of the answer, and its error is raised once both are done.
     An answer Telegram refuses (a press too old to answer, after a restart; a timeout) is only
     logged: the person has what they asked for, and what follows the step still comes.
+
+    The answer runs in a task of its own and the step in the handler's (a task less than
+    gathering both), so the step's call usually goes out first, the answer at once after it.
     """
     query = update.callback_query
     assert query is not None
-    # The answer in a task of its own, the step in this one (a task less than gathering both).
     answer = asyncio.ensure_future(query.answer())
+    answer.add_done_callback(_retrieved)  # even if nothing awaits it (the step was cancelled)
     try:
         await step
     except asyncio.CancelledError:
@@ -115,6 +118,13 @@ async def answering(update: Update, step: Awaitable[object]) -> None:
         await _answered(answer, raising=False)
         raise
     await _answered(answer, raising=True)
+
+
+def _retrieved(answer: asyncio.Future[bool]) -> None:
+    """Mark a press's answer's error as seen: one that ends while its step is cancelled is
+    not awaited (asyncio would log it as never retrieved)."""
+    if not answer.cancelled():
+        answer.exception()
 
 
 async def _answered(answer: asyncio.Future[bool], *, raising: bool) -> None:
