@@ -16,6 +16,7 @@ from telegram.request._requestparameter import RequestParameter
 
 from clicksbot import app as bot_app
 from clicksbot.content import Competency, load_content
+from clicksbot.sandbox import BotMessage, Person
 from clicksbot.transport import AiohttpRequest
 
 
@@ -167,6 +168,16 @@ def test_a_keyboard_goes_out_as_ptb_would_send_it() -> None:
     assert plain_keyboard(InlineKeyboardMarkup(plain, api_kwargs={"later": True})) is None
 
 
+async def first_question(person: Person) -> BotMessage:
+    """Say /quiz, pick "Any topic", and return the question (past a badge or two)."""
+    person.send("/quiz")
+    await person.press(await person.receive(), "Any topic")
+    question = await person.receive()
+    while not question.button_texts[:1] or not question.button_texts[0].startswith("A. "):
+        question = await person.receive()
+    return question
+
+
 async def test_every_keyboard_of_a_quiz_arrives_as_rendered(bot: Running) -> None:
     """A question, "how sure", a result and a tip go out with the keyboards rendered for them,
     as the person's phone gets them (the links, the payloads, the share button)."""
@@ -176,12 +187,7 @@ async def test_every_keyboard_of_a_quiz_arrives_as_rendered(bot: Running) -> Non
     assert tip.button_texts == ["Another tip ▶", "Share ↗"]
     assert tip.buttons[0][1]["url"].startswith("https://t.me/share/url?url=")
     assert set(tip.buttons[0][0]) == {"text", "callback_data"}
-    alice.send("/quiz")
-    topics = await alice.receive()
-    await alice.press(topics, "Any topic")
-    question = await alice.receive()
-    while not question.button_texts[0].startswith("A. "):
-        question = await alice.receive()
+    question = await first_question(alice)
     assert all(
         set(button) == {"text", "callback_data"} for row in question.buttons for button in row
     )
@@ -454,15 +460,9 @@ async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
         await update_persistence(self)
 
     monkeypatch.setattr(Application, "update_persistence", counted)
-    store = bot.app.bot_data["clicksbot.runtime"].store
+    store = bot_app.runtime_of(bot.app).store
     alice = await started(bot, "Alice")
-    alice.send("/quiz")
-    topics = await alice.receive()
-    await alice.press(topics, "Any topic")
-    question = await alice.receive()
-    while not question.button_texts[0].startswith("A. "):
-        question = await alice.receive()
-    await alice.press(question, 0)
+    await alice.press(await first_question(alice), 0)
     await alice.receive_edit()
     assert passes == []
     alice.send("/pact")
