@@ -327,7 +327,8 @@ class IntakeBot(ExtBot[Lane]):
             if not payload.startswith(b"{"):  # no JSON at all (a proxy's page): PTB's error
                 request.parse_json_payload(payload)
             return True
-        return await request.post(url=url, request_data=request_data, **timeouts)
+        result = await request.post(url=url, request_data=request_data, **timeouts)
+        return self._unread(endpoint, result)
 
     @staticmethod
     def _unread(

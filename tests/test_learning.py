@@ -438,11 +438,12 @@ async def test_a_press_cancelled_leaves_no_answer_behind() -> None:
     slow = Press(delay=10)
     handling = asyncio.create_task(answering(slow, step()))  # type: ignore[arg-type]
     await started.wait()
+    [pending] = [t for t in asyncio.all_tasks() if "Press.answer" in repr(t.get_coro())]
     handling.cancel()
     with pytest.raises(asyncio.CancelledError):
         await handling
-    await asyncio.sleep(0)
-    assert not slow.answered
+    await asyncio.wait([pending])
+    assert pending.cancelled() and not slow.answered
     started.clear()
     failed = Press(answer_does=BadRequest("Query is too old"))
     handling = asyncio.create_task(answering(failed, step()))  # type: ignore[arg-type]

@@ -443,6 +443,29 @@ async def test_a_reply_nobody_reads_is_not_parsed(monkeypatch: pytest.MonkeyPatc
         await runner.cleanup()
 
 
+async def test_a_reply_nobody_reads_that_is_no_json_is_an_error() -> None:
+    """Not parsed on success, an unread reply is still looked at enough to tell a page that is
+    no JSON at all (a proxy's, answering 200) from Telegram's: PTB's error, as ever."""
+    from telegram.error import TelegramError
+
+    from clicksbot.updates import IntakeBot, unread
+
+    async def proxy(request: web.Request) -> web.Response:
+        return web.Response(text="<html>Sign in to the Wi-Fi</html>", content_type="text/html")
+
+    runner, address = await serving(proxy, "/bot1:A")
+    try:
+        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2))
+        await bot._request[1].initialize()
+        try:
+            with unread(), pytest.raises(TelegramError, match="Invalid server response"):
+                await bot.send_message(7, "<b>Q</b>", parse_mode="HTML")
+        finally:
+            await bot._request[1].shutdown()
+    finally:
+        await runner.cleanup()
+
+
 async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
     bot: Running, monkeypatch: pytest.MonkeyPatch
 ) -> None:
