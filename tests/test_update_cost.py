@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -18,6 +20,7 @@ from clicksbot import app as bot_app
 from clicksbot.content import Competency, load_content
 from clicksbot.sandbox import BotMessage, Person
 from clicksbot.transport import AiohttpRequest
+from clicksbot.updates import IntakeBot
 
 
 async def serving(
@@ -31,6 +34,25 @@ async def serving(
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+@asynccontextmanager
+async def intake_bot(
+    handler: Callable[[web.Request], Awaitable[web.Response]], **kwargs: Any
+) -> AsyncIterator[IntakeBot]:
+    """The bot's own Bot (IntakeBot) on aiohttp, its calls answered by `handler` (a stand-in
+    for Telegram), for the block; `kwargs` go to the bot (its rate limiter)."""
+    runner, address = await serving(handler, "/bot1:A")
+    try:
+        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2),
+                        **kwargs)  # fmt: skip
+        await bot._request[1].initialize()
+        try:
+            yield bot
+        finally:
+            await bot._request[1].shutdown()
+    finally:
+        await runner.cleanup()
 
 
 async def test_a_call_goes_out_as_one_json_object_of_its_parameters() -> None:
@@ -259,7 +281,6 @@ async def test_a_call_is_sent_as_ptb_sends_it_with_the_rate_limiter_in_between(
     the rate limiter (each seen with its endpoint and parameters), whether they take the plain
     way or PTB's (a date, an object, the rate limiter's own arguments)."""
     from datetime import UTC, datetime
-    from typing import Any
 
     from telegram import (
         InlineKeyboardButton,
@@ -364,7 +385,7 @@ async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
     from telegram.error import BadRequest
 
     from clicksbot.delivery.limiter import Pacer
-    from clicksbot.updates import IntakeBot, unread
+    from clicksbot.updates import unread
 
     came: list[tuple[str, float]] = []
 
@@ -383,23 +404,14 @@ async def test_a_plain_call_refused_is_retried_or_raised_as_ptb_does() -> None:
             )  # fmt: skip
         return web.json_response({"ok": True, "result": True})
 
-    runner, address = await serving(telegram, "/bot1:A")
-    try:
-        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2),
-                        rate_limiter=Pacer(30))  # fmt: skip
-        await bot._request[1].initialize()
-        try:
-            with unread():  # retried after the wait as ever, though its reply is not parsed
-                sent = await bot.send_message(7, "Next question", reply_markup=None)
-            assert sent is True
-            with pytest.raises(BadRequest, match="(?i)message is not modified"):
-                await bot.edit_message_text("y", chat_id=7, message_id=5)
-            with unread(), pytest.raises(BadRequest, match="(?i)message is not modified"):
-                await bot.edit_message_text("y", chat_id=7, message_id=5)  # not parsed if ok
-        finally:
-            await bot._request[1].shutdown()
-    finally:
-        await runner.cleanup()
+    async with intake_bot(telegram, rate_limiter=Pacer(30)) as bot:
+        with unread():  # retried after the wait as ever, though its reply is not parsed
+            sent = await bot.send_message(7, "Next question", reply_markup=None)
+        assert sent is True
+        with pytest.raises(BadRequest, match="(?i)message is not modified"):
+            await bot.edit_message_text("y", chat_id=7, message_id=5)
+        with unread(), pytest.raises(BadRequest, match="(?i)message is not modified"):
+            await bot.edit_message_text("y", chat_id=7, message_id=5)  # not parsed if ok
     assert [method for method, _ in came] == ["sendMessage", "sendMessage", "editMessageText",
                                               "editMessageText"]  # fmt: skip
     assert came[1][1] - came[0][1] >= 1.0  # the wait Telegram asked for
@@ -411,7 +423,7 @@ async def test_a_reply_nobody_reads_is_not_parsed(monkeypatch: pytest.MonkeyPatc
     gives for an inline message; a reply that is read is parsed and built as ever."""
     from telegram.request import BaseRequest
 
-    from clicksbot.updates import IntakeBot, unread
+    from clicksbot.updates import unread
 
     message = {"message_id": 5, "date": 1, "chat": {"id": 7, "type": "private"}, "text": "x"}
 
@@ -426,21 +438,13 @@ async def test_a_reply_nobody_reads_is_not_parsed(monkeypatch: pytest.MonkeyPatc
         return parse(payload)
 
     monkeypatch.setattr(BaseRequest, "parse_json_payload", staticmethod(counted))
-    runner, address = await serving(telegram, "/bot1:A")
-    try:
-        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2))
-        await bot._request[1].initialize()
-        try:
-            with unread():
-                assert await bot.send_message(7, "<b>Q</b>", parse_mode="HTML") is True
-                assert await bot.edit_message_text("y", chat_id=7, message_id=5) is True
-            assert parsed == []
-            sent = await bot.send_message(7, "x")
-            assert sent.text == "x" and len(parsed) == 1
-        finally:
-            await bot._request[1].shutdown()
-    finally:
-        await runner.cleanup()
+    async with intake_bot(telegram) as bot:
+        with unread():
+            assert await bot.send_message(7, "<b>Q</b>", parse_mode="HTML") is True
+            assert await bot.edit_message_text("y", chat_id=7, message_id=5) is True
+        assert parsed == []
+        sent = await bot.send_message(7, "x")
+        assert sent.text == "x" and len(parsed) == 1
 
 
 async def test_a_reply_nobody_reads_that_is_no_json_is_an_error() -> None:
@@ -448,22 +452,14 @@ async def test_a_reply_nobody_reads_that_is_no_json_is_an_error() -> None:
     no JSON at all (a proxy's, answering 200) from Telegram's: PTB's error, as ever."""
     from telegram.error import TelegramError
 
-    from clicksbot.updates import IntakeBot, unread
+    from clicksbot.updates import unread
 
     async def proxy(request: web.Request) -> web.Response:
         return web.Response(text="<html>Sign in to the Wi-Fi</html>", content_type="text/html")
 
-    runner, address = await serving(proxy, "/bot1:A")
-    try:
-        bot = IntakeBot("1:A", base_url=f"{address}/bot", request=AiohttpRequest(connections=2))
-        await bot._request[1].initialize()
-        try:
-            with unread(), pytest.raises(TelegramError, match="Invalid server response"):
-                await bot.send_message(7, "<b>Q</b>", parse_mode="HTML")
-        finally:
-            await bot._request[1].shutdown()
-    finally:
-        await runner.cleanup()
+    async with intake_bot(proxy) as bot:
+        with unread(), pytest.raises(TelegramError, match="Invalid server response"):
+            await bot.send_message(7, "<b>Q</b>", parse_mode="HTML")
 
 
 async def test_an_update_that_moves_no_step_makes_no_persistence_pass(
